@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: MIT
+// Umbrella header: the core of tierflow (definitions, loading, validation).
+#pragma once
+
+#include <tierflow/attribute.hpp>
+#include <tierflow/calendar.hpp>
+#include <tierflow/catalog.hpp>
+#include <tierflow/condition.hpp>
+#include <tierflow/diagnostic.hpp>
+#include <tierflow/dot.hpp>
+#include <tierflow/duration.hpp>
+#include <tierflow/error.hpp>
+#include <tierflow/loader.hpp>
+#include <tierflow/organisation.hpp>
+#include <tierflow/validate.hpp>
+#include <tierflow/version.hpp>
+#include <tierflow/workflow.hpp>
