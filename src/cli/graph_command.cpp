@@ -84,18 +84,40 @@ int run_graph(const graph_options& options, std::FILE* out, std::FILE* err) {
           ? (workflow_path.parent_path() / "organisation.yaml").string()
           : options.organisation_file;
 
+  // The whole deployment beside the organisation is loaded, not just the one
+  // workflow: catalog-wide checks (a derived attribute counting another
+  // workflow's tickets) need the other workflows to be there.
   diagnostics diags;
-  const auto sources = read_sources({org_path, options.workflow_file}, diags);
+  const fs::path org_dir = fs::path(org_path).parent_path().empty()
+                               ? fs::path(".")
+                               : fs::path(org_path).parent_path();
+  std::vector<std::string> paths{org_dir.string()};
+  std::error_code ec;
+  if (!fs::equivalent(workflow_path.parent_path().empty() ? fs::path(".") : workflow_path.parent_path(),
+                      org_dir, ec)) {
+    paths.push_back(org_path);
+    paths.push_back(options.workflow_file);
+  }
+  auto sources = read_sources(paths, diags);
+  // A directory read names files "dir/file.yaml"; find the one the user meant.
+  std::string wanted;
+  for (const auto& src : sources) {
+    if (fs::equivalent(src.name, workflow_path, ec)) wanted = src.name;
+  }
   const catalog cat = load_catalog(sources, diags);
   for (const auto& d : diags.items())
     if (d.level == severity::error) fmt::print(err, "{}\n", d.str());
   if (diags.has_errors()) return exit_errors;
-  if (cat.workflows.empty()) {
-    fmt::print(err, "{}: error: not a workflow file\n", options.workflow_file);
+  const workflow* chosen = nullptr;
+  for (const auto& wf : cat.workflows)
+    if (!wanted.empty() && wf.where.file == wanted) chosen = &wf;
+  if (chosen == nullptr) {
+    fmt::print(err, "{}: error: not a workflow file of organisation '{}'\n",
+               options.workflow_file, org_path);
     return exit_errors;
   }
 
-  const std::string text = to_dot(cat.workflows.front(), cat.org);
+  const std::string text = to_dot(*chosen, cat.org);
   if (options.output.empty()) {
     fmt::print(out, "{}", text);
     return exit_ok;

@@ -1,0 +1,40 @@
+# SPDX-License-Identifier: MIT
+# Command-line cases for the `tierflow` tool: exit codes and golden output.
+# Regenerate the goldens with: TIERFLOW_UPDATE_GOLDEN=1 ctest --test-dir build -L cli
+
+tierflow_cli_test(validate.shipped_summary
+  ARGS validate --summary workflows
+  GOLDEN tests/data/golden/cli/validate_shipped_summary.txt)
+tierflow_cli_test(validate.reports_every_error
+  ARGS validate tests/data/org_fixture.yaml tests/data/cli/two_mistakes.yaml
+  EXIT 1
+  GOLDEN tests/data/golden/cli/validate_two_mistakes.txt)
+tierflow_cli_test(validate.quiet_prints_errors_only
+  ARGS validate --quiet tests/data/org_fixture.yaml tests/data/cli/two_mistakes.yaml
+  EXIT 1
+  GOLDEN tests/data/golden/cli/validate_two_mistakes_quiet.txt)
+tierflow_cli_test(validate.missing_file
+  ARGS validate tests/data/cli/no_such_file.yaml
+  EXIT 1
+  GOLDEN tests/data/golden/cli/validate_missing_file.txt)
+tierflow_cli_test(validate.no_paths_is_usage_error
+  ARGS validate
+  EXIT 2)
+tierflow_cli_test(unknown_subcommand_is_usage_error
+  ARGS frobnicate
+  EXIT 2)
+tierflow_cli_test(graph.complaint_dot
+  ARGS graph workflows/complaint.yaml
+  GOLDEN tests/data/golden/cli/graph_complaint.dot)
+tierflow_cli_test(graph.renders_svg
+  ARGS graph workflows/fault_repair.yaml -o ${CMAKE_CURRENT_BINARY_DIR}/fault_repair.svg
+  EXPECT_FILE ${CMAKE_CURRENT_BINARY_DIR}/fault_repair.svg
+  EXPECT_FILE_CONTAINS "<svg")
+tierflow_cli_test(graph.without_graphviz_says_so
+  ARGS graph workflows/fault_repair.yaml -o ${CMAKE_CURRENT_BINARY_DIR}/no_dot.svg
+  EMPTY_PATH
+  EXIT 1
+  STDERR_CONTAINS "Graphviz's 'dot' is not installed")
+tierflow_cli_test(graph.unknown_format_is_usage_error
+  ARGS graph workflows/fault_repair.yaml -o ${CMAKE_CURRENT_BINARY_DIR}/x.bmp
+  EXIT 2)
