@@ -21,7 +21,8 @@ namespace tierflow {
 ///
 /// load_catalog() calls this; call it yourself only for a catalog built in
 /// code. References that did not resolve (npos) are skipped, not reported
-/// twice. Thread-safe; linear in states + actions (plus a Dijkstra run).
+/// twice. Thread-safe; linear in states + actions, plus a Dijkstra run per
+/// deadline and tiers² × escalation rules for the loop check.
 void validate(const catalog& cat, diagnostics& diags);
 
 }  // namespace tierflow
