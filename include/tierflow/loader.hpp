@@ -47,15 +47,20 @@ struct source_file {
 /// Every problem of every file is added to `diags` (not only the first);
 /// loading goes on past errors so the next ones are found too. The returned
 /// catalog holds whatever could be read; use it only if `diags` has no
-/// errors. Also runs the graph checks of validate().
+/// errors. Also runs the graph checks of validate(), when loading found no
+/// errors (they assume a well-formed catalog). Diagnostics are added sorted
+/// by file, line and column.
 ///
 /// Thread-safe (no shared state).
 [[nodiscard]] catalog load_catalog(const std::vector<source_file>& sources, diagnostics& diags,
                                    const load_limits& limits = {});
 
 /// Reads `paths` and loads them. Returns the catalog when there are no
-/// errors (warnings are allowed and kept in `diags`); otherwise
-/// errc::invalid_definition with the first error as message.
+/// errors (warnings are allowed and kept in `diags`); otherwise an error
+/// whose message is the first error diagnostic (GNU style) and whose code is
+/// errc::io_error when a path could not be read, errc::limit_exceeded when a
+/// file was refused for one of `limits`, and errc::invalid_definition for
+/// anything else.
 [[nodiscard]] result<catalog> load_catalog_files(const std::vector<std::string>& paths,
                                                  diagnostics& diags,
                                                  const load_limits& limits = {});

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: MIT
+// The organisation file: ladder, teams, regions, channels, roles, calendars
+// and the customer attribute schema.
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "load_common.hpp"
+#include "messages.hpp"
+
+namespace tierflow::detail {
+namespace {
+
+/// "+08:00" or "-05:30"; |offset| < 24 h as calendar.hpp requires.
+std::optional<std::chrono::minutes> parse_offset(std::string_view text) {
+  if (text.size() != 6 || (text[0] != '+' && text[0] != '-') || text[3] != ':') return std::nullopt;
+  for (const std::size_t i : {1u, 2u, 4u, 5u})
+    if (text[i] < '0' || text[i] > '9') return std::nullopt;
+  const int h = (text[1] - '0') * 10 + (text[2] - '0');
+  const int m = (text[4] - '0') * 10 + (text[5] - '0');
+  if (h > 23 || m > 59) return std::nullopt;
+  const int total = h * 60 + m;
+  return std::chrono::minutes{text[0] == '-' ? -total : total};
+}
+
+/// A mapping that must have at least one entry.
+bool non_empty_mapping(reader& r, const yaml_node& n, std::string_view key) {
+  if (!r.expect(n, yaml_node::kind::mapping, quoted(key))) return false;
+  if (n.entries.empty()) {
+    r.error(n, msg::must_not_be_empty(quoted(key)));
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void load_organisation(reader& r, const yaml_node& root, organisation& out) {
+  const auto f = check_keys(r, root,
+                            {"organisation", "title", "timezone", "ladder", "teams", "regions",
+                             "by_region", "channels", "roles", "calendars", "attributes"},
+                            {"organisation", "timezone", "ladder", "roles", "calendars"});
+  if (const auto* key = f.key("organisation")) {
+    out.where = r.pos(*key);
+    if (auto id = identifier(r, *f["organisation"], quoted("organisation"))) out.id = *id;
+  }
+  if (const auto* title = f["title"]) (void)scalar(r, *title, quoted("title"));
+  if (const auto* tz = f["timezone"]) {
+    if (const auto text = scalar(r, *tz, quoted("timezone"))) {
+      if (const auto offset = parse_offset(*text))
+        out.utc_offset = *offset;
+      else
+        r.error(*tz, msg::invalid_timezone(*text));
+    }
+  }
+
+  // A tier listed twice is left in: the ladder's order is a graph check of
+  // validate(), which names both places.
+  if (const auto* n = f["ladder"]) {
+    for (auto& e : identifier_list(r, *n, "ladder", "tier", true, true)) {
+      tier t;
+      t.id = std::move(e.id);
+      t.level = out.ladder.size();
+      t.where = std::move(e.where);
+      out.ladder.push_back(std::move(t));
+    }
+  }
+  if (const auto* n = f["teams"]) {
+    for (auto& e : identifier_list(r, *n, "teams", "team", false)) {
+      if (out.find_tier(e.id) != nullptr) r.error(e.where, msg::tier_and_team(e.id));
+      team t;
+      t.id = std::move(e.id);
+      t.where = std::move(e.where);
+      out.teams.push_back(std::move(t));
+    }
+  }
+  if (const auto* n = f["regions"])
+    out.regions = identifier_list(r, *n, "regions", "region", false);
+  if (const auto* n = f["channels"])
+    out.channels = identifier_list(r, *n, "channels", "channel", false);
+
+  std::vector<std::string> units = ids_of(out.ladder);
+  for (const team& t : out.teams) units.push_back(t.id);
+
+  if (const auto* n = f["by_region"]) {
+    if (const auto* items = sequence(r, *n, quoted("by_region"), false)) {
+      if (!items->empty() && out.regions.empty())
+        r.error(*f.key("by_region"), msg::by_region_needs_regions());
+      for (const yaml_node& item : *items) {
+        const auto id = scalar(r, item, "an entry of 'by_region'");
+        if (!id || !check_reference(r, item, *id, "tier or team", units)) continue;
+        for (tier& t : out.ladder)
+          if (t.id == *id) t.by_region = true;
+        for (team& t : out.teams)
+          if (t.id == *id) t.by_region = true;
+      }
+    }
+  }
+
+  if (const auto* n = f["roles"]; n && non_empty_mapping(r, *n, "roles")) {
+    for (const yaml_entry* e : scalar_keyed(r, *n)) {
+      role ro;
+      ro.id = e->key.text;
+      ro.where = r.pos(e->key);
+      if (!is_identifier(ro.id)) r.error(e->key, msg::invalid_identifier(ro.id));
+      if (const auto unit = scalar(r, e->value, quoted(ro.id))) {
+        check_reference(r, e->value, *unit, "tier or team", units);
+        ro.unit = *unit;
+      }
+      out.roles.push_back(std::move(ro));
+    }
+  }
+
+  if (const auto* n = f["calendars"]; n && non_empty_mapping(r, *n, "calendars")) {
+    for (const yaml_entry* e : scalar_keyed(r, *n))
+      out.calendars.push_back(load_calendar(r, *e, out.utc_offset));
+  }
+
+  if (const auto* n = f["attributes"];
+      n && r.expect(*n, yaml_node::kind::mapping, quoted("attributes"))) {
+    for (const yaml_entry* e : scalar_keyed(r, *n)) {
+      if (auto a = load_attribute(r, *e, attribute_scope::customer, out))
+        out.customer_attributes.push_back(std::move(*a));
+    }
+  }
+}
+
+}  // namespace tierflow::detail
