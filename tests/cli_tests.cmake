@@ -23,9 +23,11 @@ tierflow_cli_test(validate.no_paths_is_usage_error
 tierflow_cli_test(unknown_subcommand_is_usage_error
   ARGS frobnicate
   EXIT 2)
-tierflow_cli_test(graph.complaint_dot
-  ARGS graph workflows/complaint.yaml
-  GOLDEN tests/data/golden/cli/graph_complaint.dot)
+foreach(shipped complaint business_expansion fault_repair bill_callback info_change)
+  tierflow_cli_test(graph.${shipped}_dot
+    ARGS graph workflows/${shipped}.yaml
+    GOLDEN tests/data/golden/cli/graph_${shipped}.dot)
+endforeach()
 tierflow_cli_test(graph.renders_svg
   ARGS graph workflows/fault_repair.yaml -o ${CMAKE_CURRENT_BINARY_DIR}/fault_repair.svg
   EXPECT_FILE ${CMAKE_CURRENT_BINARY_DIR}/fault_repair.svg

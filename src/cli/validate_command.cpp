@@ -107,7 +107,8 @@ void print_workflow(const workflow& wf, std::FILE* out) {
         case escalation_step::kind::flag: steps.push_back("flag " + s.target); break;
       }
     }
-    fmt::print(out, "  escalation {}: on {}{} -> {}\n", e.id, what, e.when ? " when …" : "",
+    const std::string at = e.from_tiers.empty() ? "" : " at " + join(e.from_tiers, "/");
+    fmt::print(out, "  escalation {}: on {}{}{} -> {}\n", e.id, what, at, e.when ? " when …" : "",
                join(steps, ", "));
   }
 }
