@@ -15,6 +15,8 @@
 
 #include <tierflow/dot.hpp>
 
+#include "text.hpp"
+
 namespace tierflow {
 namespace {
 
@@ -37,20 +39,8 @@ std::string escape(std::string_view text) {
 
 std::string q(std::string_view text) { return '"' + escape(text) + '"'; }
 
-std::string join(const std::vector<std::string>& items, std::string_view sep) {
-  std::string out;
-  for (const auto& item : items) {
-    if (!out.empty()) out += sep;
-    out += item;
-  }
-  return out;
-}
-
-std::string format_date(std::chrono::sys_days day) {
-  const std::chrono::year_month_day ymd{day};
-  return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(ymd.year()),
-                     static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
-}
+using detail::format_date;
+using detail::join;
 
 // --- Conditions, as one line of text -----------------------------------------------
 

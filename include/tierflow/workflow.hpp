@@ -110,6 +110,17 @@ enum class trigger : std::uint8_t {
   breach,   ///< when a deadline passes (plus `after`, if given)
 };
 
+/// The YAML spelling of a trigger: "open", "action", "warning", "breach".
+[[nodiscard]] constexpr std::string_view to_string(trigger t) noexcept {
+  switch (t) {
+    case trigger::open: return "open";
+    case trigger::action: return "action";
+    case trigger::warning: return "warning";
+    case trigger::breach: return "breach";
+  }
+  return "open";
+}
+
 /// One thing an escalation rule does.
 struct escalation_step {
   enum class kind : std::uint8_t {

@@ -11,16 +11,11 @@
 #include <tierflow/diagnostic.hpp>
 #include <tierflow/loader.hpp>
 
+#include "../text.hpp"
 #include "commands.hpp"
 
 namespace tierflow::cli {
 namespace {
-
-std::string format_date(std::chrono::sys_days day) {
-  const std::chrono::year_month_day ymd{day};
-  return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(ymd.year()),
-                     static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
-}
 
 std::string format_offset(std::chrono::minutes offset) {
   const auto total = offset.count();
@@ -28,24 +23,8 @@ std::string format_offset(std::chrono::minutes offset) {
   return fmt::format("{}{:02}:{:02}", total < 0 ? '-' : '+', magnitude / 60, magnitude % 60);
 }
 
-std::string join(const std::vector<std::string>& items, std::string_view sep) {
-  std::string out;
-  for (const auto& item : items) {
-    if (!out.empty()) out += sep;
-    out += item;
-  }
-  return out;
-}
-
-std::string_view trigger_name(trigger t) {
-  switch (t) {
-    case trigger::open: return "open";
-    case trigger::action: return "action";
-    case trigger::warning: return "warning";
-    case trigger::breach: return "breach";
-  }
-  return "open";
-}
+using detail::format_date;
+using detail::join;
 
 void print_organisation(const organisation& org, std::FILE* out) {
   fmt::print(out, "organisation {} ({}): {} tiers, {} teams, {} regions, {} roles, {} calendars, {} customer attributes\n",
@@ -94,7 +73,7 @@ void print_workflow(const workflow& wf, std::FILE* out) {
   for (const auto& r : wf.routing)
     fmt::print(out, "  route {}: {}{}\n", r.id, r.assign, r.when ? "" : " (catch-all)");
   for (const auto& e : wf.escalations) {
-    std::string what = std::string(trigger_name(e.on));
+    std::string what = std::string(to_string(e.on));
     if (e.on == trigger::action) what += " " + e.action;
     if (e.on == trigger::warning) what += fmt::format(" {}% of {}", e.percent, e.deadline);
     if (e.on == trigger::breach) what += " of " + e.deadline + (e.after ? " + " + e.after->str() : "");
