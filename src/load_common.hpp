@@ -171,6 +171,12 @@ struct condition_scope {
   bool org_known = true;
   const std::vector<attribute>* fields = nullptr;          ///< the workflow's ticket fields
   const std::vector<std::string>* ticket_types = nullptr;  ///< for ticket.type
+  /// The action ids of the workflow's states, for ticket.times.<action>;
+  /// complete by the time conditions load (states are read first).
+  const std::vector<std::string>* action_ids = nullptr;
+  /// The condition is evaluated when a ticket opens (routing, deadline
+  /// cases, `on: open`): every ticket.times.<action> is 0 then.
+  bool at_open = false;
 };
 
 /// A condition and what it folds to when it is constant: true for one that

@@ -239,8 +239,14 @@ class condition_loader {
         return field_type{std::move(t), true};
       }
       if (const attribute* a = find_attribute(*scope_.fields, f)) return field_type{a->type, true};
+      constexpr std::string_view times = "times.";
+      if (f.starts_with(times) && f.size() > times.size())
+        return times_field(key, f.substr(times.size()));
       std::vector<std::string> names{"type", "channel"};
       for (const attribute& a : *scope_.fields) names.push_back(a.name);
+      if (scope_.action_ids != nullptr)
+        for (const std::string& a : *scope_.action_ids)
+          names.push_back(fmt::format("{}{}", times, a));
       r_.error(key, msg::unknown("ticket field", name, hint(f, names, ticket)));
       return std::nullopt;
     }
@@ -250,6 +256,22 @@ class condition_loader {
     for (const attribute& a : *scope_.fields) names.push_back(fmt::format("{}{}", ticket, a.name));
     r_.error(key, msg::unknown_field(name, did_you_mean(name, names)));
     return std::nullopt;
+  }
+
+  /// `ticket.times.<action>`: how often the action was taken on the ticket,
+  /// an int; 0 for every action while the ticket opens.
+  std::optional<field_type> times_field(const yaml_node& key, std::string_view action) {
+    if (scope_.action_ids != nullptr &&
+        std::find(scope_.action_ids->begin(), scope_.action_ids->end(), action) ==
+            scope_.action_ids->end()) {
+      r_.error(key, msg::unknown("action", action, did_you_mean(action, *scope_.action_ids)));
+      return std::nullopt;
+    }
+    if (scope_.at_open) {
+      r_.error(key, msg::times_at_open(key.text));
+      return std::nullopt;
+    }
+    return field_type{attribute_type{value_kind::integer, {}, {}, {}}, true};
   }
 
   /// A did-you-mean for the part after "customer." or "ticket.", shown

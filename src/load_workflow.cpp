@@ -67,7 +67,8 @@ class workflow_loader {
         if (auto a = load_attribute(r_, *e, attribute_scope::ticket, org_))
           wf_.fields.push_back(std::move(*a));
     }
-    scope_ = condition_scope{&org_, org_known_, &wf_.fields, &wf_.ticket_types};
+    scope_ =
+        condition_scope{&org_, org_known_, &wf_.fields, &wf_.ticket_types, &action_ids_, false};
 
     if (const auto* n = f["states"]) states(*n, *f.key("states"));
     if (const auto* n = f["deadlines"]) deadlines(*n);
@@ -95,7 +96,10 @@ class workflow_loader {
     wf_.version = static_cast<std::uint32_t>(*v);
   }
 
-  std::optional<condition> when(const yaml_node& n, std::optional<bool>* constant = nullptr) {
+  /// `at_open`: the condition is evaluated when a ticket opens.
+  std::optional<condition> when(const yaml_node& n, bool at_open,
+                                std::optional<bool>* constant = nullptr) {
+    scope_.at_open = at_open;
     auto c = load_condition(r_, n, scope_);
     if (!c) return std::nullopt;
     if (constant != nullptr) *constant = c->constant;
@@ -313,7 +317,7 @@ class workflow_loader {
       const auto f = check_keys(r_, item, {"when", "within"}, {"within"});
       deadline_case c;
       c.where = r_.pos(item);
-      if (const auto* w = f["when"]) c.when = when(*w);
+      if (const auto* w = f["when"]) c.when = when(*w, true);
       const yaml_node* within = f["within"];
       const auto length =
           within != nullptr ? duration_value(r_, *within, quoted("within")) : std::nullopt;
@@ -350,7 +354,7 @@ class workflow_loader {
       bool always_matches = f["when"] == nullptr;
       if (const auto* w = f["when"]) {
         std::optional<bool> constant;
-        rule.when = when(*w, &constant);
+        rule.when = when(*w, true, &constant);
         always_matches = constant == true;
       }
       if (const auto* a = f["assign"]) {
@@ -406,7 +410,7 @@ class workflow_loader {
         rule.on = *on;
         trigger_keys(f, item, *on, rule);
       }
-      if (const auto* w = f["when"]) rule.when = when(*w);
+      if (const auto* w = f["when"]) rule.when = when(*w, on == trigger::open);
       if (const auto* from = f["from"]) {
         if (const auto* tiers = sequence(r_, *from, quoted("from"), true)) {
           for (const yaml_node& t : *tiers) {

@@ -270,5 +270,12 @@ inline std::string operator_does_not_fit(std::string_view op, std::string_view t
   return fmt::format("operator '{}' does not fit {} field '{}'", op, type, field);
 }
 inline std::string empty_in() { return "'in' needs at least one value"; }
+/// `field`: "ticket.times.<action>".
+inline std::string times_at_open(std::string_view field) {
+  return fmt::format(
+      "'{}' is always 0 when a ticket opens: use it in escalation rules on action, warning or "
+      "breach",
+      field);
+}
 
 }  // namespace tierflow::detail::msg

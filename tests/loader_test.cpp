@@ -469,6 +469,45 @@ TEST_CASE("loader.conditions.ticket_type_is_an_enum_of_the_ticket_types") {
       "wf.yaml:20:5: warning: routing rule 'c' can never match: rule 'a' before it always matches");
 }
 
+TEST_CASE("loader.conditions.ticket_times_counts_an_action") {
+  const auto r = load_workflow(head +
+                               "states:\n"
+                               "  received:\n"
+                               "    initial: true\n"
+                               "    actions:\n"
+                               "      urge: { by: [csr] }\n"
+                               "      reply: { to: replied, by: [csr] }\n"
+                               "  replied:\n"
+                               "    terminal: true\n" +
+                               catch_all +
+                               "escalations:\n"
+                               "  - id: urged_again\n"
+                               "    on: action\n"
+                               "    action: urge\n"
+                               "    when: { ticket.times.urge: { ge: 2 } }\n"
+                               "    do: [{ escalate: next }]\n");
+  REQUIRE_MESSAGE(r.diags.empty(), r.diags.str());
+  const auto& rule = r.cat.workflows.at(0).escalations.at(0);
+  REQUIRE(rule.when.has_value());
+  const tierflow::condition& c = *rule.when;
+  CHECK(c.node == tierflow::condition::kind::compare);
+  CHECK(c.field == "ticket.times.urge");
+  CHECK(c.field_kind == tierflow::value_kind::integer);
+  CHECK(c.op == tierflow::compare_op::ge);
+  CHECK(c.operands == std::vector<tierflow::value>{std::int64_t{2}});
+
+  // The engine looks the count up under the dotted name.
+  tierflow::value count = std::int64_t{1};
+  const auto lookup = [&](std::string_view field) -> const tierflow::value* {
+    return field == "ticket.times.urge" ? &count : nullptr;
+  };
+  CHECK_FALSE(tierflow::evaluate(c, lookup));
+  count = std::int64_t{2};
+  CHECK(tierflow::evaluate(c, lookup));
+  count = std::int64_t{3};
+  CHECK(tierflow::evaluate(c, lookup));
+}
+
 TEST_CASE("loader.conditions.folds_constant_conditions") {
   const auto rule_after = [](const std::string& condition) {
     const auto r = load_workflow(head + two_states +
