@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
-// Umbrella header: the core of tierflow (definitions, loading, validation).
+// Umbrella header: the core of tierflow (definitions, loading, validation,
+// the audit trail).
 #pragma once
 
 #include <tierflow/attribute.hpp>
+#include <tierflow/audit.hpp>
 #include <tierflow/calendar.hpp>
 #include <tierflow/catalog.hpp>
 #include <tierflow/condition.hpp>
@@ -10,6 +12,7 @@
 #include <tierflow/dot.hpp>
 #include <tierflow/duration.hpp>
 #include <tierflow/error.hpp>
+#include <tierflow/event.hpp>
 #include <tierflow/loader.hpp>
 #include <tierflow/organisation.hpp>
 #include <tierflow/validate.hpp>

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 # Fails if a public header includes a library that tierflow links privately
-# (yaml-cpp, fmt, Boost, CLI11, SQLite, libpq): consumers of the installed
+# (yaml-cpp, fmt, Boost, CLI11, SQLite, libpq, OpenSSL, nlohmann-json): consumers of the installed
 # package are not given those.
 #
 #   cmake -DINCLUDE_DIR=<source>/include -P public_includes.cmake
@@ -9,7 +9,7 @@ if(NOT IS_DIRECTORY "${INCLUDE_DIR}")
   message(FATAL_ERROR "public_includes.cmake: INCLUDE_DIR is not set")
 endif()
 
-set(private_pattern "^[ \t]*#[ \t]*include[ \t]*[<\"](yaml-cpp/|fmt/|boost/|CLI/|sqlite3\\.h|libpq-fe\\.h|pqxx/)")
+set(private_pattern "^[ \t]*#[ \t]*include[ \t]*[<\"](yaml-cpp/|fmt/|boost/|CLI/|sqlite3\\.h|libpq-fe\\.h|pqxx/|openssl/|nlohmann/)")
 file(GLOB_RECURSE headers RELATIVE "${INCLUDE_DIR}" "${INCLUDE_DIR}/*.hpp" "${INCLUDE_DIR}/*.h")
 set(found "")
 foreach(header IN LISTS headers)

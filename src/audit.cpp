@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: MIT
+// The audit trail: canonical encoding, SHA-256 chain (OpenSSL libcrypto),
+// verification and the JSON Lines / CSV exports.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <iterator>
+#include <memory>
+#include <new>
+#include <ostream>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <openssl/evp.h>
+
+#include <tierflow/audit.hpp>
+
+namespace tierflow {
+namespace {
+
+// --- Canonical encoding ------------------------------------------------------------
+
+void put_u8(std::string& out, std::uint8_t v) { out.push_back(static_cast<char>(v)); }
+
+void put_u32(std::string& out, std::uint32_t v) {
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    out.push_back(static_cast<char>((v >> shift) & 0xffU));
+  }
+}
+
+void put_u64(std::string& out, std::uint64_t v) {
+  for (int shift = 56; shift >= 0; shift -= 8) {
+    out.push_back(static_cast<char>((v >> shift) & 0xffU));
+  }
+}
+
+void put_bytes(std::string& out, std::string_view s) {
+  put_u64(out, s.size());
+  out.append(s);
+}
+
+// The one definition of format version 1; audit.hpp documents it field by
+// field, and audit.hash.known_answer pins it.
+void encode_into(std::string& out, const event_hash& prev_hash, const event& e) {
+  put_u8(out, audit_format_version);
+  out.append(reinterpret_cast<const char*>(prev_hash.data()), prev_hash.size());
+  put_bytes(out, e.ticket_id);
+  put_u64(out, e.sequence);
+  // Two's complement of the signed count: times before 1970 stay distinct.
+  put_u64(out, static_cast<std::uint64_t>(e.time.time_since_epoch().count()));
+  put_bytes(out, e.actor_id);
+  put_bytes(out, e.workflow_id);
+  put_u32(out, e.workflow_version);
+  put_u8(out, static_cast<std::uint8_t>(e.type));
+  put_u64(out, e.details.size());
+  for (const auto& [key, value] : e.details) {
+    put_bytes(out, key);
+    put_bytes(out, value);
+  }
+}
+
+// --- SHA-256 -------------------------------------------------------------------------
+
+struct md_ctx_free {
+  void operator()(EVP_MD_CTX* ctx) const noexcept { EVP_MD_CTX_free(ctx); }
+};
+
+event_hash sha256(std::string_view bytes) {
+  // One context per thread, reused: creating one per event would cost an
+  // allocation on the engine's hottest path (every appended event).
+  thread_local std::unique_ptr<EVP_MD_CTX, md_ctx_free> ctx;
+  if (!ctx) ctx.reset(EVP_MD_CTX_new());
+  if (!ctx) throw std::bad_alloc();
+  event_hash out{};
+  unsigned int length = 0;
+  // Fetched once and kept for the life of the process: EVP_sha256() makes
+  // OpenSSL 3 look the implementation up again on every init, which costs
+  // about a third of hashing an event.
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  if (md == nullptr) throw std::bad_alloc();
+  // With the default provider SHA-256 can only fail for want of memory.
+  if (EVP_DigestInit_ex2(ctx.get(), md, nullptr) != 1 ||
+      EVP_DigestUpdate(ctx.get(), bytes.data(), bytes.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx.get(), out.data(), &length) != 1 || length != out.size()) {
+    throw std::bad_alloc();
+  }
+  return out;
+}
+
+// --- Verification ----------------------------------------------------------------------
+
+std::string describe(std::uint64_t sequence, chain_break reason, std::string_view what) {
+  std::string out = "event " + std::to_string(sequence) + ": ";
+  out += to_string(reason);
+  out += ": ";
+  out += what;
+  return out;
+}
+
+tl::unexpected<broken_link> broken(std::uint64_t sequence, chain_break reason,
+                                   std::string_view what) {
+  return tl::unexpected<broken_link>(
+      broken_link{sequence, reason, describe(sequence, reason, what)});
+}
+
+bool self_consistent(const event& e) { return hash_event(e.prev_hash, e) == e.hash; }
+
+// Explains the first break, at index i (sequence i + 1), given that events
+// [0, i) form a valid chain ending in `prev`. The order of the tests matters:
+// each one only claims what the ones before it left open.
+tl::unexpected<broken_link> classify(std::span<const event> s, std::size_t i,
+                                     const event_hash& prev) {
+  const event& e = s[i];
+  const std::uint64_t expected = i + 1;
+  const bool intact = self_consistent(e);
+
+  // Intact events whose sequence numbers are exactly 1..n, but not in place.
+  if (intact && e.sequence != expected) {
+    std::vector<bool> seen(s.size() + 1, false);
+    bool permutation = true;
+    for (const event& x : s) {
+      if (x.sequence == 0 || x.sequence > s.size() || seen[x.sequence]) {
+        permutation = false;
+        break;
+      }
+      seen[x.sequence] = true;
+    }
+    if (permutation) {
+      return broken(expected, chain_break::reordered,
+                    "found sequence " + std::to_string(e.sequence) + " in its place");
+    }
+  }
+  // The next event links straight to the predecessor: this one is extra.
+  if (i + 1 < s.size()) {
+    const event& next = s[i + 1];
+    if (next.sequence == expected && next.prev_hash == prev && self_consistent(next)) {
+      return broken(expected, chain_break::inserted,
+                    "an event the chain does not account for stands before it");
+    }
+  }
+  if (!intact) return broken(expected, chain_break::edited, "content does not match its hash");
+  if (e.sequence != expected) {
+    // Positions [0, i) hold sequences 1..i, so a smaller number repeats one.
+    if (e.sequence < expected) {
+      // If this one links into the chain at its own number, the earlier
+      // event of that number is the stranger (forged with a valid hash).
+      const auto links_at_own_number = [&] {
+        if (e.sequence == 0) return false;
+        const auto k = static_cast<std::size_t>(e.sequence - 1);
+        return e.prev_hash == (k == 0 ? event_hash{} : s[k - 1].hash);
+      };
+      if (links_at_own_number()) {
+        return broken(e.sequence, chain_break::inserted,
+                      "not part of the chain: a later event links past it");
+      }
+      return broken(expected, chain_break::inserted,
+                    "a copy of sequence " + std::to_string(e.sequence) + " stands in its place");
+    }
+    const bool later = std::any_of(s.begin() + static_cast<std::ptrdiff_t>(i) + 1, s.end(),
+                                   [&](const event& x) { return x.sequence == expected; });
+    if (later) {
+      return broken(expected, chain_break::reordered,
+                    "found sequence " + std::to_string(e.sequence) + " in its place");
+    }
+    return broken(expected, chain_break::deleted,
+                  "missing; the stream jumps to sequence " + std::to_string(e.sequence));
+  }
+  // Intact and numbered right, yet not linked: its predecessor (or its own
+  // prev_hash) was changed and re-hashed.
+  if (i == 0) return broken(expected, chain_break::edited, "does not start from the zero hash");
+  return broken(expected, chain_break::edited,
+                "does not link to sequence " + std::to_string(i) +
+                    " (one of them was changed and re-hashed)");
+}
+
+// --- Exports --------------------------------------------------------------------------------
+
+std::string iso8601(timestamp t) {
+  const auto day = std::chrono::floor<std::chrono::days>(t);
+  const std::chrono::year_month_day ymd{day};
+  const std::chrono::hh_mm_ss hms{t - day};
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+                static_cast<int>(hms.seconds().count()));
+  return buf;
+}
+
+nlohmann::ordered_json details_json(const event_details& details) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (const auto& [key, value] : details) out.push_back({key, value});
+  return out;
+}
+
+// Invalid UTF-8 must not make an export throw: audit data is what it is.
+std::string dump(const nlohmann::ordered_json& j) {
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+void write_csv_field(std::ostream& out, std::string_view field) {
+  if (field.find_first_of(",\"\r\n") == std::string_view::npos) {
+    out << field;
+    return;
+  }
+  out << '"';
+  for (const char c : field) {
+    if (c == '"') out << '"';
+    out << c;
+  }
+  out << '"';
+}
+
+}  // namespace
+
+std::string canonical_encoding(const event& e) {
+  std::string out;
+  encode_into(out, e.prev_hash, e);
+  return out;
+}
+
+event_hash hash_event(const event_hash& prev_hash, const event& e) {
+  // Reused per thread for the same reason as the digest context.
+  thread_local std::string buffer;
+  buffer.clear();
+  encode_into(buffer, prev_hash, e);
+  return sha256(buffer);
+}
+
+event_hash seal(std::span<event> batch, const event_hash& head) {
+  event_hash prev = head;
+  for (event& e : batch) {
+    e.prev_hash = prev;
+    e.hash = hash_event(prev, e);
+    prev = e.hash;
+  }
+  return prev;
+}
+
+tl::expected<void, broken_link> verify(std::span<const event> stream) {
+  event_hash prev{};
+  for (std::size_t i = 0; i < stream.size(); ++i) {
+    const event& e = stream[i];
+    if (e.sequence != i + 1 || e.prev_hash != prev || !self_consistent(e)) {
+      return classify(stream, i, prev);
+    }
+    prev = e.hash;
+  }
+  return {};
+}
+
+tl::expected<void, broken_link> verify(std::span<const event> stream,
+                                       const event_hash& expected_head) {
+  if (auto chain = verify(stream); !chain) return chain;
+  const event_hash head = stream.empty() ? event_hash{} : stream.back().hash;
+  if (head == expected_head) return {};
+  if (expected_head == event_hash{}) {
+    return broken(1, chain_break::inserted, "the recorded head says the stream is empty");
+  }
+  for (std::size_t i = 0; i < stream.size(); ++i) {
+    if (stream[i].hash == expected_head) {
+      return broken(i + 2, chain_break::inserted, "appended after the recorded head");
+    }
+  }
+  return broken(stream.size() + 1, chain_break::truncated,
+                "missing; the stream ends before the recorded head");
+}
+
+result<event_stream> event_stream::adopt(std::string ticket_id, std::vector<event> events,
+                                         const event_hash& expected_head) {
+  for (const event& e : events) {
+    if (e.ticket_id != ticket_id) {
+      return fail(errc::invalid_argument, "event " + std::to_string(e.sequence) +
+                                              " belongs to ticket '" + e.ticket_id + "', not '" +
+                                              ticket_id + "'");
+    }
+  }
+  if (auto ok = verify(events, expected_head); !ok) {
+    return fail(errc::invalid_argument, "ticket '" + ticket_id + "': " + ok.error().message);
+  }
+  event_stream out(std::move(ticket_id));
+  out.events_ = std::move(events);
+  out.head_ = expected_head;
+  return out;
+}
+
+result<void> event_stream::append(event e) { return seal_and_append(std::span<event>(&e, 1)); }
+
+result<void> event_stream::append(std::vector<event> batch) { return seal_and_append(batch); }
+
+result<void> event_stream::seal_and_append(std::span<event> batch) {
+  std::uint64_t next = events_.size() + 1;
+  for (event& e : batch) {
+    if (e.ticket_id.empty()) {
+      e.ticket_id = ticket_id_;
+    } else if (e.ticket_id != ticket_id_) {
+      return fail(errc::invalid_argument, "appending to ticket '" + ticket_id_ +
+                                              "': event belongs to ticket '" + e.ticket_id + "'");
+    }
+    if (e.sequence == 0) {
+      e.sequence = next;
+    } else if (e.sequence != next) {
+      return fail(errc::conflict, "appending to ticket '" + ticket_id_ + "': expected sequence " +
+                                      std::to_string(next) + ", got " + std::to_string(e.sequence));
+    }
+    ++next;
+  }
+  // Sealed before anything is moved in, so a failure (std::bad_alloc) leaves
+  // the stream as it was.
+  const event_hash head = seal(batch, head_);
+  // Room first, so that moving the batch in cannot fail half-way; growth
+  // stays geometric (an exact reserve per append would copy the stream each
+  // time).
+  const std::size_t needed = events_.size() + batch.size();
+  if (needed > events_.capacity()) events_.reserve(std::max(needed, 2 * events_.capacity()));
+  std::move(batch.begin(), batch.end(), std::back_inserter(events_));  // nothrow moves
+  head_ = head;
+  return {};
+}
+
+std::string to_hex(const event_hash& hash) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(hash.size() * 2);
+  for (const std::uint8_t b : hash) {
+    out.push_back(digits[b >> 4]);
+    out.push_back(digits[b & 0x0f]);
+  }
+  return out;
+}
+
+void write_jsonl(std::ostream& out, std::span<const event> events) {
+  for (const event& e : events) {
+    nlohmann::ordered_json j;
+    j["ticket"] = e.ticket_id;
+    j["sequence"] = e.sequence;
+    j["time"] = iso8601(e.time);
+    j["actor"] = e.actor_id;
+    j["workflow"] = e.workflow_id;
+    j["workflow_version"] = e.workflow_version;
+    j["type"] = std::string(to_string(e.type));
+    j["details"] = details_json(e.details);
+    j["prev_hash"] = to_hex(e.prev_hash);
+    j["hash"] = to_hex(e.hash);
+    out << dump(j) << '\n';
+  }
+}
+
+std::string to_jsonl(std::span<const event> events) {
+  std::ostringstream out;
+  write_jsonl(out, events);
+  return std::move(out).str();
+}
+
+void write_csv(std::ostream& out, std::span<const event> events) {
+  out << "ticket,sequence,time,actor,workflow,workflow_version,type,details,prev_hash,hash\r\n";
+  for (const event& e : events) {
+    write_csv_field(out, e.ticket_id);
+    out << ',' << e.sequence << ',' << iso8601(e.time) << ',';
+    write_csv_field(out, e.actor_id);
+    out << ',';
+    write_csv_field(out, e.workflow_id);
+    out << ',' << e.workflow_version << ',' << to_string(e.type) << ',';
+    write_csv_field(out, dump(details_json(e.details)));
+    out << ',' << to_hex(e.prev_hash) << ',' << to_hex(e.hash) << "\r\n";
+  }
+}
+
+std::string to_csv(std::span<const event> events) {
+  std::ostringstream out;
+  write_csv(out, events);
+  return std::move(out).str();
+}
+
+}  // namespace tierflow
