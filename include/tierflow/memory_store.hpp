@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: MIT
+// The in-memory store: the engine's default, for tests, the simulator and
+// hosts that keep the trail elsewhere. Nothing survives the process.
+#pragma once
+
+#include <memory>
+
+#include <tierflow/store.hpp>
+
+namespace tierflow {
+
+/// An in-memory implementation of store, with the full store contract
+/// (atomic appends, version checks, indexes). Thread-safe: one
+/// reader-writer lock; every index operation is O(log n) in the number of
+/// tickets, queries are O(answer × log n).
+class memory_store final : public store {
+ public:
+  memory_store();
+  ~memory_store() override;
+  memory_store(const memory_store&) = delete;
+  memory_store& operator=(const memory_store&) = delete;
+
+  [[nodiscard]] result<void> append(const append_request& request) override;
+  [[nodiscard]] result<std::vector<event>> load(std::string_view ticket_id) const override;
+  [[nodiscard]] result<stream_head> head(std::string_view ticket_id) const override;
+  [[nodiscard]] result<std::uint64_t> next_ticket_number() override;
+  [[nodiscard]] result<ticket_summary> summary(std::string_view ticket_id) const override;
+  [[nodiscard]] result<std::vector<ticket_summary>> queue(std::string_view unit,
+                                                          std::string_view region) const override;
+  [[nodiscard]] result<std::vector<ticket_summary>> customer_tickets(
+      std::string_view customer_id) const override;
+  [[nodiscard]] result<std::vector<due_ticket>> due(timestamp now,
+                                                    std::size_t limit) const override;
+  [[nodiscard]] result<std::vector<ticket_summary>> open_tickets() const override;
+
+  /// Approximate bytes held (events, summaries, indexes): for the
+  /// benchmarks' bytes-per-ticket and bytes-per-event figures.
+  [[nodiscard]] std::size_t memory_bytes() const;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace tierflow

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: MIT
+// The store interface: where the engine appends a ticket's events and from
+// which it reads them back, plus the indexes the queries need (queues,
+// customers, due timers). In memory here; SQLite and PostgreSQL implement
+// the same interface and pass the same conformance tests.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <tierflow/calendar.hpp>
+#include <tierflow/error.hpp>
+#include <tierflow/event.hpp>
+
+namespace tierflow {
+
+/// The indexed summary of a ticket that the store keeps beside its stream.
+/// The engine derives it from the ticket's state after each command; a store
+/// only saves and indexes it.
+struct ticket_summary {
+  std::string ticket_id;
+  std::string customer_id;
+  std::string ticket_type;
+  std::string workflow_id;
+  std::uint32_t workflow_version = 0;
+  std::string state;
+  /// The unit (tier or team) and region queue the ticket sits in.
+  std::string unit;
+  std::string region;
+  std::string owner;
+  std::string assignee;
+  bool closed = false;
+  timestamp opened_at{};
+  std::optional<timestamp> closed_at;
+  /// The earliest pending timer (warning, breach, step limit); absent when
+  /// none. Indexed for store::due.
+  std::optional<timestamp> next_timer;
+  /// The nearest running deadline; absent when none. Orders queues.
+  std::optional<timestamp> nearest_due;
+  /// The stream's length after the append.
+  std::uint64_t version = 0;
+  friend bool operator==(const ticket_summary&, const ticket_summary&) = default;
+};
+
+/// One command's worth of events for one ticket.
+struct append_request {
+  std::string_view ticket_id;
+  /// The stream's length the engine built the events on (0 for a new
+  /// ticket). The store refuses the append with errc::conflict when the
+  /// stream is longer or shorter: another writer moved the ticket first.
+  std::uint64_t expected_version = 0;
+  /// Sealed events (prev_hash/hash set), sequence expected_version + 1 on.
+  std::span<const event> events;
+  /// The ticket's summary after these events; nullptr for streams that are
+  /// not tickets (the engine's log of denied commands on unknown tickets).
+  const ticket_summary* summary = nullptr;
+};
+
+/// A ticket with a timer due.
+struct due_ticket {
+  std::string ticket_id;
+  timestamp due{};
+  friend bool operator==(const due_ticket&, const due_ticket&) = default;
+};
+
+/// Durable (or not) home of the audit trail.
+///
+/// Contract shared by every implementation (tests/store_conformance.hpp):
+/// - append is atomic: every event of the request and the summary, or
+///   nothing. It never changes or removes a stored event; there is no
+///   member that could.
+/// - append checks expected_version, that sequences continue the stream,
+///   that the first event's prev_hash is the stored head, and that every
+///   event belongs to the ticket: errc::conflict for a version mismatch,
+///   errc::invalid_argument for the rest, with nothing stored.
+/// - reads return what was appended, byte for byte.
+/// - every member is safe to call from several threads at once.
+/// - storage failures return errc::io_error and leave nothing half-done.
+class store {
+ public:
+  virtual ~store() = default;
+
+  /// Appends one command's events atomically (see the class contract).
+  [[nodiscard]] virtual result<void> append(const append_request& request) = 0;
+
+  /// A stream's events in order; an empty vector for an unknown stream.
+  [[nodiscard]] virtual result<std::vector<event>> load(std::string_view ticket_id) const = 0;
+
+  /// A stream's length (its version) and last hash; {0, zeros} if unknown.
+  struct stream_head {
+    std::uint64_t version = 0;
+    event_hash head{};
+  };
+  [[nodiscard]] virtual result<stream_head> head(std::string_view ticket_id) const = 0;
+
+  /// A fresh ticket number, never handed out before (1, 2, 3 …).
+  [[nodiscard]] virtual result<std::uint64_t> next_ticket_number() = 0;
+
+  /// The latest summary of a ticket; errc::not_found when unknown.
+  [[nodiscard]] virtual result<ticket_summary> summary(std::string_view ticket_id) const = 0;
+
+  /// Open tickets in the queue of `unit` and `region` ("" for units that
+  /// are not region-split), nearest_due first (tickets without one last),
+  /// then by ticket id.
+  [[nodiscard]] virtual result<std::vector<ticket_summary>> queue(std::string_view unit,
+                                                                  std::string_view region) const = 0;
+
+  /// All tickets of a customer, oldest first (opened_at, then ticket id).
+  [[nodiscard]] virtual result<std::vector<ticket_summary>> customer_tickets(
+      std::string_view customer_id) const = 0;
+
+  /// Tickets whose next_timer is at or before `now`, earliest first (then
+  /// by ticket id), at most `limit`.
+  [[nodiscard]] virtual result<std::vector<due_ticket>> due(timestamp now,
+                                                            std::size_t limit) const = 0;
+
+  /// Every ticket that is not closed, by ticket id.
+  [[nodiscard]] virtual result<std::vector<ticket_summary>> open_tickets() const = 0;
+};
+
+}  // namespace tierflow

@@ -1,0 +1,570 @@
+// SPDX-License-Identifier: MIT
+// The fold: ticket state from events. See ticket_record.hpp.
+#include "ticket_record.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cstdlib>
+#include <system_error>
+
+namespace tierflow::detail {
+namespace {
+
+const std::string step_name = "step";
+
+std::optional<std::string_view> get(const event& e, std::string_view key) { return e.detail(key); }
+
+std::string_view get_or(const event& e, std::string_view key) {
+  const auto v = e.detail(key);
+  return v ? *v : std::string_view{};
+}
+
+// The working seconds from `a` to `b` in `cal`, negative when b < a.
+std::int64_t signed_working(const calendar& cal, timestamp a, timestamp b) {
+  if (b >= a) return working_seconds_between(cal, a, b);
+  return -working_seconds_between(cal, b, a);
+}
+
+// Adds the time from `from` to `to` to `unit`'s entry (created on first use).
+void attribute_time(std::vector<unit_time>& times, const std::string& unit, const calendar& cal,
+                    timestamp from, timestamp to) {
+  auto it = std::find_if(times.begin(), times.end(), [&](const unit_time& u) { return u.unit == unit; });
+  if (it == times.end()) {
+    times.push_back(unit_time{unit, 0, 0});
+    it = times.end() - 1;
+  }
+  it->seconds += (to - from).count();
+  it->working_seconds += signed_working(cal, from, to);
+}
+
+}  // namespace
+
+const calendar& wall_calendar() noexcept {
+  static const calendar always = [] {
+    calendar c;
+    c.id = "24x7";
+    c.always_open = true;
+    return c;
+  }();
+  return always;
+}
+
+const std::string& compiled_workflow::clock_name(std::size_t c) const {
+  return c < wf->deadlines.size() ? wf->deadlines[c].id : step_name;
+}
+
+const compiled_workflow* compiled_catalog::find(std::string_view id, std::uint32_t version) const {
+  for (const auto& w : workflows)
+    if (w.wf->id == id && w.wf->version == version) return &w;
+  return nullptr;
+}
+
+compiled_catalog compile(const catalog& cat) {
+  compiled_catalog out;
+  out.defs = &cat;
+  out.workflows.reserve(cat.workflows.size());
+  for (const workflow& wf : cat.workflows) {
+    compiled_workflow cw;
+    cw.wf = &wf;
+    cw.org = &cat.org;
+    cw.cal = cat.org.find_calendar(wf.calendar);
+    if (cw.cal == nullptr) cw.cal = &wall_calendar();
+    const std::size_t clocks = wf.deadlines.size() + 1;
+    cw.slots.resize(clocks);
+    cw.clock_calendar.resize(clocks, cw.cal);
+    for (std::size_t d = 0; d < wf.deadlines.size(); ++d) {
+      if (!wf.deadlines[d].calendar.empty()) {
+        if (const calendar* c = cat.org.find_calendar(wf.deadlines[d].calendar)) cw.clock_calendar[d] = c;
+      }
+    }
+    cw.starts.resize(wf.states.size());
+    cw.ends.resize(wf.states.size());
+    for (std::size_t d = 0; d < wf.deadlines.size(); ++d) {
+      const deadline& dl = wf.deadlines[d];
+      if (dl.from_index != npos && dl.from_index < wf.states.size()) cw.starts[dl.from_index].push_back(d);
+      if (dl.until_index.empty()) {
+        for (std::size_t s = 0; s < wf.states.size(); ++s)
+          if (wf.states[s].terminal) cw.ends[s].push_back(d);
+      } else {
+        for (const std::size_t s : dl.until_index)
+          if (s < wf.states.size()) cw.ends[s].push_back(d);
+      }
+    }
+    // Every clock has a breach slot, so that a breach is recorded even when
+    // no rule acts on it (the overdue list and the KPIs need it).
+    for (auto& s : cw.slots) s.push_back(timer_slot{timer_slot::kind::breach, 0, {}, {}});
+    for (std::size_t r = 0; r < wf.escalations.size(); ++r) {
+      const escalation_rule& rule = wf.escalations[r];
+      switch (rule.on) {
+        case trigger::open: cw.open_rules.push_back(r); continue;
+        case trigger::action: cw.action_rules[rule.action].push_back(r); continue;
+        case trigger::warning:
+        case trigger::breach: break;
+      }
+      std::size_t c = cw.step_clock();
+      if (rule.deadline != step_name) {
+        c = npos;
+        for (std::size_t d = 0; d < wf.deadlines.size(); ++d)
+          if (wf.deadlines[d].id == rule.deadline) c = d;
+        if (c == npos) continue;  // the validator reported it
+      }
+      auto& slots = cw.slots[c];
+      timer_slot key;
+      if (rule.on == trigger::warning) {
+        key.what = timer_slot::kind::warning;
+        key.percent = rule.percent;
+      } else if (rule.after) {
+        key.what = timer_slot::kind::after;
+        key.after = *rule.after;
+      }
+      auto same = [&](const timer_slot& s) {
+        return s.what == key.what && s.percent == key.percent && s.after == key.after;
+      };
+      auto it = std::find_if(slots.begin(), slots.end(), same);
+      if (it == slots.end()) {
+        slots.push_back(key);
+        it = slots.end() - 1;
+      }
+      it->rules.push_back(r);
+    }
+    // Warnings by ascending percent, then the breach, then after-breach
+    // slots: the order in which they fall due (after-slots among themselves
+    // are compared when scheduled).
+    for (auto& s : cw.slots) {
+      std::stable_sort(s.begin(), s.end(), [](const timer_slot& a, const timer_slot& b) {
+        const auto rank = [](const timer_slot& x) {
+          return x.what == timer_slot::kind::warning ? x.percent
+                 : x.what == timer_slot::kind::breach ? 100u
+                                                      : 101u;
+        };
+        return rank(a) < rank(b);
+      });
+    }
+    out.workflows.push_back(std::move(cw));
+  }
+  return out;
+}
+
+std::string value_text(const value& v) {
+  struct visitor {
+    std::string operator()(bool b) const { return b ? "true" : "false"; }
+    std::string operator()(std::int64_t i) const { return std::to_string(i); }
+    std::string operator()(double d) const {
+      char buf[64];
+      const auto r = std::to_chars(buf, buf + sizeof buf, d);
+      return std::string(buf, r.ptr);
+    }
+    std::string operator()(const std::string& s) const { return s; }
+  };
+  return std::visit(visitor{}, v);
+}
+
+std::optional<value> parse_value(value_kind kind, std::string_view text) {
+  switch (kind) {
+    case value_kind::boolean:
+      if (text == "true") return value{true};
+      if (text == "false") return value{false};
+      return std::nullopt;
+    case value_kind::integer: {
+      std::int64_t i = 0;
+      const auto r = std::from_chars(text.data(), text.data() + text.size(), i);
+      if (r.ec != std::errc{} || r.ptr != text.data() + text.size()) return std::nullopt;
+      return value{i};
+    }
+    case value_kind::number: {
+      double d = 0;
+      const auto r = std::from_chars(text.data(), text.data() + text.size(), d);
+      if (r.ec != std::errc{} || r.ptr != text.data() + text.size()) return std::nullopt;
+      return value{d};
+    }
+    case value_kind::string:
+    case value_kind::enumeration: return value{std::string(text)};
+  }
+  return std::nullopt;
+}
+
+const calendar& ticket_record::clock_calendar(std::size_t c) const {
+  const deadline_clock& k = clocks[c];
+  if (!k.within.is_business()) return wall_calendar();
+  return *flow->clock_calendar[c];
+}
+
+void ticket_record::schedule(std::size_t c) {
+  deadline_clock& k = clocks[c];
+  k.next = timestamp::max();
+  k.next_slot = static_cast<std::size_t>(-1);
+  if (!k.running) return;
+  const auto& slots = flow->slots[c];
+  const calendar& cal = clock_calendar(c);
+  for (std::size_t i = 0; i < slots.size(); ++i) {
+    if (k.fired[i]) continue;
+    const timer_slot& s = slots[i];
+    timestamp at = timestamp::max();
+    switch (s.what) {
+      case timer_slot::kind::warning: {
+        const std::int64_t threshold = k.total * s.percent / 100;
+        at = k.consumed >= threshold ? k.since : add_working_seconds(cal, k.since, threshold - k.consumed);
+        break;
+      }
+      case timer_slot::kind::breach: at = k.due; break;
+      case timer_slot::kind::after: at = add(*flow->clock_calendar[c], k.due, s.after); break;
+    }
+    if (at < k.next) {
+      k.next = at;
+      k.next_slot = i;
+    }
+    // Warnings and the breach fall due in slot order: the first unfired one
+    // is the earliest. Only after-breach slots need comparing.
+    if (s.what != timer_slot::kind::after) break;
+  }
+}
+
+void ticket_record::start_clock(std::size_t c, timestamp t) {
+  deadline_clock& k = clocks[c];
+  const calendar& cal = clock_calendar(c);
+  k.started = true;
+  k.finished = false;
+  k.breached = false;
+  k.finished_at.reset();
+  k.fired.assign(flow->slots[c].size(), false);
+  const timestamp due = add(*flow->clock_calendar[c], t, k.within);
+  k.total = due == timestamp::max() ? 0 : working_seconds_between(cal, t, due);
+  k.consumed = 0;
+  k.since = t;
+  k.due = due;
+  // A deadline that starts while the ticket waits for the customer starts
+  // paused (the step limit never pauses: it measures the step itself).
+  k.running = !(paused && c != flow->step_clock());
+  schedule(c);
+}
+
+void ticket_record::pause_clock(std::size_t c, timestamp t) {
+  deadline_clock& k = clocks[c];
+  if (!k.started || k.finished || !k.running) return;
+  k.consumed += signed_working(clock_calendar(c), k.since, t);
+  k.running = false;
+  schedule(c);
+}
+
+void ticket_record::resume_clock(std::size_t c, timestamp t) {
+  deadline_clock& k = clocks[c];
+  if (!k.started || k.finished || k.running) return;
+  k.since = t;
+  k.running = true;
+  const std::int64_t left = k.total - k.consumed;
+  k.due = left > 0 ? add_working_seconds(clock_calendar(c), t, left) : t;
+  schedule(c);
+}
+
+void ticket_record::finish_clock(std::size_t c, timestamp t) {
+  deadline_clock& k = clocks[c];
+  if (!k.started || k.finished) return;
+  if (k.running) {
+    if (t > k.due) k.breached = true;
+    k.consumed += signed_working(clock_calendar(c), k.since, t);
+  } else if (k.consumed > k.total) {
+    k.breached = true;
+  }
+  k.running = false;
+  k.finished = true;
+  k.finished_at = t;
+  schedule(c);
+}
+
+void ticket_record::enter_state(std::size_t s, timestamp t) {
+  const workflow& wf = *flow->wf;
+  if (s >= wf.states.size()) return;
+  state = s;
+  for (const std::size_t d : flow->ends[s]) finish_clock(d, t);
+  for (const std::size_t d : flow->starts[s])
+    if (!clocks[d].started) start_clock(d, t);
+  // The step limit restarts with every state entered.
+  const std::size_t step = flow->step_clock();
+  deadline_clock& k = clocks[step];
+  if (k.started && !k.finished) finish_clock(step, t);
+  if (wf.states[s].limit) {
+    k.within = *wf.states[s].limit;
+    start_clock(step, t);
+  } else {
+    k = deadline_clock{};
+  }
+}
+
+void ticket_record::move_to(assignment a, timestamp t) {
+  if (!assignee.unit.empty() && a.unit != assignee.unit) {
+    attribute_time(time_by_unit, assignee.unit, *flow->cal, unit_since, t);
+    unit_since = t;
+  } else if (assignee.unit.empty()) {
+    unit_since = t;
+  }
+  assignee = std::move(a);
+}
+
+void ticket_record::set_tier(std::string_view tier_id) {
+  if (const tierflow::tier* t = flow->org->find_tier(tier_id)) {
+    tier = t->id;
+    tier_level = t->level;
+  }
+}
+
+void ticket_record::apply(const compiled_catalog& cc, const event& e) {
+  version = e.sequence;
+  last_time = e.time;
+  const timestamp t = e.time;
+  if (e.type == event_type::opened) {
+    flow = cc.find(e.workflow_id, e.workflow_version);
+    id = e.ticket_id;
+    opened_at = t;
+    unit_since = t;
+  }
+  if (flow == nullptr) return;  // a stream without a known opening: nothing to fold
+  const workflow& wf = *flow->wf;
+  const organisation& org = *flow->org;
+  switch (e.type) {
+    case event_type::opened: {
+      type = get_or(e, "type");
+      channel = get_or(e, "channel");
+      customer_id = get_or(e, "customer");
+      region = get_or(e, "region");
+      external_ref = get_or(e, "external_ref");
+      description = get_or(e, "description");
+      clocks.assign(wf.deadlines.size() + 1, deadline_clock{});
+      for (const auto& [key, text] : e.details) {
+        const std::string_view k = key;
+        if (k.starts_with("customer.")) {
+          const attribute* a = org.find_customer_attribute(k.substr(9));
+          if (a == nullptr) continue;
+          if (auto v = parse_value(a->type.kind, text)) customer.emplace_back(a->name, std::move(*v));
+        } else if (k.starts_with("ticket.")) {
+          const attribute* a = find_attribute(wf.fields, k.substr(7));
+          if (a == nullptr) continue;
+          if (auto v = parse_value(a->type.kind, text)) fields.emplace_back(a->name, std::move(*v));
+        } else if (k.starts_with("deadline.")) {
+          for (std::size_t d = 0; d < wf.deadlines.size(); ++d)
+            if (wf.deadlines[d].id == k.substr(9))
+              if (auto dur = parse_duration(text)) clocks[d].within = *dur;
+        }
+      }
+      for (std::size_t d = 0; d < wf.deadlines.size(); ++d)
+        if (wf.deadlines[d].from_index == npos) start_clock(d, t);
+      enter_state(wf.initial, t);
+      return;
+    }
+    case event_type::routed: {
+      assignment a{std::string(get_or(e, "unit")), std::string(get_or(e, "region")), {}};
+      set_tier(a.unit);
+      move_to(std::move(a), t);
+      return;
+    }
+    case event_type::accepted: {
+      const std::string_view person = get_or(e, "person");
+      if (owner.empty()) owner = person;
+      if (get_or(e, "assignee") == "true") assignee.person = person;
+      return;
+    }
+    case event_type::transitioned:
+    case event_type::noted: {
+      if (const auto action = get(e, "action")) {
+        auto it = std::find_if(action_counts.begin(), action_counts.end(),
+                               [&](const auto& p) { return p.first == *action; });
+        if (it == action_counts.end()) action_counts.emplace_back(std::string(*action), 1);
+        else ++it->second;
+      }
+      if (const auto flag = get(e, "flag")) {
+        const auto at = std::lower_bound(flags.begin(), flags.end(), *flag);
+        if (at == flags.end() || *at != *flag) flags.emplace(at, *flag);
+      }
+      if (e.type == event_type::transitioned) enter_state(wf.state_index(get_or(e, "to")), t);
+      return;
+    }
+    case event_type::handed_off: {
+      handoffs.push_back(handoff_frame{std::string(get_or(e, "to_unit")), assignee});
+      move_to(assignment{std::string(get_or(e, "to_unit")), std::string(get_or(e, "region")), {}}, t);
+      return;
+    }
+    case event_type::returned: {
+      if (get_or(e, "kind") == "handoff" && !handoffs.empty()) {
+        assignment back = std::move(handoffs.back().back);
+        handoffs.pop_back();
+        move_to(std::move(back), t);
+      }
+      return;
+    }
+    case event_type::escalated: {
+      set_tier(get_or(e, "to_tier"));
+      ++escalations;
+      assignment a{std::string(get_or(e, "to_tier")), std::string(get_or(e, "region")), {}};
+      if (handoffs.empty()) move_to(std::move(a), t);
+      else handoffs.front().back = std::move(a);  // the team keeps working; it returns up the ladder
+      return;
+    }
+    case event_type::deadline_warned:
+    case event_type::deadline_breached: {
+      const std::string_view name = get_or(e, "deadline");
+      std::size_t c = name == step_name ? flow->step_clock() : npos;
+      for (std::size_t d = 0; c == npos && d < wf.deadlines.size(); ++d)
+        if (wf.deadlines[d].id == name) c = d;
+      if (c == npos || !clocks[c].started) return;
+      deadline_clock& k = clocks[c];
+      const auto& slots = flow->slots[c];
+      const auto percent = get(e, "percent");
+      const auto after = get(e, "after");
+      for (std::size_t i = 0; i < slots.size(); ++i) {
+        const timer_slot& s = slots[i];
+        const bool match =
+            e.type == event_type::deadline_warned
+                ? s.what == timer_slot::kind::warning && percent && std::to_string(s.percent) == *percent
+                : (after ? s.what == timer_slot::kind::after && s.after.str() == *after
+                         : s.what == timer_slot::kind::breach);
+        if (match) k.fired[i] = true;
+      }
+      if (e.type == event_type::deadline_breached && !after) k.breached = true;
+      schedule(c);
+      return;
+    }
+    case event_type::paused:
+      paused = true;
+      for (std::size_t c = 0; c + 1 < clocks.size(); ++c) pause_clock(c, t);
+      return;
+    case event_type::resumed:
+      paused = false;
+      for (std::size_t c = 0; c + 1 < clocks.size(); ++c) resume_clock(c, t);
+      return;
+    case event_type::closed:
+      closed = true;
+      closed_at = t;
+      for (std::size_t c = 0; c < clocks.size(); ++c) finish_clock(c, t);
+      // Close the books on the last unit: its time ends here.
+      if (!assignee.unit.empty()) attribute_time(time_by_unit, assignee.unit, *flow->cal, unit_since, t);
+      unit_since = t;
+      return;
+    case event_type::reopened:
+      closed = false;
+      closed_at.reset();
+      return;
+    case event_type::notified:
+    case event_type::denied: return;
+  }
+}
+
+std::optional<std::pair<std::size_t, timestamp>> ticket_record::next_timer() const noexcept {
+  std::optional<std::pair<std::size_t, timestamp>> best;
+  for (std::size_t c = 0; c < clocks.size(); ++c) {
+    const deadline_clock& k = clocks[c];
+    if (k.next == timestamp::max()) continue;
+    if (!best || k.next < best->second) best = std::pair{c, k.next};
+  }
+  return best;
+}
+
+const value* ticket_record::lookup(std::string_view field, value& scratch) const {
+  const auto find_in = [](const attribute_values& values, std::string_view name) -> const value* {
+    for (const auto& [k, v] : values)
+      if (k == name) return &v;
+    return nullptr;
+  };
+  if (field.starts_with("customer.")) return find_in(customer, field.substr(9));
+  if (!field.starts_with("ticket.")) return nullptr;
+  const std::string_view name = field.substr(7);
+  if (name == "type") return &(scratch = type);
+  if (name == "channel") return &(scratch = channel);
+  if (name.starts_with("times.")) {
+    std::int64_t n = 0;
+    for (const auto& [a, count] : action_counts)
+      if (a == name.substr(6)) n = count;
+    return &(scratch = n);
+  }
+  return find_in(fields, name);
+}
+
+ticket_view ticket_record::view(timestamp now) const {
+  ticket_view v;
+  v.id = id;
+  v.type = type;
+  v.channel = channel;
+  v.customer_id = customer_id;
+  v.region = region;
+  v.external_ref = external_ref;
+  v.as_of = now;
+  v.version = version;
+  v.opened_at = opened_at;
+  v.closed_at = closed_at;
+  if (flow == nullptr) return v;
+  const workflow& wf = *flow->wf;
+  v.workflow_id = wf.id;
+  v.workflow_version = wf.version;
+  if (state < wf.states.size()) v.state = wf.states[state].id;
+  v.closed = closed;
+  v.paused = paused;
+  v.owner = owner;
+  v.assignee = assignee;
+  v.tier = tier;
+  v.tier_level = tier_level;
+  v.escalations = escalations;
+  for (const auto& h : handoffs) v.handoffs.push_back(h.team);
+  v.flags = flags;
+  for (std::size_t c = 0; c < clocks.size(); ++c) {
+    const deadline_clock& k = clocks[c];
+    if (c == flow->step_clock() && !k.started) continue;
+    deadline_view d;
+    d.id = flow->clock_name(c);
+    d.within = k.started || c < wf.deadlines.size() ? k.within.str() : std::string{};
+    const calendar& cal = clock_calendar(c);
+    if (!k.started) {
+      d.status = deadline_status::pending;
+    } else if (k.finished) {
+      d.status = k.breached ? deadline_status::missed : deadline_status::met;
+      d.due = k.due;
+      d.breached = k.breached;
+      d.remaining_seconds = k.total - k.consumed;
+    } else if (k.running) {
+      d.status = deadline_status::running;
+      d.due = k.due;
+      d.remaining_seconds = k.due == timestamp::max() ? 0 : signed_working(cal, now, k.due);
+      d.breached = k.breached || now >= k.due;
+    } else {
+      d.status = deadline_status::paused;
+      d.remaining_seconds = k.total - k.consumed;
+      d.breached = k.breached || d.remaining_seconds < 0;
+    }
+    v.deadlines.push_back(std::move(d));
+  }
+  v.time_by_unit = time_by_unit;
+  if (!closed && !assignee.unit.empty() && now > unit_since)
+    attribute_time(v.time_by_unit, assignee.unit, *flow->cal, unit_since, now);
+  return v;
+}
+
+ticket_summary ticket_record::summary() const {
+  ticket_summary s;
+  s.ticket_id = id;
+  s.customer_id = customer_id;
+  s.ticket_type = type;
+  if (flow != nullptr) {
+    s.workflow_id = flow->wf->id;
+    s.workflow_version = flow->wf->version;
+    if (state < flow->wf->states.size()) s.state = flow->wf->states[state].id;
+  }
+  s.unit = assignee.unit;
+  s.region = assignee.region;
+  s.owner = owner;
+  s.assignee = assignee.person;
+  s.closed = closed;
+  s.opened_at = opened_at;
+  s.closed_at = closed_at;
+  if (const auto n = next_timer()) s.next_timer = n->second;
+  for (const auto& k : clocks)
+    if (k.running && k.due != timestamp::max() && (!s.nearest_due || k.due < *s.nearest_due))
+      s.nearest_due = k.due;
+  s.version = version;
+  return s;
+}
+
+ticket_record replay(const compiled_catalog& cc, std::span<const event> stream) {
+  ticket_record r;
+  for (const event& e : stream) r.apply(cc, e);
+  if (!stream.empty()) r.head = stream.back().hash;
+  return r;
+}
+
+}  // namespace tierflow::detail

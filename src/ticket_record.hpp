@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: MIT
+// The live state of one ticket and the fold that builds it from events.
+//
+// Private to the library. The engine changes a ticket only by building an
+// event and applying it here, and replay applies the stored events the same
+// way, so replay gives the live state by construction (DESIGN invariant 2).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <tierflow/catalog.hpp>
+#include <tierflow/event.hpp>
+#include <tierflow/store.hpp>
+#include <tierflow/ticket.hpp>
+
+namespace tierflow::detail {
+
+/// One timer of a deadline clock: a warning at a percentage, the breach, or
+/// a time after the breach; with the escalation rules it triggers.
+struct timer_slot {
+  enum class kind : std::uint8_t { warning, breach, after };
+  kind what = kind::breach;
+  std::uint32_t percent = 0;
+  duration after{};
+  std::vector<std::size_t> rules;  ///< escalation rule indices, file order
+};
+
+/// A workflow prepared for execution: calendars resolved, escalation rules
+/// indexed by trigger, timer slots per deadline clock. Built once per
+/// workflow version.
+struct compiled_workflow {
+  const workflow* wf = nullptr;
+  const organisation* org = nullptr;
+  /// The workflow's calendar (business units).
+  const calendar* cal = nullptr;
+  /// Per deadline, then one more for the step limit ("step"): its calendar
+  /// and its timer slots (warnings by ascending percent, the breach, then
+  /// after-breach slots).
+  std::vector<const calendar*> clock_calendar;
+  std::vector<std::vector<timer_slot>> slots;
+  std::vector<std::size_t> open_rules;
+  std::unordered_map<std::string, std::vector<std::size_t>> action_rules;
+  /// Per state: the deadline indices that start (`from`) and end (`until`)
+  /// on entering it.
+  std::vector<std::vector<std::size_t>> starts, ends;
+  [[nodiscard]] std::size_t step_clock() const noexcept { return slots.size() - 1; }
+  [[nodiscard]] const std::string& clock_name(std::size_t c) const;
+};
+
+/// The catalog prepared for execution. Addresses stay stable: it is built
+/// once and never changed.
+struct compiled_catalog {
+  const catalog* defs = nullptr;
+  std::vector<compiled_workflow> workflows;  ///< parallel to defs->workflows
+  [[nodiscard]] const compiled_workflow* find(std::string_view id, std::uint32_t version) const;
+};
+
+/// Builds the execution tables. `cat` must outlive the result.
+[[nodiscard]] compiled_catalog compile(const catalog& cat);
+
+/// Text form of attribute values, as they are recorded in events.
+[[nodiscard]] std::string value_text(const value& v);
+/// Parses value_text() back, given the declared kind; nullopt if malformed.
+[[nodiscard]] std::optional<value> parse_value(value_kind kind, std::string_view text);
+
+/// A deadline clock of one ticket.
+struct deadline_clock {
+  bool started = false;
+  bool running = false;  ///< counting now (not paused, not finished)
+  bool finished = false; ///< its `until` reached (met or missed)
+  bool breached = false; ///< the breach timer fired (or it was missed)
+  duration within{};
+  std::int64_t total = 0;     ///< working seconds from start to the original due
+  std::int64_t consumed = 0;  ///< working seconds used before `since`
+  timestamp since{};          ///< start of the current running period
+  timestamp due = timestamp::max();
+  std::vector<bool> fired;    ///< per timer slot
+  std::optional<timestamp> finished_at;
+  /// The next unfired slot's instant (timestamp::max() when none).
+  timestamp next = timestamp::max();
+  std::size_t next_slot = static_cast<std::size_t>(-1);
+};
+
+/// A handoff in progress: where the ticket returns to.
+struct handoff_frame {
+  std::string team;
+  assignment back;
+};
+
+/// The live state of one ticket.
+class ticket_record {
+ public:
+  ticket_record() = default;
+
+  /// Applies one event: the fold. Events must come in stream order; an
+  /// event this state cannot have produced is applied as far as it makes
+  /// sense (the chain check, not the fold, guards integrity).
+  void apply(const compiled_catalog& cc, const event& e);
+
+  /// The view as of `now`.
+  [[nodiscard]] ticket_view view(timestamp now) const;
+  /// The summary a store indexes.
+  [[nodiscard]] ticket_summary summary() const;
+
+  /// The earliest pending timer: clock index and instant; nullopt if none.
+  [[nodiscard]] std::optional<std::pair<std::size_t, timestamp>> next_timer() const noexcept;
+
+  /// Condition lookup: `customer.x`, `ticket.x`, `ticket.type`,
+  /// `ticket.channel`, `ticket.times.<action>`. `scratch` holds computed
+  /// values for the duration of one evaluation.
+  [[nodiscard]] const value* lookup(std::string_view field, value& scratch) const;
+
+  /// The workflow, once opened.
+  const compiled_workflow* flow = nullptr;
+
+  std::string id;
+  std::string type;
+  std::string channel;
+  std::string customer_id;
+  std::string region;
+  std::string external_ref;
+  std::string description;
+  attribute_values customer;
+  attribute_values fields;
+  std::size_t state = npos;
+  bool closed = false;
+  bool paused = false;
+  std::string owner;
+  assignment assignee;
+  std::string tier;
+  std::size_t tier_level = 0;
+  std::uint32_t escalations = 0;
+  std::vector<handoff_frame> handoffs;
+  std::vector<std::string> flags;  ///< sorted, unique
+  std::vector<deadline_clock> clocks;
+  std::vector<std::pair<std::string, std::uint32_t>> action_counts;
+  std::vector<unit_time> time_by_unit;
+  timestamp unit_since{};
+  timestamp opened_at{};
+  std::optional<timestamp> closed_at;
+  timestamp last_time{};
+  std::uint64_t version = 0;
+  event_hash head{};
+
+ private:
+  void enter_state(std::size_t s, timestamp t);
+  void start_clock(std::size_t c, timestamp t);
+  void pause_clock(std::size_t c, timestamp t);
+  void resume_clock(std::size_t c, timestamp t);
+  void finish_clock(std::size_t c, timestamp t);
+  void schedule(std::size_t c);
+  void move_to(assignment a, timestamp t);
+  void set_tier(std::string_view tier_id);
+  [[nodiscard]] const calendar& clock_calendar(std::size_t c) const;
+};
+
+/// Folds a whole stream into a fresh record.
+[[nodiscard]] ticket_record replay(const compiled_catalog& cc, std::span<const event> stream);
+
+/// The shared 24x7 calendar that calendar-unit deadlines (m, h, d) count in.
+[[nodiscard]] const calendar& wall_calendar() noexcept;
+
+}  // namespace tierflow::detail
