@@ -864,6 +864,14 @@ result<std::vector<event>> engine::events(std::string_view ticket_id) const {
   return stream;
 }
 
+result<ticket_view> engine::replay(std::string_view ticket_id) const {
+  auto stream = impl_->events->load(ticket_id);
+  if (!stream) return tl::unexpected(stream.error());
+  if (stream->empty() || stream->front().type != event_type::opened)
+    return fail(errc::not_found, "unknown ticket '" + std::string(ticket_id) + "'");
+  return detail::replay(impl_->cc, *stream).view(now());
+}
+
 result<void> engine::verify(std::string_view ticket_id) const {
   auto stream = impl_->events->load(ticket_id);
   if (!stream) return tl::unexpected(stream.error());

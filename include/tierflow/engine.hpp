@@ -153,6 +153,11 @@ class engine {
   /// A ticket's audit trail (or the denial log's, by denial_log_id).
   [[nodiscard]] result<std::vector<event>> events(std::string_view ticket_id) const;
 
+  /// The ticket's view folded afresh from its stored trail, ignoring the
+  /// live state: equal to view() by construction (DESIGN invariant 2); a
+  /// check for operators and tests.
+  [[nodiscard]] result<ticket_view> replay(std::string_view ticket_id) const;
+
   /// Verifies a ticket's stored trail against its hash chain and the head
   /// the store recorded. Error: errc::invalid_argument naming the first
   /// broken link.
