@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: MIT
+// The in-memory store: per ticket a vector of events and its head hash, the
+// latest summary, and ordered indexes over the summaries for the queries.
+#include <algorithm>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <iterator>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include <tierflow/memory_store.hpp>
+
+namespace tierflow {
+namespace {
+
+// The commit phase of append moves events and swaps pointers only; that is
+// what makes it unable to throw.
+static_assert(std::is_nothrow_move_constructible_v<event>);
+
+// --- Index orders ---------------------------------------------------------------------
+// The indexes hold pointers to summaries, which live on the heap and never
+// move, so a key costs one pointer. Every order ends with the ticket id, which
+// is unique, so no two summaries are equivalent and erase-by-key finds exactly
+// the one given. The probes make the lookups heterogeneous (no key to build).
+
+struct unit_region {
+  std::string_view unit;
+  std::string_view region;
+};
+
+struct queue_less {
+  using is_transparent = void;
+  static auto key(const ticket_summary* s) noexcept {
+    // Tickets without a deadline sort after every real one.
+    return std::tuple<std::string_view, std::string_view, timestamp, std::string_view>(
+        s->unit, s->region, s->nearest_due.value_or(timestamp::max()), s->ticket_id);
+  }
+  static auto prefix(const ticket_summary* s) noexcept {
+    return std::tuple<std::string_view, std::string_view>(s->unit, s->region);
+  }
+  static auto prefix(const unit_region& p) noexcept {
+    return std::tuple<std::string_view, std::string_view>(p.unit, p.region);
+  }
+  bool operator()(const ticket_summary* a, const ticket_summary* b) const noexcept {
+    return key(a) < key(b);
+  }
+  bool operator()(const ticket_summary* a, const unit_region& b) const noexcept {
+    return prefix(a) < prefix(b);
+  }
+  bool operator()(const unit_region& a, const ticket_summary* b) const noexcept {
+    return prefix(a) < prefix(b);
+  }
+};
+
+struct customer_probe {
+  std::string_view customer_id;
+};
+
+struct customer_less {
+  using is_transparent = void;
+  static auto key(const ticket_summary* s) noexcept {
+    return std::tuple<std::string_view, timestamp, std::string_view>(s->customer_id, s->opened_at,
+                                                                     s->ticket_id);
+  }
+  bool operator()(const ticket_summary* a, const ticket_summary* b) const noexcept {
+    return key(a) < key(b);
+  }
+  bool operator()(const ticket_summary* a, const customer_probe& b) const noexcept {
+    return std::string_view{a->customer_id} < b.customer_id;
+  }
+  bool operator()(const customer_probe& a, const ticket_summary* b) const noexcept {
+    return a.customer_id < std::string_view{b->customer_id};
+  }
+};
+
+// Only summaries with a next_timer are in the due index.
+struct due_less {
+  static auto key(const ticket_summary* s) noexcept {
+    return std::tuple<timestamp, std::string_view>(*s->next_timer, s->ticket_id);
+  }
+  bool operator()(const ticket_summary* a, const ticket_summary* b) const noexcept {
+    return key(a) < key(b);
+  }
+};
+
+struct id_less {
+  bool operator()(const ticket_summary* a, const ticket_summary* b) const noexcept {
+    return a->ticket_id < b->ticket_id;
+  }
+};
+
+using queue_index = std::set<const ticket_summary*, queue_less>;
+using customer_index = std::set<const ticket_summary*, customer_less>;
+using due_index = std::set<const ticket_summary*, due_less>;
+using open_index = std::set<const ticket_summary*, id_less>;
+
+bool in_queue(const ticket_summary& s) noexcept { return !s.closed; }
+bool in_due(const ticket_summary& s) noexcept { return s.next_timer.has_value(); }
+
+// A set node holding `value`, allocated now so that inserting it later cannot
+// throw (inserting a node handle allocates nothing).
+template <class Set>
+typename Set::node_type make_node(const ticket_summary* value) {
+  Set one;
+  one.insert(value);
+  return one.extract(one.begin());
+}
+
+// --- Memory accounting ----------------------------------------------------------------
+
+// What a red-black tree node costs beyond its value, roughly (three pointers
+// and the colour, plus allocator rounding).
+constexpr std::size_t index_node_bytes = 64;
+
+// The heap bytes of a string: none while its text fits inside the object.
+std::size_t heap_bytes(const std::string& s) noexcept {
+  const auto* self = reinterpret_cast<const char*>(&s);
+  const std::less<const char*> before{};
+  const bool inline_text = !before(s.data(), self) && before(s.data(), self + sizeof s);
+  return inline_text ? 0 : s.capacity() + 1;
+}
+
+// An event's bytes outside the events vector itself.
+std::size_t owned_bytes(const event& e) noexcept {
+  std::size_t n = heap_bytes(e.ticket_id) + heap_bytes(e.actor_id) + heap_bytes(e.workflow_id);
+  n += e.details.capacity() * sizeof(event_details::value_type);
+  for (const auto& [key, value] : e.details) n += heap_bytes(key) + heap_bytes(value);
+  return n;
+}
+
+std::size_t summary_bytes(const ticket_summary& s) noexcept {
+  std::size_t n = sizeof(ticket_summary) + heap_bytes(s.ticket_id) + heap_bytes(s.customer_id) +
+                  heap_bytes(s.ticket_type) + heap_bytes(s.workflow_id) + heap_bytes(s.state) +
+                  heap_bytes(s.unit) + heap_bytes(s.region) + heap_bytes(s.owner) +
+                  heap_bytes(s.assignee);
+  // Customer and open/queue nodes, and a due node when it has a timer.
+  n += index_node_bytes * (1 + (in_queue(s) ? 2 : 0) + (in_due(s) ? 1 : 0));
+  return n;
+}
+
+}  // namespace
+
+struct memory_store::impl {
+  struct stream {
+    std::vector<event> events;
+    event_hash head{};
+    // Heap-allocated so the indexes can point at it; null for streams that
+    // are not tickets.
+    std::unique_ptr<const ticket_summary> summary;
+  };
+  // std::less<> so lookups take a string_view without building a string.
+  using stream_map = std::map<std::string, stream, std::less<>>;
+
+  // The new index nodes of one summary, allocated before anything changes.
+  struct index_nodes {
+    queue_index::node_type queue;
+    customer_index::node_type customer;
+    due_index::node_type due;
+    open_index::node_type open;
+  };
+
+  mutable std::shared_mutex mutex;
+  stream_map streams;
+  queue_index queues;
+  customer_index customers;
+  due_index timers;
+  open_index open;
+  // Outside the lock: handing out numbers does not touch the streams.
+  std::atomic<std::uint64_t> last_ticket_number{0};
+  std::size_t bytes = 0;
+
+  static index_nodes prepare_nodes(const ticket_summary* s) {
+    index_nodes nodes;
+    nodes.customer = make_node<customer_index>(s);
+    if (in_queue(*s)) {
+      nodes.queue = make_node<queue_index>(s);
+      nodes.open = make_node<open_index>(s);
+    }
+    if (in_due(*s)) nodes.due = make_node<due_index>(s);
+    return nodes;
+  }
+
+  // Must run while `s` is still alive: the erases compare through it.
+  void unindex(const ticket_summary* s) noexcept {
+    customers.erase(s);
+    if (in_queue(*s)) {
+      queues.erase(s);
+      open.erase(s);
+    }
+    if (in_due(*s)) timers.erase(s);
+  }
+
+  void index(index_nodes& nodes) noexcept {
+    customers.insert(std::move(nodes.customer));
+    if (!nodes.queue.empty()) queues.insert(std::move(nodes.queue));
+    if (!nodes.open.empty()) open.insert(std::move(nodes.open));
+    if (!nodes.due.empty()) timers.insert(std::move(nodes.due));
+  }
+
+  // The checks of append that need the stored stream (`s` is null for a new
+  // one); the caller holds the lock.
+  static result<void> check(const append_request& request, const stream* s) {
+    const std::uint64_t version = s == nullptr ? 0 : s->events.size();
+    if (request.expected_version != version) {
+      return fail(errc::conflict,
+                  fmt::format("ticket {}: expected version {}, store has {}", request.ticket_id,
+                              request.expected_version, version));
+    }
+    if (request.events.empty()) {
+      return fail(errc::invalid_argument,
+                  fmt::format("ticket {}: append of no events", request.ticket_id));
+    }
+    const event_hash zero{};
+    const event_hash* prev = s == nullptr ? &zero : &s->head;
+    std::uint64_t sequence = version;
+    for (const event& e : request.events) {
+      ++sequence;
+      if (e.sequence != sequence) {
+        return fail(errc::invalid_argument,
+                    fmt::format("ticket {}: event has sequence {}, expected {}", request.ticket_id,
+                                e.sequence, sequence));
+      }
+      // The hashes themselves are the engine's to compute; the links are
+      // what keeps the stored chain whole.
+      if (e.prev_hash != *prev) {
+        return fail(errc::invalid_argument,
+                    fmt::format("ticket {}: event {} does not link to the stream's head",
+                                request.ticket_id, sequence));
+      }
+      prev = &e.hash;
+    }
+    if (request.summary != nullptr && request.summary->ticket_id != request.ticket_id) {
+      return fail(errc::invalid_argument,
+                  fmt::format("ticket {}: summary is of ticket {}", request.ticket_id,
+                              request.summary->ticket_id));
+    }
+    return {};
+  }
+};
+
+memory_store::memory_store() : impl_(std::make_unique<impl>()) {}
+memory_store::~memory_store() = default;
+
+result<void> memory_store::append(const append_request& request) {
+  // These need no stored state, so they run before taking the lock.
+  if (request.ticket_id.empty()) {
+    return fail(errc::invalid_argument, "append to a stream with an empty ticket id");
+  }
+  for (const event& e : request.events) {
+    if (e.ticket_id != request.ticket_id) {
+      return fail(errc::invalid_argument, fmt::format("ticket {}: event {} belongs to ticket {}",
+                                                      request.ticket_id, e.sequence, e.ticket_id));
+    }
+  }
+
+  const std::unique_lock lock(impl_->mutex);
+  const auto found = impl_->streams.find(request.ticket_id);
+  impl::stream* existing = found == impl_->streams.end() ? nullptr : &found->second;
+  if (auto ok = impl::check(request, existing); !ok) return ok;
+
+  // Allocate everything first (may throw std::bad_alloc, changes nothing).
+  std::vector<event> copies(request.events.begin(), request.events.end());
+  impl::stream_map::node_type fresh;
+  if (existing == nullptr) {
+    impl::stream_map one;
+    one.try_emplace(std::string(request.ticket_id));
+    fresh = one.extract(one.begin());
+  }
+  std::unique_ptr<const ticket_summary> summary;
+  impl::index_nodes nodes;
+  if (request.summary != nullptr) {
+    summary = std::make_unique<const ticket_summary>(*request.summary);
+    nodes = impl::prepare_nodes(summary.get());
+  }
+  // Last, so that a failure before it leaves the capacity (and the byte
+  // count, which follows it) as it was.
+  impl::stream& target = existing != nullptr ? *existing : fresh.mapped();
+  const std::size_t old_capacity = target.events.capacity();
+  const std::size_t needed = target.events.size() + copies.size();
+  // Geometric growth: reserving just `needed` would reallocate on every append.
+  if (needed > old_capacity) target.events.reserve(std::max(needed, 2 * old_capacity));
+
+  // Commit: moves, pointer swaps and node inserts only; none can throw.
+  std::size_t added = (target.events.capacity() - old_capacity) * sizeof(event);
+  for (event& e : copies) {
+    added += owned_bytes(e);
+    target.events.push_back(std::move(e));
+  }
+  target.head = target.events.back().hash;
+  std::size_t removed = 0;
+  if (summary != nullptr) {
+    if (target.summary != nullptr) {
+      impl_->unindex(target.summary.get());
+      removed += summary_bytes(*target.summary);
+    }
+    added += summary_bytes(*summary);
+    target.summary = std::move(summary);
+    impl_->index(nodes);
+  }
+  if (!fresh.empty()) {
+    added += sizeof(impl::stream_map::value_type) + index_node_bytes + heap_bytes(fresh.key());
+    impl_->streams.insert(std::move(fresh));
+  }
+  impl_->bytes = impl_->bytes + added - removed;
+  return {};
+}
+
+result<std::vector<event>> memory_store::load(std::string_view ticket_id) const {
+  const std::shared_lock lock(impl_->mutex);
+  const auto found = impl_->streams.find(ticket_id);
+  if (found == impl_->streams.end()) return std::vector<event>{};
+  return found->second.events;
+}
+
+result<store::stream_head> memory_store::head(std::string_view ticket_id) const {
+  const std::shared_lock lock(impl_->mutex);
+  const auto found = impl_->streams.find(ticket_id);
+  if (found == impl_->streams.end()) return stream_head{};
+  return stream_head{found->second.events.size(), found->second.head};
+}
+
+result<std::uint64_t> memory_store::next_ticket_number() {
+  return impl_->last_ticket_number.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+
+result<ticket_summary> memory_store::summary(std::string_view ticket_id) const {
+  const std::shared_lock lock(impl_->mutex);
+  const auto found = impl_->streams.find(ticket_id);
+  if (found == impl_->streams.end()) {
+    return fail(errc::not_found, fmt::format("ticket {}: not found", ticket_id));
+  }
+  if (found->second.summary == nullptr) {
+    return fail(errc::not_found, fmt::format("ticket {}: stream has no summary", ticket_id));
+  }
+  return *found->second.summary;
+}
+
+result<std::vector<ticket_summary>> memory_store::queue(std::string_view unit,
+                                                        std::string_view region) const {
+  const std::shared_lock lock(impl_->mutex);
+  const auto [first, last] = impl_->queues.equal_range(unit_region{unit, region});
+  std::vector<ticket_summary> out;
+  out.reserve(static_cast<std::size_t>(std::distance(first, last)));
+  for (auto it = first; it != last; ++it) out.push_back(**it);
+  return out;
+}
+
+result<std::vector<ticket_summary>> memory_store::customer_tickets(
+    std::string_view customer_id) const {
+  const std::shared_lock lock(impl_->mutex);
+  const auto [first, last] = impl_->customers.equal_range(customer_probe{customer_id});
+  std::vector<ticket_summary> out;
+  out.reserve(static_cast<std::size_t>(std::distance(first, last)));
+  for (auto it = first; it != last; ++it) out.push_back(**it);
+  return out;
+}
+
+result<std::vector<due_ticket>> memory_store::due(timestamp now, std::size_t limit) const {
+  const std::shared_lock lock(impl_->mutex);
+  std::vector<due_ticket> out;
+  for (const ticket_summary* s : impl_->timers) {
+    if (out.size() >= limit || *s->next_timer > now) break;
+    out.push_back(due_ticket{s->ticket_id, *s->next_timer});
+  }
+  return out;
+}
+
+result<std::vector<ticket_summary>> memory_store::open_tickets() const {
+  const std::shared_lock lock(impl_->mutex);
+  std::vector<ticket_summary> out;
+  out.reserve(impl_->open.size());
+  for (const ticket_summary* s : impl_->open) out.push_back(*s);
+  return out;
+}
+
+std::size_t memory_store::memory_bytes() const {
+  const std::shared_lock lock(impl_->mutex);
+  return sizeof(memory_store) + sizeof(impl) + impl_->bytes;
+}
+
+}  // namespace tierflow

@@ -1,0 +1,734 @@
+// SPDX-License-Identifier: MIT
+// The conformance suite of tierflow::store: the contract of store.hpp as
+// tests, for every backend (memory, SQLite, PostgreSQL). A backend's test file
+// includes this header and calls run_store_conformance from one TEST_CASE with
+// a factory for fresh, empty stores; each SUBCASE gets a store of its own.
+#pragma once
+
+#include <atomic>
+#include <barrier>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <set>
+#include <span>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+#include <tierflow/audit.hpp>
+#include <tierflow/error.hpp>
+#include <tierflow/event.hpp>
+#include <tierflow/store.hpp>
+
+namespace tierflow_test::store_conformance {
+
+using tierflow::event;
+using tierflow::event_hash;
+using tierflow::ticket_summary;
+using tierflow::timestamp;
+
+/// 2026-11-24 at hour:minute UTC.
+constexpr timestamp at(int hour, int minute = 0) {
+  return timestamp{std::chrono::sys_days{std::chrono::year{2026} / 11 / 24}} +
+         std::chrono::hours{hour} + std::chrono::minutes{minute};
+}
+
+/// "ok", or the name of the error's code: readable when a CHECK fails.
+template <class T>
+std::string outcome(const tierflow::result<T>& r) {
+  return r ? std::string("ok") : std::string(to_string(r.error().code()));
+}
+
+/// `n` unsealed events of `ticket` that continue a stream of `version` events.
+inline std::vector<event> draft(std::string_view id, std::uint64_t version, std::size_t n,
+                                std::string_view actor = "csr_01") {
+  std::vector<event> batch(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint64_t k = version + i;
+    event& e = batch[i];
+    e.ticket_id = std::string(id);
+    e.sequence = k + 1;
+    e.time = at(9) + std::chrono::minutes{static_cast<std::chrono::minutes::rep>(k)};
+    e.actor_id = std::string(actor);
+    e.workflow_id = "complaint";
+    e.workflow_version = 3;
+    e.type = tierflow::all_event_types[k % tierflow::all_event_types.size()];
+    e.details = {{"n", std::to_string(k)}, {"reason", "step " + std::to_string(k)}};
+  }
+  return batch;
+}
+
+/// As draft, sealed onto a stream whose last hash is `head`.
+inline std::vector<event> sealed(std::string_view id, std::uint64_t version, const event_hash& head,
+                                 std::size_t n, std::string_view actor = "csr_01") {
+  std::vector<event> batch = draft(id, version, n, actor);
+  tierflow::seal(batch, head);
+  return batch;
+}
+
+/// Appends `n` new events to `ticket` on its current head, with `summary`
+/// (null: not a ticket). Returns what append returned.
+inline tierflow::result<void> append_next(tierflow::store& st, std::string_view id, std::size_t n,
+                                          const ticket_summary* summary = nullptr) {
+  const auto h = st.head(id);
+  REQUIRE(h);
+  const std::vector<event> batch = sealed(id, h->version, h->head, n);
+  return st.append(
+      {.ticket_id = id, .expected_version = h->version, .events = batch, .summary = summary});
+}
+
+/// An open ticket of customer C1 in the service centre's north queue.
+inline ticket_summary ticket(std::string id) {
+  ticket_summary s;
+  s.ticket_id = std::move(id);
+  s.customer_id = "C1";
+  s.ticket_type = "complaint";
+  s.workflow_id = "complaint";
+  s.workflow_version = 3;
+  s.state = "new";
+  s.unit = "service_centre";
+  s.region = "north";
+  s.owner = "csr_01";
+  s.opened_at = at(8);
+  return s;
+}
+
+/// Appends one event to the summary's ticket with the summary, whose
+/// version it first sets to the stream's new length.
+inline void save(tierflow::store& st, ticket_summary& s) {
+  const auto h = st.head(s.ticket_id);
+  REQUIRE(h);
+  s.version = h->version + 1;
+  const auto r = append_next(st, s.ticket_id, 1, &s);
+  INFO("saving ", s.ticket_id, ": ", r ? std::string() : r.error().message());
+  REQUIRE(r);
+}
+
+/// The ticket ids of a query's answer, comma-separated.
+inline std::string ids(const tierflow::result<std::vector<ticket_summary>>& r) {
+  REQUIRE(r);
+  std::string out;
+  for (const ticket_summary& s : *r) out += (out.empty() ? "" : ",") + s.ticket_id;
+  return out;
+}
+
+inline std::string ids(const tierflow::result<std::vector<tierflow::due_ticket>>& r) {
+  REQUIRE(r);
+  std::string out;
+  for (const tierflow::due_ticket& d : *r) out += (out.empty() ? "" : ",") + d.ticket_id;
+  return out;
+}
+
+/// The stream of `ticket` is exactly `events`, with `events`' last hash as head.
+inline void check_stream(const tierflow::store& st, std::string_view id,
+                         const std::vector<event>& events) {
+  const auto loaded = st.load(id);
+  REQUIRE(loaded);
+  CHECK(loaded->size() == events.size());
+  CHECK(*loaded == events);
+  const auto h = st.head(id);
+  REQUIRE(h);
+  CHECK(h->version == events.size());
+  CHECK(h->head == (events.empty() ? event_hash{} : events.back().hash));
+}
+
+/// Runs the whole suite on stores made by `make`, which must return a new,
+/// empty store on every call.
+inline void run_store_conformance(const std::function<std::unique_ptr<tierflow::store>()>& make) {
+  using tierflow::errc;
+  const std::unique_ptr<tierflow::store> owned = make();
+  REQUIRE(owned != nullptr);
+  tierflow::store& st = *owned;
+  const event_hash zero{};
+
+  SUBCASE("append then load returns the events byte for byte") {
+    std::vector<event> first = draft("T1", 0, 3);
+    // Strings are bytes: empty, embedded NUL, not UTF-8, long, duplicate keys.
+    first[0].details = {{"channel", "95598"},
+                        {"", ""},
+                        {"nul", std::string("a\0b", 3)},
+                        {"bytes",
+                         "\xff\xfe"
+                         " not utf-8"},
+                        {"long", std::string(300, 'x')},
+                        {"dup", "1"},
+                        {"dup", "2"}};
+    first[1].time =
+        timestamp{std::chrono::sys_days{std::chrono::year{1969} / 7 / 20}} + std::chrono::hours{20};
+    first[1].details.clear();
+    first[1].actor_id = "";
+    first[2].workflow_version = std::numeric_limits<std::uint32_t>::max();
+    first[2].type = tierflow::event_type::reopened;
+    tierflow::seal(first, zero);
+    REQUIRE(st.append({.ticket_id = "T1", .expected_version = 0, .events = first}));
+    check_stream(st, "T1", first);
+
+    const std::vector<event> second = sealed("T1", 3, first.back().hash, 2);
+    REQUIRE(st.append({.ticket_id = "T1", .expected_version = 3, .events = second}));
+    std::vector<event> all = first;
+    all.insert(all.end(), second.begin(), second.end());
+    check_stream(st, "T1", all);
+
+    const auto loaded = st.load("T1");
+    REQUIRE(loaded);
+    for (std::size_t i = 0; i < all.size(); ++i) {
+      CAPTURE(i);
+      CHECK((*loaded)[i] == all[i]);
+    }
+    CHECK(tierflow::verify(*loaded));
+    const auto h = st.head("T1");
+    REQUIRE(h);
+    CHECK(h->version == 5);
+    CHECK(tierflow::verify(*loaded, h->head));
+  }
+
+  SUBCASE("unknown streams are empty") {
+    REQUIRE(append_next(st, "T1", 2));
+    for (const std::string_view unknown : {"T2", "T", "T10", "t1", ""}) {
+      CAPTURE(unknown);
+      const auto loaded = st.load(unknown);
+      REQUIRE(loaded);
+      CHECK(loaded->empty());
+      const auto h = st.head(unknown);
+      REQUIRE(h);
+      CHECK(h->version == 0);
+      CHECK(h->head == zero);
+    }
+    const auto loaded = st.load("T1");
+    REQUIRE(loaded);
+    CHECK(loaded->size() == 2);
+  }
+
+  SUBCASE("a version mismatch is a conflict and changes nothing") {
+    ticket_summary s = ticket("T1");
+    save(st, s);
+    REQUIRE(append_next(st, "T1", 1, &s));
+    const std::vector<event> before = st.load("T1").value();
+    REQUIRE(before.size() == 2);
+
+    ticket_summary later = s;
+    later.state = "later";
+    // A writer that built on version 1, one from the future, one that
+    // thought the ticket new.
+    const std::vector<event> stale = sealed("T1", 1, before[0].hash, 1);
+    CHECK(outcome(st.append(
+              {.ticket_id = "T1", .expected_version = 1, .events = stale, .summary = &later})) ==
+          "conflict");
+    const std::vector<event> ahead = sealed("T1", 3, before[1].hash, 1);
+    CHECK(outcome(st.append({.ticket_id = "T1", .expected_version = 3, .events = ahead})) ==
+          "conflict");
+    const std::vector<event> fresh = sealed("T1", 0, zero, 1);
+    CHECK(outcome(st.append({.ticket_id = "T1", .expected_version = 0, .events = fresh})) ==
+          "conflict");
+    check_stream(st, "T1", before);
+    CHECK(st.summary("T1").value() == s);
+
+    // A stream that does not exist has version 0.
+    const std::vector<event> unknown = sealed("T2", 1, zero, 1);
+    CHECK(outcome(st.append({.ticket_id = "T2", .expected_version = 1, .events = unknown})) ==
+          "conflict");
+    check_stream(st, "T2", {});
+
+    // The writer that reloads succeeds.
+    REQUIRE(append_next(st, "T1", 1));
+    CHECK(st.head("T1").value().version == 3);
+  }
+
+  SUBCASE("malformed appends are invalid_argument and store nothing") {
+    ticket_summary s = ticket("T1");
+    save(st, s);
+    REQUIRE(append_next(st, "T1", 1, &s));
+    const std::vector<event> before = st.load("T1").value();
+    REQUIRE(before.size() == 2);
+    const event_hash head = before.back().hash;
+    ticket_summary changed = s;
+    changed.state = "changed";
+    changed.unit = "elsewhere";
+
+    const auto rejected = [&](std::string_view ticket_id, std::uint64_t expected,
+                              const std::vector<event>& events, const ticket_summary* summary) {
+      const auto r = st.append({.ticket_id = ticket_id,
+                                .expected_version = expected,
+                                .events = events,
+                                .summary = summary});
+      CHECK(outcome(r) == "invalid_argument");
+      if (!r) CHECK_FALSE(r.error().message().empty());
+      check_stream(st, "T1", before);
+      CHECK(st.summary("T1").value() == s);
+    };
+
+    {
+      INFO("a gap in the sequence");
+      std::vector<event> e = draft("T1", 3, 1);
+      tierflow::seal(e, head);
+      rejected("T1", 2, e, &changed);
+    }
+    {
+      INFO("a sequence number already used");
+      std::vector<event> e = draft("T1", 1, 1);
+      tierflow::seal(e, head);
+      rejected("T1", 2, e, &changed);
+    }
+    {
+      INFO("sealed onto an empty chain instead of the head");
+      rejected("T1", 2, sealed("T1", 2, zero, 1), &changed);
+    }
+    {
+      INFO("sealed onto the first event instead of the head");
+      rejected("T1", 2, sealed("T1", 2, before[0].hash, 1), &changed);
+    }
+    {
+      INFO("an event of another ticket");
+      rejected("T1", 2, sealed("T2", 2, head, 1), &changed);
+    }
+    {
+      INFO("no events");
+      rejected("T1", 2, {}, &changed);
+    }
+    {
+      INFO("the summary of another ticket");
+      ticket_summary other = changed;
+      other.ticket_id = "T2";
+      rejected("T1", 2, sealed("T1", 2, head, 1), &other);
+      CHECK(outcome(st.summary("T2")) == "not_found");
+    }
+    {
+      INFO("an empty ticket id");
+      rejected("", 0, sealed("", 0, zero, 1), nullptr);
+      check_stream(st, "", {});
+    }
+    {
+      INFO("a new ticket whose first event does not start the chain");
+      ticket_summary t3 = ticket("T3");
+      rejected("T3", 0, sealed("T3", 0, head, 1), &t3);
+      check_stream(st, "T3", {});
+      CHECK(outcome(st.summary("T3")) == "not_found");
+    }
+    CHECK(ids(st.queue("service_centre", "north")) == "T1");
+    CHECK(ids(st.open_tickets()) == "T1");
+    // The store still takes a well-formed append.
+    REQUIRE(append_next(st, "T1", 1));
+    CHECK(st.head("T1").value().version == 3);
+  }
+
+  SUBCASE("a batch is stored whole or not at all") {
+    ticket_summary s = ticket("T1");
+    save(st, s);
+    const std::vector<event> before = st.load("T1").value();
+    const event_hash head = before.back().hash;
+    ticket_summary changed = s;
+    changed.state = "changed";
+    changed.version = 4;
+
+    const auto rejected = [&](const std::vector<event>& batch) {
+      CHECK(
+          outcome(st.append(
+              {.ticket_id = "T1", .expected_version = 1, .events = batch, .summary = &changed})) ==
+          "invalid_argument");
+      check_stream(st, "T1", before);
+      CHECK(st.summary("T1").value() == s);
+    };
+
+    {
+      INFO("third event skips a sequence number");
+      std::vector<event> batch = draft("T1", 1, 3);
+      batch[2].sequence = 5;
+      tierflow::seal(batch, head);
+      rejected(batch);
+    }
+    {
+      INFO("third event links to the first instead of the second");
+      std::vector<event> batch = sealed("T1", 1, head, 3);
+      batch[2].prev_hash = batch[0].hash;
+      batch[2].hash = tierflow::hash_event(batch[0].hash, batch[2]);
+      rejected(batch);
+    }
+    {
+      INFO("third event belongs to another ticket");
+      std::vector<event> batch = draft("T1", 1, 3);
+      batch[2].ticket_id = "T2";
+      tierflow::seal(batch, head);
+      rejected(batch);
+      check_stream(st, "T2", {});
+    }
+
+    const std::vector<event> good = sealed("T1", 1, head, 3);
+    REQUIRE(
+        st.append({.ticket_id = "T1", .expected_version = 1, .events = good, .summary = &changed}));
+    std::vector<event> all = before;
+    all.insert(all.end(), good.begin(), good.end());
+    check_stream(st, "T1", all);
+    CHECK(st.summary("T1").value() == changed);
+  }
+
+  SUBCASE("summaries replace each other and order the queue") {
+    ticket_summary t1 = ticket("T1");
+    ticket_summary t2 = ticket("T2");
+    ticket_summary t3 = ticket("T3");
+    ticket_summary t4 = ticket("T4");
+    ticket_summary t5 = ticket("T5");
+    t1.nearest_due = at(11);
+    t3.nearest_due = at(10);
+    t5.nearest_due = at(10);
+    // Saved out of order, so that insertion order cannot pass for sorting.
+    for (ticket_summary* s : {&t4, &t5, &t2, &t1, &t3}) save(st, *s);
+    CHECK(ids(st.queue("service_centre", "north")) == "T3,T5,T1,T2,T4");
+    CHECK(st.summary("T1").value() == t1);
+
+    t1.nearest_due = at(9);
+    t1.state = "in_progress";
+    t1.assignee = "agent_07";
+    save(st, t1);
+    CHECK(st.summary("T1").value() == t1);
+    CHECK(st.summary("T1").value().version == 2);
+    CHECK(ids(st.queue("service_centre", "north")) == "T1,T3,T5,T2,T4");
+    const auto queued = st.queue("service_centre", "north");
+    REQUIRE(queued);
+    REQUIRE(queued->size() == 5);
+    CHECK(queued->front() == t1);
+
+    t4.nearest_due = at(10);  // ties with T3 and T5: by ticket id
+    save(st, t4);
+    CHECK(ids(st.queue("service_centre", "north")) == "T1,T3,T4,T5,T2");
+
+    t3.closed = true;
+    t3.closed_at = at(12);
+    t3.state = "closed";
+    save(st, t3);
+    CHECK(ids(st.queue("service_centre", "north")) == "T1,T4,T5,T2");
+    CHECK(st.summary("T3").value().closed);
+
+    t5.unit = "regional_manager";
+    save(st, t5);
+    CHECK(ids(st.queue("service_centre", "north")) == "T1,T4,T2");
+    CHECK(ids(st.queue("regional_manager", "north")) == "T5");
+
+    t1.nearest_due.reset();
+    save(st, t1);
+    CHECK(ids(st.queue("service_centre", "north")) == "T4,T1,T2");
+
+    t3.closed = false;
+    t3.closed_at.reset();
+    t3.state = "reopened";
+    save(st, t3);
+    CHECK(ids(st.queue("service_centre", "north")) == "T3,T4,T1,T2");
+    CHECK(st.summary("T3").value() == t3);
+  }
+
+  SUBCASE("queues are per unit and region") {
+    ticket_summary t1 = ticket("T1");
+    ticket_summary t2 = ticket("T2");
+    ticket_summary t3 = ticket("T3");
+    ticket_summary t4 = ticket("T4");
+    ticket_summary t5 = ticket("T5");
+    ticket_summary t6 = ticket("T6");
+    ticket_summary t7 = ticket("T7");
+    t2.region = "south";
+    t3.region = "";  // a unit that is not region-split
+    t5.unit = "field";
+    // Unit and region are two keys, not one string.
+    t6.unit = "a";
+    t6.region = "bc";
+    t7.unit = "ab";
+    t7.region = "c";
+    for (ticket_summary* s : {&t1, &t2, &t3, &t4, &t5, &t6, &t7}) save(st, *s);
+    CHECK(ids(st.queue("service_centre", "north")) == "T1,T4");
+    CHECK(ids(st.queue("service_centre", "south")) == "T2");
+    CHECK(ids(st.queue("service_centre", "")) == "T3");
+    CHECK(ids(st.queue("field", "north")) == "T5");
+    CHECK(ids(st.queue("field", "south")).empty());
+    CHECK(ids(st.queue("a", "bc")) == "T6");
+    CHECK(ids(st.queue("ab", "c")) == "T7");
+    CHECK(ids(st.queue("nowhere", "")).empty());
+
+    t1.region = "south";
+    save(st, t1);
+    CHECK(ids(st.queue("service_centre", "north")) == "T4");
+    CHECK(ids(st.queue("service_centre", "south")) == "T1,T2");
+  }
+
+  SUBCASE("customer tickets are oldest first, closed ones included") {
+    ticket_summary t1 = ticket("T1");
+    ticket_summary t2 = ticket("T2");
+    ticket_summary t3 = ticket("T3");
+    ticket_summary t4 = ticket("T4");
+    ticket_summary t5 = ticket("T5");
+    t1.opened_at = at(9);
+    t2.opened_at = at(8);
+    t3.opened_at = at(8);
+    t4.opened_at = at(7);
+    t4.closed = true;
+    t4.closed_at = at(7, 30);
+    t5.customer_id = "C2";
+    t5.opened_at = at(10);
+    for (ticket_summary* s : {&t3, &t5, &t1, &t4, &t2}) save(st, *s);
+    CHECK(ids(st.customer_tickets("C1")) == "T4,T2,T3,T1");
+    CHECK(ids(st.customer_tickets("C2")) == "T5");
+    CHECK(ids(st.customer_tickets("C3")).empty());
+    CHECK(ids(st.customer_tickets("")).empty());
+    const auto c2 = st.customer_tickets("C2");
+    REQUIRE(c2);
+    REQUIRE(c2->size() == 1);
+    CHECK(c2->front() == t5);
+
+    t1.customer_id = "C2";
+    save(st, t1);
+    CHECK(ids(st.customer_tickets("C1")) == "T4,T2,T3");
+    CHECK(ids(st.customer_tickets("C2")) == "T1,T5");
+  }
+
+  SUBCASE("due lists timers at or before now, earliest first, up to a limit") {
+    ticket_summary t1 = ticket("T1");
+    ticket_summary t2 = ticket("T2");
+    ticket_summary t3 = ticket("T3");
+    ticket_summary t4 = ticket("T4");
+    ticket_summary t5 = ticket("T5");
+    ticket_summary t6 = ticket("T6");
+    t1.next_timer = at(10);
+    t2.next_timer = at(9);
+    t3.next_timer = at(10);
+    t5.next_timer = at(12);
+    // The store lists what next_timer says, closed or not.
+    t6.next_timer = at(9, 30);
+    t6.closed = true;
+    for (ticket_summary* s : {&t5, &t3, &t6, &t1, &t4, &t2}) save(st, *s);
+
+    const auto due = st.due(at(10), 10);
+    REQUIRE(due);
+    CHECK(ids(due) == "T2,T6,T1,T3");
+    REQUIRE(due->size() == 4);
+    CHECK((*due)[0] == tierflow::due_ticket{"T2", at(9)});
+    CHECK((*due)[1] == tierflow::due_ticket{"T6", at(9, 30)});
+    CHECK((*due)[2] == tierflow::due_ticket{"T1", at(10)});
+    CHECK((*due)[3] == tierflow::due_ticket{"T3", at(10)});
+    CHECK(ids(st.due(at(10), 2)) == "T2,T6");
+    CHECK(ids(st.due(at(10), 0)).empty());
+    CHECK(ids(st.due(at(8, 59), 10)).empty());
+    CHECK(ids(st.due(at(9), 10)) == "T2");
+    CHECK(ids(st.due(timestamp::max(), 100)) == "T2,T6,T1,T3,T5");
+
+    t2.next_timer = at(13);  // the timer moved later: not due at 10:00 any more
+    save(st, t2);
+    CHECK(ids(st.due(at(10), 10)) == "T6,T1,T3");
+    const auto later = st.due(at(13), 10);
+    REQUIRE(later);
+    CHECK(ids(later) == "T6,T1,T3,T5,T2");
+    CHECK(later->back() == tierflow::due_ticket{"T2", at(13)});
+
+    t1.next_timer.reset();
+    save(st, t1);
+    CHECK(ids(st.due(at(10), 10)) == "T6,T3");
+    CHECK(ids(st.due(timestamp::max(), 100)) == "T6,T3,T5,T2");
+  }
+
+  SUBCASE("open tickets are the ones not closed, by ticket id") {
+    ticket_summary t1 = ticket("T1");
+    ticket_summary t2 = ticket("T2");
+    ticket_summary t3 = ticket("T3");
+    ticket_summary t10 = ticket("T10");
+    t1.closed = true;
+    t2.unit = "field";
+    t10.region = "south";
+    for (ticket_summary* s : {&t3, &t1, &t10, &t2}) save(st, *s);
+    REQUIRE(append_next(st, "log", 1));  // not a ticket
+    CHECK(ids(st.open_tickets()) == "T10,T2,T3");
+
+    t1.closed = false;
+    save(st, t1);
+    t3.closed = true;
+    save(st, t3);
+    const auto open = st.open_tickets();
+    CHECK(ids(open) == "T1,T10,T2");
+    REQUIRE(open->size() == 3);
+    CHECK(open->front() == t1);
+  }
+
+  SUBCASE("ticket numbers are fresh and increasing, also across threads") {
+    std::uint64_t last = 0;
+    for (int i = 0; i < 100; ++i) {
+      const auto n = st.next_ticket_number();
+      REQUIRE(n);
+      CHECK(*n > last);
+      last = *n;
+    }
+    CHECK(last >= 100);
+
+    constexpr std::size_t threads = 4;
+    constexpr std::size_t per_thread = 250;
+    std::vector<std::vector<std::uint64_t>> taken(threads);
+    std::atomic<int> failures{0};
+    {
+      std::vector<std::jthread> workers;
+      for (std::size_t t = 0; t < threads; ++t) {
+        workers.emplace_back([&st, &failures, &mine = taken[t]] {
+          for (std::size_t i = 0; i < per_thread; ++i) {
+            const auto n = st.next_ticket_number();
+            if (!n) {
+              ++failures;
+              continue;
+            }
+            mine.push_back(*n);
+          }
+        });
+      }
+    }
+    CHECK(failures.load() == 0);
+    std::set<std::uint64_t> all;
+    for (const auto& mine : taken) {
+      CHECK(mine.size() == per_thread);
+      for (std::size_t i = 1; i < mine.size(); ++i) CHECK(mine[i] > mine[i - 1]);
+      all.insert(mine.begin(), mine.end());
+    }
+    CHECK(all.size() == threads * per_thread);
+    CHECK(*all.begin() > last);
+  }
+
+  SUBCASE("summary is not_found for unknown tickets and streams without one") {
+    CHECK(outcome(st.summary("T1")) == "not_found");
+    REQUIRE(append_next(st, "log", 1));
+    CHECK(outcome(st.summary("log")) == "not_found");
+    ticket_summary t1 = ticket("T1");
+    save(st, t1);
+    CHECK(outcome(st.summary("T1")) == "ok");
+    CHECK(outcome(st.summary("T2")) == "not_found");
+    CHECK(outcome(st.summary("")) == "not_found");
+  }
+
+  SUBCASE("a stream without a summary is not a ticket") {
+    ticket_summary t1 = ticket("T1");
+    t1.next_timer = at(9);
+    save(st, t1);
+    REQUIRE(append_next(st, "denied", 2));
+    REQUIRE(append_next(st, "denied", 1));
+    const auto loaded = st.load("denied");
+    REQUIRE(loaded);
+    CHECK(loaded->size() == 3);
+    CHECK(tierflow::verify(*loaded, st.head("denied").value().head));
+    CHECK(outcome(st.summary("denied")) == "not_found");
+    CHECK(ids(st.open_tickets()) == "T1");
+    CHECK(ids(st.queue("service_centre", "north")) == "T1");
+    CHECK(ids(st.queue("", "")).empty());
+    CHECK(ids(st.customer_tickets("")).empty());
+    CHECK(ids(st.customer_tickets("C1")) == "T1");
+    CHECK(ids(st.due(timestamp::max(), 10)) == "T1");
+  }
+
+  SUBCASE("concurrent appends to different tickets all land") {
+    constexpr std::size_t threads = 4;
+    constexpr std::uint64_t appends = 200;
+    std::atomic<int> failures{0};
+    {
+      std::vector<std::jthread> workers;
+      for (std::size_t t = 0; t < threads; ++t) {
+        workers.emplace_back([&st, &failures, t] {
+          const std::string id = "T" + std::to_string(t + 1);
+          const std::string actor = "writer_" + std::to_string(t + 1);
+          ticket_summary s = ticket(id);
+          event_hash head{};
+          for (std::uint64_t v = 0; v < appends; ++v) {
+            const std::vector<event> batch = sealed(id, v, head, 1, actor);
+            s.version = v + 1;
+            s.nearest_due =
+                at(10) + std::chrono::minutes{static_cast<std::chrono::minutes::rep>(v)};
+            const auto r =
+                st.append({.ticket_id = id, .expected_version = v, .events = batch, .summary = &s});
+            if (!r) {
+              ++failures;
+              return;
+            }
+            head = batch.back().hash;
+          }
+        });
+      }
+    }
+    CHECK(failures.load() == 0);
+    for (std::size_t t = 0; t < threads; ++t) {
+      const std::string id = "T" + std::to_string(t + 1);
+      CAPTURE(id);
+      const auto loaded = st.load(id);
+      REQUIRE(loaded);
+      CHECK(loaded->size() == appends);
+      const auto h = st.head(id);
+      REQUIRE(h);
+      CHECK(h->version == appends);
+      CHECK(tierflow::verify(*loaded, h->head));
+      bool own = true;
+      for (const event& e : *loaded) own = own && e.actor_id == "writer_" + std::to_string(t + 1);
+      CHECK(own);
+      CHECK(st.summary(id).value().version == appends);
+    }
+    CHECK(ids(st.open_tickets()) == "T1,T2,T3,T4");
+    CHECK(ids(st.queue("service_centre", "north")) == "T1,T2,T3,T4");
+  }
+
+  SUBCASE("concurrent appends to one ticket: one winner per version") {
+    constexpr std::size_t threads = 4;
+    constexpr std::size_t rounds = 50;
+    std::vector<std::atomic<int>> wins(rounds);
+    std::vector<std::atomic<int>> conflicts(rounds);
+    std::atomic<int> other{0};
+    std::barrier sync(static_cast<std::ptrdiff_t>(threads));
+    {
+      std::vector<std::jthread> workers;
+      for (std::size_t t = 0; t < threads; ++t) {
+        workers.emplace_back([&, t] {
+          const std::string actor = "writer_" + std::to_string(t + 1);
+          for (std::size_t round = 0; round < rounds; ++round) {
+            // Everyone reads the same head, then everyone writes on it.
+            sync.arrive_and_wait();
+            const auto h = st.head("T1");
+            sync.arrive_and_wait();
+            if (!h || h->version != round) {
+              ++other;
+              continue;
+            }
+            const std::vector<event> batch = sealed("T1", h->version, h->head, 1, actor);
+            ticket_summary s = ticket("T1");
+            s.assignee = actor;
+            s.version = h->version + 1;
+            const auto r = st.append({.ticket_id = "T1",
+                                      .expected_version = h->version,
+                                      .events = batch,
+                                      .summary = &s});
+            if (r) {
+              ++wins[round];
+            } else if (r.error().code() == tierflow::errc::conflict) {
+              ++conflicts[round];
+            } else {
+              ++other;
+            }
+          }
+        });
+      }
+    }
+    CHECK(other.load() == 0);
+    for (std::size_t round = 0; round < rounds; ++round) {
+      CAPTURE(round);
+      CHECK(wins[round].load() == 1);
+      CHECK(conflicts[round].load() == static_cast<int>(threads) - 1);
+    }
+    const auto loaded = st.load("T1");
+    REQUIRE(loaded);
+    CHECK(loaded->size() == rounds);
+    const auto h = st.head("T1");
+    REQUIRE(h);
+    CHECK(h->version == rounds);
+    CHECK(tierflow::verify(*loaded, h->head));
+    // The summary came with the last winning event, not with a loser's.
+    const auto s = st.summary("T1");
+    REQUIRE(s);
+    CHECK(s->version == rounds);
+    CHECK(s->assignee == loaded->back().actor_id);
+  }
+}
+
+}  // namespace tierflow_test::store_conformance
