@@ -9,12 +9,14 @@
 #include <iterator>
 #include <map>
 #include <memory>
+#include <optional>
 #include <mutex>
 #include <set>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <unordered_map>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -159,10 +161,16 @@ struct memory_store::impl {
     event_hash head{};
     // Heap-allocated so the indexes can point at it; null for streams that
     // are not tickets.
-    std::unique_ptr<const ticket_summary> summary;
+    std::unique_ptr<ticket_summary> summary;
   };
-  // std::less<> so lookups take a string_view without building a string.
-  using stream_map = std::map<std::string, stream, std::less<>>;
+  // Hashed, not ordered: finding a stream must not cost more with a million
+  // of them. Transparent hash and equality so lookups take a string_view
+  // without building a string.
+  struct id_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view id) const noexcept { return std::hash<std::string_view>{}(id); }
+  };
+  using stream_map = std::unordered_map<std::string, stream, id_hash, std::equal_to<>>;
 
   // The new index nodes of one summary, allocated before anything changes.
   struct index_nodes {
@@ -193,18 +201,8 @@ struct memory_store::impl {
     return nodes;
   }
 
-  // Must run while `s` is still alive: the erases compare through it.
-  void unindex(const ticket_summary* s) noexcept {
-    customers.erase(s);
-    if (in_queue(*s)) {
-      queues.erase(s);
-      open.erase(s);
-    }
-    if (in_due(*s)) timers.erase(s);
-  }
-
   void index(index_nodes& nodes) noexcept {
-    customers.insert(std::move(nodes.customer));
+    if (!nodes.customer.empty()) customers.insert(std::move(nodes.customer));
     if (!nodes.queue.empty()) queues.insert(std::move(nodes.queue));
     if (!nodes.open.empty()) open.insert(std::move(nodes.open));
     if (!nodes.due.empty()) timers.insert(std::move(nodes.due));
@@ -278,11 +276,31 @@ result<void> memory_store::append(const append_request& request) {
     impl::stream_map one;
     one.try_emplace(std::string(request.ticket_id));
     fresh = one.extract(one.begin());
+    // Rehashing allocates: do it now, so inserting the node later cannot throw.
+    impl_->streams.reserve(impl_->streams.size() + 1);
   }
-  std::unique_ptr<const ticket_summary> summary;
+  std::unique_ptr<ticket_summary> summary;
   impl::index_nodes nodes;
-  if (request.summary != nullptr) {
-    summary = std::make_unique<const ticket_summary>(*request.summary);
+  // A ticket that has a summary keeps the object the indexes point at; only
+  // the indexes whose key changes are touched (a transition usually moves
+  // one or two of the four), which keeps appends cheap with many tickets.
+  ticket_summary* current = existing != nullptr ? existing->summary.get() : nullptr;
+  std::optional<ticket_summary> update;
+  bool queue_moves = false, open_moves = false, customer_moves = false, due_moves = false;
+  if (request.summary != nullptr && current != nullptr) {
+    const ticket_summary& next = *request.summary;
+    open_moves = in_queue(*current) != in_queue(next);
+    queue_moves = open_moves || (in_queue(next) && queue_less::key(current) != queue_less::key(&next));
+    customer_moves = customer_less::key(current) != customer_less::key(&next);
+    due_moves = in_due(*current) != in_due(next) ||
+                (in_due(next) && *current->next_timer != *next.next_timer);
+    update.emplace(next);
+    if (queue_moves && in_queue(next)) nodes.queue = make_node<queue_index>(current);
+    if (open_moves && in_queue(next)) nodes.open = make_node<open_index>(current);
+    if (customer_moves) nodes.customer = make_node<customer_index>(current);
+    if (due_moves && in_due(next)) nodes.due = make_node<due_index>(current);
+  } else if (request.summary != nullptr) {
+    summary = std::make_unique<ticket_summary>(*request.summary);
     nodes = impl::prepare_nodes(summary.get());
   }
   // Last, so that a failure before it leaves the capacity (and the byte
@@ -301,11 +319,17 @@ result<void> memory_store::append(const append_request& request) {
   }
   target.head = target.events.back().hash;
   std::size_t removed = 0;
-  if (summary != nullptr) {
-    if (target.summary != nullptr) {
-      impl_->unindex(target.summary.get());
-      removed += summary_bytes(*target.summary);
-    }
+  if (update) {
+    // Erase with the old keys, then change the summary in place.
+    if (queue_moves && in_queue(*current)) impl_->queues.erase(current);
+    if (open_moves && in_queue(*current)) impl_->open.erase(current);
+    if (customer_moves) impl_->customers.erase(current);
+    if (due_moves && in_due(*current)) impl_->timers.erase(current);
+    removed += summary_bytes(*current);
+    *current = std::move(*update);
+    added += summary_bytes(*current);
+    impl_->index(nodes);
+  } else if (summary != nullptr) {
     added += summary_bytes(*summary);
     target.summary = std::move(summary);
     impl_->index(nodes);

@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: MIT
+// Engine benchmarks: routing decisions, transitions with the audit trail on
+// (memory store), whole complaint lifecycles, and the same transition with
+// 10^4 / 10^5 / 10^6 open tickets in the engine.
+//
+// Run: build/tests/bench/engine_bench [--benchmark_filter=…]
+// Figures are meant as ratios against BM_baseline_sha256 (one SHA-256 of a
+// typical event encoding, the floor of any sealed event) from the same run:
+// the machines are shared and absolute times drift.
+#include <benchmark/benchmark.h>
+
+#include <array>
+#include <map>
+#include <memory>
+#include <string>
+
+#include <tierflow/audit.hpp>
+#include <tierflow/engine.hpp>
+#include <tierflow/loader.hpp>
+#include <tierflow/memory_store.hpp>
+
+namespace {
+
+using namespace tierflow;
+using namespace std::chrono_literals;
+
+const catalog& shipped() {
+  static const catalog cat = [] {
+    diagnostics d;
+    auto c = load_catalog_files({TIERFLOW_SOURCE_DIR "/workflows"}, d, load_limits{});
+    if (!c) std::abort();
+    return std::move(*c);
+  }();
+  return cat;
+}
+
+const timestamp start = std::chrono::sys_days{std::chrono::year{2026} / 11 / 24} + 1h;
+
+open_request key_complaint(int customer) {
+  return open_request{"complaint",
+                      "hotline_95598",
+                      "C" + std::to_string(customer),
+                      {{"importance_class", std::string("level1")},
+                       {"region", std::string("kunshan")},
+                       {"voltage_kv", 110.0},
+                       {"capacity_kva", 25000.0}},
+                      {{"complaint_class", std::string("service")}},
+                      "bill higher than expected",
+                      "",
+                      "csr_01"};
+}
+
+const actor csr{"csr_01", {"csr"}, ""};
+const actor manager{"em_01", {"enterprise_manager"}, ""};
+
+// An engine with its own store and clock: `background` tickets just opened
+// (they sit in their queues with running deadlines), and `active` tickets
+// brought to `investigating`, where reply / review_rejected move them back
+// and forth.
+struct fixture {
+  manual_clock clk{start};
+  memory_store events;
+  std::unique_ptr<engine> eng;
+  std::vector<std::string> ids;
+  std::vector<bool> replied;  // per ticket: in handler_replied (else investigating)
+
+  explicit fixture(std::size_t active, std::size_t background = 0) {
+    auto e = engine::create(shipped(), engine_options{&clk, &events, nullptr, "T"});
+    if (!e) std::abort();
+    eng = std::move(*e);
+    for (std::size_t i = 0; i < background; ++i)
+      if (!eng->open(key_complaint(static_cast<int>(active + i)))) std::abort();
+    ids.reserve(active);
+    for (std::size_t i = 0; i < active; ++i) ids.push_back(open_investigating(static_cast<int>(i)));
+    replied.assign(active, false);
+  }
+
+  void must(const result<ticket_view>& r) const {
+    if (!r) {
+      std::fprintf(stderr, "%s\n", r.error().message().c_str());
+      std::abort();
+    }
+  }
+
+  std::string open_investigating(int customer) {
+    auto o = eng->open(key_complaint(customer));
+    if (!o) std::abort();
+    const std::string id = o->ticket.id;
+    for (const char* a : {"classify", "dispatch"}) must(eng->act({id, a, csr, "", {}}));
+    for (const char* a : {"acknowledge", "contact_customer", "start_investigation"})
+      must(eng->act({id, a, manager, "", {}}));
+    return id;
+  }
+};
+
+void BM_baseline_sha256(benchmark::State& state) {
+  event e;
+  e.ticket_id = "T00000001";
+  e.sequence = 12;
+  e.time = start;
+  e.actor_id = "em_01";
+  e.workflow_id = "complaint";
+  e.workflow_version = 1;
+  e.type = event_type::transitioned;
+  e.details = {{"action", "reply"}, {"from", "investigating"}, {"to", "handler_replied"}};
+  event_hash prev{};
+  for (auto _ : state) {
+    prev = hash_event(prev, e);
+    benchmark::DoNotOptimize(prev);
+  }
+  state.counters["encoded_bytes"] = static_cast<double>(canonical_encoding(e).size());
+}
+BENCHMARK(BM_baseline_sha256);
+
+void BM_route_decision(benchmark::State& state) {
+  fixture f(0);
+  const open_request req = key_complaint(1);
+  for (auto _ : state) {
+    auto d = f.eng->explain_route(req);
+    benchmark::DoNotOptimize(d);
+  }
+}
+BENCHMARK(BM_route_decision);
+
+// One transition = one act() that changes state, sealed and appended.
+// Alternates reply (investigating → handler_replied) and review_rejected
+// (back), round-robin over 1000 active tickets, with range(0) open tickets
+// in the engine in all.
+void BM_transition(benchmark::State& state) {
+  static std::map<std::int64_t, std::unique_ptr<fixture>> fixtures;  // built once per size
+  auto& f = fixtures[state.range(0)];
+  constexpr std::size_t active = 1000;
+  const auto total = static_cast<std::size_t>(state.range(0));
+  if (!f) f = std::make_unique<fixture>(active, total > active ? total - active : 0);
+  std::size_t i = 0;
+  const std::size_t n = f->ids.size();
+  for (auto _ : state) {
+    const std::size_t t = i++ % n;
+    const bool r = f->replied[t];
+    auto v = f->eng->act({f->ids[t], r ? "review_rejected" : "reply", manager, r ? "incomplete" : "", {}});
+    if (!v) state.SkipWithError(v.error().message().c_str());
+    f->replied[t] = !r;
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["open_tickets"] = static_cast<double>(std::max(total, active));
+  state.counters["store_MiB"] = static_cast<double>(f->events.memory_bytes()) / (1024.0 * 1024.0);
+}
+BENCHMARK(BM_transition)->Arg(1000)->Arg(10'000)->Arg(100'000)->Arg(1'000'000)->Unit(benchmark::kNanosecond);
+
+// A whole complaint lifecycle, open to archived, with every event sealed.
+void BM_complaint_lifecycle(benchmark::State& state) {
+  fixture f(0);
+  int customer = 0;
+  std::size_t events = 0;
+  for (auto _ : state) {
+    const std::string id = f.open_investigating(customer++);
+    f.must(f.eng->act({id, "reply", manager, "", {}}));
+    f.must(f.eng->act({id, "review_passed", manager, "", {}}));
+    f.must(f.eng->act({id, "callback_satisfied", manager, "", {}}));
+    f.must(f.eng->act({id, "close", manager, "", {}}));
+    auto v = f.eng->act({id, "archive", actor{"cb_01", {"callback_agent"}, ""}, "", {}});
+    f.must(v);
+    events += v->version;
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["events_per_lifecycle"] =
+      benchmark::Counter(static_cast<double>(events) / static_cast<double>(state.iterations()));
+  state.counters["bytes_per_event"] =
+      static_cast<double>(f.events.memory_bytes()) / static_cast<double>(std::max<std::size_t>(events, 1));
+}
+BENCHMARK(BM_complaint_lifecycle);
+
+// Memory per open ticket (store plus engine), reported as counters.
+void BM_open_ticket_bytes(benchmark::State& state) {
+  for (auto _ : state) {
+    fixture f(static_cast<std::size_t>(state.range(0)));
+    std::size_t events = 0;
+    for (const auto& id : f.ids) events += f.eng->view(id)->version;
+    state.counters["store_bytes_per_ticket"] =
+        static_cast<double>(f.events.memory_bytes()) / static_cast<double>(f.ids.size());
+    state.counters["store_bytes_per_event"] =
+        static_cast<double>(f.events.memory_bytes()) / static_cast<double>(events);
+    state.counters["events_per_ticket"] = static_cast<double>(events) / static_cast<double>(f.ids.size());
+  }
+}
+BENCHMARK(BM_open_ticket_bytes)->Arg(10'000)->Iterations(1)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();
