@@ -43,29 +43,37 @@ struct unit_region {
   std::string_view region;
 };
 
-struct queue_less {
-  using is_transparent = void;
+// Queues are two-level: one ordered set per (unit, region), so moving a
+// ticket within its queue compares timestamps and ids, not unit names.
+struct queue_order {
   static auto key(const ticket_summary* s) noexcept {
     // Tickets without a deadline sort after every real one.
-    return std::tuple<std::string_view, std::string_view, timestamp, std::string_view>(
-        s->unit, s->region, s->nearest_due.value_or(timestamp::max()), s->ticket_id);
-  }
-  static auto prefix(const ticket_summary* s) noexcept {
-    return std::tuple<std::string_view, std::string_view>(s->unit, s->region);
-  }
-  static auto prefix(const unit_region& p) noexcept {
-    return std::tuple<std::string_view, std::string_view>(p.unit, p.region);
+    return std::tuple<timestamp, std::string_view>(s->nearest_due.value_or(timestamp::max()),
+                                                   s->ticket_id);
   }
   bool operator()(const ticket_summary* a, const ticket_summary* b) const noexcept {
     return key(a) < key(b);
   }
-  bool operator()(const ticket_summary* a, const unit_region& b) const noexcept {
-    return prefix(a) < prefix(b);
+};
+using queue_set = std::set<const ticket_summary*, queue_order>;
+
+struct queue_name_less {
+  using is_transparent = void;
+  using name = std::pair<std::string, std::string>;
+  static auto view(const name& n) noexcept {
+    return std::pair<std::string_view, std::string_view>(n.first, n.second);
   }
-  bool operator()(const unit_region& a, const ticket_summary* b) const noexcept {
-    return prefix(a) < prefix(b);
+  static auto view(const unit_region& n) noexcept {
+    return std::pair<std::string_view, std::string_view>(n.unit, n.region);
+  }
+  template <class A, class B>
+  bool operator()(const A& a, const B& b) const noexcept {
+    return view(a) < view(b);
   }
 };
+using queue_map = std::map<queue_name_less::name, queue_set, queue_name_less>;
+
+unit_region queue_of(const ticket_summary& s) noexcept { return unit_region{s.unit, s.region}; }
 
 struct customer_probe {
   std::string_view customer_id;
@@ -104,7 +112,6 @@ struct id_less {
   }
 };
 
-using queue_index = std::set<const ticket_summary*, queue_less>;
 using customer_index = std::set<const ticket_summary*, customer_less>;
 using due_index = std::set<const ticket_summary*, due_less>;
 using open_index = std::set<const ticket_summary*, id_less>;
@@ -174,7 +181,7 @@ struct memory_store::impl {
 
   // The new index nodes of one summary, allocated before anything changes.
   struct index_nodes {
-    queue_index::node_type queue;
+    queue_set::node_type queue;
     customer_index::node_type customer;
     due_index::node_type due;
     open_index::node_type open;
@@ -182,7 +189,7 @@ struct memory_store::impl {
 
   mutable std::shared_mutex mutex;
   stream_map streams;
-  queue_index queues;
+  queue_map queues;
   customer_index customers;
   due_index timers;
   open_index open;
@@ -190,11 +197,19 @@ struct memory_store::impl {
   std::atomic<std::uint64_t> last_ticket_number{0};
   std::size_t bytes = 0;
 
-  static index_nodes prepare_nodes(const ticket_summary* s) {
+  // A queue node for `s`, and its queue's set (empty sets are invisible to
+  // queries, so creating one ahead is harmless).
+  queue_set::node_type make_queue_node(const ticket_summary* s) {
+    queues.try_emplace(queue_name_less::name(s->unit, s->region));
+    return make_node<queue_set>(s);
+  }
+  void unqueue(const ticket_summary* s) noexcept { queues.find(queue_of(*s))->second.erase(s); }
+
+  index_nodes prepare_nodes(const ticket_summary* s) {
     index_nodes nodes;
     nodes.customer = make_node<customer_index>(s);
     if (in_queue(*s)) {
-      nodes.queue = make_node<queue_index>(s);
+      nodes.queue = make_queue_node(s);
       nodes.open = make_node<open_index>(s);
     }
     if (in_due(*s)) nodes.due = make_node<due_index>(s);
@@ -203,7 +218,10 @@ struct memory_store::impl {
 
   void index(index_nodes& nodes) noexcept {
     if (!nodes.customer.empty()) customers.insert(std::move(nodes.customer));
-    if (!nodes.queue.empty()) queues.insert(std::move(nodes.queue));
+    if (!nodes.queue.empty()) {
+      const ticket_summary* s = nodes.queue.value();
+      queues.find(queue_of(*s))->second.insert(std::move(nodes.queue));
+    }
     if (!nodes.open.empty()) open.insert(std::move(nodes.open));
     if (!nodes.due.empty()) timers.insert(std::move(nodes.due));
   }
@@ -290,18 +308,24 @@ result<void> memory_store::append(const append_request& request) {
   if (request.summary != nullptr && current != nullptr) {
     const ticket_summary& next = *request.summary;
     open_moves = in_queue(*current) != in_queue(next);
-    queue_moves = open_moves || (in_queue(next) && queue_less::key(current) != queue_less::key(&next));
+    queue_moves = open_moves ||
+                  (in_queue(next) && (current->unit != next.unit || current->region != next.region ||
+                                      current->nearest_due != next.nearest_due));
     customer_moves = customer_less::key(current) != customer_less::key(&next);
     due_moves = in_due(*current) != in_due(next) ||
                 (in_due(next) && *current->next_timer != *next.next_timer);
     update.emplace(next);
-    if (queue_moves && in_queue(next)) nodes.queue = make_node<queue_index>(current);
+    if (queue_moves && in_queue(next)) {
+      // The node is made for the summary as it will be (same address).
+      impl_->queues.try_emplace(queue_name_less::name(next.unit, next.region));
+      nodes.queue = make_node<queue_set>(current);
+    }
     if (open_moves && in_queue(next)) nodes.open = make_node<open_index>(current);
     if (customer_moves) nodes.customer = make_node<customer_index>(current);
     if (due_moves && in_due(next)) nodes.due = make_node<due_index>(current);
   } else if (request.summary != nullptr) {
     summary = std::make_unique<ticket_summary>(*request.summary);
-    nodes = impl::prepare_nodes(summary.get());
+    nodes = impl_->prepare_nodes(summary.get());
   }
   // Last, so that a failure before it leaves the capacity (and the byte
   // count, which follows it) as it was.
@@ -321,7 +345,7 @@ result<void> memory_store::append(const append_request& request) {
   std::size_t removed = 0;
   if (update) {
     // Erase with the old keys, then change the summary in place.
-    if (queue_moves && in_queue(*current)) impl_->queues.erase(current);
+    if (queue_moves && in_queue(*current)) impl_->unqueue(current);
     if (open_moves && in_queue(*current)) impl_->open.erase(current);
     if (customer_moves) impl_->customers.erase(current);
     if (due_moves && in_due(*current)) impl_->timers.erase(current);
@@ -375,10 +399,11 @@ result<ticket_summary> memory_store::summary(std::string_view ticket_id) const {
 result<std::vector<ticket_summary>> memory_store::queue(std::string_view unit,
                                                         std::string_view region) const {
   const std::shared_lock lock(impl_->mutex);
-  const auto [first, last] = impl_->queues.equal_range(unit_region{unit, region});
   std::vector<ticket_summary> out;
-  out.reserve(static_cast<std::size_t>(std::distance(first, last)));
-  for (auto it = first; it != last; ++it) out.push_back(**it);
+  const auto found = impl_->queues.find(unit_region{unit, region});
+  if (found == impl_->queues.end()) return out;
+  out.reserve(found->second.size());
+  for (const ticket_summary* s : found->second) out.push_back(*s);
   return out;
 }
 

@@ -33,4 +33,21 @@ struct graph_options {
 };
 int run_graph(const graph_options& options, std::FILE* out, std::FILE* err);
 
+/// `tierflow route [--explain] WORKFLOW_DIR TICKET.yaml`: where the ticket
+/// described in TICKET.yaml would be routed (engine::explain_route), in one
+/// line, or with --explain the workflow version, the queue, the rule, every
+/// rule tried with its inputs, and what opening it would do (open-time
+/// escalation rules, flags, deadlines). Diagnostics of the definitions and
+/// of the ticket file go to `out`, GNU style, like `validate`'s. The ticket
+/// format is documented in src/ticket_file.hpp and by ticket_format_help().
+struct route_options {
+  std::string definitions;  ///< a directory (or file) of organisation and workflows
+  std::string ticket_file;
+  bool explain = false;
+};
+int run_route(const route_options& options, std::FILE* out, std::FILE* err);
+
+/// The ticket file format, for `tierflow route --help`.
+[[nodiscard]] const char* ticket_format_help() noexcept;
+
 }  // namespace tierflow::cli
