@@ -213,10 +213,15 @@ struct engine::impl {
 
   // --- routing -----------------------------------------------------------------
 
+  [[nodiscard]] bool region_split(std::string_view unit) const {
+    if (const tier* t = defs.org.find_tier(unit)) return t->by_region;
+    if (const team* t = defs.org.find_team(unit)) return t->by_region;
+    return false;
+  }
+
+  // The queue region of `unit` for a ticket of `region`: "" unless split.
   [[nodiscard]] std::string region_for(std::string_view unit, std::string_view region) const {
-    if (const tier* t = defs.org.find_tier(unit)) return t->by_region ? std::string(region) : std::string{};
-    if (const team* t = defs.org.find_team(unit)) return t->by_region ? std::string(region) : std::string{};
-    return {};
+    return region_split(unit) ? std::string(region) : std::string{};
   }
 
   // The first rule that matches, skipping rules that assign to `skip_unit`
@@ -506,14 +511,10 @@ struct engine::impl {
     emit_routed(cmd, out.routing, "open");
     after_transition(cmd);
     for (const std::size_t rule : r.flow->open_rules) {
-      const std::string before = r.assignee.unit;
       const std::size_t count = cmd.events.size();
       run_rule(cmd, rule);
-      if (cmd.events.size() != count) {
-        const auto& esc = r.flow->wf->escalations[rule];
-        out.routing.escalations.emplace_back(esc.id, r.assignee.unit);
-      }
-      (void)before;
+      if (cmd.events.size() != count)
+        out.routing.escalations.emplace_back(r.flow->wf->escalations[rule].id, r.assignee.unit);
     }
     ticket_slot* s = fresh.get();
     if (auto ok = commit(*s, cmd, 0, event_hash{}); !ok) return tl::unexpected(ok.error());
@@ -580,7 +581,7 @@ struct engine::impl {
         const role* ro = defs.org.find_role(role_id);
         if (ro == nullptr) continue;
         has_role = true;
-        if (region_for(ro->unit, "x").empty() || req.by.region == r.region) in_region = true;
+        if (!region_split(ro->unit) || req.by.region == r.region) in_region = true;
       }
       if (!has_role)
         why = "actor '" + req.by.id + "' has no role allowed to take '" + act->id + "'";

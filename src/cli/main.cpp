@@ -30,6 +30,19 @@ int main(int argc, char** argv) {
   graph_cmd->add_option("-o,--output", graph.output,
                         "write to FILE; .svg, .png and .pdf are rendered with Graphviz's dot");
 
+  route_options route;
+  auto* route_cmd = app.add_subcommand(
+      "route", "show where a ticket would be routed (one line), or with --explain why");
+  route_cmd->add_option("workflows", route.definitions,
+                        "the directory of the organisation and its workflows")
+      ->required();
+  route_cmd->add_option("ticket", route.ticket_file, "the ticket, a YAML file (format below)")
+      ->required();
+  route_cmd->add_flag("-e,--explain", route.explain,
+                      "show the workflow version, the rule trace with its inputs, and what "
+                      "opening the ticket would do");
+  route_cmd->footer(ticket_format_help());
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -46,5 +59,6 @@ int main(int argc, char** argv) {
 
   if (validate_cmd->parsed()) return run_validate(validate, stdout, stderr);
   if (graph_cmd->parsed()) return run_graph(graph, stdout, stderr);
+  if (route_cmd->parsed()) return run_route(route, stdout, stderr);
   return exit_usage;
 }
