@@ -13,6 +13,7 @@
 #include <mutex>
 #include <shared_mutex>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <tierflow/audit.hpp>
 #include <tierflow/memory_store.hpp>
@@ -438,25 +439,35 @@ struct engine::impl {
 
   // --- open ---------------------------------------------------------------------------------
 
-  result<opened_ticket> open(const open_request& req, timestamp now) {
+  // A request checked and completed: its workflow, typed attributes with
+  // the derived ones added from the customer's history, typed fields.
+  struct checked_request {
+    const workflow* wf = nullptr;
+    attribute_values customer;
+    attribute_values fields;
+  };
+
+  // The checks open() makes, shared with explain_route so that a preview
+  // routes exactly as the real thing would.
+  result<checked_request> check_request(const open_request& req, timestamp now) const {
     const organisation& org = defs.org;
-    const auto refuse = [&](error why) { return deny_unknown("", req.opened_by, "open", now, std::move(why)); };
     if (too_long(req.type, max_id_bytes) || too_long(req.channel, max_id_bytes) ||
         too_long(req.customer_id, max_id_bytes) || too_long(req.external_ref, max_id_bytes) ||
         too_long(req.opened_by, max_id_bytes) || too_long(req.description, max_text_bytes))
-      return refuse(error(errc::limit_exceeded, "opening ticket: an id or the description is too long"));
-    if (req.customer_id.empty()) return refuse(error(errc::invalid_argument, "opening ticket: empty customer id"));
+      return fail(errc::limit_exceeded, "an id or the description is too long");
+    if (req.customer_id.empty()) return fail(errc::invalid_argument, "empty customer id");
+    checked_request out;
     const auto day = std::chrono::floor<std::chrono::days>(now + org.utc_offset);
-    const workflow* wf = defs.workflow_for(req.type, std::chrono::sys_days{day.time_since_epoch()});
-    if (wf == nullptr)
-      return refuse(error(errc::not_found, "opening ticket: no workflow serves ticket type '" + req.type + "'"));
+    out.wf = defs.workflow_for(req.type, std::chrono::sys_days{day.time_since_epoch()});
+    if (out.wf == nullptr) return fail(errc::not_found, "no workflow serves ticket type '" + req.type + "'");
     if (!org.channels.empty() && org.find_channel(req.channel) == nullptr)
-      return refuse(error(errc::invalid_argument, "opening ticket: unknown channel '" + req.channel + "'"));
+      return fail(errc::invalid_argument, "unknown channel '" + req.channel + "'");
     auto customer = check_values(req.customer, org.customer_attributes, "customer attribute");
-    if (!customer) return refuse(std::move(customer).error().with_context("opening ticket"));
-    auto fields = check_values(req.fields, wf->fields, "ticket field");
-    if (!fields) return refuse(std::move(fields).error().with_context("opening ticket"));
-
+    if (!customer) return tl::unexpected(customer.error());
+    auto fields = check_values(req.fields, out.wf->fields, "ticket field");
+    if (!fields) return tl::unexpected(fields.error());
+    out.customer = std::move(*customer);
+    out.fields = std::move(*fields);
     // Derived attributes from the customer's history, recorded in `opened`
     // so that replay needs no history.
     auto history = events->customer_tickets(req.customer_id);
@@ -464,12 +475,24 @@ struct engine::impl {
     for (const attribute& a : org.customer_attributes) {
       if (!a.derived) continue;
       std::int64_t n = 0;
-      const auto window = add(wall_calendar_ref(), timestamp{}, a.derived->within) - timestamp{};
+      const auto window = add(detail::wall_calendar(), timestamp{}, a.derived->within) - timestamp{};
       for (const auto& t : *history)
         if (t.ticket_type == a.derived->count_type && (!t.closed || (t.closed_at && now - *t.closed_at <= window)))
           ++n;
-      customer->emplace_back(a.name, n);
+      out.customer.emplace_back(a.name, n);
     }
+    return out;
+  }
+
+  result<opened_ticket> open(const open_request& req, timestamp now) {
+    auto checked = check_request(req, now);
+    if (!checked) {
+      if (checked.error().code() == errc::io_error) return tl::unexpected(checked.error());
+      return deny_unknown("", req.opened_by, "open", now, std::move(checked).error().with_context("opening ticket"));
+    }
+    const workflow* wf = checked->wf;
+    auto* customer = &checked->customer;
+    auto* fields = &checked->fields;
 
     auto number = events->next_ticket_number();
     if (!number) return tl::unexpected(number.error());
@@ -527,8 +550,6 @@ struct engine::impl {
     deliver(cmd.notes);
     return out;
   }
-
-  static const calendar& wall_calendar_ref() { return detail::wall_calendar(); }
 
   // --- act ------------------------------------------------------------------------------------
 
@@ -662,7 +683,7 @@ struct engine::impl {
 
   result<advance_report> advance(timestamp now) {
     advance_report report;
-    std::string last_ticket;
+    std::unordered_set<std::string> touched;
     for (;;) {
       auto due = events->due(now, 2);
       if (!due) return tl::unexpected(due.error());
@@ -700,10 +721,10 @@ struct engine::impl {
         }
       }
       report.fired += fired;
-      if (first.ticket_id != last_ticket) ++report.tickets;
-      last_ticket = first.ticket_id;
+      touched.insert(first.ticket_id);
       deliver(notes);
     }
+    report.tickets = touched.size();
     return report;
   }
 
@@ -764,20 +785,14 @@ result<advance_report> engine::advance(timestamp t) { return impl_->advance(t); 
 result<advance_report> engine::advance() { return impl_->advance(now()); }
 
 result<routing_decision> engine::explain_route(const open_request& req) const {
-  const catalog& defs = impl_->defs;
-  const auto day = std::chrono::floor<std::chrono::days>(now() + defs.org.utc_offset);
-  const workflow* wf = defs.workflow_for(req.type, std::chrono::sys_days{day.time_since_epoch()});
-  if (wf == nullptr) return fail(errc::not_found, "no workflow serves ticket type '" + req.type + "'");
-  auto customer = check_values(req.customer, defs.org.customer_attributes, "customer attribute");
-  if (!customer) return tl::unexpected(customer.error());
-  auto fields = check_values(req.fields, wf->fields, "ticket field");
-  if (!fields) return tl::unexpected(fields.error());
+  auto checked = impl_->check_request(req, now());
+  if (!checked) return tl::unexpected(checked.error());
   ticket_record r;
-  r.flow = impl_->cc.find(wf->id, wf->version);
+  r.flow = impl_->cc.find(checked->wf->id, checked->wf->version);
   r.type = req.type;
   r.channel = req.channel;
-  r.customer = std::move(*customer);
-  r.fields = std::move(*fields);
+  r.customer = std::move(checked->customer);
+  r.fields = std::move(checked->fields);
   for (const auto& [k, v] : r.customer)
     if (k == "region") r.region = detail::value_text(v);
   return impl_->route(r, {});

@@ -33,10 +33,11 @@ int main(int argc, char** argv) {
   route_options route;
   auto* route_cmd = app.add_subcommand(
       "route", "show where a ticket would be routed (one line), or with --explain why");
-  route_cmd->add_option("workflows", route.definitions,
-                        "the directory of the organisation and its workflows")
+  route_cmd
+      ->add_option("WORKFLOW_DIR", route.definitions,
+                   "the directory of the organisation and its workflows")
       ->required();
-  route_cmd->add_option("ticket", route.ticket_file, "the ticket, a YAML file (format below)")
+  route_cmd->add_option("TICKET", route.ticket_file, "the ticket, a YAML file (format below)")
       ->required();
   route_cmd->add_flag("-e,--explain", route.explain,
                       "show the workflow version, the rule trace with its inputs, and what "
