@@ -15,7 +15,6 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
-#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -24,7 +23,8 @@
 #include <tierflow/calendar.hpp>
 #include <tierflow/catalog.hpp>
 #include <tierflow/duration.hpp>
-#include <tierflow/loader.hpp>
+
+#include "test_support.hpp"
 
 namespace chr = std::chrono;
 using tierflow::calendar;
@@ -32,40 +32,12 @@ using tierflow::duration;
 using tierflow::time_span;
 using tierflow::time_unit;
 using tierflow::timestamp;
-
-// Failed checks print timestamps as UTC ISO 8601 instead of "{?}".
-template <>
-struct doctest::StringMaker<timestamp> {
-  static doctest::String convert(const timestamp& t) {
-    if (t == timestamp::max()) return "never";
-    const auto d = chr::floor<chr::days>(t);
-    const chr::year_month_day ymd{d};
-    const chr::hh_mm_ss hms{t - d};
-    char buf[48];
-    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02ld:%02ld:%02ldZ", int{ymd.year()},
-                  unsigned{ymd.month()}, unsigned{ymd.day()},
-                  static_cast<long>(hms.hours().count()), static_cast<long>(hms.minutes().count()),
-                  static_cast<long>(hms.seconds().count()));
-    return buf;
-  }
-};
+using tierflow_test::day;
+using tierflow_test::local;
+using tierflow_test::shipped;
+using tierflow_test::utc;
 
 namespace {
-
-constexpr chr::sys_days day(int y, unsigned m, unsigned d) {
-  return chr::sys_days{chr::year{y} / chr::month{m} / chr::day{d}};
-}
-
-/// A local (UTC+08:00) wall-clock time as a UTC timestamp.
-constexpr timestamp local(int y, unsigned m, unsigned d, int h, int mi, int s = 0) {
-  return timestamp{day(y, m, d)} + chr::hours{h} + chr::minutes{mi} + chr::seconds{s} -
-         chr::hours{8};
-}
-
-/// A UTC wall-clock time, written as such.
-constexpr timestamp utc(int y, unsigned m, unsigned d, int h, int mi, int s = 0) {
-  return timestamp{day(y, m, d)} + chr::hours{h} + chr::minutes{mi} + chr::seconds{s};
-}
 
 constexpr duration bd(std::int64_t n) { return {n, time_unit::business_days}; }
 constexpr duration bh(std::int64_t n) { return {n, time_unit::business_hours}; }
@@ -80,16 +52,6 @@ std::vector<chr::sys_days> days_from_to(chr::sys_days first, chr::sys_days last)
   std::vector<chr::sys_days> out;
   for (chr::sys_days d = first; d <= last; d += chr::days{1}) out.push_back(d);
   return out;
-}
-
-const tierflow::catalog& shipped() {
-  static const tierflow::catalog cat = [] {
-    tierflow::diagnostics diags;
-    auto loaded = tierflow::load_catalog_files({TIERFLOW_SOURCE_DIR "/workflows"}, diags);
-    REQUIRE_MESSAGE(loaded.has_value(), diags.str());
-    return std::move(*loaded);
-  }();
-  return cat;
 }
 
 const calendar& named(std::string_view id) {

@@ -22,10 +22,8 @@
 // 2026-11-24 is a Tuesday.
 #include <chrono>
 #include <cstdint>
-#include <cstdio>
 #include <memory>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -33,34 +31,23 @@
 #include <doctest/doctest.h>
 
 #include <tierflow/engine.hpp>
-#include <tierflow/loader.hpp>
+
+#include "test_support.hpp"
 
 namespace chr = std::chrono;
 namespace tf = tierflow;
 using tf::timestamp;
+using tierflow_test::local;
+using tierflow_test::shipped;
 
 namespace {
 
 // --- time ---------------------------------------------------------------------------
 
-/// A local (UTC+08:00) wall-clock time as a UTC timestamp.
-constexpr timestamp local(int y, unsigned m, unsigned d, int h, int mi, int s = 0) {
-  return timestamp{chr::sys_days{chr::year{y} / chr::month{m} / chr::day{d}}} + chr::hours{h} +
-         chr::minutes{mi} + chr::seconds{s} - chr::hours{8};
-}
-
 /// "2026-11-24 09:00:00" in local time.
 std::string stamp(timestamp t) {
   if (t == timestamp::max()) return "never";
-  const timestamp lt = t + chr::hours{8};
-  const auto d = chr::floor<chr::days>(lt);
-  const chr::year_month_day ymd{d};
-  const chr::hh_mm_ss hms{lt - d};
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u %02ld:%02ld:%02ld", int{ymd.year()},
-                unsigned{ymd.month()}, unsigned{ymd.day()}, static_cast<long>(hms.hours().count()),
-                static_cast<long>(hms.minutes().count()), static_cast<long>(hms.seconds().count()));
-  return buf;
+  return tierflow_test::civil(t + chr::hours{8}, ' ');
 }
 
 // --- rendering, so that failures print readable text ----------------------------------
@@ -188,16 +175,6 @@ const tf::actor crew_gusu{"crew_gs_1", {"repair_crew_member"}, "gusu"};
 const tf::actor crew_changshu{"crew_cs_1", {"repair_crew_member"}, "changshu"};
 
 // --- the rig: shipped catalog, engine, manual clock, notification queue -----------------
-
-const tf::catalog& shipped() {
-  static const tf::catalog cat = [] {
-    tf::diagnostics d;
-    auto c = tf::load_catalog_files({TIERFLOW_SOURCE_DIR "/workflows"}, d, tf::load_limits{});
-    if (!c) throw std::runtime_error("loading the shipped workflows: " + c.error().message());
-    return std::move(*c);
-  }();
-  return cat;
-}
 
 struct rig {
   tf::manual_clock clock;

@@ -18,7 +18,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
-#include <cstdio>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -43,44 +42,16 @@
 #include <tierflow/store.hpp>
 #include <tierflow/ticket.hpp>
 
+#include "test_support.hpp"
+
 namespace chr = std::chrono;
 namespace tf = tierflow;
 using tf::timestamp;
+using tierflow_test::iso;
+using tierflow_test::local;
+using tierflow_test::shipped;
 
 namespace {
-
-/// UTC ISO 8601, for messages and the order listings compared below.
-std::string iso(timestamp t) {
-  if (t == timestamp::max()) return "never";
-  const auto d = chr::floor<chr::days>(t);
-  const chr::year_month_day ymd{d};
-  const chr::hh_mm_ss hms{t - d};
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02ld:%02ld:%02ldZ", int{ymd.year()},
-                unsigned{ymd.month()}, unsigned{ymd.day()}, static_cast<long>(hms.hours().count()),
-                static_cast<long>(hms.minutes().count()), static_cast<long>(hms.seconds().count()));
-  return buf;
-}
-
-}  // namespace
-
-// Failed checks print timestamps as UTC ISO 8601 instead of "{?}".
-template <>
-struct doctest::StringMaker<timestamp> {
-  static doctest::String convert(const timestamp& t) { return iso(t).c_str(); }
-};
-
-namespace {
-
-constexpr chr::sys_days day(int y, unsigned m, unsigned d) {
-  return chr::sys_days{chr::year{y} / chr::month{m} / chr::day{d}};
-}
-
-/// A local (UTC+08:00) wall-clock time as a UTC timestamp.
-constexpr timestamp local(int y, unsigned m, unsigned d, int h, int mi, int s = 0) {
-  return timestamp{day(y, m, d)} + chr::hours{h} + chr::minutes{mi} + chr::seconds{s} -
-         chr::hours{8};
-}
 
 // --- definitions ---------------------------------------------------------------
 
@@ -90,8 +61,6 @@ tf::catalog load(const std::vector<std::string>& paths) {
   REQUIRE_MESSAGE(cat.has_value(), (cat ? std::string() : cat.error().message()));
   return std::move(*cat);
 }
-
-tf::catalog shipped() { return load({TIERFLOW_SOURCE_DIR "/workflows"}); }
 
 /// The shipped organisation and complaint workflow (version 1, effective
 /// 2026-01-01), plus a version 2 made from the same text in memory: effective
@@ -204,6 +173,7 @@ struct harness {
   tf::notification_queue inbox;
   std::unique_ptr<tf::engine> eng;
 
+  /// The engine takes `cat` by value: by default its own copy of the shipped catalog.
   explicit harness(timestamp start, tf::catalog cat = shipped(), tf::store* events = nullptr,
                    tf::notification_sink* sink = nullptr)
       : clock(start) {

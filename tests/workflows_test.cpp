@@ -12,20 +12,14 @@
 
 #include <tierflow/tierflow.hpp>
 
+#include "test_support.hpp"
+
+using tierflow_test::shipped;
+
 namespace {
 
 using namespace std::chrono;
 using fields = std::map<std::string, tierflow::value, std::less<>>;
-
-const tierflow::catalog& shipped() {
-  static const tierflow::catalog cat = [] {
-    tierflow::diagnostics diags;
-    auto loaded = tierflow::load_catalog_files({TIERFLOW_SOURCE_DIR "/workflows"}, diags);
-    REQUIRE_MESSAGE(loaded.has_value(), diags.str());
-    return std::move(*loaded);
-  }();
-  return cat;
-}
 
 const tierflow::workflow& workflow_named(std::string_view id) {
   const auto& cat = shipped();
