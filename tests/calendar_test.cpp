@@ -313,9 +313,12 @@ TEST_CASE("calendar.next_working_instant.jumps_holiday_runs_longer_than_years") 
   calendar c = office();
   c.holidays = day_range(day(2026, 1, 1), day(2030, 12, 31));
   c.workdays.clear();
-  CHECK(next_working_instant(c, local(2026, 1, 1, 10, 0)) == local(2031, 1, 1, 8, 30));  // a Wednesday
-  CHECK(add(c, local(2025, 12, 31, 10, 0), {1, time_unit::business_days}) == local(2031, 1, 1, 10, 0));
-  CHECK(working_seconds_between(c, local(2025, 12, 31, 0, 0), local(2031, 1, 2, 0, 0)) == 2 * day_7h30);
+  CHECK(next_working_instant(c, local(2026, 1, 1, 10, 0)) ==
+        local(2031, 1, 1, 8, 30));  // a Wednesday
+  CHECK(add(c, local(2025, 12, 31, 10, 0), {1, time_unit::business_days}) ==
+        local(2031, 1, 1, 10, 0));
+  CHECK(working_seconds_between(c, local(2025, 12, 31, 0, 0), local(2031, 1, 2, 0, 0)) ==
+        2 * day_7h30);
 }
 
 TEST_CASE("calendar.add_working_seconds.exhausted_amount_ends_at_the_span_end") {
@@ -339,7 +342,8 @@ TEST_CASE("calendar.add.business_hours_cross_lunch_nights_and_holidays") {
   CHECK(add(c, local(2026, 3, 2, 10, 0), four_bh) == local(2026, 3, 2, 15, 30));
   // 1.5 h on Friday, 2.5 h on Monday.
   CHECK(add(c, local(2026, 3, 6, 16, 0), four_bh) == local(2026, 3, 9, 11, 0));
-  CHECK(add(c, local(2026, 3, 6, 16, 0), {8, time_unit::business_hours}) == local(2026, 3, 9, 16, 30));
+  CHECK(add(c, local(2026, 3, 6, 16, 0), {8, time_unit::business_hours}) ==
+        local(2026, 3, 9, 16, 30));
   CHECK(add(c, local(2026, 9, 30, 16, 0), four_bh) == local(2026, 10, 8, 11, 0));
   CHECK(add(c, local(2026, 2, 13, 16, 0), {10, time_unit::business_hours}) ==
         local(2026, 2, 24, 9, 30));  // 1.5 h Fri + 7.5 h make-up Sat + 1 h Tue
@@ -362,7 +366,8 @@ TEST_CASE("calendar.always_open.runs_across_midnight") {
   CHECK(add(c, late, {1, time_unit::business_days}) == local(2026, 10, 2, 23, 0));
   CHECK(add(c, late, {3, time_unit::business_days}) == local(2026, 10, 4, 23, 0));
   CHECK(add_working_seconds(c, late, 3601) == local(2026, 10, 2, 0, 0, 1));
-  CHECK(working_seconds_between(c, local(2026, 10, 1, 22, 0), local(2026, 10, 2, 2, 0)) == 4 * 3600);
+  CHECK(working_seconds_between(c, local(2026, 10, 1, 22, 0), local(2026, 10, 2, 2, 0)) ==
+        4 * 3600);
 }
 
 TEST_CASE("calendar.spans_to_midnight.night_shift_continues_into_the_next_day") {
@@ -376,10 +381,13 @@ TEST_CASE("calendar.spans_to_midnight.night_shift_continues_into_the_next_day") 
   // An hour from 23:00 is used up exactly at 24:00, which is 00:00 next day.
   CHECK(add_working_seconds(c, local(2026, 3, 2, 23, 0), 3600) == local(2026, 3, 3, 0, 0));
   CHECK(add_working_seconds(c, local(2026, 3, 2, 23, 0), 3601) == local(2026, 3, 3, 0, 0, 1));
-  CHECK(add(c, local(2026, 3, 2, 23, 0), {2, time_unit::business_hours}) == local(2026, 3, 3, 1, 0));
-  CHECK(add(c, local(2026, 3, 2, 23, 0), {8, time_unit::business_hours}) == local(2026, 3, 3, 19, 0));
+  CHECK(add(c, local(2026, 3, 2, 23, 0), {2, time_unit::business_hours}) ==
+        local(2026, 3, 3, 1, 0));
+  CHECK(add(c, local(2026, 3, 2, 23, 0), {8, time_unit::business_hours}) ==
+        local(2026, 3, 3, 19, 0));
   // Working offset of Monday 23:00 is 6 h + 5 h; Tuesday reaches it at 23:00.
-  CHECK(add(c, local(2026, 3, 2, 23, 0), {1, time_unit::business_days}) == local(2026, 3, 3, 23, 0));
+  CHECK(add(c, local(2026, 3, 2, 23, 0), {1, time_unit::business_days}) ==
+        local(2026, 3, 3, 23, 0));
 
   SUBCASE("different weekdays on either side of midnight") {
     calendar mon_tue;
@@ -389,7 +397,8 @@ TEST_CASE("calendar.spans_to_midnight.night_shift_continues_into_the_next_day") 
     CHECK(working_seconds_between(mon_tue, local(2026, 3, 2, 23, 0), local(2026, 3, 3, 1, 0)) ==
           2 * 3600);
     CHECK(add_working_seconds(mon_tue, local(2026, 3, 2, 23, 0), 3600) == local(2026, 3, 3, 0, 0));
-    CHECK(add_working_seconds(mon_tue, local(2026, 3, 2, 23, 0), 2 * 3600) == local(2026, 3, 3, 1, 0));
+    CHECK(add_working_seconds(mon_tue, local(2026, 3, 2, 23, 0), 2 * 3600) ==
+          local(2026, 3, 3, 1, 0));
     CHECK(add_working_seconds(mon_tue, local(2026, 3, 2, 23, 0), 3 * 3600 + 1) ==
           local(2026, 3, 9, 22, 0, 1));
   }
@@ -397,9 +406,12 @@ TEST_CASE("calendar.spans_to_midnight.night_shift_continues_into_the_next_day") 
 
 TEST_CASE("calendar.business_days.monday_plus_five_is_next_monday") {
   const calendar c = office();
-  CHECK(add(c, local(2026, 3, 2, 10, 0), {5, time_unit::business_days}) == local(2026, 3, 9, 10, 0));
-  CHECK(add(c, local(2026, 3, 2, 10, 0), {1, time_unit::business_days}) == local(2026, 3, 3, 10, 0));
-  CHECK(add(c, local(2026, 3, 5, 16, 20), {2, time_unit::business_days}) == local(2026, 3, 9, 16, 20));
+  CHECK(add(c, local(2026, 3, 2, 10, 0), {5, time_unit::business_days}) ==
+        local(2026, 3, 9, 10, 0));
+  CHECK(add(c, local(2026, 3, 2, 10, 0), {1, time_unit::business_days}) ==
+        local(2026, 3, 3, 10, 0));
+  CHECK(add(c, local(2026, 3, 5, 16, 20), {2, time_unit::business_days}) ==
+        local(2026, 3, 9, 16, 20));
 }
 
 TEST_CASE("calendar.business_days.after_hours_count_from_the_next_opening") {
@@ -427,20 +439,27 @@ TEST_CASE("calendar.business_days.clamped_to_a_shorter_day") {
   CHECK(add(c, local(2026, 3, 5, 11, 0), one_bd) == local(2026, 3, 6, 11, 0));
   CHECK(add(c, local(2026, 3, 5, 13, 30), one_bd) == local(2026, 3, 6, 12, 0));
   CHECK(add(c, local(2026, 3, 5, 15, 0), one_bd) == local(2026, 3, 6, 12, 0));
-  CHECK(add(c, local(2026, 3, 5, 15, 0), {2, time_unit::business_days}) == local(2026, 3, 9, 15, 0));
+  CHECK(add(c, local(2026, 3, 5, 15, 0), {2, time_unit::business_days}) ==
+        local(2026, 3, 9, 15, 0));
 }
 
 TEST_CASE("calendar.business_days.skips_national_day_2026") {
   const calendar c = office();
-  CHECK(add(c, local(2026, 9, 30, 10, 0), {1, time_unit::business_days}) == local(2026, 10, 8, 10, 0));
+  CHECK(add(c, local(2026, 9, 30, 10, 0), {1, time_unit::business_days}) ==
+        local(2026, 10, 8, 10, 0));
   // Tue 29, Wed 30, Thu 10-08, Fri 10-09, make-up Sat 10-10.
-  CHECK(add(c, local(2026, 9, 28, 10, 0), {5, time_unit::business_days}) == local(2026, 10, 10, 10, 0));
-  CHECK(add(c, local(2026, 9, 25, 15, 0), {5, time_unit::business_days}) == local(2026, 10, 9, 15, 0));
+  CHECK(add(c, local(2026, 9, 28, 10, 0), {5, time_unit::business_days}) ==
+        local(2026, 10, 10, 10, 0));
+  CHECK(add(c, local(2026, 9, 25, 15, 0), {5, time_unit::business_days}) ==
+        local(2026, 10, 9, 15, 0));
   // The make-up Sunday before the holiday counts.
-  CHECK(add(c, local(2026, 9, 18, 10, 0), {1, time_unit::business_days}) == local(2026, 9, 20, 10, 0));
+  CHECK(add(c, local(2026, 9, 18, 10, 0), {1, time_unit::business_days}) ==
+        local(2026, 9, 20, 10, 0));
   // Received during the holiday: counts from Thu 10-08 08:30.
-  CHECK(add(c, local(2026, 10, 2, 9, 0), {1, time_unit::business_days}) == local(2026, 10, 9, 8, 30));
-  CHECK(add(c, local(2026, 10, 2, 9, 0), {2, time_unit::business_days}) == local(2026, 10, 10, 8, 30));
+  CHECK(add(c, local(2026, 10, 2, 9, 0), {1, time_unit::business_days}) ==
+        local(2026, 10, 9, 8, 30));
+  CHECK(add(c, local(2026, 10, 2, 9, 0), {2, time_unit::business_days}) ==
+        local(2026, 10, 10, 8, 30));
 }
 
 TEST_CASE("calendar.business_days.skips_spring_festival") {
@@ -451,22 +470,28 @@ TEST_CASE("calendar.business_days.skips_spring_festival") {
   CHECK(add(c, fri, {5, time_unit::business_days}) == local(2026, 2, 27, 10, 0));
   CHECK(add(c, fri, {6, time_unit::business_days}) == local(2026, 2, 28, 10, 0));  // make-up Sat
   CHECK(add(c, fri, {7, time_unit::business_days}) == local(2026, 3, 2, 10, 0));
-  CHECK(add(c, local(2026, 2, 15, 20, 0), {1, time_unit::business_days}) == local(2026, 2, 25, 8, 30));
+  CHECK(add(c, local(2026, 2, 15, 20, 0), {1, time_unit::business_days}) ==
+        local(2026, 2, 25, 8, 30));
 }
 
 TEST_CASE("calendar.working_seconds_between.known_ranges") {
   const calendar c = office();
-  CHECK(working_seconds_between(c, local(2026, 3, 2, 8, 30), local(2026, 3, 2, 17, 30)) == day_7h30);
+  CHECK(working_seconds_between(c, local(2026, 3, 2, 8, 30), local(2026, 3, 2, 17, 30)) ==
+        day_7h30);
   CHECK(working_seconds_between(c, local(2026, 3, 2, 10, 0), local(2026, 3, 2, 14, 0)) == 9000);
-  CHECK(working_seconds_between(c, local(2026, 3, 2, 0, 0), local(2026, 3, 7, 0, 0)) == 5 * day_7h30);
+  CHECK(working_seconds_between(c, local(2026, 3, 2, 0, 0), local(2026, 3, 7, 0, 0)) ==
+        5 * day_7h30);
   CHECK(working_seconds_between(c, local(2026, 3, 2, 14, 0), local(2026, 3, 2, 10, 0)) == 0);
   CHECK(working_seconds_between(c, local(2026, 3, 2, 10, 0), local(2026, 3, 2, 10, 0)) == 0);
   // Sep 28, 29, 30, Oct 8, 9 and make-up Oct 10.
-  CHECK(working_seconds_between(c, local(2026, 9, 28, 0, 0), local(2026, 10, 12, 0, 0)) == 6 * day_7h30);
+  CHECK(working_seconds_between(c, local(2026, 9, 28, 0, 0), local(2026, 10, 12, 0, 0)) ==
+        6 * day_7h30);
   // Feb 9-13, make-up 14, Feb 24-27, make-up 28.
-  CHECK(working_seconds_between(c, local(2026, 2, 9, 0, 0), local(2026, 3, 2, 0, 0)) == 11 * day_7h30);
+  CHECK(working_seconds_between(c, local(2026, 2, 9, 0, 0), local(2026, 3, 2, 0, 0)) ==
+        11 * day_7h30);
   // 2026: 261 weekdays, 11 of them holidays, 4 make-up days.
-  CHECK(working_seconds_between(c, local(2026, 1, 1, 0, 0), local(2027, 1, 1, 0, 0)) == 254 * day_7h30);
+  CHECK(working_seconds_between(c, local(2026, 1, 1, 0, 0), local(2027, 1, 1, 0, 0)) ==
+        254 * day_7h30);
 }
 
 TEST_CASE("calendar.working_seconds_between.matches_day_by_day_reference") {
@@ -566,8 +591,10 @@ TEST_CASE("calendar.listed_days.a_day_listed_twice_is_a_holiday_everywhere") {
   c.holidays.push_back(day(2026, 10, 10));
   std::sort(c.holidays.begin(), c.holidays.end());
   CHECK_FALSE(is_working_day(c, day(2026, 10, 10)));
-  CHECK(working_seconds_between(c, local(2026, 10, 8, 0, 0), local(2026, 10, 12, 0, 0)) == 2 * day_7h30);
-  CHECK(add(c, local(2026, 10, 9, 10, 0), {1, time_unit::business_days}) == local(2026, 10, 12, 10, 0));
+  CHECK(working_seconds_between(c, local(2026, 10, 8, 0, 0), local(2026, 10, 12, 0, 0)) ==
+        2 * day_7h30);
+  CHECK(add(c, local(2026, 10, 9, 10, 0), {1, time_unit::business_days}) ==
+        local(2026, 10, 12, 10, 0));
 }
 
 TEST_CASE("calendar.add.long_durations_do_not_walk_or_overflow") {

@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: MIT
+// Helpers the unit tests share: civil dates and wall-clock times as
+// timestamps, timestamps as text (and doctest printing them so), and the
+// shipped catalog (workflows/*.yaml) loaded once per test executable.
+#pragma once
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <utility>
+
+#include <doctest/doctest.h>
+
+#include <tierflow/calendar.hpp>
+#include <tierflow/catalog.hpp>
+#include <tierflow/diagnostic.hpp>
+#include <tierflow/loader.hpp>
+
+namespace tierflow_test {
+
+// --- time ----------------------------------------------------------------------------
+
+/// The civil date y-m-d.
+constexpr std::chrono::sys_days day(int y, unsigned m, unsigned d) {
+  return std::chrono::sys_days{std::chrono::year{y} / std::chrono::month{m} / std::chrono::day{d}};
+}
+
+/// A UTC wall-clock time, written as such.
+constexpr tierflow::timestamp utc(int y, unsigned m, unsigned d, int h, int mi, int s = 0) {
+  return tierflow::timestamp{day(y, m, d)} + std::chrono::hours{h} + std::chrono::minutes{mi} +
+         std::chrono::seconds{s};
+}
+
+/// A local (UTC+08:00, Beijing) wall-clock time as a UTC timestamp.
+constexpr tierflow::timestamp local(int y, unsigned m, unsigned d, int h, int mi, int s = 0) {
+  return utc(y, m, d, h, mi, s) - std::chrono::hours{8};
+}
+
+/// The wall clock `t` reads on the UTC axis as "YYYY-MM-DD<sep>hh:mm:ss" (no
+/// zone): shift `t` first to show another offset's wall clock.
+inline std::string civil(tierflow::timestamp t, char sep) {
+  const auto d = std::chrono::floor<std::chrono::days>(t);
+  const std::chrono::year_month_day ymd{d};
+  const std::chrono::hh_mm_ss hms{t - d};
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u%c%02ld:%02ld:%02ld", int{ymd.year()},
+                unsigned{ymd.month()}, unsigned{ymd.day()}, sep,
+                static_cast<long>(hms.hours().count()), static_cast<long>(hms.minutes().count()),
+                static_cast<long>(hms.seconds().count()));
+  return buf;
+}
+
+/// UTC ISO 8601 ("2026-11-24T01:00:00Z"); "never" for timestamp::max().
+inline std::string iso(tierflow::timestamp t) {
+  if (t == tierflow::timestamp::max()) return "never";
+  return civil(t, 'T') + "Z";
+}
+
+// --- definitions ---------------------------------------------------------------------
+
+/// The shipped catalog (workflows/*.yaml), loaded on first use and kept for
+/// the rest of the run; a load that fails fails the test with the diagnostics.
+/// Copy it where it is to be consumed (tierflow::engine::create takes its
+/// catalog by value).
+inline const tierflow::catalog& shipped() {
+  static const tierflow::catalog cat = [] {
+    tierflow::diagnostics diags;
+    auto loaded = tierflow::load_catalog_files({TIERFLOW_SOURCE_DIR "/workflows"}, diags);
+    REQUIRE_MESSAGE(loaded.has_value(), diags.str());
+    return std::move(*loaded);
+  }();
+  return cat;
+}
+
+}  // namespace tierflow_test
+
+/// Failed checks print timestamps as UTC ISO 8601 instead of "{?}".
+template <>
+struct doctest::StringMaker<tierflow::timestamp> {
+  static doctest::String convert(const tierflow::timestamp& t) {
+    return tierflow_test::iso(t).c_str();
+  }
+};
