@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cstdio>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <unordered_map>
 #include <unordered_set>
@@ -539,14 +540,17 @@ struct engine::impl {
       if (cmd.events.size() != count)
         out.routing.escalations.emplace_back(r.flow->wf->escalations[rule].id, r.assignee.unit);
     }
-    ticket_slot* s = fresh.get();
-    if (auto ok = commit(*s, cmd, 0, event_hash{}); !ok) return tl::unexpected(ok.error());
-    {
-      const std::unique_lock lock(map_mutex);
-      tickets.emplace(r.id, std::move(fresh));
-    }
+    if (auto ok = commit(*fresh, cmd, 0, event_hash{}); !ok) return tl::unexpected(ok.error());
     commands.fetch_add(1, std::memory_order_relaxed);
-    out.ticket = s->record.view(now);
+    out.ticket = r.view(now);
+    {
+      // Once stored, the ticket is visible: another thread (advance, a
+      // query) may already have loaded it from the store. Its slot then
+      // stands — it folded the same events — and ours is dropped.
+      const std::string id = r.id;
+      const std::unique_lock lock(map_mutex);
+      tickets.try_emplace(id, std::move(fresh));
+    }
     deliver(cmd.notes);
     return out;
   }
@@ -684,6 +688,7 @@ struct engine::impl {
   result<advance_report> advance(timestamp now) {
     advance_report report;
     std::unordered_set<std::string> touched;
+    std::optional<due_ticket> stuck;
     for (;;) {
       auto due = events->due(now, 2);
       if (!due) return tl::unexpected(due.error());
@@ -708,17 +713,22 @@ struct engine::impl {
           ++fired;
         }
         if (fired == 0) {
-          // The store's index disagrees with the ticket (another process
-          // moved it): re-read it, and give up if it still disagrees.
-          resync(s);
-          const auto n = s.record.next_timer();
-          if (!n || n->second > now) {
-            const ticket_summary summary = s.record.summary();
-            if (summary.next_timer == std::nullopt || *summary.next_timer > now)
+          // Someone fired it first: an act() on this ticket catches up with
+          // its timers, and the store's index moved with that append. Ask
+          // the store again. Only if it names the same timer twice with
+          // nothing to fire in between does the index disagree with the
+          // ticket's trail (a store fault, or another process's tickets
+          // this engine cannot see): re-read the ticket once, then give up.
+          if (stuck && stuck->ticket_id == first.ticket_id && stuck->due == first.due) {
+            resync(s);
+            const auto n = s.record.next_timer();
+            if (!n || n->second > bound)
               return fail(errc::io_error, "store's timer index disagrees with ticket " + first.ticket_id);
           }
+          stuck = first;
           continue;
         }
+        stuck.reset();
       }
       report.fired += fired;
       touched.insert(first.ticket_id);
@@ -810,7 +820,20 @@ result<std::vector<ticket_view>> engine::queue(std::string_view unit, std::strin
   if (!impl_->defs.org.is_unit(unit)) return fail(errc::not_found, "unknown tier or team '" + std::string(unit) + "'");
   auto summaries = impl_->events->queue(unit, region);
   if (!summaries) return tl::unexpected(summaries.error());
-  return impl_->views(*summaries, now());
+  auto v = impl_->views(*summaries, now());
+  if (!v) return v;
+  // A ticket may have moved or closed between the store's answer and
+  // reading it: list each as of its last command, and only if it is still
+  // in this queue.
+  std::erase_if(*v, [&](const ticket_view& t) {
+    return t.closed || t.assignee.unit != unit || t.assignee.region != region;
+  });
+  std::stable_sort(v->begin(), v->end(), [](const ticket_view& a, const ticket_view& b) {
+    const auto da = a.nearest_due().value_or(timestamp::max());
+    const auto db = b.nearest_due().value_or(timestamp::max());
+    return da != db ? da < db : a.id < b.id;
+  });
+  return v;
 }
 
 result<contact_record> engine::customer_record(std::string_view customer_id) const {
@@ -844,7 +867,7 @@ result<std::vector<ticket_view>> engine::overdue() const {
   if (!v) return tl::unexpected(v.error());
   std::vector<ticket_view> out;
   for (auto& t : *v)
-    if (t.overdue()) out.push_back(std::move(t));
+    if (!t.closed && t.overdue()) out.push_back(std::move(t));
   const auto most_overdue = [](const ticket_view& t) {
     std::int64_t worst = 0;
     for (const auto& d : t.deadlines)
@@ -866,7 +889,7 @@ result<std::vector<ticket_view>> engine::at_risk(std::chrono::seconds within) co
   std::vector<ticket_view> out;
   for (auto& tv : *v) {
     const auto due = tv.nearest_due();
-    if (!tv.overdue() && due && *due - t <= within) out.push_back(std::move(tv));
+    if (!tv.closed && !tv.overdue() && due && *due - t <= within) out.push_back(std::move(tv));
   }
   std::stable_sort(out.begin(), out.end(),
                    [](const ticket_view& a, const ticket_view& b) { return *a.nearest_due() < *b.nearest_due(); });
