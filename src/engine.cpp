@@ -316,7 +316,8 @@ struct engine::impl {
       to = named;
     }
     if (to == nullptr) {
-      cmd.emit(event_type::noted, {{std::string(cause_key), std::string(cause)},
+      // Not keyed "action": the fold counts those as the action taken again.
+      cmd.emit(event_type::noted, {{cause_key == "action" ? "by_action" : "rule", std::string(cause)},
                                    {"note", "escalation to " + std::string(target) + " skipped: the ticket is at " +
                                                 r.tier + ", not below it"}});
       return;
