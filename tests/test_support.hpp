@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <random>
 #include <string>
 #include <utility>
 
@@ -71,6 +72,24 @@ inline const tierflow::catalog& shipped() {
   }();
   return cat;
 }
+
+/// Seeded randomness for the property and thread tests: the same seed gives
+/// the same run.
+struct rng {
+  std::mt19937_64 gen;
+  explicit rng(std::uint64_t seed) : gen(seed) {}
+  std::size_t below(std::size_t n) {
+    return std::uniform_int_distribution<std::size_t>(0, n - 1)(gen);
+  }
+  std::int64_t between(std::int64_t lo, std::int64_t hi) {
+    return std::uniform_int_distribution<std::int64_t>(lo, hi)(gen);
+  }
+  bool chance(double p) { return std::bernoulli_distribution(p)(gen); }
+  template <class T>
+  const T& pick(const std::vector<T>& v) {
+    return v[below(v.size())];
+  }
+};
 
 }  // namespace tierflow_test
 
