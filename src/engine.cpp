@@ -41,10 +41,20 @@ struct ticket_slot {
 // applies each event to the record at once, so later steps of the same
 // command (the next escalation rule, its `from` tiers) see its effect.
 struct command {
+  command(const detail::compiled_catalog& catalog, ticket_record& record, timestamp at,
+          std::string_view by)
+      : cc(catalog), rec(record), time(std::max(at, record.last_time)), actor(by),
+        base_version(record.version), base_head(record.head) {}
+
   const detail::compiled_catalog& cc;
   ticket_record& rec;
+  /// Never before the ticket's last event: a trail's times do not run back.
   timestamp time;
   std::string_view actor;
+  /// The stream the events are built on: the append's expected version and
+  /// the hash they chain from.
+  std::uint64_t base_version;
+  event_hash base_head;
   std::vector<event> events;
   std::vector<notification> notes;
 
@@ -65,15 +75,6 @@ struct command {
     return events.back();
   }
 };
-
-// Collects the dotted fields a condition reads, in first-use order.
-void condition_fields(const condition& c, std::vector<std::string>& out) {
-  if (c.node == condition::kind::compare) {
-    if (std::find(out.begin(), out.end(), c.field) == out.end()) out.push_back(c.field);
-    return;
-  }
-  for (const auto& child : c.children) condition_fields(child, out);
-}
 
 std::string ticket_id_for(std::string_view prefix, std::uint64_t n) {
   char digits[24];
@@ -187,11 +188,11 @@ struct engine::impl {
 
   // Seals the command's events onto the ticket's chain and appends them with
   // its summary. On failure the record is rebuilt from the store.
-  result<void> commit(ticket_slot& s, command& cmd, std::uint64_t prev_version, const event_hash& prev_head) {
+  result<void> commit(ticket_slot& s, command& cmd) {
     if (cmd.events.empty()) return {};
-    const event_hash head = seal(cmd.events, prev_head);
+    const event_hash head = seal(cmd.events, cmd.base_head);
     const ticket_summary summary = s.record.summary();
-    auto stored = events->append(append_request{s.record.id, prev_version, cmd.events, &summary});
+    auto stored = events->append(append_request{s.record.id, cmd.base_version, cmd.events, &summary});
     if (!stored) {
       resync(s);
       return tl::unexpected(std::move(stored).error().with_context("ticket " + s.record.id));
@@ -234,14 +235,13 @@ struct engine::impl {
     d.workflow_id = wf.id;
     d.workflow_version = wf.version;
     value scratch;
-    for (const routing_rule& rule : wf.routing) {
+    for (std::size_t i = 0; i < wf.routing.size(); ++i) {
+      const routing_rule& rule = wf.routing[i];
       if (!skip_unit.empty() && rule.assign == skip_unit) continue;
       rule_trace t;
       t.rule = rule.id;
       if (rule.when) {
-        std::vector<std::string> fields;
-        condition_fields(*rule.when, fields);
-        for (const auto& f : fields) {
+        for (const auto& f : rec.flow->routing_inputs[i]) {
           const value* v = rec.lookup(f, scratch);
           t.inputs.emplace_back(f, v != nullptr ? detail::value_text(*v) : std::string("(absent)"));
         }
@@ -378,11 +378,9 @@ struct engine::impl {
     const auto next = r.next_timer();
     if (!next || next->second > bound) return false;
     const auto [c, at] = *next;
-    const std::uint64_t prev_version = r.version;
-    const event_hash prev_head = r.head;
-    command cmd{cc, r, std::max(at, r.last_time), system_actor, {}, {}};
-    const std::size_t slot_index = r.clocks[c].next_slot;
-    const timer_slot slot = r.flow->slots[c][slot_index];
+    command cmd{cc, r, at, system_actor};
+    // The compiled workflow outlives the command: no copy of the slot.
+    const timer_slot& slot = r.flow->slots[c][r.clocks[c].next_slot];
     const std::string& name = r.flow->clock_name(c);
     switch (slot.what) {
       case timer_slot::kind::warning:
@@ -394,7 +392,7 @@ struct engine::impl {
         break;
     }
     for (const std::size_t rule : slot.rules) run_rule(cmd, rule);
-    if (auto ok = commit(s, cmd, prev_version, prev_head); !ok) return tl::unexpected(ok.error());
+    if (auto ok = commit(s, cmd); !ok) return tl::unexpected(ok.error());
     timers_fired.fetch_add(1, std::memory_order_relaxed);
     std::move(cmd.notes.begin(), cmd.notes.end(), std::back_inserter(notes));
     return true;
@@ -404,15 +402,12 @@ struct engine::impl {
 
   // Records a rejected command on the ticket's own trail and returns the error.
   tl::unexpected<error> deny(ticket_slot& s, const act_request& req, timestamp now, error why) {
-    ticket_record& r = s.record;
-    const std::uint64_t prev_version = r.version;
-    const event_hash prev_head = r.head;
-    command cmd{cc, r, std::max(now, r.last_time), req.by.id, {}, {}};
+    command cmd{cc, s.record, now, req.by.id};
     cmd.emit(event_type::denied, {{"action", req.action},
                                   {"code", std::string(to_string(why.code()))},
                                   {"reason", why.message()}});
     denied.fetch_add(1, std::memory_order_relaxed);
-    if (auto ok = commit(s, cmd, prev_version, prev_head); !ok) return tl::unexpected(ok.error());
+    if (auto ok = commit(s, cmd); !ok) return tl::unexpected(ok.error());
     return tl::unexpected(std::move(why));
   }
 
@@ -486,50 +481,49 @@ struct engine::impl {
     return out;
   }
 
+  // What a request would be as a ticket before it has events: enough for
+  // conditions (deadline cases, routing) to read its fields.
+  ticket_record draft_record(const open_request& req, const checked_request& checked) const {
+    ticket_record r;
+    r.flow = cc.find(checked.wf->id, checked.wf->version);
+    r.type = req.type;
+    r.channel = req.channel;
+    r.customer = checked.customer;
+    r.fields = checked.fields;
+    for (const auto& [k, v] : r.customer)
+      if (k == "region") r.region = detail::value_text(v);
+    return r;
+  }
+
   result<opened_ticket> open(const open_request& req, timestamp now) {
     auto checked = check_request(req, now);
     if (!checked) {
       if (checked.error().code() == errc::io_error) return tl::unexpected(checked.error());
       return deny_unknown("", req.opened_by, "open", now, std::move(checked).error().with_context("opening ticket"));
     }
-    const workflow* wf = checked->wf;
-    auto* customer = &checked->customer;
-    auto* fields = &checked->fields;
-
     auto number = events->next_ticket_number();
     if (!number) return tl::unexpected(number.error());
-    auto fresh = std::make_unique<ticket_slot>();
-    ticket_record& r = fresh->record;
-    r.id = ticket_id_for(prefix, *number);
-    r.flow = cc.find(wf->id, wf->version);
-    r.type = req.type;
-    r.channel = req.channel;
-    r.customer = *customer;
-    r.fields = *fields;
-    std::string region;
-    for (const auto& [k, v] : r.customer)
-      if (k == "region") region = detail::value_text(v);
-    r.region = region;
-
+    const workflow& wf = *checked->wf;
+    const ticket_record draft = draft_record(req, *checked);
     event_details det{{"type", req.type},           {"channel", req.channel},
-                      {"customer", req.customer_id}, {"region", region},
+                      {"customer", req.customer_id}, {"region", draft.region},
                       {"external_ref", req.external_ref}, {"description", req.description}};
-    for (const auto& [k, v] : *customer) det.emplace_back("customer." + k, detail::value_text(v));
-    for (const auto& [k, v] : *fields) det.emplace_back("ticket." + k, detail::value_text(v));
+    for (const auto& [k, v] : draft.customer) det.emplace_back("customer." + k, detail::value_text(v));
+    for (const auto& [k, v] : draft.fields) det.emplace_back("ticket." + k, detail::value_text(v));
     value scratch;
-    for (const deadline& d : wf->deadlines) {
+    for (const deadline& d : wf.deadlines) {
       for (const deadline_case& c : d.cases) {
-        if (c.when && !evaluate(*c.when, [&](std::string_view f) { return r.lookup(f, scratch); })) continue;
+        if (c.when && !evaluate(*c.when, [&](std::string_view f) { return draft.lookup(f, scratch); })) continue;
         det.emplace_back("deadline." + d.id, c.within.str());
         break;
       }
     }
-    // From here on the record is built only by the fold.
-    ticket_record blank;
-    blank.id = r.id;
-    blank.flow = r.flow;  // names the workflow in the `opened` event
-    r = std::move(blank);
-    command cmd{cc, r, now, req.opened_by.empty() ? system_actor : std::string_view(req.opened_by), {}, {}};
+    // The ticket itself is built only by the fold, from `opened` on.
+    auto fresh = std::make_unique<ticket_slot>();
+    ticket_record& r = fresh->record;
+    r.id = ticket_id_for(prefix, *number);
+    r.flow = draft.flow;  // names the workflow in the `opened` event
+    command cmd{cc, r, now, req.opened_by.empty() ? system_actor : std::string_view(req.opened_by)};
     cmd.emit(event_type::opened, std::move(det));
     opened_ticket out;
     out.routing = route(r, {});
@@ -541,7 +535,7 @@ struct engine::impl {
       if (cmd.events.size() != count)
         out.routing.escalations.emplace_back(r.flow->wf->escalations[rule].id, r.assignee.unit);
     }
-    if (auto ok = commit(*fresh, cmd, 0, event_hash{}); !ok) return tl::unexpected(ok.error());
+    if (auto ok = commit(*fresh, cmd); !ok) return tl::unexpected(ok.error());
     commands.fetch_add(1, std::memory_order_relaxed);
     out.ticket = r.view(now);
     {
@@ -580,22 +574,18 @@ struct engine::impl {
       if (!fired) return tl::unexpected(fired.error());
       if (!*fired) break;
     }
-    const auto refuse = [&](errc code, std::string msg) { return deny(s, req, now, error(code, std::move(msg))); };
     const workflow& wf = *r.flow->wf;
     const state& st = wf.states[r.state];
-    if (req.expected_version && *req.expected_version != r.version) {
-      auto e = refuse(errc::conflict, "ticket " + r.id + ": expected version " + std::to_string(*req.expected_version) +
-                                          ", it is at " + std::to_string(r.version));
-      lock.unlock();
-      deliver(notes);
-      return e;
-    }
     const action* act = nullptr;
     for (const auto& a : st.actions)
       if (a.id == req.action) act = &a;
     std::string why;
     errc code = errc::permission_denied;
-    if (act == nullptr) {
+    if (req.expected_version && *req.expected_version != r.version) {
+      code = errc::conflict;
+      why = "expected version " + std::to_string(*req.expected_version) + ", it is at " +
+            std::to_string(r.version);
+    } else if (act == nullptr) {
       code = errc::not_found;
       why = "action '" + req.action + "' is not available in state '" + st.id + "'";
     } else {
@@ -620,15 +610,13 @@ struct engine::impl {
         why = "nothing to return: the ticket is not handed off";
     }
     if (!why.empty()) {
-      auto e = refuse(code, "ticket " + r.id + ": " + why);
+      auto e = deny(s, req, now, error(code, "ticket " + r.id + ": " + why));
       lock.unlock();
       deliver(notes);
       return e;
     }
 
-    const std::uint64_t prev_version = r.version;
-    const event_hash prev_head = r.head;
-    command cmd{cc, r, std::max(now, r.last_time), req.by.id, {}, {}};
+    command cmd{cc, r, now, req.by.id};
     if (act->claims) {
       // The actor takes the ticket in person when they work in the unit it
       // sits with; the first claimer becomes owner wherever they work.
@@ -675,7 +663,7 @@ struct engine::impl {
     if (moves) after_transition(cmd);
     if (const auto it = r.flow->action_rules.find(act->id); it != r.flow->action_rules.end())
       for (const std::size_t rule : it->second) run_rule(cmd, rule);
-    if (auto ok = commit(s, cmd, prev_version, prev_head); !ok) return tl::unexpected(ok.error());
+    if (auto ok = commit(s, cmd); !ok) return tl::unexpected(ok.error());
     commands.fetch_add(1, std::memory_order_relaxed);
     ticket_view v = r.view(now);
     std::move(cmd.notes.begin(), cmd.notes.end(), std::back_inserter(notes));
@@ -798,14 +786,7 @@ result<advance_report> engine::advance() { return impl_->advance(now()); }
 result<routing_decision> engine::explain_route(const open_request& req) const {
   auto checked = impl_->check_request(req, now());
   if (!checked) return tl::unexpected(checked.error());
-  ticket_record r;
-  r.flow = impl_->cc.find(checked->wf->id, checked->wf->version);
-  r.type = req.type;
-  r.channel = req.channel;
-  r.customer = std::move(checked->customer);
-  r.fields = std::move(checked->fields);
-  for (const auto& [k, v] : r.customer)
-    if (k == "region") r.region = detail::value_text(v);
+  const ticket_record r = impl_->draft_record(req, *checked);
   return impl_->route(r, {});
 }
 

@@ -2,10 +2,10 @@
 // The fold: ticket state from events. See ticket_record.hpp.
 #include "ticket_record.hpp"
 
+#include "load_common.hpp"
+
 #include <algorithm>
 #include <charconv>
-#include <cstdlib>
-#include <system_error>
 
 namespace tierflow::detail {
 namespace {
@@ -53,6 +53,25 @@ const std::string& compiled_workflow::clock_name(std::size_t c) const {
   return c < wf->deadlines.size() ? wf->deadlines[c].id : step_name;
 }
 
+std::size_t compiled_workflow::clock_index(std::string_view name) const noexcept {
+  if (name == step_name) return step_clock();
+  const deadline* d = wf->find_deadline(name);
+  return d == nullptr ? npos : static_cast<std::size_t>(d - wf->deadlines.data());
+}
+
+namespace {
+
+// Collects the dotted fields a condition reads, in first-use order.
+void condition_fields(const condition& c, std::vector<std::string>& out) {
+  if (c.node == condition::kind::compare) {
+    if (std::find(out.begin(), out.end(), c.field) == out.end()) out.push_back(c.field);
+    return;
+  }
+  for (const auto& child : c.children) condition_fields(child, out);
+}
+
+}  // namespace
+
 const compiled_workflow* compiled_catalog::find(std::string_view id, std::uint32_t version) const {
   for (const auto& w : workflows)
     if (w.wf->id == id && w.wf->version == version) return &w;
@@ -76,6 +95,10 @@ compiled_catalog compile(const catalog& cat) {
       if (!wf.deadlines[d].calendar.empty()) {
         if (const calendar* c = cat.org.find_calendar(wf.deadlines[d].calendar)) cw.clock_calendar[d] = c;
       }
+    }
+    for (const routing_rule& rule : wf.routing) {
+      cw.routing_inputs.emplace_back();
+      if (rule.when) condition_fields(*rule.when, cw.routing_inputs.back());
     }
     cw.starts.resize(wf.states.size());
     cw.ends.resize(wf.states.size());
@@ -101,13 +124,8 @@ compiled_catalog compile(const catalog& cat) {
         case trigger::warning:
         case trigger::breach: break;
       }
-      std::size_t c = cw.step_clock();
-      if (rule.deadline != step_name) {
-        c = npos;
-        for (std::size_t d = 0; d < wf.deadlines.size(); ++d)
-          if (wf.deadlines[d].id == rule.deadline) c = d;
-        if (c == npos) continue;  // the validator reported it
-      }
+      const std::size_t c = cw.clock_index(rule.deadline);
+      if (c == npos) continue;  // the validator reported it
       auto& slots = cw.slots[c];
       timer_slot key;
       if (rule.on == trigger::warning) {
@@ -165,18 +183,12 @@ std::optional<value> parse_value(value_kind kind, std::string_view text) {
       if (text == "true") return value{true};
       if (text == "false") return value{false};
       return std::nullopt;
-    case value_kind::integer: {
-      std::int64_t i = 0;
-      const auto r = std::from_chars(text.data(), text.data() + text.size(), i);
-      if (r.ec != std::errc{} || r.ptr != text.data() + text.size()) return std::nullopt;
-      return value{i};
-    }
-    case value_kind::number: {
-      double d = 0;
-      const auto r = std::from_chars(text.data(), text.data() + text.size(), d);
-      if (r.ec != std::errc{} || r.ptr != text.data() + text.size()) return std::nullopt;
-      return value{d};
-    }
+    case value_kind::integer:
+      if (const auto i = parse_integer(text)) return value{*i};
+      return std::nullopt;
+    case value_kind::number:
+      if (const auto d = parse_number(text)) return value{*d};
+      return std::nullopt;
     case value_kind::string:
     case value_kind::enumeration: return value{std::string(text)};
   }
@@ -340,9 +352,9 @@ void ticket_record::apply(const compiled_catalog& cc, const event& e) {
           if (a == nullptr) continue;
           if (auto v = parse_value(a->type.kind, text)) fields.emplace_back(a->name, std::move(*v));
         } else if (k.starts_with("deadline.")) {
-          for (std::size_t d = 0; d < wf.deadlines.size(); ++d)
-            if (wf.deadlines[d].id == k.substr(9))
-              if (auto dur = parse_duration(text)) clocks[d].within = *dur;
+          const std::size_t d = flow->clock_index(k.substr(9));
+          if (d < wf.deadlines.size())
+            if (auto dur = parse_duration(text)) clocks[d].within = *dur;
         }
       }
       for (std::size_t d = 0; d < wf.deadlines.size(); ++d)
@@ -400,20 +412,17 @@ void ticket_record::apply(const compiled_catalog& cc, const event& e) {
     }
     case event_type::deadline_warned:
     case event_type::deadline_breached: {
-      const std::string_view name = get_or(e, "deadline");
-      std::size_t c = name == step_name ? flow->step_clock() : npos;
-      for (std::size_t d = 0; c == npos && d < wf.deadlines.size(); ++d)
-        if (wf.deadlines[d].id == name) c = d;
+      const std::size_t c = flow->clock_index(get_or(e, "deadline"));
       if (c == npos || !clocks[c].started) return;
       deadline_clock& k = clocks[c];
       const auto& slots = flow->slots[c];
-      const auto percent = get(e, "percent");
+      const auto percent = get(e, "percent") ? parse_integer(*get(e, "percent")) : std::nullopt;
       const auto after = get(e, "after");
       for (std::size_t i = 0; i < slots.size(); ++i) {
         const timer_slot& s = slots[i];
         const bool match =
             e.type == event_type::deadline_warned
-                ? s.what == timer_slot::kind::warning && percent && std::to_string(s.percent) == *percent
+                ? s.what == timer_slot::kind::warning && percent && s.percent == *percent
                 : (after ? s.what == timer_slot::kind::after && s.after.str() == *after
                          : s.what == timer_slot::kind::breach);
         if (match) k.fired[i] = true;

@@ -51,8 +51,13 @@ struct compiled_workflow {
   /// Per state: the deadline indices that start (`from`) and end (`until`)
   /// on entering it.
   std::vector<std::vector<std::size_t>> starts, ends;
+  /// Per routing rule: the fields its condition reads, in first-use order
+  /// (the inputs a routing trace shows), computed once.
+  std::vector<std::vector<std::string>> routing_inputs;
   [[nodiscard]] std::size_t step_clock() const noexcept { return slots.size() - 1; }
   [[nodiscard]] const std::string& clock_name(std::size_t c) const;
+  /// The clock of deadline `name`, or step_clock() for "step"; npos if none.
+  [[nodiscard]] std::size_t clock_index(std::string_view name) const noexcept;
 };
 
 /// The catalog prepared for execution. Addresses stay stable: it is built
