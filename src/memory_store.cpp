@@ -435,6 +435,15 @@ result<std::vector<ticket_summary>> memory_store::open_tickets() const {
   return out;
 }
 
+result<std::vector<std::string>> memory_store::streams() const {
+  const std::shared_lock lock(impl_->mutex);
+  std::vector<std::string> out;
+  out.reserve(impl_->streams.size());
+  for (const auto& entry : impl_->streams) out.push_back(entry.first);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 std::size_t memory_store::memory_bytes() const {
   const std::shared_lock lock(impl_->mutex);
   return sizeof(memory_store) + sizeof(impl) + impl_->bytes;

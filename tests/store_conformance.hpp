@@ -530,6 +530,41 @@ inline void run_store_conformance(const std::function<std::unique_ptr<tierflow::
     CHECK(ids(st.due(timestamp::max(), 100)) == "T6,T3,T5,T2");
   }
 
+  SUBCASE("claim_due on one handle answers like due, again and again") {
+    ticket_summary t1 = ticket("T1");
+    ticket_summary t2 = ticket("T2");
+    t1.next_timer = at(10);
+    t2.next_timer = at(9);
+    save(st, t1);
+    save(st, t2);
+    // A handle's own claims never hide a ticket from itself: the engine
+    // asks again after each ticket it fires.
+    CHECK(ids(st.claim_due(at(10), 10)) == "T2,T1");
+    CHECK(ids(st.claim_due(at(10), 10)) == "T2,T1");
+    CHECK(ids(st.claim_due(at(10), 1)) == "T2");
+    CHECK(ids(st.claim_due(at(9, 30), 10)) == "T2");
+    // An append (the fired timer) moves the ticket on.
+    t2.next_timer.reset();
+    save(st, t2);
+    CHECK(ids(st.claim_due(at(10), 10)) == "T1");
+    CHECK(st.flush());
+  }
+
+  SUBCASE("streams lists every stream, sorted") {
+    const auto none = st.streams();
+    REQUIRE(none);
+    CHECK(none->empty());
+    ticket_summary t2 = ticket("T2");
+    save(st, t2);
+    REQUIRE(append_next(st, "~denied", 1));
+    REQUIRE(append_next(st, "T10", 2));
+    const std::vector<event> refused = sealed("T3", 0, zero, 1);
+    CHECK_FALSE(st.append({.ticket_id = "T3", .expected_version = 1, .events = refused}));
+    const auto all = st.streams();
+    REQUIRE(all);
+    CHECK(*all == std::vector<std::string>{"T10", "T2", "~denied"});
+  }
+
   SUBCASE("open tickets are the ones not closed, by ticket id") {
     ticket_summary t1 = ticket("T1");
     ticket_summary t2 = ticket("T2");

@@ -35,6 +35,9 @@ enum class errc : std::uint8_t {
   /// Reading or writing a file or database failed; the command had no
   /// effect.
   io_error,
+  /// Stored data was written by a newer tierflow (a database schema version
+  /// this build does not know). Upgrade tierflow; nothing was changed.
+  incompatible,
 };
 
 /// The lowercase name of an error code, e.g. "not_found".
@@ -47,6 +50,7 @@ enum class errc : std::uint8_t {
     case errc::conflict: return "conflict";
     case errc::limit_exceeded: return "limit_exceeded";
     case errc::io_error: return "io_error";
+    case errc::incompatible: return "incompatible";
   }
   return "unknown";
 }

@@ -32,6 +32,7 @@ class memory_store final : public store {
   [[nodiscard]] result<std::vector<due_ticket>> due(timestamp now,
                                                     std::size_t limit) const override;
   [[nodiscard]] result<std::vector<ticket_summary>> open_tickets() const override;
+  [[nodiscard]] result<std::vector<std::string>> streams() const override;
 
   /// Approximate bytes held (events, summaries, indexes): for the
   /// benchmarks' bytes-per-ticket and bytes-per-event figures.

@@ -121,6 +121,30 @@ class store {
 
   /// Every ticket that is not closed, by ticket id.
   [[nodiscard]] virtual result<std::vector<ticket_summary>> open_tickets() const = 0;
+
+  /// Every stream id (tickets and the engine's denial log), sorted
+  /// bytewise: for audits that walk the whole trail.
+  [[nodiscard]] virtual result<std::vector<std::string>> streams() const = 0;
+
+  // --- several engines on one store ------------------------------------------------
+
+  /// True when other processes may append to this store (a database file or
+  /// server): the engine then re-reads a ticket's head before answering a
+  /// query about it and retries a command that lost a version race.
+  [[nodiscard]] virtual bool shared() const noexcept { return false; }
+
+  /// Like due(), but claims the tickets it returns for this store handle:
+  /// until the ticket's next append or until a lease expires (a crashed
+  /// claimant), other handles' claim_due skips them, so each timer is
+  /// fired by one engine. The expected-version check on append still
+  /// decides; a claim only avoids wasted work. By default the same as due().
+  [[nodiscard]] virtual result<std::vector<due_ticket>> claim_due(timestamp now, std::size_t limit) {
+    return due(now, limit);
+  }
+
+  /// Makes every append that has returned durable (the group-commit mode of
+  /// a database store); a no-op where each append is durable on return.
+  [[nodiscard]] virtual result<void> flush() { return {}; }
 };
 
 }  // namespace tierflow
