@@ -35,6 +35,9 @@ constexpr std::string_view system_actor = "system";
 struct ticket_slot {
   std::mutex mutex;
   ticket_record record;
+  /// The record holds events the store refused and could not be re-read
+  /// after (the store failed twice): it is re-read before its next use.
+  bool stale = false;
 };
 
 // The events of one command, built against the ticket's record: emit()
@@ -180,11 +183,34 @@ struct engine::impl {
   }
 
   // Re-reads a ticket from the store after a failed append, so the record is
-  // again exactly what the store holds.
-  void resync(ticket_slot& s) {
-    if (auto stream = events->load(s.record.id); stream && !stream->empty())
-      s.record = detail::replay(cc, *stream);
+  // again exactly what the store holds; if even that read fails, the slot is
+  // marked stale and re-read before its next use.
+  void resync(ticket_slot& s) const {
+    auto stream = events->load(s.record.id);
+    s.stale = !stream || stream->empty();
+    if (!s.stale) s.record = detail::replay(cc, *stream);
   }
+
+  // Brings a ticket up to date with a store other processes append to (the
+  // caller holds the ticket's lock): one head() read, and a reload only when
+  // another engine moved the ticket. A store only this engine writes needs
+  // neither.
+  result<void> refresh(ticket_slot& s) const {
+    if (s.stale) {
+      resync(s);
+      if (s.stale) return fail(errc::io_error, "ticket " + s.record.id + ": cannot re-read it from the store");
+    }
+    if (!events->shared()) return {};
+    auto h = events->head(s.record.id);
+    if (!h) return tl::unexpected(std::move(h).error().with_context("ticket " + s.record.id));
+    if (h->version != s.record.version || h->head != s.record.head) resync(s);
+    return {};
+  }
+
+  // How often a command that lost a version race to another engine on a
+  // shared store is re-judged on the ticket's new state before the conflict
+  // is returned to the caller.
+  static constexpr int race_retries = 16;
 
   // Seals the command's events onto the ticket's chain and appends them with
   // its summary. On failure the record is rebuilt from the store.
@@ -416,21 +442,27 @@ struct engine::impl {
                                      std::string_view what, timestamp now, error why) {
     const std::lock_guard lock(denial_mutex);
     denied.fetch_add(1, std::memory_order_relaxed);
-    auto h = events->head(engine::denial_log_id);
-    if (!h) return tl::unexpected(std::move(why));
-    event e;
-    e.ticket_id = engine::denial_log_id;
-    e.sequence = h->version + 1;
-    e.time = now;
-    e.actor_id = std::string(actor_id).substr(0, max_id_bytes);
-    e.type = event_type::denied;
-    e.details = {{"ticket", std::string(ticket_id).substr(0, max_id_bytes)},
-                 {"action", std::string(what).substr(0, max_id_bytes)},
-                 {"code", std::string(to_string(why.code()))},
-                 {"reason", why.message()}};
-    seal(std::span<event>(&e, 1), h->head);
-    // A failing denial log must not hide the original error from the caller.
-    (void)events->append(append_request{engine::denial_log_id, h->version, std::span<const event>(&e, 1), nullptr});
+    // Engines sharing a store share the log: a lost race is retried on the
+    // log's new head.
+    for (int attempt = 0; attempt < race_retries; ++attempt) {
+      auto h = events->head(engine::denial_log_id);
+      if (!h) break;
+      event e;
+      e.ticket_id = engine::denial_log_id;
+      e.sequence = h->version + 1;
+      e.time = now;
+      e.actor_id = std::string(actor_id).substr(0, max_id_bytes);
+      e.type = event_type::denied;
+      e.details = {{"ticket", std::string(ticket_id).substr(0, max_id_bytes)},
+                   {"action", std::string(what).substr(0, max_id_bytes)},
+                   {"code", std::string(to_string(why.code()))},
+                   {"reason", why.message()}};
+      seal(std::span<event>(&e, 1), h->head);
+      auto stored =
+          events->append(append_request{engine::denial_log_id, h->version, std::span<const event>(&e, 1), nullptr});
+      // A failing denial log must not hide the original error from the caller.
+      if (stored || stored.error().code() != errc::conflict) break;
+    }
     return tl::unexpected(std::move(why));
   }
 
@@ -552,7 +584,19 @@ struct engine::impl {
 
   // --- act ------------------------------------------------------------------------------------
 
+  // A command that lost a race to another engine (possible only on a shared
+  // store, and only without a caller's expected_version, which would make
+  // the conflict the caller's) is judged again on the ticket's new state.
   result<ticket_view> act(const act_request& req, timestamp now) {
+    for (int attempt = 1;; ++attempt) {
+      auto done = act_once(req, now);
+      if (done || done.error().code() != errc::conflict || req.expected_version || !events->shared() ||
+          attempt == race_retries)
+        return done;
+    }
+  }
+
+  result<ticket_view> act_once(const act_request& req, timestamp now) {
     if (too_long(req.ticket_id, max_id_bytes) || too_long(req.action, max_id_bytes) ||
         too_long(req.by.id, max_id_bytes) || too_long(req.note, max_text_bytes) ||
         req.by.roles.size() > max_attributes)
@@ -567,11 +611,18 @@ struct engine::impl {
     std::vector<notification> notes;
     std::unique_lock lock(s.mutex);
     ticket_record& r = s.record;
+    // Timers fired before a failure stay fired: their notifications go out.
+    const auto failed = [&](error e) -> tl::unexpected<error> {
+      lock.unlock();
+      deliver(notes);
+      return tl::unexpected(std::move(e));
+    };
+    if (auto ok = refresh(s); !ok) return failed(ok.error());
     // The ticket catches up with time first: a breach that fell due before
     // this action escalates before the action is judged.
     for (;;) {
       auto fired = fire_next(s, now, notes);
-      if (!fired) return tl::unexpected(fired.error());
+      if (!fired) return failed(fired.error());
       if (!*fired) break;
     }
     const workflow& wf = *r.flow->wf;
@@ -663,7 +714,7 @@ struct engine::impl {
     if (moves) after_transition(cmd);
     if (const auto it = r.flow->action_rules.find(act->id); it != r.flow->action_rules.end())
       for (const std::size_t rule : it->second) run_rule(cmd, rule);
-    if (auto ok = commit(s, cmd); !ok) return tl::unexpected(ok.error());
+    if (auto ok = commit(s, cmd); !ok) return failed(ok.error());
     commands.fetch_add(1, std::memory_order_relaxed);
     ticket_view v = r.view(now);
     std::move(cmd.notes.begin(), cmd.notes.end(), std::back_inserter(notes));
@@ -678,8 +729,9 @@ struct engine::impl {
     advance_report report;
     std::unordered_set<std::string> touched;
     std::optional<due_ticket> stuck;
+    int races = 0;
     for (;;) {
-      auto due = events->due(now, 2);
+      auto due = events->claim_due(now, 2);
       if (!due) return tl::unexpected(due.error());
       if (due->empty()) break;
       const due_ticket& first = due->front();
@@ -695,11 +747,29 @@ struct engine::impl {
       std::size_t fired = 0;
       {
         const std::lock_guard lock(s.mutex);
+        if (auto ok = refresh(s); !ok) return tl::unexpected(ok.error());
+        bool raced = false;
         for (;;) {
           auto f = fire_next(s, std::max(bound, first.due), notes);
-          if (!f) return tl::unexpected(f.error());
+          if (!f) {
+            // Another engine on a shared store moved the ticket first (an
+            // action catches up with its timers): the ticket was re-read;
+            // ask the store again what is due.
+            if (f.error().code() == errc::conflict && events->shared() && ++races < race_retries * 64) {
+              raced = true;
+              break;
+            }
+            deliver(notes);
+            return tl::unexpected(f.error());
+          }
           if (!*f) break;
           ++fired;
+        }
+        if (raced) {
+          report.fired += fired;
+          if (fired > 0) touched.insert(first.ticket_id);
+          deliver(notes);
+          continue;
         }
         if (fired == 0) {
           // Someone fired it first: an act() on this ticket catches up with
@@ -735,6 +805,7 @@ struct engine::impl {
       if (!found) return tl::unexpected(found.error());
       if (*found == nullptr) continue;
       const std::lock_guard lock((*found)->mutex);
+      if (auto ok = refresh(**found); !ok) return tl::unexpected(ok.error());
       out.push_back((*found)->record.view(now));
     }
     return out;
@@ -795,6 +866,7 @@ result<ticket_view> engine::view(std::string_view ticket_id) const {
   if (!found) return tl::unexpected(found.error());
   if (*found == nullptr) return fail(errc::not_found, "unknown ticket '" + std::string(ticket_id) + "'");
   const std::lock_guard lock((*found)->mutex);
+  if (auto ok = impl_->refresh(**found); !ok) return tl::unexpected(ok.error());
   return (*found)->record.view(now());
 }
 

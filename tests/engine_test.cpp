@@ -140,6 +140,7 @@ class recording_store final : public tf::store {
   [[nodiscard]] tf::result<std::vector<tf::ticket_summary>> open_tickets() const override {
     return inner_.open_tickets();
   }
+  [[nodiscard]] tf::result<std::vector<std::string>> streams() const override { return inner_.streams(); }
 
   /// The appends logged so far, one per line, and forgets them.
   std::string take_log() {
