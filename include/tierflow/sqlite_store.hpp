@@ -14,24 +14,66 @@
 
 namespace tierflow {
 
+namespace detail {
+struct sqlite_store_access;  // tests' access to the connection (src/sqlite/)
+}  // namespace detail
+
 /// A store in one SQLite database file, in WAL mode.
 ///
-/// Each append is one transaction (events, stream head, summary and
-/// indexes); with durability::per_command it is synced when append
-/// returns. Event tables are append-only in the database itself: triggers
-/// abort every UPDATE and DELETE on them. The schema carries a version
-/// (`PRAGMA user_version`); opening applies the forward migrations of an
-/// older file and refuses a newer one with errc::incompatible. Several
-/// processes may open one file (shared() is true); SQLite serialises their
-/// writers and the expected-version check decides races.
+/// Each append is one transaction holding the command's event rows, the
+/// stream head and the ticket summary; nothing of a refused or failed append
+/// is stored. Event rows are append-only in the database itself: triggers
+/// abort every UPDATE and DELETE on them ("tierflow: events are
+/// append-only"). The schema carries a version (`PRAGMA user_version`);
+/// opening applies the forward migrations of an older file in one
+/// transaction and refuses a newer one with errc::incompatible, leaving it
+/// untouched. Several processes may open one file (shared() is true):
+/// SQLite serialises their writers (waiting up to store_options::busy_timeout
+/// for another's lock) and the expected-version check decides races.
+///
+/// Durability (store_options::mode), with `PRAGMA synchronous=FULL` in both:
+/// - per_command: each append is its own BEGIN IMMEDIATE … COMMIT, synced
+///   to disk when append returns. One fsync per command.
+/// - group_commit: appends join an open transaction (each command inside
+///   its own SAVEPOINT, rolled back whole if it fails), committed and
+///   synced when `group_max` commands are in it, `group_window` after its
+///   first command (a background thread), on flush() or when the store is
+///   destroyed. One fsync per group; in exchange a crash or power loss
+///   loses the acknowledged commands of the open group, and the open group
+///   holds the database's write lock for up to `group_window`, so other
+///   processes' writers wait that long. Reads through this handle see the
+///   group's appends at once; other handles see them after its commit. A
+///   command refused by the store's checks leaves the group as it was. A
+///   disk-full or I/O error makes SQLite roll back the whole transaction in
+///   most statements: the group's earlier, acknowledged commands are then
+///   lost with the failing one, and its errc::io_error says how many. If a
+///   background commit fails, the next append (which is then not applied)
+///   or flush() reports that with errc::io_error.
+///
+/// Ticket numbers: each next_ticket_number() is its own committed and
+/// synced transaction on a counter row, so a number is never handed out
+/// twice, even across a crash (a number whose ticket was never appended is
+/// a gap). In group_commit mode it first commits the open group.
+///
+/// Storage failures (disk full, I/O errors, a read-only or corrupt file, a
+/// lock held past the busy timeout) are errc::io_error with SQLite's message
+/// and the path. Every member may be called from several threads at once:
+/// they share one connection, serialised by a mutex.
 class sqlite_store final : public store {
  public:
   /// The schema version this build writes.
-  static constexpr int schema_version = 1;
+  static constexpr int schema_version = 2;
 
-  /// Opens (creating when allowed) the database at `path`.
-  /// Errors: errc::io_error (missing and not to be created, unreadable,
-  /// not a database, locked past the busy timeout), errc::incompatible.
+  /// Opens (creating when allowed) the database at `path`, switches it to
+  /// WAL mode and migrates it to schema_version. With options.read_only the
+  /// file is opened SQLITE_OPEN_READONLY and left as it is (an older schema
+  /// is read as it stands); appends and next_ticket_number then fail with
+  /// errc::io_error.
+  /// Errors: errc::io_error (missing and not to be created — "no such
+  /// database file" —, unreadable, not a database, a read-only open of a
+  /// file without a tierflow schema, locked past the busy timeout),
+  /// errc::incompatible (written by a newer tierflow; the file is not
+  /// modified), errc::invalid_argument (group_commit with group_max 0).
   [[nodiscard]] static result<std::unique_ptr<sqlite_store>> open(const std::string& path,
                                                                   const store_options& options = {});
   ~sqlite_store() override;
@@ -51,9 +93,13 @@ class sqlite_store final : public store {
   [[nodiscard]] result<std::vector<ticket_summary>> open_tickets() const override;
   [[nodiscard]] result<std::vector<std::string>> streams() const override;
   [[nodiscard]] bool shared() const noexcept override { return true; }
+  /// Commits the open group (group_commit mode) and reports a group
+  /// whose background commit failed since the last report; a no-op for
+  /// per_command stores.
   [[nodiscard]] result<void> flush() override;
 
  private:
+  friend struct detail::sqlite_store_access;
   struct impl;
   explicit sqlite_store(std::unique_ptr<impl> p);
   std::unique_ptr<impl> impl_;
