@@ -27,21 +27,45 @@ namespace tierflow {
 /// on them. A dropped connection is reconnected; an append whose commit
 /// was cut off is settled by reading the stream's head (it either landed
 /// whole or not at all) and never written twice.
+///
+/// Layout: the schema `tierflow` (tables tierflow_schema, events, heads,
+/// summaries; sequence ticket_numbers), created on first open; text ids
+/// use the "C" collation, so every ordering is byte-wise. PostgreSQL text
+/// cannot hold NUL bytes: an append whose ticket id, actor, workflow id or
+/// summary text contains one is refused with errc::invalid_argument (event
+/// details are stored as bytes and may hold any byte); reads of such an id
+/// find nothing. Text that is not valid in the database encoding (UTF-8
+/// expected) is refused by the server, also as errc::invalid_argument.
+///
+/// Errors: connection failures that a reconnect does not cure, statement
+/// and lock timeouts (lock_timeout = store_options::busy_timeout) and any
+/// other server error are errc::io_error with the server's message. With
+/// store_options::read_only no schema is created (a database without one
+/// is errc::io_error) and append, next_ticket_number, claim_due and
+/// grant_app_role fail with errc::io_error.
+///
+/// Thread-safe: up to store_options::connections calls run at once, each
+/// on a connection of its own; further callers wait for one.
 class postgres_store final : public store {
  public:
   /// The schema version this build writes.
   static constexpr int schema_version = 1;
 
   /// Connects to `conninfo` (a libpq URI or key=value string) and creates
-  /// or migrates the schema. Errors: errc::io_error (cannot connect; the
-  /// server's message), errc::incompatible (a newer schema).
+  /// or migrates the schema, in one transaction under an advisory lock, so
+  /// concurrent first opens do not race. Errors: errc::io_error (cannot
+  /// connect; the server's message), errc::incompatible (the database holds
+  /// a newer schema version; nothing was changed).
   [[nodiscard]] static result<std::unique_ptr<postgres_store>> open(const std::string& conninfo,
                                                                     const store_options& options = {});
 
   /// Creates (if missing) the login-less role `role` and grants it what an
   /// engine needs: INSERT and SELECT on the event tables and nothing more
-  /// on them; it may update summaries, heads and claims. Run as the
-  /// schema's owner. Error: errc::io_error.
+  /// on them; it may update summaries, heads and claims, and draw ticket
+  /// numbers. Idempotent. A host then runs its engines as that role (e.g.
+  /// `SET ROLE`, or `options=-c role=NAME` in the conninfo). Run as the
+  /// schema's owner. Errors: errc::invalid_argument (an empty name or one
+  /// with a NUL byte), errc::io_error.
   [[nodiscard]] result<void> grant_app_role(std::string_view role);
 
   ~postgres_store() override;
@@ -61,6 +85,11 @@ class postgres_store final : public store {
   [[nodiscard]] result<std::vector<ticket_summary>> open_tickets() const override;
   [[nodiscard]] result<std::vector<std::string>> streams() const override;
   [[nodiscard]] bool shared() const noexcept override { return true; }
+  /// As store::claim_due. The claim is held by this handle (a name made of
+  /// host, process id and a random number) until the ticket's next append
+  /// or until store_options::claim_lease has passed on the server's clock;
+  /// tickets another handle is claiming at that moment are skipped (SKIP
+  /// LOCKED), never waited for.
   [[nodiscard]] result<std::vector<due_ticket>> claim_due(timestamp now, std::size_t limit) override;
 
  private:

@@ -1,0 +1,613 @@
+// SPDX-License-Identifier: MIT
+// The PostgreSQL store against the throwaway server of the `postgres` CTest
+// fixture (tests/pg/throwaway-postgres): the store conformance suite, two
+// handles racing and claiming, the schema version check, the append-only
+// guarantees (triggers, the application role), tamper detection, dropped
+// connections and an unreachable server.
+//
+// The server's URL is read from the file named by TIERFLOW_PG_URL_FILE; a
+// missing file fails the tests (they are never skipped). Each test works in a
+// database of its own, created from the fixture's database through a
+// maintenance connection and dropped afterwards; the tests talk to it with
+// libpq directly (as the superuser) to do what the store never would.
+#include <libpq-fe.h>
+
+#include <barrier>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+
+#include <tierflow/audit.hpp>
+#include <tierflow/error.hpp>
+#include <tierflow/event.hpp>
+#include <tierflow/open_store.hpp>  // store_options
+#include <tierflow/postgres_store.hpp>
+#include <tierflow/store.hpp>
+
+#include "store_conformance.hpp"
+
+namespace {
+
+namespace conformance = tierflow_test::store_conformance;
+using conformance::ids;
+using conformance::outcome;
+using tierflow::errc;
+using tierflow::postgres_store;
+
+// The fixture server's URL; fails the test loudly when it is not there.
+std::string server_url() {
+  const char* file = std::getenv("TIERFLOW_PG_URL_FILE");
+  if (file == nullptr || *file == '\0') {
+    FAIL("TIERFLOW_PG_URL_FILE is not set: run this test through ctest, whose `postgres` fixture "
+         "starts a throwaway server (tests/pg/throwaway-postgres)");
+  }
+  std::ifstream in(file);
+  std::string url;
+  if (!in || !std::getline(in, url) || url.empty()) {
+    FAIL("cannot read the PostgreSQL URL from " << file
+         << ": did postgres.start (tests/pg/throwaway-postgres) fail? Is PostgreSQL installed?");
+  }
+  return url;
+}
+
+std::string random_hex() {
+  std::random_device rd;
+  return fmt::format("{:08x}{:08x}", rd(), rd());
+}
+
+// A libpq connection of the test's own, as the superuser the server was
+// made with.
+class admin {
+ public:
+  explicit admin(const std::string& conninfo) : conn_(PQconnectdb(conninfo.c_str())) {
+    INFO("connecting to ", conninfo, ": ", PQerrorMessage(conn_));
+    REQUIRE(PQstatus(conn_) == CONNECTION_OK);
+    PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
+  }
+  ~admin() { PQfinish(conn_); }
+  admin(const admin&) = delete;
+  admin& operator=(const admin&) = delete;
+
+  // Runs `sql` with text parameters; nullopt and the error message when it
+  // fails, else the first column of the first row ("" without rows).
+  struct answer {
+    bool ok = false;
+    std::string value;
+    std::string error;
+    std::string sqlstate;
+  };
+  answer run(const std::string& sql, const std::vector<std::string>& params = {}) {
+    std::vector<const char*> values;
+    for (const std::string& p : params) values.push_back(p.c_str());
+    PGresult* r = PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
+                               values.data(), nullptr, nullptr, 0);
+    answer a;
+    const ExecStatusType status = PQresultStatus(r);
+    a.ok = status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
+    if (a.ok && PQntuples(r) > 0 && PQnfields(r) > 0) a.value = PQgetvalue(r, 0, 0);
+    if (!a.ok) {
+      a.error = PQresultErrorMessage(r);
+      const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+      a.sqlstate = state != nullptr ? state : "";
+    }
+    PQclear(r);
+    return a;
+  }
+  // As run, and the statement must succeed.
+  std::string must(const std::string& sql, const std::vector<std::string>& params = {}) {
+    const answer a = run(sql, params);
+    INFO(sql, ": ", a.error);
+    REQUIRE(a.ok);
+    return a.value;
+  }
+  // A generated identifier (database or role name) quoted for SQL text:
+  // identifiers cannot be bound parameters.
+  std::string ident(const std::string& name) {
+    char* quoted = PQescapeIdentifier(conn_, name.c_str(), name.size());
+    REQUIRE(quoted != nullptr);
+    std::string out(quoted);
+    PQfreemem(quoted);
+    return out;
+  }
+
+ private:
+  PGconn* conn_;
+};
+
+// `url` with its database (and any extra key=value settings) replaced, as a
+// key=value conninfo string.
+std::string conninfo_for(const std::string& url, const std::string& dbname,
+                         const std::vector<std::pair<std::string, std::string>>& extra = {}) {
+  char* err = nullptr;
+  PQconninfoOption* options = PQconninfoParse(url.c_str(), &err);
+  INFO("parsing ", url, ": ", err != nullptr ? err : "");
+  REQUIRE(options != nullptr);
+  const auto quote = [](std::string_view v) {
+    std::string out = "'";
+    for (const char c : v) {
+      if (c == '\'' || c == '\\') out.push_back('\\');
+      out.push_back(c);
+    }
+    return out + "'";
+  };
+  std::string out;
+  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+    if (o->val == nullptr || std::string_view(o->keyword) == "dbname") continue;
+    out += fmt::format("{}={} ", o->keyword, quote(o->val));
+  }
+  PQconninfoFree(options);
+  out += "dbname=" + quote(dbname);
+  for (const auto& [k, v] : extra) out += fmt::format(" {}={}", k, quote(v));
+  return out;
+}
+
+// A database of the test's own, dropped (with any connections left to it)
+// when it goes.
+class scratch_database {
+ public:
+  scratch_database() : url_(server_url()), name_("tierflow_t_" + random_hex()), maintenance_(url_) {
+    maintenance_.must("CREATE DATABASE " + maintenance_.ident(name_));
+    conninfo_ = conninfo_for(url_, name_);
+  }
+  ~scratch_database() {
+    const auto dropped = maintenance_.run("DROP DATABASE " + maintenance_.ident(name_) + " WITH (FORCE)");
+    CHECK_MESSAGE(dropped.ok, dropped.error);
+  }
+  scratch_database(const scratch_database&) = delete;
+  scratch_database& operator=(const scratch_database&) = delete;
+
+  [[nodiscard]] const std::string& name() const noexcept { return name_; }
+  /// libpq conninfo of the scratch database.
+  [[nodiscard]] const std::string& conninfo() const noexcept { return conninfo_; }
+  [[nodiscard]] std::string conninfo(const std::vector<std::pair<std::string, std::string>>& extra) const {
+    return conninfo_for(url_, name_, extra);
+  }
+  [[nodiscard]] std::unique_ptr<postgres_store> open(const tierflow::store_options& o = {}) const {
+    auto s = postgres_store::open(conninfo_, o);
+    INFO("opening ", conninfo_, ": ", (s ? std::string() : s.error().message()));
+    REQUIRE(s);
+    return std::move(*s);
+  }
+  /// A superuser connection to the scratch database.
+  [[nodiscard]] std::unique_ptr<admin> superuser() const { return std::make_unique<admin>(conninfo_); }
+  [[nodiscard]] admin& maintenance() noexcept { return maintenance_; }
+
+ private:
+  std::string url_;
+  std::string name_;
+  std::string conninfo_;
+  admin maintenance_;
+};
+
+// A postgres_store in a scratch database of its own, for the conformance
+// suite's factory: the store closes before its database is dropped.
+class scratch_store final : public tierflow::store {
+ public:
+  scratch_store() : db_(std::make_unique<scratch_database>()), inner_(db_->open()) {}
+  tierflow::result<void> append(const tierflow::append_request& r) override { return inner_->append(r); }
+  tierflow::result<std::vector<tierflow::event>> load(std::string_view id) const override {
+    return inner_->load(id);
+  }
+  tierflow::result<stream_head> head(std::string_view id) const override { return inner_->head(id); }
+  tierflow::result<std::uint64_t> next_ticket_number() override { return inner_->next_ticket_number(); }
+  tierflow::result<tierflow::ticket_summary> summary(std::string_view id) const override {
+    return inner_->summary(id);
+  }
+  tierflow::result<std::vector<tierflow::ticket_summary>> queue(std::string_view unit,
+                                                                std::string_view region) const override {
+    return inner_->queue(unit, region);
+  }
+  tierflow::result<std::vector<tierflow::ticket_summary>> customer_tickets(
+      std::string_view customer) const override {
+    return inner_->customer_tickets(customer);
+  }
+  tierflow::result<std::vector<tierflow::due_ticket>> due(tierflow::timestamp now,
+                                                          std::size_t limit) const override {
+    return inner_->due(now, limit);
+  }
+  tierflow::result<std::vector<tierflow::ticket_summary>> open_tickets() const override {
+    return inner_->open_tickets();
+  }
+  tierflow::result<std::vector<std::string>> streams() const override { return inner_->streams(); }
+  bool shared() const noexcept override { return inner_->shared(); }
+  tierflow::result<std::vector<tierflow::due_ticket>> claim_due(tierflow::timestamp now,
+                                                                std::size_t limit) override {
+    return inner_->claim_due(now, limit);
+  }
+  tierflow::result<void> flush() override { return inner_->flush(); }
+
+ private:
+  std::unique_ptr<scratch_database> db_;  // declared first: destroyed last
+  std::unique_ptr<postgres_store> inner_;
+};
+
+}  // namespace
+
+TEST_CASE("postgres_store conformance") {
+  // A fresh database per subcase: CREATE DATABASE copies the template in
+  // a fraction of a second, cheaper to reason about than emptying tables.
+  conformance::run_store_conformance([]() -> std::unique_ptr<tierflow::store> {
+    return std::make_unique<scratch_store>();
+  });
+}
+
+TEST_CASE("postgres_store: two handles race on one ticket, one wins each version") {
+  scratch_database db;
+  auto a = db.open();
+  auto b = db.open();
+  CHECK(a->shared());
+  constexpr std::size_t rounds = 20;
+  std::barrier sync(2);
+  std::vector<int> wins(rounds, 0), conflicts(rounds, 0), other(rounds, 0);
+  std::mutex tally;
+  const auto writer = [&](postgres_store& st, std::string actor) {
+    for (std::size_t round = 0; round < rounds; ++round) {
+      sync.arrive_and_wait();
+      const auto h = st.head("T1");
+      sync.arrive_and_wait();  // both have read the same head
+      if (!h) {
+        const std::lock_guard lock(tally);
+        ++other[round];
+        continue;
+      }
+      const auto batch = conformance::sealed("T1", h->version, h->head, 2, actor);
+      tierflow::ticket_summary s = conformance::ticket("T1");
+      s.assignee = actor;
+      s.version = h->version + 2;
+      const auto r = st.append({.ticket_id = "T1", .expected_version = h->version, .events = batch,
+                                .summary = &s});
+      const std::lock_guard lock(tally);
+      if (r) {
+        ++wins[round];
+      } else if (r.error().code() == errc::conflict) {
+        ++conflicts[round];
+      } else {
+        ++other[round];
+      }
+    }
+  };
+  {
+    std::jthread ta(writer, std::ref(*a), "engine_a");
+    std::jthread tb(writer, std::ref(*b), "engine_b");
+  }
+  for (std::size_t round = 0; round < rounds; ++round) {
+    CAPTURE(round);
+    CHECK(wins[round] == 1);
+    CHECK(conflicts[round] == 1);
+    CHECK(other[round] == 0);
+  }
+  const auto loaded = b->load("T1");
+  REQUIRE(loaded);
+  CHECK(loaded->size() == 2 * rounds);
+  CHECK(tierflow::verify(*loaded, a->head("T1").value().head));
+  CHECK(a->summary("T1").value().assignee == loaded->back().actor_id);
+}
+
+TEST_CASE("postgres_store: claim_due keeps a claimed ticket from other handles") {
+  scratch_database db;
+  tierflow::store_options options;
+  options.claim_lease = std::chrono::seconds{3600};  // expiry is simulated below
+  auto a = db.open(options);
+  auto b = db.open(options);
+  auto sql = db.superuser();
+
+  tierflow::ticket_summary t1 = conformance::ticket("T1");
+  tierflow::ticket_summary t2 = conformance::ticket("T2");
+  tierflow::ticket_summary t3 = conformance::ticket("T3");
+  t1.next_timer = conformance::at(9);
+  t2.next_timer = conformance::at(9, 30);
+  t3.next_timer = conformance::at(10);
+  t3.closed = true;  // a closed ticket with a timer is still listed
+  for (auto* s : {&t1, &t2, &t3}) conformance::save(*a, *s);
+
+  CHECK(ids(a->claim_due(conformance::at(9, 30), 10)) == "T1,T2");
+  // B sees what is due but may not claim A's tickets; T3 is due later.
+  CHECK(ids(b->due(conformance::at(10), 10)) == "T1,T2,T3");
+  CHECK(ids(b->claim_due(conformance::at(9, 30), 10)).empty());
+  CHECK(ids(b->claim_due(conformance::at(10), 10)) == "T3");
+  CHECK(ids(a->claim_due(conformance::at(10), 10)) == "T1,T2");  // T3 is B's now
+  CHECK(sql->must("SELECT count(*) FROM tierflow.summaries WHERE claimed_by IS NOT NULL") == "3");
+
+  // A fires T1's timer: the append ends A's claim, and B may take it.
+  t1.next_timer = conformance::at(9, 45);
+  conformance::save(*a, t1);
+  CHECK(sql->must("SELECT claimed_by IS NULL FROM tierflow.summaries WHERE ticket_id = 'T1'") == "t");
+  CHECK(ids(b->claim_due(conformance::at(10), 10)) == "T1,T3");
+  CHECK(ids(a->claim_due(conformance::at(10), 10)) == "T2");
+
+  // A dies holding T2; when its lease runs out (set in the past here rather
+  // than waited for), B takes it.
+  sql->must("UPDATE tierflow.summaries SET claim_until = now() - interval '1 second'"
+            " WHERE ticket_id = 'T2'");
+  const auto taken = b->claim_due(conformance::at(10), 10);
+  CHECK(ids(taken) == "T2,T1,T3");  // T1's timer moved to 9:45
+  REQUIRE(taken);
+  CHECK(taken->at(0) == tierflow::due_ticket{"T2", conformance::at(9, 30)});
+  CHECK(ids(a->claim_due(conformance::at(10), 10)).empty());
+  CHECK(ids(b->claim_due(conformance::at(10), 2)) == "T2,T1");
+}
+
+TEST_CASE("postgres_store: the schema is created once and a newer one is refused") {
+  scratch_database db;
+  {
+    // Concurrent first opens: the advisory lock lets one create the schema.
+    constexpr int openers = 4;
+    std::vector<std::string> outcomes(openers);
+    {
+      std::vector<std::jthread> threads;
+      for (int i = 0; i < openers; ++i) {
+        threads.emplace_back([&, i] {
+          const auto s = postgres_store::open(db.conninfo());
+          outcomes[static_cast<std::size_t>(i)] = s ? "ok" : s.error().message();
+        });
+      }
+    }
+    for (const std::string& o : outcomes) CHECK(o == "ok");
+  }
+  auto sql = db.superuser();
+  CHECK(sql->must("SELECT version FROM tierflow.tierflow_schema") == "1");
+  {
+    auto st = db.open();
+    REQUIRE(conformance::append_next(*st, "T1", 2));
+  }
+  {
+    auto again = db.open();  // idempotent: nothing recreated, nothing lost
+    CHECK(again->load("T1").value().size() == 2);
+    CHECK(sql->must("SELECT count(*) FROM tierflow.tierflow_schema") == "1");
+  }
+
+  sql->must("UPDATE tierflow.tierflow_schema SET version = 2");
+  const auto newer = postgres_store::open(db.conninfo());
+  REQUIRE_FALSE(newer);
+  CHECK(newer.error().code() == errc::incompatible);
+  CHECK(newer.error().message().find("version 2") != std::string::npos);
+  tierflow::store_options read_only;
+  read_only.read_only = true;
+  CHECK(outcome(postgres_store::open(db.conninfo(), read_only)) == "incompatible");
+  CHECK(sql->must("SELECT version FROM tierflow.tierflow_schema") == "2");
+  CHECK(sql->must("SELECT count(*) FROM tierflow.events") == "2");
+
+  sql->must("UPDATE tierflow.tierflow_schema SET version = 1");
+  {
+    auto reader = postgres_store::open(db.conninfo(), read_only);
+    REQUIRE(reader);
+    CHECK((*reader)->load("T1").value().size() == 2);
+    CHECK(outcome(conformance::append_next(**reader, "T1", 1)) == "io_error");
+    CHECK(outcome((*reader)->next_ticket_number()) == "io_error");
+    CHECK((*reader)->head("T1").value().version == 2);
+  }
+}
+
+TEST_CASE("postgres_store: a read-only open of a database without the schema fails") {
+  scratch_database db;
+  tierflow::store_options read_only;
+  read_only.read_only = true;
+  const auto s = postgres_store::open(db.conninfo(), read_only);
+  CHECK(outcome(s) == "io_error");
+  auto sql = db.superuser();
+  CHECK(sql->must("SELECT to_regclass('tierflow.events') IS NULL") == "t");
+}
+
+TEST_CASE("postgres_store: events are append-only") {
+  scratch_database db;
+  auto st = db.open();
+  REQUIRE(conformance::append_next(*st, "T1", 3));
+  const std::vector<tierflow::event> before = st->load("T1").value();
+  auto sql = db.superuser();
+
+  SUBCASE("UPDATE, DELETE and TRUNCATE are refused by the triggers, even for the superuser") {
+    for (const char* statement :
+         {"UPDATE tierflow.events SET actor = 'mallory' WHERE stream = 'T1'",
+          "DELETE FROM tierflow.events WHERE stream = 'T1' AND seq = 3",
+          "TRUNCATE tierflow.events"}) {
+      CAPTURE(statement);
+      const auto a = sql->run(statement);
+      CHECK_FALSE(a.ok);
+      CHECK(a.error.find("tierflow: events are append-only") != std::string::npos);
+    }
+    CHECK(st->load("T1").value() == before);
+  }
+
+  SUBCASE("the application role may only insert and select events") {
+    const std::string role = "tierflow_app_" + random_hex();
+    // Roles belong to the server, not the database: this one goes before
+    // the scratch database does, its privileges there first.
+    struct role_guard {
+      const scratch_database& db;
+      std::string role;
+      ~role_guard() {
+        admin in_db(db.conninfo());
+        const auto revoked = in_db.run("DROP OWNED BY " + in_db.ident(role));
+        admin server(server_url());
+        const auto dropped = server.run("DROP ROLE IF EXISTS " + server.ident(role));
+        CHECK_MESSAGE(revoked.ok, revoked.error);
+        CHECK_MESSAGE(dropped.ok, dropped.error);
+      }
+    } guard{db, role};
+    REQUIRE(st->grant_app_role(role));
+    REQUIRE(st->grant_app_role(role));  // again: idempotent
+    CHECK(outcome(st->grant_app_role("")) == "invalid_argument");
+    {
+      // An engine running as the role does all it needs to.
+      auto as_app = postgres_store::open(db.conninfo({{"options", "-c role=" + role}}));
+      INFO((as_app ? std::string() : as_app.error().message()));
+      REQUIRE(as_app);
+      tierflow::ticket_summary t2 = conformance::ticket("T2");
+      t2.next_timer = conformance::at(9);
+      conformance::save(**as_app, t2);
+      CHECK(ids((*as_app)->claim_due(conformance::at(10), 10)) == "T2");
+      CHECK((*as_app)->next_ticket_number().value() >= 1);
+      CHECK((*as_app)->load("T1").value() == before);
+    }
+    // With the triggers off, the role still cannot change events: it was
+    // never granted UPDATE, DELETE or TRUNCATE.
+    sql->must("ALTER TABLE tierflow.events DISABLE TRIGGER USER");
+    sql->must("SET ROLE " + sql->ident(role));
+    CHECK(sql->must("SELECT count(*) FROM tierflow.events WHERE stream = 'T1'") == "3");
+    for (const char* statement :
+         {"UPDATE tierflow.events SET actor = 'mallory' WHERE stream = 'T1'",
+          "DELETE FROM tierflow.events WHERE stream = 'T1' AND seq = 3",
+          "TRUNCATE tierflow.events"}) {
+      CAPTURE(statement);
+      const auto a = sql->run(statement);
+      CHECK_FALSE(a.ok);
+      CHECK(a.sqlstate == "42501");  // insufficient_privilege
+      CHECK(a.error.find("permission denied") != std::string::npos);
+    }
+    sql->must("RESET ROLE");
+    sql->must("ALTER TABLE tierflow.events ENABLE TRIGGER USER");
+    CHECK(st->load("T1").value() == before);
+  }
+}
+
+TEST_CASE("postgres_store: tampering with the triggers disabled is caught by verify") {
+  scratch_database db;
+  auto st = db.open();
+  REQUIRE(conformance::append_next(*st, "T1", 4));
+  const auto head = st->head("T1").value();
+  REQUIRE(tierflow::verify(st->load("T1").value(), head.head));
+  auto sql = db.superuser();
+  sql->must("ALTER TABLE tierflow.events DISABLE TRIGGER USER");
+
+  SUBCASE("an edited event") {
+    sql->must("UPDATE tierflow.events SET actor = 'mallory' WHERE stream = 'T1' AND seq = 2");
+    const auto loaded = st->load("T1");
+    REQUIRE(loaded);
+    CHECK(loaded->at(1).actor_id == "mallory");
+    const auto v = tierflow::verify(*loaded, head.head);
+    REQUIRE_FALSE(v);
+    CHECK(v.error().sequence == 2);
+    CHECK(v.error().reason == tierflow::chain_break::edited);
+  }
+  SUBCASE("the last event removed") {
+    sql->must("DELETE FROM tierflow.events WHERE stream = 'T1' AND seq = 4");
+    const auto loaded = st->load("T1");
+    REQUIRE(loaded);
+    CHECK(loaded->size() == 3);
+    CHECK(tierflow::verify(*loaded));  // a valid prefix…
+    const auto v = tierflow::verify(*loaded, st->head("T1").value().head);
+    REQUIRE_FALSE(v);  // …that the head, kept apart, exposes
+    CHECK(v.error().reason == tierflow::chain_break::truncated);
+  }
+  SUBCASE("a middle event removed") {
+    sql->must("DELETE FROM tierflow.events WHERE stream = 'T1' AND seq = 2");
+    const auto v = tierflow::verify(st->load("T1").value(), head.head);
+    REQUIRE_FALSE(v);
+    CHECK(v.error().reason == tierflow::chain_break::deleted);
+  }
+}
+
+TEST_CASE("postgres_store: a dropped connection is reconnected, nothing doubled") {
+  scratch_database db;
+  tierflow::store_options options;
+  options.connections = 2;
+  auto st = db.open(options);
+  auto sql = db.superuser();
+  const auto kill_store_backends = [&] {
+    const std::string killed = sql->must(
+        "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+        " WHERE datname = $1 AND pid <> pg_backend_pid()) k",
+        {db.name()});
+    CHECK(killed != "0");
+    // pg_terminate_backend only signals: wait until the backends are gone.
+    for (int i = 0; i < 500; ++i) {
+      if (sql->must("SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND"
+                    " pid <> pg_backend_pid()",
+                    {db.name()}) == "0") {
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds{10});
+    }
+    FAIL("the store's backends did not exit");
+  };
+
+  tierflow::ticket_summary t1 = conformance::ticket("T1");
+  conformance::save(*st, t1);
+  kill_store_backends();
+  conformance::save(*st, t1);  // the append reconnects and runs once
+  kill_store_backends();
+  const auto loaded = st->load("T1");  // so does a read
+  REQUIRE(loaded);
+  CHECK(loaded->size() == 2);
+  CHECK(tierflow::verify(*loaded, st->head("T1").value().head));
+  kill_store_backends();
+  CHECK(st->summary("T1").value().version == 2);
+  kill_store_backends();
+  CHECK(st->next_ticket_number().value() >= 1);
+  CHECK(sql->must("SELECT count(*) FROM tierflow.events") == "2");
+  CHECK(sql->must("SELECT version FROM tierflow.heads WHERE stream = 'T1'") == "2");
+}
+
+TEST_CASE("postgres_store: an append whose COMMIT is cut off is settled by the head") {
+  scratch_database db;
+  auto st = db.open();
+  auto sql = db.superuser();
+  tierflow::ticket_summary t1 = conformance::ticket("T1");
+  conformance::save(*st, t1);
+  // A deferred trigger runs inside COMMIT; this one makes the backend kill
+  // itself there the first time (a sequence, because it is not rolled back
+  // with the aborted transaction). The client sees its connection die with
+  // the COMMIT unanswered, must find out from the head that nothing landed,
+  // and write the command once more.
+  sql->must("CREATE SEQUENCE public.kill_once");
+  sql->must(R"sql(
+CREATE FUNCTION public.kill_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF nextval('public.kill_once') = 1 THEN
+    PERFORM pg_terminate_backend(pg_backend_pid());
+    PERFORM pg_sleep(5);  -- the signal ends the backend here
+  END IF;
+  RETURN NULL;
+END
+$$)sql");
+  sql->must("CREATE CONSTRAINT TRIGGER kill_at_commit AFTER UPDATE ON tierflow.heads"
+            " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.kill_at_commit()");
+  conformance::save(*st, t1);
+  CHECK(sql->must("SELECT last_value FROM public.kill_once") == "2");  // killed once, then ran
+  const auto loaded = st->load("T1");
+  REQUIRE(loaded);
+  CHECK(loaded->size() == 2);
+  CHECK(tierflow::verify(*loaded, st->head("T1").value().head));
+  CHECK(st->summary("T1").value() == t1);
+  CHECK(sql->must("SELECT count(*) FROM tierflow.events") == "2");
+}
+
+TEST_CASE("postgres_store: an unreachable server fails open with io_error, quickly") {
+  const auto started = std::chrono::steady_clock::now();
+  const auto s = postgres_store::open("postgresql:///tierflow_test?host=/nonexistent/tierflow-pg&user=postgres");
+  const auto took = std::chrono::steady_clock::now() - started;
+  REQUIRE_FALSE(s);
+  CHECK(s.error().code() == errc::io_error);
+  CHECK(s.error().message().find("postgres") != std::string::npos);
+  CHECK(took < std::chrono::seconds{5});
+}
+
+TEST_CASE("postgres_store: ids with NUL bytes are refused, details keep them") {
+  scratch_database db;
+  auto st = db.open();
+  const std::string bad("T\0x", 3);
+  const auto batch = conformance::sealed(bad, 0, {}, 1);
+  CHECK(outcome(st->append({.ticket_id = bad, .expected_version = 0, .events = batch})) ==
+        "invalid_argument");
+  auto with_actor = conformance::draft("T1", 0, 1, std::string("a\0b", 3));
+  tierflow::seal(with_actor, {});
+  CHECK(outcome(st->append({.ticket_id = "T1", .expected_version = 0, .events = with_actor})) ==
+        "invalid_argument");
+  CHECK(st->load(bad).value().empty());
+  CHECK(outcome(st->summary(bad)) == "not_found");
+  CHECK(st->streams().value().empty());
+}
