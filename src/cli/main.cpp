@@ -44,6 +44,43 @@ int main(int argc, char** argv) {
                       "opening the ticket would do");
   route_cmd->footer(ticket_format_help());
 
+  auto* audit_cmd =
+      app.add_subcommand("audit", "check and read the audit trail of a ticket store (read-only)");
+  audit_cmd->require_subcommand(1);
+  audit_cmd->footer(audit_help());
+  const char* const db_help = "the store: sqlite:PATH or postgresql://USER@HOST/DB";
+
+  audit_verify_options audit_verify;
+  auto* audit_verify_cmd = audit_cmd->add_subcommand(
+      "verify", "check every stream's hash chain against the head the store recorded");
+  audit_verify_cmd->add_option("--db", audit_verify.db, db_help)->required();
+  audit_verify_cmd->footer(audit_help());
+
+  audit_show_options audit_show;
+  auto* audit_show_cmd = audit_cmd->add_subcommand(
+      "show", "print a ticket's record: summary, the customer's other tickets, every event");
+  audit_show_cmd->add_option("--db", audit_show.db, db_help)->required();
+  audit_show_cmd
+      ->add_option("TICKET", audit_show.ticket,
+                   "the ticket id (or ~denied, the log of commands denied on unknown tickets)")
+      ->required();
+  audit_show_cmd->footer(audit_help());
+
+  audit_export_options audit_export;
+  auto* audit_export_cmd = audit_cmd->add_subcommand(
+      "export", "write every event (or one ticket's) as JSON Lines or CSV, in stream order");
+  audit_export_cmd->add_option("--db", audit_export.db, db_help)->required();
+  audit_export_cmd->add_option("-f,--format", audit_export.format, "jsonl (default) or csv")
+      ->check(CLI::IsMember({"jsonl", "csv"}));
+  audit_export_cmd->add_option("--since", audit_export.since,
+                               "only events at or after T: 2026-11-24T09:00:00Z, or a date "
+                               "2026-11-24 (its start, UTC)");
+  audit_export_cmd->add_option("-t,--ticket", audit_export.ticket,
+                               "only this ticket's events (or ~denied)");
+  audit_export_cmd->add_option("-o,--output", audit_export.output,
+                               "write to FILE instead of stdout (removed if the export fails)");
+  audit_export_cmd->footer(audit_help());
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -61,5 +98,8 @@ int main(int argc, char** argv) {
   if (validate_cmd->parsed()) return run_validate(validate, stdout, stderr);
   if (graph_cmd->parsed()) return run_graph(graph, stdout, stderr);
   if (route_cmd->parsed()) return run_route(route, stdout, stderr);
+  if (audit_verify_cmd->parsed()) return run_audit_verify(audit_verify, stdout, stderr);
+  if (audit_show_cmd->parsed()) return run_audit_show(audit_show, stdout, stderr);
+  if (audit_export_cmd->parsed()) return run_audit_export(audit_export, stdout, stderr);
   return exit_usage;
 }

@@ -1,0 +1,732 @@
+// SPDX-License-Identifier: MIT
+// `tierflow audit verify|show|export` (src/cli/audit_command.cpp), run as a
+// separate process (TIERFLOW_CLI) on a SQLite database the real engine wrote:
+// the shipped workflows, three tickets of two customers worked by their
+// staff under a manual clock, deadlines left to break, and one command
+// denied on an unknown ticket (the `~denied` log). Each case builds its own
+// database in a fresh temporary directory.
+//
+// The tampering case edits the database with SQLite's C API, as an attacker
+// with file access would. It finds the append-only triggers and the edited
+// cell through sqlite_master and the data itself, not through table or
+// column names, so it follows whatever schema the SQLite store uses.
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <memory>
+#include <random>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include <tierflow/audit.hpp>
+#include <tierflow/clock.hpp>
+#include <tierflow/engine.hpp>
+#include <tierflow/event.hpp>
+#include <tierflow/open_store.hpp>
+#include <tierflow/store.hpp>
+#include <tierflow/ticket.hpp>
+
+#include "test_support.hpp"
+
+namespace fs = std::filesystem;
+namespace tf = tierflow;
+using namespace std::string_literals;
+using tierflow_test::local;
+using tierflow_test::shipped;
+
+namespace {
+
+// --- a scratch directory and the tool as a process ------------------------------------
+
+/// A fresh directory under the system's temporary directory, removed with
+/// everything in it when the test ends.
+struct temp_dir {
+  fs::path path;
+  temp_dir() {
+    static std::atomic<unsigned> counter{0};
+    std::random_device entropy;
+    path =
+        fs::temp_directory_path() / ("tierflow_cli_audit_" + std::to_string(::getpid()) + "_" +
+                                     std::to_string(counter++) + "_" + std::to_string(entropy()));
+    fs::create_directories(path);
+  }
+  ~temp_dir() {
+    std::error_code ignored;
+    fs::remove_all(path, ignored);
+  }
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+};
+
+/// `text` in single quotes for /bin/sh ("~denied" must not be expanded).
+std::string sh_quote(std::string_view text) {
+  std::string out = "'";
+  for (const char c : text) {
+    if (c == '\'')
+      out += "'\\''";
+    else
+      out += c;
+  }
+  return out + "'";
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+struct cli_result {
+  int status = -1;  ///< exit status; -1 if the tool did not exit normally
+  std::string out;
+  std::string err;
+};
+
+/// Runs `tierflow ARGS…`, its stdout and stderr captured in files of `dir`.
+cli_result run_cli(const temp_dir& dir, const std::vector<std::string>& args) {
+  const fs::path out_file = dir.path / "cli.stdout";
+  const fs::path err_file = dir.path / "cli.stderr";
+  std::string command = sh_quote(TIERFLOW_CLI);
+  for (const auto& arg : args) command += " " + sh_quote(arg);
+  command += " >" + sh_quote(out_file.string()) + " 2>" + sh_quote(err_file.string());
+  const int raw = std::system(command.c_str());
+  cli_result r;
+  r.status = raw != -1 && WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  r.out = read_file(out_file);
+  r.err = read_file(err_file);
+  return r;
+}
+
+/// The lines of `text` (split at "\n"), without the line ends.
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+bool contains(std::string_view text, std::string_view part) {
+  return text.find(part) != std::string_view::npos;
+}
+
+// --- a database written by the engine -------------------------------------------------
+
+constexpr std::string_view repair_note = "cable joint replaced";
+
+/// What the engine wrote, as it reported it, for comparison with the tool.
+struct written_trail {
+  std::string url;
+  fs::path file;
+  std::string complaint, fault, expansion;  // ticket ids
+  /// Every stream's events as engine::events returned them, by stream id
+  /// (a std::map: sorted bytewise, the order store::streams gives).
+  std::map<std::string, std::vector<tf::event>> streams;
+  std::size_t event_count = 0;
+  /// The one event whose details hold repair_note.
+  std::string noted_ticket;
+  std::uint64_t noted_sequence = 0;
+};
+
+/// Opens tickets, acts, and lets deadlines fire on an engine over the SQLite
+/// store at dir/trail.db; then closes engine and store.
+written_trail write_trail(const temp_dir& dir) {
+  written_trail w;
+  w.file = dir.path / "trail.db";
+  w.url = "sqlite:" + w.file.string();
+  auto opened_store = tf::open_store(w.url);
+  REQUIRE_MESSAGE(opened_store.has_value(),
+                  (opened_store ? std::string() : opened_store.error().message()));
+  std::unique_ptr<tf::store> db = std::move(*opened_store);
+  {
+    tf::manual_clock clock{local(2026, 11, 24, 9, 0)};  // Tuesday, 09:00 in Suzhou
+    tf::engine_options wiring;
+    wiring.time_source = &clock;
+    wiring.events = db.get();
+    auto created = tf::engine::create(shipped(), wiring);
+    REQUIRE_MESSAGE(created.has_value(), (created ? std::string() : created.error().message()));
+    tf::engine& crm = **created;
+
+    const tf::actor agent{"csr_li", {"csr"}, ""};
+    const tf::actor zhang{"rm_zhang", {"regional_manager"}, "wuzhong"};
+    const tf::actor wang{"rm_wang", {"regional_manager"}, "kunshan"};
+    const tf::actor sun{"em_sun", {"enterprise_manager"}, ""};
+    const tf::actor chen{"disp_chen", {"dispatcher"}, ""};
+    const tf::actor crew{"crew_zhou", {"repair_crew_member"}, "wuzhong"};
+
+    const auto open = [&](const char* type, const char* channel, const char* customer_id,
+                          const tf::attribute_values& customer,
+                          const tf::attribute_values& fields) {
+      tf::open_request req;
+      req.type = type;
+      req.channel = channel;
+      req.customer_id = customer_id;
+      req.customer = customer;
+      req.fields = fields;
+      req.opened_by = "crm";
+      req.description = "caller says: \"no power\" since 08:50";  // spaces and quotes
+      auto t = crm.open(req);
+      REQUIRE_MESSAGE(t.has_value(), (t ? std::string() : t.error().message()));
+      return t->ticket.id;
+    };
+    const auto act = [&](const std::string& ticket, const char* action, const tf::actor& who,
+                         std::string note = {}, bool expect_denied = false) {
+      tf::act_request req;
+      req.ticket_id = ticket;
+      req.action = action;
+      req.by = who;
+      req.note = std::move(note);
+      const auto r = crm.act(req);
+      INFO(ticket, " ", action, " by ", who.id);
+      if (expect_denied)
+        REQUIRE_FALSE(r.has_value());
+      else
+        REQUIRE_MESSAGE(r.has_value(), (r ? std::string() : r.error().message()));
+    };
+    const auto advance_to = [&](tf::timestamp t) {
+      clock.set(t);
+      const auto fired = crm.advance();
+      REQUIRE_MESSAGE(fired.has_value(), (fired ? std::string() : fired.error().message()));
+    };
+
+    w.complaint = open("complaint", "hotline_95598", "C1001",
+                       {{"importance_class", "level1"s}, {"region", "kunshan"s}},
+                       {{"complaint_class", "service"s}});
+    clock.set(local(2026, 11, 24, 9, 5));
+    const tf::attribute_values factory{{"region", "wuzhong"s},
+                                       {"voltage_kv", 10.0},
+                                       {"capacity_kva", 1250.0},
+                                       {"area_type", "urban"s}};
+    w.fault = open("fault_repair", "account_manager_direct", "C2002", factory, {});
+    w.expansion = open("business_expansion", "business_hall", "C2002", factory,
+                       {{"application_kind", "capacity_increase"s},
+                        {"voltage_path", "hv"s},
+                        {"requested_capacity_kva", 2000.0}});
+
+    act(w.complaint, "classify", agent);
+    act(w.complaint, "dispatch", agent);
+    act(w.fault, "triage", wang, {}, true);  // another region's manager: denied, audited
+    act(w.fault, "triage", zhang);
+    clock.set(local(2026, 11, 24, 9, 6));
+    act(w.fault, "dispatch", chen);
+    act(w.fault, "crew_acknowledge", crew);
+    act(w.fault, "depart", crew);
+    act(w.expansion, "accept", zhang);
+    clock.set(local(2026, 11, 24, 9, 30));
+    act(w.complaint, "acknowledge", sun);
+    advance_to(local(2026, 11, 24, 10, 0));  // the crew's arrival limit has passed
+    act(w.fault, "arrive", crew);
+    act(w.fault, "start_repair", crew);
+    clock.set(local(2026, 11, 24, 10, 40));
+    act(w.fault, "restore", crew);
+    act(w.fault, "report_restored", crew, std::string(repair_note));
+    advance_to(local(2026, 11, 25, 9, 30));       // the complaint's contact limit has passed
+    act("T99999999", "triage", zhang, {}, true);  // unknown ticket: the denial log
+
+    for (const std::string& id :
+         {w.complaint, w.fault, w.expansion, std::string(tf::engine::denial_log_id)}) {
+      auto events = crm.events(id);
+      REQUIRE(events.has_value());
+      REQUIRE_FALSE(events->empty());
+      w.event_count += events->size();
+      w.streams[id] = std::move(*events);
+    }
+  }
+  db.reset();  // closes the database: the tool reads a file nobody holds open
+
+  for (const auto& [id, events] : w.streams) {
+    for (const auto& e : events) {
+      for (const auto& [key, value] : e.details) {
+        if (value != repair_note) continue;
+        REQUIRE_MESSAGE(w.noted_ticket.empty(), "the repair note is in more than one event");
+        w.noted_ticket = id;
+        w.noted_sequence = e.sequence;
+      }
+    }
+  }
+  REQUIRE_FALSE(w.noted_ticket.empty());
+  // The timers fired: both deadline kinds are in the trail.
+  std::size_t warned_or_breached = 0;
+  for (const auto& [id, events] : w.streams)
+    for (const auto& e : events)
+      if (e.type == tf::event_type::deadline_breached || e.type == tf::event_type::deadline_warned)
+        ++warned_or_breached;
+  REQUIRE(warned_or_breached > 0);
+  return w;
+}
+
+/// The events of `w` (in stream order) at or after `since`.
+std::vector<const tf::event*> events_since(const written_trail& w, tf::timestamp since) {
+  std::vector<const tf::event*> out;
+  for (const auto& [id, events] : w.streams)
+    for (const auto& e : events)
+      if (e.time >= since) out.push_back(&e);
+  return out;
+}
+
+// --- SQLite, directly ------------------------------------------------------------------
+
+struct sqlite_closer {
+  void operator()(sqlite3* db) const noexcept { sqlite3_close(db); }
+};
+struct statement_closer {
+  void operator()(sqlite3_stmt* s) const noexcept { sqlite3_finalize(s); }
+};
+using connection = std::unique_ptr<sqlite3, sqlite_closer>;
+using statement = std::unique_ptr<sqlite3_stmt, statement_closer>;
+
+connection open_raw(const fs::path& file) {
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(file.c_str(), &raw, SQLITE_OPEN_READWRITE, nullptr);
+  connection db(raw);
+  REQUIRE_MESSAGE(rc == SQLITE_OK, sqlite3_errstr(rc));
+  return db;
+}
+
+statement prepare(sqlite3* db, const std::string& sql) {
+  sqlite3_stmt* raw = nullptr;
+  const int rc = sqlite3_prepare_v2(db, sql.c_str(), -1, &raw, nullptr);
+  statement s(raw);
+  REQUIRE_MESSAGE(rc == SQLITE_OK, (sql + ": " + sqlite3_errmsg(db)));
+  return s;
+}
+
+/// An SQL identifier (a table, column or trigger name read from
+/// sqlite_master) quoted for use in a statement; identifiers cannot be bound.
+std::string identifier(std::string_view name) {
+  std::string out = "\"";
+  for (const char c : name) {
+    out += c;
+    if (c == '"') out += '"';
+  }
+  return out + "\"";
+}
+
+std::string column_text(sqlite3_stmt* s, int column) {
+  const auto* bytes = static_cast<const char*>(sqlite3_column_blob(s, column));
+  const int size = sqlite3_column_bytes(s, column);
+  return bytes == nullptr ? std::string() : std::string(bytes, static_cast<std::size_t>(size));
+}
+
+struct value_deleter {
+  void operator()(sqlite3_value* v) const noexcept { sqlite3_value_free(v); }
+};
+
+/// One stored cell: its table and column, the key of its row (the primary
+/// key's columns and values, or rowid for a table without one), its value.
+struct cell {
+  std::string table, column;
+  std::vector<std::pair<std::string, std::shared_ptr<sqlite3_value>>> key;
+  std::string value;
+  bool blob = false;
+};
+
+/// The triggers on `table`.
+std::vector<std::string> triggers_on(sqlite3* db, const std::string& table) {
+  auto s = prepare(db, "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?1");
+  sqlite3_bind_text(s.get(), 1, table.c_str(), -1, SQLITE_TRANSIENT);
+  std::vector<std::string> out;
+  while (sqlite3_step(s.get()) == SQLITE_ROW) out.push_back(column_text(s.get(), 0));
+  return out;
+}
+
+/// The columns that identify a row of `table`: its primary key, in key
+/// order, or rowid when it has none.
+std::vector<std::string> key_columns(sqlite3* db, const std::string& table) {
+  auto s = prepare(db, "SELECT name FROM pragma_table_info(?1) WHERE pk > 0 ORDER BY pk");
+  sqlite3_bind_text(s.get(), 1, table.c_str(), -1, SQLITE_TRANSIENT);
+  std::vector<std::string> out;
+  while (sqlite3_step(s.get()) == SQLITE_ROW) out.push_back(column_text(s.get(), 0));
+  if (out.empty()) out.push_back("rowid");
+  return out;
+}
+
+/// Every text or blob cell, in any table, whose bytes contain `needle`.
+std::vector<cell> find_cells(sqlite3* db, std::string_view needle) {
+  std::vector<std::string> tables;
+  {
+    auto s = prepare(db,
+                     "SELECT name FROM sqlite_master WHERE type = 'table' "
+                     "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name");
+    while (sqlite3_step(s.get()) == SQLITE_ROW) tables.push_back(column_text(s.get(), 0));
+  }
+  std::vector<cell> found;
+  for (const auto& table : tables) {
+    const auto keys = key_columns(db, table);
+    std::string select = "SELECT ";
+    for (const auto& k : keys) select += identifier(k) + ", ";
+    auto s = prepare(db, select + "* FROM " + identifier(table));
+    const int first = static_cast<int>(keys.size());
+    while (sqlite3_step(s.get()) == SQLITE_ROW) {
+      for (int c = first; c < sqlite3_column_count(s.get()); ++c) {
+        const int type = sqlite3_column_type(s.get(), c);
+        if (type != SQLITE_TEXT && type != SQLITE_BLOB) continue;
+        std::string value = column_text(s.get(), c);
+        if (!contains(value, needle)) continue;
+        cell found_cell{
+            table, sqlite3_column_name(s.get(), c), {}, std::move(value), type == SQLITE_BLOB};
+        for (int k = 0; k < first; ++k) {
+          found_cell.key.emplace_back(
+              keys[static_cast<std::size_t>(k)],
+              std::shared_ptr<sqlite3_value>(sqlite3_value_dup(sqlite3_column_value(s.get(), k)),
+                                             value_deleter{}));
+        }
+        found.push_back(std::move(found_cell));
+      }
+    }
+  }
+  return found;
+}
+
+/// UPDATEs the cell to `value` (same storage class); the SQLite result code.
+int update_cell(sqlite3* db, const cell& c, const std::string& value) {
+  std::string sql = "UPDATE " + identifier(c.table) + " SET " + identifier(c.column) + " = ?1";
+  for (std::size_t k = 0; k < c.key.size(); ++k)
+    sql += (k == 0 ? " WHERE " : " AND ") + identifier(c.key[k].first) + " = ?" +
+           std::to_string(k + 2);
+  auto s = prepare(db, sql);
+  const int size = static_cast<int>(value.size());
+  if (c.blob)
+    sqlite3_bind_blob(s.get(), 1, value.data(), size, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_text(s.get(), 1, value.data(), size, SQLITE_TRANSIENT);
+  for (std::size_t k = 0; k < c.key.size(); ++k)
+    sqlite3_bind_value(s.get(), static_cast<int>(k + 2), c.key[k].second.get());
+  return sqlite3_step(s.get());
+}
+
+}  // namespace
+
+TEST_CASE("cli.audit.verify.engine_written_database_verifies_with_the_stores_counts") {
+  const temp_dir dir;
+  const written_trail w = write_trail(dir);
+
+  // What the store holds, read back in this process.
+  tf::store_options read_only;
+  read_only.read_only = true;
+  read_only.create = false;
+  auto db = tf::open_store(w.url, read_only);
+  REQUIRE(db.has_value());
+  auto streams = (*db)->streams();
+  REQUIRE(streams.has_value());
+  std::size_t stored_events = 0;
+  for (const auto& id : *streams) {
+    auto events = (*db)->load(id);
+    REQUIRE(events.has_value());
+    stored_events += events->size();
+  }
+  db->reset();
+  CHECK(streams->size() == w.streams.size());
+  CHECK(stored_events == w.event_count);
+
+  const std::string before = read_file(w.file);
+  const auto r = run_cli(dir, {"audit", "verify", "--db", w.url});
+  CHECK(r.status == 0);
+  CHECK(r.err.empty());
+  CHECK(r.out == "verified " + std::to_string(streams->size()) + " streams, " +
+                     std::to_string(stored_events) + " events: OK\n");
+
+  // The audits read; the database file keeps every byte.
+  CHECK(run_cli(dir, {"audit", "show", "--db", w.url, w.fault}).status == 0);
+  CHECK(run_cli(dir, {"audit", "export", "--db", w.url, "--format", "csv"}).status == 0);
+  CHECK(read_file(w.file) == before);
+}
+
+TEST_CASE("cli.audit.show.summary_other_tickets_and_every_event_in_order") {
+  const temp_dir dir;
+  const written_trail w = write_trail(dir);
+  const auto r = run_cli(dir, {"audit", "show", "--db", w.url, w.fault});
+  REQUIRE(r.status == 0);
+  CHECK(r.err.empty());
+  const auto lines = lines_of(r.out);
+  REQUIRE_FALSE(lines.empty());
+  CHECK(contains(lines[0], w.fault));
+  CHECK(contains(lines[0], "UTC"));
+  CHECK(contains(r.out, "customer  C2002\n"));
+  CHECK(contains(r.out, "type      fault_repair\n"));
+  CHECK(contains(r.out, "hash chain verified"));
+  // The customer's other ticket is listed; the other customer's is not.
+  CHECK(contains(r.out, w.expansion + "  business_expansion"));
+  CHECK_FALSE(contains(r.out, w.complaint));
+
+  // One line per event, in sequence order, each naming its actor and type;
+  // the first is the opening at 09:05 Suzhou time, 01:05 UTC.
+  const auto& events = w.streams.at(w.fault);
+  std::vector<std::string> event_lines;
+  for (const auto& line : lines)
+    if (line.rfind("  #", 0) == 0) event_lines.push_back(line);
+  REQUIRE(event_lines.size() == events.size());
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    INFO(event_lines[i]);
+    const auto& e = events[i];
+    CHECK(event_lines[i].rfind("  #" + std::to_string(e.sequence) + " ", 0) == 0);
+    CHECK(contains(event_lines[i], tierflow_test::civil(e.time, ' ') + "Z"));
+    CHECK(contains(event_lines[i], " " + e.actor_id + " "));
+    CHECK(contains(event_lines[i], " " + std::string(tf::to_string(e.type))));
+  }
+  CHECK(contains(event_lines[0], "2026-11-24 01:05:00Z"));
+  // A value with spaces is quoted, its quotes escaped.
+  CHECK(contains(r.out, R"(="caller says: \"no power\" since 08:50")"));
+  CHECK(contains(r.out, "=\"" + std::string(repair_note) + "\""));
+}
+
+TEST_CASE("cli.audit.show.denial_log_and_unknown_ticket") {
+  const temp_dir dir;
+  const written_trail w = write_trail(dir);
+
+  const auto log = run_cli(dir, {"audit", "show", "--db", w.url, "~denied"});
+  REQUIRE(log.status == 0);
+  CHECK(contains(log.out, "~denied"));
+  CHECK_FALSE(contains(log.out, "customer"));
+  const auto& denied = w.streams.at(std::string(tf::engine::denial_log_id));
+  std::size_t event_lines = 0;
+  for (const auto& line : lines_of(log.out))
+    if (line.rfind("  #", 0) == 0) ++event_lines;
+  CHECK(event_lines == denied.size());
+  CHECK(contains(log.out, "T99999999"));
+
+  const auto unknown = run_cli(dir, {"audit", "show", "--db", w.url, "T00000777"});
+  CHECK(unknown.status == 1);
+  CHECK(unknown.out.empty());
+  CHECK(contains(unknown.err, "no ticket 'T00000777' in " + w.url));
+}
+
+TEST_CASE("cli.audit.export.jsonl_one_object_per_event_since_and_ticket") {
+  const temp_dir dir;
+  const written_trail w = write_trail(dir);
+
+  const auto all = run_cli(dir, {"audit", "export", "--db", w.url, "--format", "jsonl"});
+  REQUIRE(all.status == 0);
+  CHECK(all.err.empty());
+  const auto lines = lines_of(all.out);
+  REQUIRE(lines.size() == w.event_count);
+  std::size_t i = 0;
+  for (const auto& [id, events] : w.streams) {
+    for (const auto& e : events) {
+      INFO(lines[i]);
+      const auto j = nlohmann::json::parse(lines[i++]);
+      CHECK(j.at("ticket") == id);
+      CHECK(j.at("sequence") == e.sequence);
+      CHECK(j.at("type") == tf::to_string(e.type));
+      CHECK(j.at("hash") == tf::to_hex(e.hash));
+    }
+  }
+
+  // --since an instant, and --since a date (its start, UTC).
+  const auto since_instant = events_since(w, tierflow_test::utc(2026, 11, 24, 2, 0));
+  const auto since_date = events_since(w, tierflow_test::utc(2026, 11, 25, 0, 0));
+  REQUIRE(!since_instant.empty());
+  REQUIRE(since_instant.size() < w.event_count);
+  REQUIRE(!since_date.empty());
+  REQUIRE(since_date.size() < since_instant.size());
+  for (const auto& [since, expected] :
+       {std::pair{"2026-11-24T02:00:00Z"s, since_instant}, std::pair{"2026-11-25"s, since_date}}) {
+    INFO("--since ", since);
+    const auto r = run_cli(dir, {"audit", "export", "--db", w.url, "--since", since});
+    REQUIRE(r.status == 0);
+    const auto got = lines_of(r.out);
+    REQUIRE(got.size() == expected.size());
+    for (std::size_t k = 0; k < got.size(); ++k) {
+      const auto j = nlohmann::json::parse(got[k]);
+      CHECK(j.at("ticket") == expected[k]->ticket_id);
+      CHECK(j.at("sequence") == expected[k]->sequence);
+    }
+  }
+
+  // One ticket, to a file: the same bytes as that ticket's part of stdout.
+  const fs::path file = dir.path / "fault.jsonl";
+  const auto one =
+      run_cli(dir, {"audit", "export", "--db", w.url, "--ticket", w.fault, "-o", file.string()});
+  REQUIRE(one.status == 0);
+  CHECK(one.out.empty());
+  CHECK(read_file(file) == tf::to_jsonl(w.streams.at(w.fault)));
+
+  // -o naming the database is refused, and the database stays whole.
+  const std::string database = read_file(w.file);
+  const auto onto_db = run_cli(dir, {"audit", "export", "--db", w.url, "-o", w.file.string()});
+  CHECK(onto_db.status == 2);
+  CHECK(contains(onto_db.err, "is the database itself"));
+  CHECK(read_file(w.file) == database);
+
+  const auto unknown = run_cli(dir, {"audit", "export", "--db", w.url, "--ticket", "T00000777"});
+  CHECK(unknown.status == 1);
+  CHECK(contains(unknown.err, "no ticket 'T00000777'"));
+}
+
+TEST_CASE("cli.audit.export.csv_header_once_then_one_row_per_event") {
+  const temp_dir dir;
+  const written_trail w = write_trail(dir);
+  const auto r = run_cli(dir, {"audit", "export", "--db", w.url, "--format", "csv"});
+  REQUIRE(r.status == 0);
+  std::string expected;
+  for (const auto& [id, events] : w.streams) {
+    const std::string rows = tf::to_csv(events);
+    expected += expected.empty() ? rows : rows.substr(rows.find("\r\n") + 2);
+  }
+  CHECK(r.out == expected);
+  std::size_t rows = 0;
+  for (std::size_t at = r.out.find("\r\n"); at != std::string::npos;
+       at = r.out.find("\r\n", at + 2))
+    ++rows;
+  CHECK(rows == w.event_count + 1);
+  CHECK(r.out.rfind("ticket,sequence,time,actor,workflow,workflow_version,type,details,prev_hash,"
+                    "hash\r\n",
+                    0) == 0);
+  CHECK(r.out.find("ticket,sequence,", 1) == std::string::npos);
+}
+
+TEST_CASE("cli.audit.export.malformed_since_is_usage_error") {
+  const temp_dir dir;
+  const fs::path file = dir.path / "never.db";
+  for (const std::string since : {"yesterday", "2026-11-24T09:00:00", "2026-13-01", "2026-02-30",
+                                  "2026-11-24T24:00:00Z", "2026-11-24 09:00:00Z", "2026-11-2"}) {
+    INFO("--since ", since);
+    const auto r =
+        run_cli(dir, {"audit", "export", "--db", "sqlite:" + file.string(), "--since", since});
+    CHECK(r.status == 2);
+    CHECK(r.out.empty());
+    CHECK(contains(r.err, "--since '" + since + "'"));
+  }
+  CHECK_FALSE(fs::exists(file));
+}
+
+TEST_CASE("cli.audit.verify.edited_event_is_named") {
+  const temp_dir dir;
+  const written_trail w = write_trail(dir);
+  std::string edited;
+  {
+    const connection db = open_raw(w.file);
+    const auto cells = find_cells(db.get(), repair_note);
+    REQUIRE(cells.size() == 1);
+    const cell& target = cells.front();
+    const auto triggers = triggers_on(db.get(), target.table);
+    REQUIRE_FALSE(triggers.empty());
+
+    edited = target.value;
+    const auto at = edited.find(repair_note);
+    edited.replace(at, repair_note.size(), "cable joint REPLACED");  // same length
+
+    // With the append-only triggers in place the database refuses the edit.
+    CHECK(update_cell(db.get(), target, edited) != SQLITE_DONE);
+    CHECK(find_cells(db.get(), repair_note).size() == 1);
+  }
+  CHECK(run_cli(dir, {"audit", "verify", "--db", w.url}).status == 0);
+
+  {
+    const connection db = open_raw(w.file);
+    const cell target = find_cells(db.get(), repair_note).at(0);
+    for (const auto& trigger : triggers_on(db.get(), target.table)) {
+      INFO(trigger);
+      REQUIRE(sqlite3_exec(db.get(), ("DROP TRIGGER " + identifier(trigger)).c_str(), nullptr,
+                           nullptr, nullptr) == SQLITE_OK);
+    }
+    REQUIRE(update_cell(db.get(), target, edited) == SQLITE_DONE);
+    REQUIRE(sqlite3_changes(db.get()) == 1);
+  }
+
+  const auto r = run_cli(dir, {"audit", "verify", "--db", w.url});
+  CHECK(r.status == 1);
+  const std::string broken_line =
+      w.noted_ticket + ": broken at event " + std::to_string(w.noted_sequence) + ": edited: ";
+  CHECK(contains(r.out, broken_line));
+  CHECK(contains(r.out, "verified " + std::to_string(w.streams.size()) + " streams, " +
+                            std::to_string(w.event_count) + " events: 1 broken\n"));
+  // Only that stream is reported.
+  CHECK(lines_of(r.out).size() == 2);
+
+  // show still prints the record, and says the chain is broken.
+  const auto shown = run_cli(dir, {"audit", "show", "--db", w.url, w.noted_ticket});
+  CHECK(shown.status == 0);
+  CHECK(contains(shown.out,
+                 "hash chain BROKEN: broken at event " + std::to_string(w.noted_sequence)));
+  CHECK(contains(shown.out, "cable joint REPLACED"));
+
+  // A row the store cannot even decode (the denial log's details cut short)
+  // is reported as that stream's problem; the walk goes on to the others.
+  {
+    const connection db = open_raw(w.file);
+    const auto cells = find_cells(db.get(), "T99999999");
+    REQUIRE(cells.size() == 1);
+    REQUIRE(update_cell(db.get(), cells.front(),
+                        cells.front().value.substr(0, cells.front().value.size() - 1)) ==
+            SQLITE_DONE);
+  }
+  const auto damaged = run_cli(dir, {"audit", "verify", "--db", w.url});
+  CHECK(damaged.status == 1);
+  CHECK(contains(damaged.out, broken_line));
+  CHECK(contains(damaged.out, "~denied: cannot be read: "));
+  CHECK(contains(damaged.out, " events: 2 broken\n"));
+  CHECK(lines_of(damaged.out).size() == 3);
+}
+
+TEST_CASE("cli.audit.missing_or_foreign_database_is_named_and_left_alone") {
+  const temp_dir dir;
+  const fs::path missing = dir.path / "missing.db";
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"audit", "verify", "--db", "sqlite:" + missing.string()},
+        std::vector<std::string>{"audit", "show", "--db", "sqlite:" + missing.string(), "T1"},
+        std::vector<std::string>{"audit", "export", "--db", "sqlite:" + missing.string()}}) {
+    INFO(args[1]);
+    const auto r = run_cli(dir, args);
+    CHECK(r.status == 1);
+    CHECK(r.out.empty());
+    CHECK(contains(r.err, missing.string()));
+    CHECK_FALSE(fs::exists(missing));  // an audit never creates a database
+  }
+
+  const fs::path foreign = dir.path / "notes.db";
+  const std::string text(4096, 'x');
+  {
+    std::ofstream out(foreign, std::ios::binary);
+    out << text;
+  }
+  const auto r = run_cli(dir, {"audit", "verify", "--db", "sqlite:" + foreign.string()});
+  CHECK(r.status == 1);
+  CHECK(contains(r.err, foreign.string()));
+  CHECK(read_file(foreign) == text);
+
+  // -o is not created when the store cannot be opened.
+  const fs::path output = dir.path / "out.jsonl";
+  CHECK(
+      run_cli(dir, {"audit", "export", "--db", "sqlite:" + missing.string(), "-o", output.string()})
+          .status == 1);
+  CHECK_FALSE(fs::exists(output));
+}
+
+TEST_CASE("cli.audit.usage_errors_exit_2") {
+  const temp_dir dir;
+  const auto unknown_scheme = run_cli(dir, {"audit", "verify", "--db", "ftp://host/x.db"});
+  CHECK(unknown_scheme.status == 2);
+  CHECK(contains(unknown_scheme.err, "unknown store URL"));
+  const auto memory = run_cli(dir, {"audit", "verify", "--db", "memory:"});
+  CHECK(memory.status == 2);
+  CHECK(contains(memory.err, "nothing to audit"));
+  CHECK(run_cli(dir, {"audit"}).status == 2);
+  CHECK(run_cli(dir, {"audit", "verify"}).status == 2);
+  CHECK(run_cli(dir, {"audit", "show", "--db", "sqlite:x.db"}).status == 2);
+  CHECK(run_cli(dir, {"audit", "export", "--db", "sqlite:x.db", "--format", "xml"}).status == 2);
+  CHECK_FALSE(fs::exists("x.db"));
+  // A password in a PostgreSQL URL is not echoed.
+  const auto pg = run_cli(dir, {"audit", "verify", "--db", "postgresql://auditor:s3cret@[::1"});
+  CHECK(pg.status != 0);
+  CHECK_FALSE(contains(pg.err, "s3cret"));
+  const auto help = run_cli(dir, {"audit", "export", "--help"});
+  CHECK(help.status == 0);
+  CHECK(contains(help.out, "--since"));
+  CHECK(contains(help.out, "Exit status"));
+}
