@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
-// Umbrella header: the core of tierflow (definitions, loading, validation,
-// the audit trail).
+// Umbrella header: all of tierflow (definitions, loading, validation, the
+// engine, the audit trail, the stores). open_store and the SQLite and
+// PostgreSQL stores need tierflow::tierflow (or tierflow::sqlite /
+// tierflow::postgres) at link time; the rest tierflow::core.
 #pragma once
 
 #include <tierflow/attribute.hpp>
@@ -18,7 +20,10 @@
 #include <tierflow/loader.hpp>
 #include <tierflow/memory_store.hpp>
 #include <tierflow/notification.hpp>
+#include <tierflow/open_store.hpp>
 #include <tierflow/organisation.hpp>
+#include <tierflow/postgres_store.hpp>
+#include <tierflow/sqlite_store.hpp>
 #include <tierflow/store.hpp>
 #include <tierflow/ticket.hpp>
 #include <tierflow/validate.hpp>

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: MIT
+// open_store: which store a URL names, and what a bad URL gets.
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include <doctest/doctest.h>
+
+#include <tierflow/memory_store.hpp>
+#include <tierflow/open_store.hpp>
+#include <tierflow/sqlite_store.hpp>
+
+#include "store_conformance.hpp"
+
+namespace {
+
+namespace tf = tierflow;
+namespace fs = std::filesystem;
+
+/// A fresh directory under the system's temp directory, removed afterwards.
+struct scratch_dir {
+  fs::path path;
+  scratch_dir() {
+    path = fs::temp_directory_path() /
+           ("tierflow-open-store-" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
+    fs::create_directories(path);
+  }
+  ~scratch_dir() {
+    std::error_code ignored;
+    fs::remove_all(path, ignored);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("open_store: memory: is a fresh memory store each time") {
+  auto a = tf::open_store("memory:");
+  REQUIRE(a);
+  CHECK(dynamic_cast<tf::memory_store*>(a->get()) != nullptr);
+  CHECK_FALSE((*a)->shared());
+  REQUIRE(tierflow_test::store_conformance::append_next(**a, "T1", 1));
+  auto b = tf::open_store("memory:");
+  REQUIRE(b);
+  CHECK((*b)->head("T1")->version == 0);
+}
+
+TEST_CASE("open_store: sqlite:PATH and sqlite://PATH name one file") {
+  const scratch_dir dir;
+  const std::string file = (dir.path / "crm.db").string();
+  {
+    auto s = tf::open_store("sqlite:" + file);
+    REQUIRE_MESSAGE(s, (s ? "" : s.error().message()));
+    CHECK(dynamic_cast<tf::sqlite_store*>(s->get()) != nullptr);
+    CHECK((*s)->shared());
+    REQUIRE(tierflow_test::store_conformance::append_next(**s, "T1", 2));
+  }
+  CHECK(fs::exists(file));
+  auto again = tf::open_store("sqlite://" + file);
+  REQUIRE(again);
+  CHECK((*again)->head("T1")->version == 2);
+
+  // Reading only: no file is created, nothing is appended.
+  tf::store_options read_only;
+  read_only.read_only = true;
+  read_only.create = false;
+  auto missing = tf::open_store("sqlite:" + (dir.path / "none.db").string(), read_only);
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().code() == tf::errc::io_error);
+  CHECK(missing.error().message().find("none.db") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir.path / "none.db"));
+  auto reader = tf::open_store("sqlite:" + file, read_only);
+  REQUIRE_MESSAGE(reader, (reader ? "" : reader.error().message()));
+  CHECK((*reader)->head("T1")->version == 2);
+  CHECK_FALSE(tierflow_test::store_conformance::append_next(**reader, "T1", 1));
+}
+
+TEST_CASE("open_store: bad URLs are invalid_argument, unreachable servers io_error") {
+  for (const char* url : {"", "sqlite:", "sqlite://", "mysql://db/crm", "memory", "file:/tmp/x.db"}) {
+    CAPTURE(url);
+    auto s = tf::open_store(url);
+    REQUIRE_FALSE(s);
+    CHECK(s.error().code() == tf::errc::invalid_argument);
+  }
+  // No server listens on this socket directory.
+  auto pg = tf::open_store("postgresql:///tierflow?host=/nonexistent-tierflow-socket-dir&connect_timeout=2");
+  REQUIRE_FALSE(pg);
+  CHECK(pg.error().code() == tf::errc::io_error);
+}
