@@ -85,4 +85,12 @@ TEST_CASE("open_store: bad URLs are invalid_argument, unreachable servers io_err
   auto pg = tf::open_store("postgresql:///tierflow?host=/nonexistent-tierflow-socket-dir&connect_timeout=2");
   REQUIRE_FALSE(pg);
   CHECK(pg.error().code() == tf::errc::io_error);
+  // A password never comes back in the message, whether libpq could parse
+  // the URL or repeats it whole.
+  for (const char* url : {"postgresql://auditor:s3cret@[::1", "postgresql://auditor:s3cret@/db?host=/nonexistent-dir"}) {
+    CAPTURE(url);
+    auto refused = tf::open_store(url);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().message().find("s3cret") == std::string::npos);
+  }
 }

@@ -164,6 +164,35 @@ error connection_error(PGconn* c, std::string_view what) {
   return error(errc::io_error, fmt::format("postgres: {}: {}", what, message));
 }
 
+namespace {
+
+// libpq repeats the connection string in some errors (a malformed URI):
+// the password must not travel into logs with the message.
+std::string without_password(std::string message, const std::string& conninfo) {
+  const auto replace_all = [&](std::string_view secret) {
+    if (secret.empty()) return;
+    for (auto at = message.find(secret); at != std::string::npos; at = message.find(secret, at + 3))
+      message.replace(at, secret.size(), "***");
+  };
+  char* parse_error = nullptr;
+  if (PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &parse_error); options != nullptr) {
+    for (const PQconninfoOption* o = options; o->keyword != nullptr; ++o)
+      if (std::string_view(o->keyword) == "password" && o->val != nullptr) replace_all(o->val);
+    PQconninfoFree(options);
+  }
+  if (parse_error != nullptr) PQfreemem(parse_error);
+  // A URI libpq could not parse: user:password@ between "://" and the host.
+  if (const auto scheme = conninfo.find("://"); scheme != std::string::npos) {
+    const auto at = conninfo.find('@', scheme + 3);
+    const auto colon = conninfo.find(':', scheme + 3);
+    if (at != std::string::npos && colon != std::string::npos && colon < at)
+      replace_all(std::string_view(conninfo).substr(colon + 1, at - colon - 1));
+  }
+  return message;
+}
+
+}  // namespace
+
 result<std::unique_ptr<connection>> connection::connect(const settings& s) {
   // Keywords are processed in order and later ones win: the defaults before
   // dbname (the caller's conninfo, expanded) may be overridden by it; the
@@ -173,9 +202,9 @@ result<std::unique_ptr<connection>> connection::connect(const settings& s) {
   const char* values[] = {"10", "tierflow", s.conninfo.c_str(), "UTF8", nullptr};
   PGconn* c = PQconnectdbParams(keywords, values, 1);
   if (c == nullptr || PQstatus(c) != CONNECTION_OK) {
-    error e = connection_error(c, "cannot connect");
+    const error e = connection_error(c, "cannot connect");
     if (c != nullptr) PQfinish(c);
-    return tl::unexpected(std::move(e));
+    return tl::unexpected(error(e.code(), without_password(e.message(), s.conninfo)));
   }
   PQsetNoticeProcessor(c, ignore_notice, nullptr);
   std::unique_ptr<connection> out(new connection(c, s));
