@@ -207,6 +207,30 @@ struct engine::impl {
     return {};
   }
 
+  // Checks a stream against its hash chain and the head the store recorded.
+  // On a shared store another engine may append between reading the events
+  // and reading the head, which would look like a break: the events are
+  // read between two reads of the head, and only a pair of equal heads
+  // (nothing appended meanwhile) is taken as the snapshot to check. Streams
+  // that keep moving are checked up to the first head.
+  result<void> verify_stream(std::string_view id) const {
+    for (int attempt = 1;; ++attempt) {
+      auto before = events->head(id);
+      if (!before) return tl::unexpected(before.error());
+      auto stream = events->load(id);
+      if (!stream) return tl::unexpected(stream.error());
+      if (stream->empty()) return fail(errc::not_found, "no events for '" + std::string(id) + "'");
+      auto after = events->head(id);
+      if (!after) return tl::unexpected(after.error());
+      const bool settled = after->version == before->version && after->head == before->head;
+      if (!settled && attempt < race_retries) continue;
+      if (!settled && stream->size() > before->version) stream->resize(static_cast<std::size_t>(before->version));
+      if (auto ok = tierflow::verify(*stream, before->head); !ok)
+        return fail(errc::invalid_argument, ok.error().message);
+      return {};
+    }
+  }
+
   // How often a command that lost a version race to another engine on a
   // shared store is re-judged on the ticket's new state before the conflict
   // is returned to the caller.
@@ -427,13 +451,20 @@ struct engine::impl {
   // --- denials ---------------------------------------------------------------------------
 
   // Records a rejected command on the ticket's own trail and returns the error.
+  // On a shared store the denial may itself lose a race to another engine:
+  // it is then recorded on the ticket's new head (the refusal stands).
   tl::unexpected<error> deny(ticket_slot& s, const act_request& req, timestamp now, error why) {
-    command cmd{cc, s.record, now, req.by.id};
-    cmd.emit(event_type::denied, {{"action", req.action},
-                                  {"code", std::string(to_string(why.code()))},
-                                  {"reason", why.message()}});
     denied.fetch_add(1, std::memory_order_relaxed);
-    if (auto ok = commit(s, cmd); !ok) return tl::unexpected(ok.error());
+    for (int attempt = 1;; ++attempt) {
+      command cmd{cc, s.record, now, req.by.id};
+      cmd.emit(event_type::denied, {{"action", req.action},
+                                    {"code", std::string(to_string(why.code()))},
+                                    {"reason", why.message()}});
+      auto ok = commit(s, cmd);
+      if (ok) break;
+      if (ok.error().code() != errc::conflict || !events->shared() || attempt == race_retries)
+        return tl::unexpected(ok.error());
+    }
     return tl::unexpected(std::move(why));
   }
 
@@ -584,19 +615,22 @@ struct engine::impl {
 
   // --- act ------------------------------------------------------------------------------------
 
-  // A command that lost a race to another engine (possible only on a shared
-  // store, and only without a caller's expected_version, which would make
-  // the conflict the caller's) is judged again on the ticket's new state.
+  // A command that lost a race to another engine (possible only on a
+  // shared store) before it was judged — while catching up with the
+  // ticket's timers, or at its own append when the caller pinned no
+  // version — is judged again on the ticket's new state. A judged refusal
+  // (audited, `judged` set) is final, a pinned version's conflict included.
   result<ticket_view> act(const act_request& req, timestamp now) {
     for (int attempt = 1;; ++attempt) {
-      auto done = act_once(req, now);
-      if (done || done.error().code() != errc::conflict || req.expected_version || !events->shared() ||
+      bool judged = false;
+      auto done = act_once(req, now, judged);
+      if (done || judged || done.error().code() != errc::conflict || !events->shared() ||
           attempt == race_retries)
         return done;
     }
   }
 
-  result<ticket_view> act_once(const act_request& req, timestamp now) {
+  result<ticket_view> act_once(const act_request& req, timestamp now, bool& judged) {
     if (too_long(req.ticket_id, max_id_bytes) || too_long(req.action, max_id_bytes) ||
         too_long(req.by.id, max_id_bytes) || too_long(req.note, max_text_bytes) ||
         req.by.roles.size() > max_attributes)
@@ -661,6 +695,7 @@ struct engine::impl {
         why = "nothing to return: the ticket is not handed off";
     }
     if (!why.empty()) {
+      judged = true;
       auto e = deny(s, req, now, error(code, "ticket " + r.id + ": " + why));
       lock.unlock();
       deliver(notes);
@@ -714,7 +749,20 @@ struct engine::impl {
     if (moves) after_transition(cmd);
     if (const auto it = r.flow->action_rules.find(act->id); it != r.flow->action_rules.end())
       for (const std::size_t rule : it->second) run_rule(cmd, rule);
-    if (auto ok = commit(s, cmd); !ok) return failed(ok.error());
+    if (auto ok = commit(s, cmd); !ok) {
+      // Another engine moved the ticket after this one judged the command.
+      // A caller who pinned a version is refused, and the refusal audited,
+      // like any stale version; otherwise act() judges it again.
+      if (ok.error().code() == errc::conflict && req.expected_version) {
+        judged = true;
+        auto e = deny(s, req, now,
+                      error(errc::conflict, "ticket " + r.id + ": expected version " +
+                                                std::to_string(*req.expected_version) + ", it is at " +
+                                                std::to_string(r.version)));
+        return failed(e.value());
+      }
+      return failed(ok.error());
+    }
     commands.fetch_add(1, std::memory_order_relaxed);
     ticket_view v = r.view(now);
     std::move(cmd.notes.begin(), cmd.notes.end(), std::back_inserter(notes));
@@ -834,12 +882,8 @@ result<std::unique_ptr<engine>> engine::create(catalog cat, engine_options optio
   auto open = p->events->open_tickets();
   if (!open) return tl::unexpected(std::move(open).error().with_context("restoring tickets"));
   for (const auto& sum : *open) {
-    auto stream = p->events->load(sum.ticket_id);
-    if (!stream) return tl::unexpected(std::move(stream).error().with_context("restoring " + sum.ticket_id));
-    auto head = p->events->head(sum.ticket_id);
-    if (!head) return tl::unexpected(std::move(head).error().with_context("restoring " + sum.ticket_id));
-    if (auto ok = tierflow::verify(*stream, head->head); !ok)
-      return fail(errc::invalid_argument, "restoring " + sum.ticket_id + ": " + ok.error().message);
+    if (auto ok = p->verify_stream(sum.ticket_id); !ok)
+      return tl::unexpected(std::move(ok).error().with_context("restoring " + sum.ticket_id));
     auto s = p->slot(sum.ticket_id);
     if (!s) return tl::unexpected(s.error());
   }
@@ -966,13 +1010,8 @@ result<ticket_view> engine::replay(std::string_view ticket_id) const {
 }
 
 result<void> engine::verify(std::string_view ticket_id) const {
-  auto stream = impl_->events->load(ticket_id);
-  if (!stream) return tl::unexpected(stream.error());
-  auto head = impl_->events->head(ticket_id);
-  if (!head) return tl::unexpected(head.error());
-  if (stream->empty()) return fail(errc::not_found, "no events for '" + std::string(ticket_id) + "'");
-  if (auto ok = tierflow::verify(*stream, head->head); !ok)
-    return fail(errc::invalid_argument, "ticket " + std::string(ticket_id) + ": " + ok.error().message);
+  if (auto ok = impl_->verify_stream(ticket_id); !ok)
+    return tl::unexpected(std::move(ok).error().with_context("ticket " + std::string(ticket_id)));
   return {};
 }
 

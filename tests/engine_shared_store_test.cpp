@@ -41,6 +41,8 @@ class shared_handle final : public tf::store {
   explicit shared_handle(tf::memory_store& inner) : inner_(inner) {}
 
   std::function<void()> before_append;
+  /// Runs once, right after the next load through this handle returns.
+  mutable std::function<void()> after_load;
   std::atomic<int> conflicts{0};
 
   [[nodiscard]] tf::result<void> append(const tf::append_request& r) override {
@@ -50,7 +52,9 @@ class shared_handle final : public tf::store {
     return ok;
   }
   [[nodiscard]] tf::result<std::vector<tf::event>> load(std::string_view id) const override {
-    return inner_.load(id);
+    auto events = inner_.load(id);
+    if (after_load) std::exchange(after_load, nullptr)();
+    return events;
   }
   [[nodiscard]] tf::result<stream_head> head(std::string_view id) const override { return inner_.head(id); }
   [[nodiscard]] tf::result<std::uint64_t> next_ticket_number() override { return inner_.next_ticket_number(); }
@@ -231,6 +235,28 @@ TEST_CASE("a command that loses a version race is judged again on the new state"
     const auto trail = a->events(id);
     REQUIRE(trail);
     CHECK(notes(*trail) == std::vector<std::string>{"from B"});
+    // The refusal is audited like any stale version.
+    REQUIRE(trail->back().type == tf::event_type::denied);
+    CHECK(trail->back().actor_id == "csr_a");
+    CHECK(trail->back().detail("code") == "conflict");
+    CHECK(a->stats().denied == 1);
+    check_consistent(a, id);
+  }
+
+  SUBCASE("a refusal that loses the race is recorded on the new head") {
+    // A refuses (no such action in `received`); before its denial lands, B
+    // appends: the denial goes on top of B's note, with its own code.
+    ha.before_append = [&] {
+      REQUIRE(b->act(request(id, "report_skip_level_risk", csr("csr_b"), "from B")));
+    };
+    auto n = a->act(request(id, "acknowledge", csr("csr_a")));
+    REQUIRE_FALSE(n);
+    CHECK(n.error().code() == tf::errc::not_found);
+    const auto trail = a->events(id);
+    REQUIRE(trail);
+    CHECK(notes(*trail) == std::vector<std::string>{"from B"});
+    REQUIRE(trail->back().type == tf::event_type::denied);
+    CHECK(trail->back().detail("code") == "not_found");
     check_consistent(a, id);
   }
 }
@@ -314,4 +340,25 @@ TEST_CASE("two engines share the log of denials on unknown tickets") {
   const auto head = db.head(tf::engine::denial_log_id);
   REQUIRE(head);
   CHECK(tf::verify(*log, head->head));
+}
+
+TEST_CASE("checking a trail while another engine appends to it is no break") {
+  tf::memory_store db;
+  shared_handle ha(db), hb(db);
+  const timestamp t0 = local(2026, 11, 24, 9, 0);
+  server a(t0, ha);
+  auto opened = a->open(complaint("C1"));
+  REQUIRE(opened);
+  const std::string id = opened->ticket.id;
+
+  // B reads the trail; A appends before B reads the head.
+  server b(t0, hb);
+  hb.after_load = [&] { REQUIRE(a->act(request(id, "report_skip_level_risk", csr("csr_a"), "meanwhile"))); };
+  CHECK(b->verify(id));
+
+  // An engine restoring its tickets while another appends starts cleanly.
+  hb.after_load = [&] { REQUIRE(a->act(request(id, "report_skip_level_risk", csr("csr_a"), "again"))); };
+  server c(t0, hb);
+  check_consistent(c, id);
+  CHECK(c->view(id)->version == a->view(id)->version);
 }
