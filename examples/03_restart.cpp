@@ -149,10 +149,10 @@ int main(int argc, char** argv) {
   const auto fired = must(b.crm->advance(), "advance");
   std::printf("  advance: %zu timers fired on %zu tickets, in due order (notifications left out):\n",
               fired.fired, fired.tickets);
-  std::vector<tf::event> overnight;
-  for (const auto& id : {fault, complaint})
-    for (auto& e : must(b.crm->events(id), "events"))
-      if (e.time >= local(24, 16, 10) &&
+  std::vector<tf::event> overnight;  // what this advance appended, by the versions restored
+  for (const auto& t : open)
+    for (auto& e : must(b.crm->events(t.ticket_id), "events"))
+      if (e.sequence > t.version &&
           (e.type == tf::event_type::deadline_warned || e.type == tf::event_type::deadline_breached ||
            e.type == tf::event_type::escalated))
         overnight.push_back(std::move(e));
