@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: MIT
+// One engine process under load on a store: opens its own tickets, then takes
+// the complaint's note action `report_skip_level_risk` on them, round-robin,
+// for a fixed time, and prints the commands per second. tests/bench/pg_bench.sh
+// runs one and then two of these at once against a throwaway PostgreSQL
+// server, next to pgbench on the same server.
+//
+//   pg_load URL SECONDS [TICKETS] [START_AT]
+//
+// URL: any store URL (`postgresql://…`, `sqlite:PATH`, `memory:`); when "-",
+//   the environment variable TIERFLOW_PG_URL.
+// SECONDS: how long to run commands.
+// TICKETS: how many tickets this process opens and cycles through (64).
+//   Each process opens its own, so processes never contend for a ticket:
+//   what is measured is the store's throughput, not version races.
+// START_AT: a Unix time in milliseconds to start the timed run at, after
+//   the tickets are open, so that several processes run their commands over
+//   the same interval (the script passes one to both). Default: at once.
+//
+// Output, one line, for the script: `pg_load commands=N seconds=S
+// commands_per_s=R start_ms=A end_ms=B` (A and B: Unix milliseconds of the
+// timed interval, to check that concurrent runs overlapped). Exit status 1
+// with a message on any error: a failed command is never counted.
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include <tierflow/engine.hpp>
+#include <tierflow/loader.hpp>
+#include <tierflow/open_store.hpp>
+
+namespace {
+
+using namespace tierflow;
+
+int fail(const std::string& what) {
+  std::fprintf(stderr, "pg_load: %s\n", what.c_str());
+  return 1;
+}
+
+bool parse_number(std::string_view text, long long& out) {
+  if (text.empty()) return false;
+  char* end = nullptr;
+  const std::string s(text);
+  out = std::strtoll(s.c_str(), &end, 10);
+  return end != nullptr && *end == '\0' && out >= 0;
+}
+
+open_request complaint(std::size_t customer) {
+  std::string customer_id(1, 'C');
+  customer_id.append(std::to_string(customer));
+  return open_request{"complaint",
+                      "hotline_95598",
+                      std::move(customer_id),
+                      {{"importance_class", std::string("level1")},
+                       {"region", std::string("kunshan")},
+                       {"voltage_kv", 110.0},
+                       {"capacity_kva", 25000.0}},
+                      {{"complaint_class", std::string("service")}},
+                      "bill higher than expected",
+                      "",
+                      "csr_01"};
+}
+
+std::int64_t unix_ms(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 3 || argc > 5) {
+    std::fprintf(stderr, "usage: pg_load URL|- SECONDS [TICKETS] [START_AT_UNIX_MS]\n");
+    return 2;
+  }
+  std::string url = argv[1];
+  if (url == "-") {
+    const char* env = std::getenv("TIERFLOW_PG_URL");
+    if (env == nullptr || *env == '\0') return fail("URL is \"-\" but TIERFLOW_PG_URL is not set");
+    url = env;
+  }
+  long long seconds = 0;
+  long long tickets = 64;
+  long long start_at = 0;
+  if (!parse_number(argv[2], seconds) || seconds == 0)
+    return fail("SECONDS must be a positive integer");
+  if (argc > 3 && (!parse_number(argv[3], tickets) || tickets == 0))
+    return fail("TICKETS must be a positive integer");
+  if (argc > 4 && !parse_number(argv[4], start_at))
+    return fail("START_AT must be Unix milliseconds");
+
+  diagnostics diags;
+  auto cat = load_catalog_files({TIERFLOW_SOURCE_DIR "/workflows"}, diags, load_limits{});
+  if (!cat) return fail("cannot load the shipped workflows from " TIERFLOW_SOURCE_DIR "/workflows");
+
+  auto st = open_store(url);
+  if (!st) return fail(st.error().message());
+
+  // The engine's clock stands still: no timer comes due during the run, so
+  // every command is the same note action.
+  const timestamp now =
+      std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  manual_clock clk{now};
+  auto eng = engine::create(*cat, engine_options{&clk, st->get(), nullptr, "T"});
+  if (!eng) return fail(eng.error().message());
+
+  std::vector<std::string> ids;
+  for (long long i = 0; i < tickets; ++i) {
+    auto o = (*eng)->open(complaint(static_cast<std::size_t>(i)));
+    if (!o) return fail("opening a ticket: " + o.error().message());
+    ids.push_back(o->ticket.id);
+  }
+  const actor csr{"csr_01", {"csr"}, ""};
+  const std::string note = "customer says they will call 12398 if it is not solved today";
+
+  if (start_at > 0) {
+    const std::chrono::system_clock::time_point at{std::chrono::milliseconds{start_at}};
+    if (std::chrono::system_clock::now() > at)
+      std::fprintf(stderr,
+                   "pg_load: warning: tickets opened after the start time; starting late\n");
+    std::this_thread::sleep_until(at);
+  }
+
+  const auto wall_start = std::chrono::system_clock::now();
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto deadline = t0 + std::chrono::seconds{seconds};
+  std::uint64_t commands = 0;
+  std::size_t next = 0;
+  auto t1 = t0;
+  while (t1 < deadline) {
+    auto v = (*eng)->act(act_request{ids[next], "report_skip_level_risk", csr, note, {}});
+    if (!v) return fail("command on " + ids[next] + ": " + v.error().message());
+    next = (next + 1) % ids.size();
+    ++commands;
+    t1 = std::chrono::steady_clock::now();
+  }
+  if (auto f = (*st)->flush(); !f) return fail("flush: " + f.error().message());
+  const auto wall_end = std::chrono::system_clock::now();
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::printf("pg_load commands=%llu seconds=%.3f commands_per_s=%.1f start_ms=%lld end_ms=%lld\n",
+              static_cast<unsigned long long>(commands), elapsed,
+              static_cast<double>(commands) / elapsed, static_cast<long long>(unix_ms(wall_start)),
+              static_cast<long long>(unix_ms(wall_end)));
+  return 0;
+}

@@ -1,0 +1,981 @@
+// SPDX-License-Identifier: MIT
+// SQLite store benchmarks: durable commands per second, each next to a raw
+// SQLite insert loop that writes the same bytes per transaction with the same
+// `synchronous` setting, in the same run. The ratio (engine / raw) is the
+// figure: the machines are shared and the disk's fsync cost decides the
+// absolute rates.
+//
+// Run (≥ 1 s each: fsync rates vary from second to second):
+//   build/tests/bench/store_bench --benchmark_min_time=2
+// The database files live in a fresh directory under $TIERFLOW_BENCH_DIR
+// (default: the system temp directory; it must be on the disk to measure,
+// not on a tmpfs) and are removed afterwards.
+//
+// The figures are the interleaved pairs (BM_paired_*, see below); the table
+// at the end of the run prints every ratio. The separate benchmarks:
+// - per_command: one transaction, one fsync per command.
+//   BM_raw_insert_per_command — a raw sqlite3 loop, WAL, synchronous=FULL,
+//     one BEGIN IMMEDIATE … COMMIT per command holding as many rows, of the
+//     same sizes, as the store writes for one command;
+//   BM_engine_command_per_command — engine::act on tickets in a sqlite_store
+//     (durability::per_command);
+//   BM_store_append_per_command — the store alone: sqlite_store::append of
+//     a pre-sealed command of the same shape (no engine).
+// - group: one fsync per group of commands.
+//   BM_engine_command_group — as above, durability::group_commit with the
+//     default group_window (20 ms) and group_max (512);
+//   BM_store_append_group — the store alone, group commit;
+//   BM_raw_insert_group — the raw loop committing every G commands' rows,
+//     G = the group size the engine's store reached in this run (its
+//     commands per WAL sync), synchronous=FULL;
+//   BM_raw_schema_group — between the two: raw SQL writing the same command
+//     into the store's own tables (see raw_schema_db), groups of G.
+//
+// Every database file starts with a pre-grown WAL (see pregrow_wal), so no
+// side pays for growing its WAL file while the other overwrites its own.
+//
+// Shape of one command (the complaint's note action `report_skip_level_risk`,
+// measured at start-up and printed with the ratios): 3 events (noted 232 B,
+// noted 184 B — the skip-level risk flag —, notified 237 B), the stream's head
+// (49 B) and the ticket's summary (119 B): 821 B in 5 rows. The raw loop
+// inserts 5 rows of those byte sizes into an INTEGER PRIMARY KEY table
+// without indexes: the floor any store writing those bytes durably stands
+// on. The store's extra work is in the ratio: its events table keyed by
+// (stream, sequence), upserts of the head and of the summary with its four
+// indexes, the expected-version check (a read), a SAVEPOINT per command in
+// group commit, and the engine's own work (rules, SHA-256 sealing, the
+// re-read of the ticket's head that a shared store asks for).
+//
+// Syncs are counted by a pass-through SQLite VFS registered as the default
+// (it forwards every call to the platform VFS and counts xSync), so the
+// counters say how many fsyncs each command cost: the explanation of every
+// figure here.
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+
+#include <tierflow/audit.hpp>
+#include <tierflow/engine.hpp>
+#include <tierflow/loader.hpp>
+#include <tierflow/memory_store.hpp>
+#include <tierflow/open_store.hpp>
+
+#include "store_codec.hpp"
+
+namespace {
+
+using namespace tierflow;
+using namespace std::chrono_literals;
+
+[[noreturn]] void fail(const std::string& what) {
+  std::fprintf(stderr, "store_bench: %s\n", what.c_str());
+  std::abort();
+}
+
+// --- a counting pass-through VFS ---------------------------------------------------------
+
+namespace counting_vfs {
+
+std::atomic<std::uint64_t> wal_syncs{0};
+std::atomic<std::uint64_t> other_syncs{0};
+sqlite3_vfs* platform = nullptr;
+sqlite3_vfs vfs{};
+
+struct file {
+  sqlite3_file base;
+  sqlite3_file* real;  // the platform VFS's file, right after this struct
+  bool wal;
+};
+
+sqlite3_file* real_of(sqlite3_file* f) { return reinterpret_cast<file*>(f)->real; }
+
+int x_close(sqlite3_file* f) { return real_of(f)->pMethods->xClose(real_of(f)); }
+int x_read(sqlite3_file* f, void* buf, int n, sqlite3_int64 off) {
+  return real_of(f)->pMethods->xRead(real_of(f), buf, n, off);
+}
+int x_write(sqlite3_file* f, const void* buf, int n, sqlite3_int64 off) {
+  return real_of(f)->pMethods->xWrite(real_of(f), buf, n, off);
+}
+int x_truncate(sqlite3_file* f, sqlite3_int64 size) {
+  return real_of(f)->pMethods->xTruncate(real_of(f), size);
+}
+int x_sync(sqlite3_file* f, int flags) {
+  (reinterpret_cast<file*>(f)->wal ? wal_syncs : other_syncs)
+      .fetch_add(1, std::memory_order_relaxed);
+  return real_of(f)->pMethods->xSync(real_of(f), flags);
+}
+int x_file_size(sqlite3_file* f, sqlite3_int64* size) {
+  return real_of(f)->pMethods->xFileSize(real_of(f), size);
+}
+int x_lock(sqlite3_file* f, int level) { return real_of(f)->pMethods->xLock(real_of(f), level); }
+int x_unlock(sqlite3_file* f, int level) {
+  return real_of(f)->pMethods->xUnlock(real_of(f), level);
+}
+int x_check_reserved_lock(sqlite3_file* f, int* out) {
+  return real_of(f)->pMethods->xCheckReservedLock(real_of(f), out);
+}
+int x_file_control(sqlite3_file* f, int op, void* arg) {
+  return real_of(f)->pMethods->xFileControl(real_of(f), op, arg);
+}
+int x_sector_size(sqlite3_file* f) { return real_of(f)->pMethods->xSectorSize(real_of(f)); }
+int x_device_characteristics(sqlite3_file* f) {
+  return real_of(f)->pMethods->xDeviceCharacteristics(real_of(f));
+}
+int x_shm_map(sqlite3_file* f, int region, int size, int extend, void volatile** out) {
+  return real_of(f)->pMethods->xShmMap(real_of(f), region, size, extend, out);
+}
+int x_shm_lock(sqlite3_file* f, int offset, int n, int flags) {
+  return real_of(f)->pMethods->xShmLock(real_of(f), offset, n, flags);
+}
+void x_shm_barrier(sqlite3_file* f) { real_of(f)->pMethods->xShmBarrier(real_of(f)); }
+int x_shm_unmap(sqlite3_file* f, int delete_flag) {
+  return real_of(f)->pMethods->xShmUnmap(real_of(f), delete_flag);
+}
+int x_fetch(sqlite3_file* f, sqlite3_int64 off, int n, void** out) {
+  return real_of(f)->pMethods->xFetch(real_of(f), off, n, out);
+}
+int x_unfetch(sqlite3_file* f, sqlite3_int64 off, void* p) {
+  return real_of(f)->pMethods->xUnfetch(real_of(f), off, p);
+}
+
+// One table per io_methods version, so that SQLite sees the same version the
+// platform's file offers (and never calls a method it lacks).
+constexpr sqlite3_io_methods methods_v(int version) {
+  return sqlite3_io_methods{version,
+                            x_close,
+                            x_read,
+                            x_write,
+                            x_truncate,
+                            x_sync,
+                            x_file_size,
+                            x_lock,
+                            x_unlock,
+                            x_check_reserved_lock,
+                            x_file_control,
+                            x_sector_size,
+                            x_device_characteristics,
+                            x_shm_map,
+                            x_shm_lock,
+                            x_shm_barrier,
+                            x_shm_unmap,
+                            x_fetch,
+                            x_unfetch};
+}
+const sqlite3_io_methods methods[3] = {methods_v(1), methods_v(2), methods_v(3)};
+
+int x_open(sqlite3_vfs*, const char* name, sqlite3_file* f, int flags, int* out_flags) {
+  auto* me = reinterpret_cast<file*>(f);
+  me->real = reinterpret_cast<sqlite3_file*>(reinterpret_cast<char*>(f) + sizeof(file));
+  me->wal = (flags & SQLITE_OPEN_WAL) != 0;
+  const int rc = platform->xOpen(platform, name, me->real, flags, out_flags);
+  // A file the platform left without methods is never closed by SQLite.
+  me->base.pMethods =
+      me->real->pMethods ? &methods[std::clamp(me->real->pMethods->iVersion, 1, 3) - 1] : nullptr;
+  return rc;
+}
+
+// Registers the counting VFS as the default, once, before any connection.
+void install() {
+  static const bool done = [] {
+    if (sqlite3_initialize() != SQLITE_OK) fail("sqlite3_initialize failed");
+    platform = sqlite3_vfs_find(nullptr);
+    if (!platform) fail("no default SQLite VFS");
+    vfs = *platform;  // every other method (and pAppData) as the platform's
+    vfs.pNext = nullptr;
+    vfs.zName = "tierflow_bench_counting";
+    vfs.szOsFile = static_cast<int>(sizeof(file)) + platform->szOsFile;
+    vfs.xOpen = x_open;
+    if (sqlite3_vfs_register(&vfs, 1) != SQLITE_OK) fail("cannot register the counting VFS");
+    return true;
+  }();
+  (void)done;
+}
+
+std::uint64_t wal() { return wal_syncs.load(std::memory_order_relaxed); }
+std::uint64_t all() { return wal() + other_syncs.load(std::memory_order_relaxed); }
+
+}  // namespace counting_vfs
+
+// --- shared set-up ---------------------------------------------------------------------
+
+const catalog& shipped() {
+  static const catalog cat = [] {
+    diagnostics d;
+    auto c = load_catalog_files({TIERFLOW_SOURCE_DIR "/workflows"}, d, load_limits{});
+    if (!c) fail("cannot load the shipped workflows");
+    return std::move(*c);
+  }();
+  return cat;
+}
+
+const timestamp start = std::chrono::sys_days{std::chrono::year{2026} / 11 / 24} + 1h;
+
+// "C" + number; std::string::append because GCC 12 at -O3 warns falsely
+// (-Wrestrict, its bug 105329) about `"C" + std::to_string(n)`.
+std::string prefixed(char prefix, std::size_t number) {
+  std::string s(1, prefix);
+  return s.append(std::to_string(number));
+}
+
+open_request complaint(std::size_t customer) {
+  return open_request{"complaint",
+                      "hotline_95598",
+                      prefixed('C', customer),
+                      {{"importance_class", std::string("level1")},
+                       {"region", std::string("kunshan")},
+                       {"voltage_kv", 110.0},
+                       {"capacity_kva", 25000.0}},
+                      {{"complaint_class", std::string("service")}},
+                      "bill higher than expected",
+                      "",
+                      "csr_01"};
+}
+
+const actor csr{"csr_01", {"csr"}, ""};
+
+// The command every engine benchmark repeats: a note action, allowed again and
+// again in the ticket's first state.
+act_request note_command(const std::string& ticket_id) {
+  return act_request{ticket_id,
+                     "report_skip_level_risk",
+                     csr,
+                     "customer says they will call 12398 if it is not solved today",
+                     {}};
+}
+
+// A directory under $TIERFLOW_BENCH_DIR (or the temp directory), removed
+// with everything in it when the benchmark is done.
+struct scratch_dir {
+  std::filesystem::path path;
+  scratch_dir() {
+    const char* base = std::getenv("TIERFLOW_BENCH_DIR");
+    std::random_device rd;
+    path = (base && *base ? std::filesystem::path(base) : std::filesystem::temp_directory_path()) /
+           ("tierflow_store_bench_" + std::to_string(rd()) + std::to_string(rd()));
+    std::filesystem::create_directories(path);
+  }
+  ~scratch_dir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  scratch_dir(const scratch_dir&) = delete;
+  scratch_dir& operator=(const scratch_dir&) = delete;
+  [[nodiscard]] std::string file(const char* name) const { return (path / name).string(); }
+};
+
+// What one note command writes, measured on a memory store: its events and
+// the ticket's summary after it, and the byte sizes of the rows a database
+// store makes of them.
+struct command_shape {
+  std::vector<event> events;  // unsealed template (ticket id and sequence set per use)
+  ticket_summary summary;     // ticket id and version set per use
+  std::vector<std::size_t> event_row_bytes;
+  std::size_t head_row_bytes = 0;
+  std::size_t summary_row_bytes = 0;
+  [[nodiscard]] std::size_t total_bytes() const {
+    std::size_t n = head_row_bytes + summary_row_bytes;
+    for (auto b : event_row_bytes) n += b;
+    return n;
+  }
+};
+
+const command_shape& shape() {
+  static const command_shape s = [] {
+    manual_clock clk{start};
+    memory_store mem;
+    auto e = engine::create(shipped(), engine_options{&clk, &mem, nullptr, "T"});
+    if (!e) fail(e.error().message());
+    auto opened = (*e)->open(complaint(1));
+    if (!opened) fail(opened.error().message());
+    const std::string id = opened->ticket.id;
+    const std::uint64_t before = opened->ticket.version;
+    auto after = (*e)->act(note_command(id));
+    if (!after) fail(after.error().message());
+    auto trail = mem.load(id);
+    auto sum = mem.summary(id);
+    if (!trail || !sum) fail("cannot read the memory store back");
+    command_shape out;
+    out.summary = *sum;
+    constexpr std::size_t integer = 8;
+    for (const auto& ev : *trail) {
+      if (ev.sequence <= before) continue;
+      // stream id, sequence, time, actor, workflow id and version, type,
+      // encoded details, prev_hash and hash: the columns of an event row.
+      out.event_row_bytes.push_back(ev.ticket_id.size() + integer + integer + ev.actor_id.size() +
+                                    ev.workflow_id.size() + integer + integer +
+                                    detail::encode_details(ev.details).size() + 2 * ev.hash.size());
+      event tmpl = ev;
+      tmpl.prev_hash = {};
+      tmpl.hash = {};
+      out.events.push_back(std::move(tmpl));
+    }
+    if (out.events.empty()) fail("the note command wrote no event");
+    out.head_row_bytes = id.size() + integer + 32;
+    const auto& m = *sum;
+    out.summary_row_bytes = m.ticket_id.size() + m.customer_id.size() + m.ticket_type.size() +
+                            m.workflow_id.size() + m.state.size() + m.unit.size() +
+                            m.region.size() + m.owner.size() + m.assignee.size() + 7 * integer;
+    return out;
+  }();
+  return s;
+}
+
+void shape_counters(benchmark::State& state) {
+  const auto& s = shape();
+  state.counters["events_per_cmd"] = static_cast<double>(s.events.size());
+  state.counters["bytes_per_cmd"] = static_cast<double>(s.total_bytes());
+}
+
+// Tickets each benchmark cycles through, round-robin.
+constexpr std::size_t engine_tickets = 64;
+
+// Rates of the last run of each benchmark (commands per second of wall
+// time), for the ratio table printed at the end.
+std::map<std::string, double>& rates() {
+  static std::map<std::string, double> r;
+  return r;
+}
+
+// Wall time of the measured loop and the syncs it cost.
+struct meter {
+  std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
+  std::uint64_t wal0 = counting_vfs::wal();
+  std::uint64_t all0 = counting_vfs::all();
+  // Time spent with the benchmark's clock paused, left out of the rate.
+  double paused_s = 0;
+
+  // Records the rate and the sync counters; returns commands per WAL sync.
+  double finish(benchmark::State& state, const char* name) const {
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() - paused_s;
+    const auto commands = static_cast<double>(state.iterations());
+    const auto wal_syncs = static_cast<double>(counting_vfs::wal() - wal0);
+    const auto syncs = static_cast<double>(counting_vfs::all() - all0);
+    state.SetItemsProcessed(state.iterations());
+    state.counters["syncs_per_cmd"] = syncs / std::max(commands, 1.0);
+    state.counters["cmds_per_wal_sync"] = commands / std::max(wal_syncs, 1.0);
+    rates()[name] = commands / seconds;
+    return commands / std::max(wal_syncs, 1.0);
+  }
+};
+
+// --- raw SQLite ------------------------------------------------------------------------
+// Gives a new database file a WAL file of `bytes`, as a long-running
+// server's has: without it the side whose WAL is still growing pays for the
+// file's growth (a metadata write) at every fsync, the other does not, and
+// their ratio measures that. A scratch table is written in one transaction
+// and dropped; the WAL is kept on close (SQLITE_FCNTL_PERSIST_WAL) at its
+// size, and the next writer overwrites it from the start.
+void pregrow_wal(const std::string& path, std::size_t bytes = std::size_t{6} << 20) {
+  counting_vfs::install();
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+      SQLITE_OK)
+    fail("cannot open " + path);
+  int persist = 1;
+  if (sqlite3_file_control(db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist) != SQLITE_OK)
+    fail("SQLITE_FCNTL_PERSIST_WAL refused");
+  const std::string chunk(4000, 'w');
+  auto exec = [&](const char* sql) {
+    if (sqlite3_exec(db, sql, nullptr, nullptr, nullptr) != SQLITE_OK)
+      fail(std::string(sql) + ": " + sqlite3_errmsg(db));
+  };
+  exec("PRAGMA journal_mode = WAL");
+  exec("BEGIN IMMEDIATE");
+  exec("CREATE TABLE bench_wal_warmup (payload BLOB NOT NULL)");
+  sqlite3_stmt* insert = nullptr;
+  if (sqlite3_prepare_v2(db, "INSERT INTO bench_wal_warmup (payload) VALUES (?1)", -1, &insert,
+                         nullptr) != SQLITE_OK)
+    fail(sqlite3_errmsg(db));
+  for (std::size_t written = 0; written < bytes; written += chunk.size()) {
+    sqlite3_bind_blob(insert, 1, chunk.data(), static_cast<int>(chunk.size()), SQLITE_STATIC);
+    if (sqlite3_step(insert) != SQLITE_DONE) fail(sqlite3_errmsg(db));
+    sqlite3_reset(insert);
+  }
+  sqlite3_finalize(insert);
+  exec("COMMIT");
+  exec("DROP TABLE bench_wal_warmup");
+  if (sqlite3_close(db) != SQLITE_OK) fail("cannot close " + path);
+}
+
+struct raw_db {
+  scratch_dir dir;
+  sqlite3* db = nullptr;
+  sqlite3_stmt* insert = nullptr;
+  std::vector<std::size_t> row_bytes;  // one command's rows
+  std::string payload;
+
+  void exec(const char* sql) const {
+    char* msg = nullptr;
+    if (sqlite3_exec(db, sql, nullptr, nullptr, &msg) != SQLITE_OK) {
+      const std::string what = std::string(sql) + ": " + (msg ? msg : "?");
+      sqlite3_free(msg);
+      fail(what);
+    }
+  }
+
+  raw_db() {
+    pregrow_wal(dir.file("raw.db"));
+    if (sqlite3_open_v2(dir.file("raw.db").c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                        nullptr) != SQLITE_OK)
+      fail("cannot open the raw database");
+    // The same settings as the store: WAL, synchronous=FULL.
+    exec("PRAGMA journal_mode = WAL");
+    exec("PRAGMA synchronous = FULL");
+    exec("CREATE TABLE raw_rows (id INTEGER PRIMARY KEY, payload BLOB NOT NULL)");
+    if (sqlite3_prepare_v2(db, "INSERT INTO raw_rows (payload) VALUES (?1)", -1, &insert,
+                           nullptr) != SQLITE_OK)
+      fail(sqlite3_errmsg(db));
+    const auto& s = shape();
+    row_bytes = s.event_row_bytes;
+    row_bytes.push_back(s.head_row_bytes);
+    row_bytes.push_back(s.summary_row_bytes);
+    payload.assign(*std::max_element(row_bytes.begin(), row_bytes.end()), 'x');
+  }
+  ~raw_db() {
+    sqlite3_finalize(insert);
+    sqlite3_close(db);
+  }
+  raw_db(const raw_db&) = delete;
+  raw_db& operator=(const raw_db&) = delete;
+
+  // One command's rows, inside the caller's transaction.
+  void write_command() {
+    for (const std::size_t bytes : row_bytes) {
+      sqlite3_bind_blob(insert, 1, payload.data(), static_cast<int>(bytes), SQLITE_STATIC);
+      if (sqlite3_step(insert) != SQLITE_DONE) fail(sqlite3_errmsg(db));
+      sqlite3_reset(insert);
+    }
+  }
+};
+
+void BM_raw_insert_per_command(benchmark::State& state) {
+  raw_db raw;
+  shape_counters(state);
+  const meter m;
+  for (auto _ : state) {
+    raw.exec("BEGIN IMMEDIATE");
+    raw.write_command();
+    raw.exec("COMMIT");
+  }
+  m.finish(state, "raw_per_command");
+}
+
+// The group size the engine's store reached (commands per WAL sync) in this
+// run; the raw group loop commits that many commands at once.
+double engine_group_size = 0;
+
+void BM_raw_insert_group(benchmark::State& state) {
+  const auto group = static_cast<std::int64_t>(
+      engine_group_size >= 1 ? std::llround(engine_group_size)
+                             : static_cast<long long>(store_options{}.group_max));
+  raw_db raw;
+  shape_counters(state);
+  const meter m;
+  std::int64_t in_group = 0;
+  const auto last = static_cast<std::int64_t>(state.max_iterations);
+  std::int64_t done = 0;
+  for (auto _ : state) {
+    if (in_group == 0) raw.exec("BEGIN IMMEDIATE");
+    raw.write_command();
+    ++done;
+    if (++in_group == group || done == last) {
+      raw.exec("COMMIT");
+      in_group = 0;
+    }
+  }
+  m.finish(state, "raw_group");
+  state.counters["group_size"] = static_cast<double>(group);
+}
+
+// --- raw SQL on the store's own schema ----------------------------------------------------
+//
+// Between the raw rows and the store: the same rows written into the store's
+// tables (created by sqlite_store itself), with the statements the store
+// uses (copied from src/sqlite/sqlite_store.cpp: the event INSERT, the upserts
+// of the stream head and of the ticket summary), bound from the measured
+// command — but without the store's SAVEPOINT per command, its head read and
+// checks, and without the engine. The gap from the raw rows is the schema's
+// cost (keys, upserts, indexes); the gap to the store is its own.
+
+struct raw_schema_db {
+  scratch_dir dir;
+  sqlite3* db = nullptr;
+  sqlite3_stmt* insert_event = nullptr;
+  sqlite3_stmt* upsert_stream = nullptr;
+  sqlite3_stmt* upsert_ticket = nullptr;
+  std::vector<std::string> ids;
+  std::vector<std::uint64_t> versions;
+  std::vector<std::string> details;  // each template event's encoded details
+  std::string hash = std::string(32, '\x5a');
+
+  void exec(const char* sql) const {
+    char* msg = nullptr;
+    if (sqlite3_exec(db, sql, nullptr, nullptr, &msg) != SQLITE_OK) {
+      const std::string what = std::string(sql) + ": " + (msg ? msg : "?");
+      sqlite3_free(msg);
+      fail(what);
+    }
+  }
+  sqlite3_stmt* prepare(const char* sql) const {
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, nullptr) != SQLITE_OK)
+      fail(sqlite3_errmsg(db));
+    return st;
+  }
+  void step(sqlite3_stmt* st) const {
+    if (sqlite3_step(st) != SQLITE_DONE) fail(sqlite3_errmsg(db));
+    sqlite3_reset(st);
+  }
+
+  explicit raw_schema_db(std::size_t tickets) {
+    counting_vfs::install();
+    const std::string path = dir.file("schema.db");
+    pregrow_wal(path);
+    {
+      auto created = open_store("sqlite:" + path);  // the schema, as the store makes it
+      if (!created) fail(created.error().message());
+    }
+    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK)
+      fail("cannot open the schema database");
+    exec("PRAGMA journal_mode = WAL");
+    exec("PRAGMA synchronous = FULL");
+    insert_event = prepare(
+        "INSERT INTO tierflow_events (stream_id, sequence, time, actor_id, workflow_id, "
+        "workflow_version, type, details, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+        "?9, ?10)");
+    upsert_stream = prepare(
+        "INSERT INTO tierflow_streams (stream_id, version, head) VALUES (?1, ?2, ?3) "
+        "ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, head = excluded.head");
+    upsert_ticket = prepare(
+        "INSERT INTO tierflow_tickets (ticket_id, customer_id, ticket_type, workflow_id, "
+        "workflow_version, "
+        "state, unit, region, owner, assignee, closed, opened_at, closed_at, next_timer, "
+        "nearest_due, version) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) "
+        "ON CONFLICT (ticket_id) DO UPDATE SET customer_id = excluded.customer_id, "
+        "ticket_type = excluded.ticket_type, workflow_id = excluded.workflow_id, "
+        "workflow_version = excluded.workflow_version, state = excluded.state, "
+        "unit = excluded.unit, region = excluded.region, owner = excluded.owner, "
+        "assignee = excluded.assignee, closed = excluded.closed, opened_at = excluded.opened_at, "
+        "closed_at = excluded.closed_at, next_timer = excluded.next_timer, "
+        "nearest_due = excluded.nearest_due, version = excluded.version");
+    for (std::size_t t = 0; t < tickets; ++t) ids.push_back(prefixed('T', 10'000'000 + t));
+    versions.assign(tickets, 0);
+    for (const auto& e : shape().events) details.push_back(detail::encode_details(e.details));
+  }
+  ~raw_schema_db() {
+    sqlite3_finalize(insert_event);
+    sqlite3_finalize(upsert_stream);
+    sqlite3_finalize(upsert_ticket);
+    sqlite3_close(db);
+  }
+  raw_schema_db(const raw_schema_db&) = delete;
+  raw_schema_db& operator=(const raw_schema_db&) = delete;
+
+  static void text(sqlite3_stmt* st, int i, const std::string& v) {
+    sqlite3_bind_text(st, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+  }
+  static void optional_time(sqlite3_stmt* st, int i, const std::optional<timestamp>& t) {
+    if (t)
+      sqlite3_bind_int64(st, i, t->time_since_epoch().count());
+    else
+      sqlite3_bind_null(st, i);
+  }
+
+  // One command's rows on ticket t, inside the caller's transaction.
+  void write_command(std::size_t t) {
+    const auto& s = shape();
+    const std::string& id = ids[t];
+    for (std::size_t k = 0; k < s.events.size(); ++k) {
+      const event& e = s.events[k];
+      text(insert_event, 1, id);
+      sqlite3_bind_int64(insert_event, 2, static_cast<sqlite3_int64>(++versions[t]));
+      sqlite3_bind_int64(insert_event, 3, e.time.time_since_epoch().count());
+      text(insert_event, 4, e.actor_id);
+      text(insert_event, 5, e.workflow_id);
+      sqlite3_bind_int64(insert_event, 6, e.workflow_version);
+      sqlite3_bind_int64(insert_event, 7, static_cast<sqlite3_int64>(e.type));
+      sqlite3_bind_blob(insert_event, 8, details[k].data(), static_cast<int>(details[k].size()),
+                        SQLITE_STATIC);
+      sqlite3_bind_blob(insert_event, 9, hash.data(), 32, SQLITE_STATIC);
+      sqlite3_bind_blob(insert_event, 10, hash.data(), 32, SQLITE_STATIC);
+      step(insert_event);
+    }
+    text(upsert_stream, 1, id);
+    sqlite3_bind_int64(upsert_stream, 2, static_cast<sqlite3_int64>(versions[t]));
+    sqlite3_bind_blob(upsert_stream, 3, hash.data(), 32, SQLITE_STATIC);
+    step(upsert_stream);
+    const ticket_summary& m = s.summary;
+    text(upsert_ticket, 1, id);
+    text(upsert_ticket, 2, m.customer_id);
+    text(upsert_ticket, 3, m.ticket_type);
+    text(upsert_ticket, 4, m.workflow_id);
+    sqlite3_bind_int64(upsert_ticket, 5, m.workflow_version);
+    text(upsert_ticket, 6, m.state);
+    text(upsert_ticket, 7, m.unit);
+    text(upsert_ticket, 8, m.region);
+    text(upsert_ticket, 9, m.owner);
+    text(upsert_ticket, 10, m.assignee);
+    sqlite3_bind_int64(upsert_ticket, 11, m.closed ? 1 : 0);
+    sqlite3_bind_int64(upsert_ticket, 12, m.opened_at.time_since_epoch().count());
+    optional_time(upsert_ticket, 13, m.closed_at);
+    optional_time(upsert_ticket, 14, m.next_timer);
+    optional_time(upsert_ticket, 15, m.nearest_due);
+    sqlite3_bind_int64(upsert_ticket, 16, static_cast<sqlite3_int64>(versions[t]));
+    step(upsert_ticket);
+  }
+};
+
+void BM_raw_schema_group(benchmark::State& state) {
+  const auto group = static_cast<std::int64_t>(
+      engine_group_size >= 1 ? std::llround(engine_group_size)
+                             : static_cast<long long>(store_options{}.group_max));
+  raw_schema_db raw(engine_tickets);
+  shape_counters(state);
+  const meter m;
+  std::int64_t in_group = 0;
+  const auto last = static_cast<std::int64_t>(state.max_iterations);
+  std::int64_t done = 0;
+  std::size_t i = 0;
+  for (auto _ : state) {
+    if (in_group == 0) raw.exec("BEGIN IMMEDIATE");
+    raw.write_command(i++ % raw.ids.size());
+    ++done;
+    if (++in_group == group || done == last) {
+      raw.exec("COMMIT");
+      in_group = 0;
+    }
+  }
+  m.finish(state, "raw_schema_group");
+  state.counters["group_size"] = static_cast<double>(group);
+}
+
+// --- the engine on a sqlite_store -------------------------------------------------------
+
+store_options options_for(durability mode) {
+  store_options o;
+  o.mode = mode;
+  return o;  // group_window 20 ms and group_max 512: the defaults
+}
+
+struct engine_on_sqlite {
+  scratch_dir dir;
+  std::unique_ptr<store> events;
+  manual_clock clk{start};
+  std::unique_ptr<engine> eng;
+  std::vector<std::string> ids;
+
+  engine_on_sqlite(durability mode, std::size_t tickets) {
+    pregrow_wal(dir.file("engine.db"));
+    auto s = open_store("sqlite:" + dir.file("engine.db"), options_for(mode));
+    if (!s) fail(s.error().message());
+    events = std::move(*s);
+    auto e = engine::create(shipped(), engine_options{&clk, events.get(), nullptr, "T"});
+    if (!e) fail(e.error().message());
+    eng = std::move(*e);
+    for (std::size_t i = 0; i < tickets; ++i) {
+      auto o = eng->open(complaint(i));
+      if (!o) fail(o.error().message());
+      ids.push_back(o->ticket.id);
+    }
+    if (auto f = events->flush(); !f) fail(f.error().message());
+  }
+};
+
+void run_engine(benchmark::State& state, durability mode, const char* name) {
+  engine_on_sqlite f(mode, engine_tickets);
+  shape_counters(state);
+  const meter m;
+  std::size_t i = 0;
+  const auto last = static_cast<std::size_t>(state.max_iterations);
+  for (auto _ : state) {
+    auto v = f.eng->act(note_command(f.ids[i % f.ids.size()]));
+    if (!v) {
+      state.SkipWithError(v.error().message().c_str());
+      break;
+    }
+    // The last command of the run waits for its group's commit: the rate
+    // counts only commands that are durable.
+    if (++i == last) {
+      if (auto fl = f.events->flush(); !fl) {
+        state.SkipWithError(fl.error().message().c_str());
+        break;
+      }
+    }
+  }
+  const double group = m.finish(state, name);
+  if (mode == durability::group_commit) {
+    engine_group_size = group;
+    state.counters["group_window_ms"] = static_cast<double>(options_for(mode).group_window.count());
+    state.counters["group_max"] = static_cast<double>(options_for(mode).group_max);
+  }
+}
+
+void BM_engine_command_per_command(benchmark::State& state) {
+  run_engine(state, durability::per_command, "engine_per_command");
+}
+
+void BM_engine_command_group(benchmark::State& state) {
+  run_engine(state, durability::group_commit, "engine_group");
+}
+
+// --- the store alone: append of pre-sealed commands ---------------------------------------
+
+void run_store(benchmark::State& state, durability mode, const char* name) {
+  scratch_dir dir;
+  pregrow_wal(dir.file("store.db"));
+  auto opened = open_store("sqlite:" + dir.file("store.db"), options_for(mode));
+  if (!opened) fail(opened.error().message());
+  store& st = **opened;
+  const auto& s = shape();
+  constexpr std::size_t tickets = engine_tickets;
+  std::vector<std::string> ids;
+  std::vector<store::stream_head> heads(tickets);
+  for (std::size_t t = 0; t < tickets; ++t) ids.push_back(prefixed('T', 10'000'000 + t));
+
+  // Commands are sealed in batches with the clock stopped: what is timed is
+  // the store's append alone.
+  struct sealed {
+    std::size_t ticket;
+    std::vector<event> events;
+    ticket_summary summary;
+  };
+  constexpr std::size_t batch = 1024;
+  std::vector<sealed> ready;
+  std::size_t next = 0;
+  std::size_t turn = 0;
+  auto seal_batch = [&] {
+    ready.clear();
+    for (std::size_t k = 0; k < batch; ++k, ++turn) {
+      const std::size_t t = turn % tickets;
+      sealed c{t, s.events, s.summary};
+      for (auto& ev : c.events) {
+        ev.ticket_id = ids[t];
+        ev.sequence = ++heads[t].version;
+      }
+      heads[t].head = seal(c.events, heads[t].head);
+      c.summary.ticket_id = ids[t];
+      c.summary.version = heads[t].version;
+      ready.push_back(std::move(c));
+    }
+    next = 0;
+  };
+  seal_batch();
+  shape_counters(state);
+  meter m;
+  std::size_t i = 0;
+  const auto last = static_cast<std::size_t>(state.max_iterations);
+  for (auto _ : state) {
+    if (next == ready.size()) {
+      state.PauseTiming();
+      const auto p0 = std::chrono::steady_clock::now();
+      seal_batch();
+      m.paused_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - p0).count();
+      state.ResumeTiming();
+    }
+    const sealed& c = ready[next++];
+    const append_request req{ids[c.ticket], c.events.front().sequence - 1, c.events, &c.summary};
+    if (auto r = st.append(req); !r) {
+      state.SkipWithError(r.error().message().c_str());
+      break;
+    }
+    if (++i == last) {
+      if (auto fl = st.flush(); !fl) {
+        state.SkipWithError(fl.error().message().c_str());
+        break;
+      }
+    }
+  }
+  m.finish(state, name);
+}
+
+void BM_store_append_per_command(benchmark::State& state) {
+  run_store(state, durability::per_command, "store_per_command");
+}
+
+void BM_store_append_group(benchmark::State& state) {
+  run_store(state, durability::group_commit, "store_group");
+}
+
+// --- interleaved pairs: the figures -------------------------------------------------------
+//
+// This machine's fsync takes from 0.2 ms to several ms from one second to the
+// next (a shared virtual disk), so two benchmarks run one after the other can
+// disagree by 10x on the disk alone. The pairs below alternate the engine and
+// the raw loop within one benchmark, timing each side separately, so both see
+// the same disk: their ratio is the figure to quote.
+
+using seconds_f = std::chrono::duration<double>;
+
+void paired_counters(benchmark::State& state, double commands, double engine_s, double raw_s,
+                     const char* name) {
+  state.counters["engine_cmds_per_s"] = commands / engine_s;
+  state.counters["raw_cmds_per_s"] = commands / raw_s;
+  state.counters["engine_of_raw"] = raw_s / engine_s;
+  rates()[std::string(name) + "_engine"] = commands / engine_s;
+  rates()[std::string(name) + "_raw"] = commands / raw_s;
+}
+
+// Per iteration: one raw transaction (one command's rows) and one engine
+// command on a per_command store, each synced before the next starts; which
+// goes first alternates, so neither side always follows the other's fsync.
+void BM_paired_per_command(benchmark::State& state) {
+  raw_db raw;
+  engine_on_sqlite f(durability::per_command, engine_tickets);
+  shape_counters(state);
+  double raw_s = 0;
+  double engine_s = 0;
+  std::size_t i = 0;
+  const std::uint64_t wal0 = counting_vfs::wal();
+  auto timed_raw = [&] {
+    const auto t0 = std::chrono::steady_clock::now();
+    raw.exec("BEGIN IMMEDIATE");
+    raw.write_command();
+    raw.exec("COMMIT");
+    raw_s += seconds_f(std::chrono::steady_clock::now() - t0).count();
+  };
+  auto timed_engine = [&] {
+    const auto t0 = std::chrono::steady_clock::now();
+    auto v = f.eng->act(note_command(f.ids[i % f.ids.size()]));
+    engine_s += seconds_f(std::chrono::steady_clock::now() - t0).count();
+    if (!v) state.SkipWithError(v.error().message().c_str());
+    return v.has_value();
+  };
+  for (auto _ : state) {
+    const bool raw_first = i % 2 == 0;
+    if (raw_first) timed_raw();
+    if (!timed_engine()) break;
+    if (!raw_first) timed_raw();
+    ++i;
+  }
+  const auto commands = static_cast<double>(state.iterations());
+  paired_counters(state, commands, engine_s, raw_s, "paired_per_command");
+  // Both sides together: about 2 if each command is one WAL sync.
+  state.counters["wal_syncs_per_pair"] =
+      static_cast<double>(counting_vfs::wal() - wal0) / std::max(commands, 1.0);
+}
+
+// Per iteration: a block of commands through the engine on a group_commit
+// store, ended by flush() (all durable), then as many commands' rows through
+// the raw loop, committed every G commands and at the block's end, G = the
+// engine's commands per WAL sync so far in this benchmark.
+void BM_paired_group(benchmark::State& state) {
+  constexpr std::size_t block = 4096;
+  raw_db raw;
+  engine_on_sqlite f(durability::group_commit, engine_tickets);
+  shape_counters(state);
+  double raw_s = 0;
+  double engine_s = 0;
+  double engine_wal_syncs = 0;
+  double commands = 0;
+  std::size_t i = 0;
+  std::size_t group = 1;
+  for (auto _ : state) {
+    const std::uint64_t w0 = counting_vfs::wal();
+    const auto t0 = std::chrono::steady_clock::now();
+    for (std::size_t k = 0; k < block; ++k) {
+      if (auto v = f.eng->act(note_command(f.ids[i++ % f.ids.size()])); !v) {
+        state.SkipWithError(v.error().message().c_str());
+        return;
+      }
+    }
+    if (auto fl = f.events->flush(); !fl) {
+      state.SkipWithError(fl.error().message().c_str());
+      return;
+    }
+    const auto t1 = std::chrono::steady_clock::now();
+    engine_wal_syncs += static_cast<double>(counting_vfs::wal() - w0);
+    commands += static_cast<double>(block);
+    group = static_cast<std::size_t>(
+        std::max(1.0, std::round(commands / std::max(engine_wal_syncs, 1.0))));
+    const auto t2 = std::chrono::steady_clock::now();
+    for (std::size_t k = 0; k < block; ++k) {
+      if (k % group == 0) raw.exec("BEGIN IMMEDIATE");
+      raw.write_command();
+      if ((k + 1) % group == 0 || k + 1 == block) raw.exec("COMMIT");
+    }
+    const auto t3 = std::chrono::steady_clock::now();
+    engine_s += seconds_f(t1 - t0).count();
+    raw_s += seconds_f(t3 - t2).count();
+  }
+  paired_counters(state, commands, engine_s, raw_s, "paired_group");
+  state.counters["group_size"] = static_cast<double>(group);
+  state.counters["group_window_ms"] =
+      static_cast<double>(options_for(durability::group_commit).group_window.count());
+  state.counters["group_max"] =
+      static_cast<double>(options_for(durability::group_commit).group_max);
+}
+
+// Wall-clock rates: a loop waiting on fsync uses little CPU time.
+BENCHMARK(BM_raw_insert_per_command)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_engine_command_per_command)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_store_append_per_command)->UseRealTime()->Unit(benchmark::kMicrosecond);
+// The engine's group run first: the raw group loop uses the group size it reached.
+BENCHMARK(BM_engine_command_group)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_raw_insert_group)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_store_append_group)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_raw_schema_group)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_paired_per_command)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_paired_group)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+// What one command writes (the rows the raw loop mirrors).
+void print_shape() {
+  const auto& s = shape();
+  std::printf("one `report_skip_level_risk` command: %zu events (", s.events.size());
+  for (std::size_t k = 0; k < s.events.size(); ++k) {
+    const auto name = to_string(s.events[k].type);
+    std::printf("%s%.*s %zu B", k ? ", " : "", static_cast<int>(name.size()), name.data(),
+                s.event_row_bytes[k]);
+  }
+  std::printf("), stream head %zu B, summary %zu B: %zu B in %zu rows\n", s.head_row_bytes,
+              s.summary_row_bytes, s.total_bytes(), s.events.size() + 2);
+}
+
+void print_ratios() {
+  print_shape();
+  const auto& r = rates();
+  auto line = [&](const char* label, const char* num, const char* den) {
+    const auto a = r.find(num);
+    const auto b = r.find(den);
+    if (a == r.end() || b == r.end()) return;
+    std::printf("%-34s %12.0f %12.0f %8.1f%%\n", label, a->second, b->second,
+                100.0 * a->second / b->second);
+  };
+  std::printf("\n%-34s %12s %12s %9s\n", "ratio (commands/s, wall time)", "tierflow", "raw sqlite",
+              "of raw");
+  line("engine, per-command durability", "engine_per_command", "raw_per_command");
+  line("store append, per-command", "store_per_command", "raw_per_command");
+  line("engine, group commit", "engine_group", "raw_group");
+  line("store append, group commit", "store_group", "raw_group");
+  line("raw SQL on the store's schema, group", "raw_schema_group", "raw_group");
+  line("store append / raw SQL on its schema", "store_group", "raw_schema_group");
+  std::printf("interleaved (the figures: both sides on the same disk at the same time)\n");
+  line("engine, per-command durability", "paired_per_command_engine", "paired_per_command_raw");
+  line("engine, group commit", "paired_group_engine", "paired_group_raw");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  print_ratios();
+  return 0;
+}
