@@ -456,7 +456,10 @@ struct sqlite_store::impl {
         continue;
       }
       const std::uint64_t generation = group_generation;
-      const bool gone = group_changed.wait_until(lock, stop, group_deadline, [&] {
+      // A copy: the wait reads its deadline while the lock is released, and
+      // a new group writes group_deadline (the generation tells it apart).
+      const auto deadline = group_deadline;
+      const bool gone = group_changed.wait_until(lock, stop, deadline, [&] {
         return !group_open || group_generation != generation;
       });
       if (gone || stop.stop_requested()) continue;
