@@ -43,6 +43,7 @@
 #include <tierflow/store.hpp>
 #include <tierflow/ticket.hpp>
 
+#include "temp_dir.hpp"
 #include "test_support.hpp"
 
 namespace fs = std::filesystem;
@@ -53,27 +54,9 @@ using tierflow_test::shipped;
 
 namespace {
 
-// --- a scratch directory and the tool as a process ------------------------------------
+using tierflow_test::temp_dir;
 
-/// A fresh directory under the system's temporary directory, removed with
-/// everything in it when the test ends.
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    static std::atomic<unsigned> counter{0};
-    std::random_device entropy;
-    path =
-        fs::temp_directory_path() / ("tierflow_cli_audit_" + std::to_string(::getpid()) + "_" +
-                                     std::to_string(counter++) + "_" + std::to_string(entropy()));
-    fs::create_directories(path);
-  }
-  ~temp_dir() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-};
+// --- a scratch directory and the tool as a process ------------------------------------
 
 /// `text` in single quotes for /bin/sh ("~denied" must not be expanded).
 std::string sh_quote(std::string_view text) {
@@ -100,8 +83,8 @@ struct cli_result {
 
 /// Runs `tierflow ARGS…`, its stdout and stderr captured in files of `dir`.
 cli_result run_cli(const temp_dir& dir, const std::vector<std::string>& args) {
-  const fs::path out_file = dir.path / "cli.stdout";
-  const fs::path err_file = dir.path / "cli.stderr";
+  const fs::path out_file = dir.path() / "cli.stdout";
+  const fs::path err_file = dir.path() / "cli.stderr";
   std::string command = sh_quote(TIERFLOW_CLI);
   for (const auto& arg : args) command += " " + sh_quote(arg);
   command += " >" + sh_quote(out_file.string()) + " 2>" + sh_quote(err_file.string());
@@ -147,7 +130,7 @@ struct written_trail {
 /// store at dir/trail.db; then closes engine and store.
 written_trail write_trail(const temp_dir& dir) {
   written_trail w;
-  w.file = dir.path / "trail.db";
+  w.file = dir.path() / "trail.db";
   w.url = "sqlite:" + w.file.string();
   auto opened_store = tf::open_store(w.url);
   REQUIRE_MESSAGE(opened_store.has_value(),
@@ -413,7 +396,7 @@ int update_cell(sqlite3* db, const cell& c, const std::string& value) {
 }  // namespace
 
 TEST_CASE("cli.audit.verify.engine_written_database_verifies_with_the_stores_counts") {
-  const temp_dir dir;
+  const temp_dir dir("tierflow_cli_audit");
   const written_trail w = write_trail(dir);
 
   // What the store holds, read back in this process.
@@ -448,7 +431,7 @@ TEST_CASE("cli.audit.verify.engine_written_database_verifies_with_the_stores_cou
 }
 
 TEST_CASE("cli.audit.show.summary_other_tickets_and_every_event_in_order") {
-  const temp_dir dir;
+  const temp_dir dir("tierflow_cli_audit");
   const written_trail w = write_trail(dir);
   const auto r = run_cli(dir, {"audit", "show", "--db", w.url, w.fault});
   REQUIRE(r.status == 0);
@@ -486,7 +469,7 @@ TEST_CASE("cli.audit.show.summary_other_tickets_and_every_event_in_order") {
 }
 
 TEST_CASE("cli.audit.show.denial_log_and_unknown_ticket") {
-  const temp_dir dir;
+  const temp_dir dir("tierflow_cli_audit");
   const written_trail w = write_trail(dir);
 
   const auto log = run_cli(dir, {"audit", "show", "--db", w.url, "~denied"});
@@ -507,7 +490,7 @@ TEST_CASE("cli.audit.show.denial_log_and_unknown_ticket") {
 }
 
 TEST_CASE("cli.audit.export.jsonl_one_object_per_event_since_and_ticket") {
-  const temp_dir dir;
+  const temp_dir dir("tierflow_cli_audit");
   const written_trail w = write_trail(dir);
 
   const auto all = run_cli(dir, {"audit", "export", "--db", w.url, "--format", "jsonl"});
@@ -549,7 +532,7 @@ TEST_CASE("cli.audit.export.jsonl_one_object_per_event_since_and_ticket") {
   }
 
   // One ticket, to a file: the same bytes as that ticket's part of stdout.
-  const fs::path file = dir.path / "fault.jsonl";
+  const fs::path file = dir.path() / "fault.jsonl";
   const auto one =
       run_cli(dir, {"audit", "export", "--db", w.url, "--ticket", w.fault, "-o", file.string()});
   REQUIRE(one.status == 0);
@@ -569,7 +552,7 @@ TEST_CASE("cli.audit.export.jsonl_one_object_per_event_since_and_ticket") {
 }
 
 TEST_CASE("cli.audit.export.csv_header_once_then_one_row_per_event") {
-  const temp_dir dir;
+  const temp_dir dir("tierflow_cli_audit");
   const written_trail w = write_trail(dir);
   const auto r = run_cli(dir, {"audit", "export", "--db", w.url, "--format", "csv"});
   REQUIRE(r.status == 0);
@@ -591,8 +574,8 @@ TEST_CASE("cli.audit.export.csv_header_once_then_one_row_per_event") {
 }
 
 TEST_CASE("cli.audit.export.malformed_since_is_usage_error") {
-  const temp_dir dir;
-  const fs::path file = dir.path / "never.db";
+  const temp_dir dir("tierflow_cli_audit");
+  const fs::path file = dir.path() / "never.db";
   for (const std::string since : {"yesterday", "2026-11-24T09:00:00", "2026-13-01", "2026-02-30",
                                   "2026-11-24T24:00:00Z", "2026-11-24 09:00:00Z", "2026-11-2"}) {
     INFO("--since ", since);
@@ -606,7 +589,7 @@ TEST_CASE("cli.audit.export.malformed_since_is_usage_error") {
 }
 
 TEST_CASE("cli.audit.verify.edited_event_is_named") {
-  const temp_dir dir;
+  const temp_dir dir("tierflow_cli_audit");
   const written_trail w = write_trail(dir);
   std::string edited;
   {
@@ -675,8 +658,8 @@ TEST_CASE("cli.audit.verify.edited_event_is_named") {
 }
 
 TEST_CASE("cli.audit.missing_or_foreign_database_is_named_and_left_alone") {
-  const temp_dir dir;
-  const fs::path missing = dir.path / "missing.db";
+  const temp_dir dir("tierflow_cli_audit");
+  const fs::path missing = dir.path() / "missing.db";
   for (const std::vector<std::string>& args :
        {std::vector<std::string>{"audit", "verify", "--db", "sqlite:" + missing.string()},
         std::vector<std::string>{"audit", "show", "--db", "sqlite:" + missing.string(), "T1"},
@@ -689,7 +672,7 @@ TEST_CASE("cli.audit.missing_or_foreign_database_is_named_and_left_alone") {
     CHECK_FALSE(fs::exists(missing));  // an audit never creates a database
   }
 
-  const fs::path foreign = dir.path / "notes.db";
+  const fs::path foreign = dir.path() / "notes.db";
   const std::string text(4096, 'x');
   {
     std::ofstream out(foreign, std::ios::binary);
@@ -701,7 +684,7 @@ TEST_CASE("cli.audit.missing_or_foreign_database_is_named_and_left_alone") {
   CHECK(read_file(foreign) == text);
 
   // -o is not created when the store cannot be opened.
-  const fs::path output = dir.path / "out.jsonl";
+  const fs::path output = dir.path() / "out.jsonl";
   CHECK(
       run_cli(dir, {"audit", "export", "--db", "sqlite:" + missing.string(), "-o", output.string()})
           .status == 1);
@@ -709,7 +692,7 @@ TEST_CASE("cli.audit.missing_or_foreign_database_is_named_and_left_alone") {
 }
 
 TEST_CASE("cli.audit.usage_errors_exit_2") {
-  const temp_dir dir;
+  const temp_dir dir("tierflow_cli_audit");
   const auto unknown_scheme = run_cli(dir, {"audit", "verify", "--db", "ftp://host/x.db"});
   CHECK(unknown_scheme.status == 2);
   CHECK(contains(unknown_scheme.err, "unknown store URL"));

@@ -50,6 +50,7 @@
 #include <tierflow/open_store.hpp>
 
 #include "engine_checks.hpp"
+#include "temp_dir.hpp"
 #include "test_support.hpp"
 #include "ticket_record.hpp"
 
@@ -63,35 +64,13 @@ using namespace std::chrono_literals;
 
 using tierflow_test::rng;
 using tierflow_test::shipped;
+using tierflow_test::temp_dir;
 
 std::string hex(std::uint64_t x) {
   std::ostringstream os;
   os << "0x" << std::hex << x;
   return os.str();
 }
-
-/// A fresh directory under the system's temporary directory, removed with
-/// everything in it when the test is done.
-class temp_dir {
- public:
-  explicit temp_dir(std::string_view stem) {
-    static std::atomic<int> counter{0};
-    path_ = fs::temp_directory_path() /
-            (std::string(stem) + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~temp_dir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  [[nodiscard]] const fs::path& path() const noexcept { return path_; }
-
- private:
-  fs::path path_;
-};
 
 tf::store& open_or_fail(std::unique_ptr<tf::store>& holder, const fs::path& db) {
   auto st = tf::open_store("sqlite:" + db.string());

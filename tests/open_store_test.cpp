@@ -11,25 +11,12 @@
 #include <tierflow/sqlite_store.hpp>
 
 #include "store_conformance.hpp"
+#include "temp_dir.hpp"
 
 namespace {
 
 namespace tf = tierflow;
 namespace fs = std::filesystem;
-
-/// A fresh directory under the system's temp directory, removed afterwards.
-struct scratch_dir {
-  fs::path path;
-  scratch_dir() {
-    path = fs::temp_directory_path() /
-           ("tierflow-open-store-" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
-    fs::create_directories(path);
-  }
-  ~scratch_dir() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-};
 
 }  // namespace
 
@@ -45,8 +32,8 @@ TEST_CASE("open_store: memory: is a fresh memory store each time") {
 }
 
 TEST_CASE("open_store: sqlite:PATH and sqlite://PATH name one file") {
-  const scratch_dir dir;
-  const std::string file = (dir.path / "crm.db").string();
+  const tierflow_test::temp_dir dir("tierflow_open_store");
+  const std::string file = (dir.path() / "crm.db").string();
   {
     auto s = tf::open_store("sqlite:" + file);
     REQUIRE_MESSAGE(s, (s ? "" : s.error().message()));
@@ -63,11 +50,11 @@ TEST_CASE("open_store: sqlite:PATH and sqlite://PATH name one file") {
   tf::store_options read_only;
   read_only.read_only = true;
   read_only.create = false;
-  auto missing = tf::open_store("sqlite:" + (dir.path / "none.db").string(), read_only);
+  auto missing = tf::open_store("sqlite:" + (dir.path() / "none.db").string(), read_only);
   REQUIRE_FALSE(missing);
   CHECK(missing.error().code() == tf::errc::io_error);
   CHECK(missing.error().message().find("none.db") != std::string::npos);
-  CHECK_FALSE(fs::exists(dir.path / "none.db"));
+  CHECK_FALSE(fs::exists(dir.path() / "none.db"));
   auto reader = tf::open_store("sqlite:" + file, read_only);
   REQUIRE_MESSAGE(reader, (reader ? "" : reader.error().message()));
   CHECK((*reader)->head("T1")->version == 2);

@@ -35,6 +35,7 @@
 #include "sqlite/store_access.hpp"
 #include "store_codec.hpp"
 #include "store_conformance.hpp"
+#include "temp_dir.hpp"
 
 namespace conformance = tierflow_test::store_conformance;
 namespace fs = std::filesystem;
@@ -49,30 +50,7 @@ using tierflow::detail::sqlite::open_flags;
 
 namespace {
 
-/// A fresh directory under the system's temp directory, removed with
-/// everything in it when this goes out of scope.
-class temp_dir {
- public:
-  temp_dir() {
-    std::random_device rd;
-    const fs::path base = fs::temp_directory_path();
-    for (;;) {
-      path_ = base / ("tierflow_sqlite_" + std::to_string(::getpid()) + "_" + std::to_string(rd()));
-      if (fs::create_directory(path_)) break;
-    }
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  /// A path for a file in the directory (not created).
-  [[nodiscard]] std::string file(std::string_view name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
+using tierflow_test::temp_dir;
 
 store_options per_command() { return {}; }
 
@@ -133,7 +111,7 @@ tierflow::result<void> append_big(tierflow::store& st, std::string_view id, std:
 // --- conformance -------------------------------------------------------------------------
 
 TEST_CASE("sqlite_store conformance: per_command") {
-  const temp_dir dir;
+  const temp_dir dir("tierflow_sqlite");
   int n = 0;
   conformance::run_store_conformance([&]() -> std::unique_ptr<tierflow::store> {
     return open_ok(dir.file("store" + std::to_string(++n) + ".db"), per_command());
@@ -141,7 +119,7 @@ TEST_CASE("sqlite_store conformance: per_command") {
 }
 
 TEST_CASE("sqlite_store conformance: group_commit") {
-  const temp_dir dir;
+  const temp_dir dir("tierflow_sqlite");
   int n = 0;
   conformance::run_store_conformance([&]() -> std::unique_ptr<tierflow::store> {
     return open_ok(dir.file("store" + std::to_string(++n) + ".db"),
@@ -152,7 +130,7 @@ TEST_CASE("sqlite_store conformance: group_commit") {
 TEST_CASE("sqlite_store conformance: group_commit committing by size") {
   // A window no test reaches: only group_max (3) and flush commit, so
   // commits land in the middle of the suite's sequences.
-  const temp_dir dir;
+  const temp_dir dir("tierflow_sqlite");
   int n = 0;
   conformance::run_store_conformance([&]() -> std::unique_ptr<tierflow::store> {
     return open_ok(dir.file("store" + std::to_string(++n) + ".db"), group(std::chrono::hours{1}, 3));
@@ -162,7 +140,7 @@ TEST_CASE("sqlite_store conformance: group_commit committing by size") {
 // --- files ---------------------------------------------------------------------------------
 
 TEST_CASE("sqlite_store: reopening returns everything") {
-  const temp_dir dir;
+  const temp_dir dir("tierflow_sqlite");
   const std::string path = dir.file("t.db");
   for (const store_options& o :
        {per_command(), group(std::chrono::hours{1}, 1000), group(std::chrono::hours{1}, 2)}) {
@@ -200,7 +178,7 @@ TEST_CASE("sqlite_store: reopening returns everything") {
 }
 
 TEST_CASE("sqlite_store: two handles on one file") {
-  const temp_dir dir;
+  const temp_dir dir("tierflow_sqlite");
   const std::string path = dir.file("t.db");
   auto a = open_ok(path);
   auto b = open_ok(path);
@@ -270,7 +248,7 @@ TEST_CASE("sqlite_store: two handles on one file") {
 }
 
 TEST_CASE("sqlite_store: WAL mode and synchronous FULL") {
-  const temp_dir dir;
+  const temp_dir dir("tierflow_sqlite");
   const std::string path = dir.file("t.db");
   auto st = open_ok(path);
   CHECK(tierflow::detail::sqlite_store_access::query_int(*st, "PRAGMA synchronous").value() == 2);
@@ -282,7 +260,7 @@ TEST_CASE("sqlite_store: WAL mode and synchronous FULL") {
 // --- schema ----------------------------------------------------------------------------------
 
 TEST_CASE("sqlite_store: a new file gets the newest schema") {
-  const temp_dir dir;
+  const temp_dir dir("tierflow_sqlite");
   const std::string path = dir.file("t.db");
   { auto st = open_ok(path); }
   connection c = raw(path);
@@ -294,7 +272,7 @@ TEST_CASE("sqlite_store: a new file gets the newest schema") {
 }
 
 TEST_CASE("sqlite_store: a schema 1 file is migrated with its data intact") {
-  const temp_dir dir;
+  const temp_dir dir("tierflow_sqlite");
   const std::string path = dir.file("v1.db");
 
   // The v1 SQL as released; migration 1 must never drift from it, since
@@ -402,7 +380,7 @@ TEST_CASE("sqlite_store: a schema 1 file is migrated with its data intact") {
 }
 
 TEST_CASE("sqlite_store: a migration that fails leaves the file as it was") {
-  const temp_dir dir;
+  const temp_dir dir("tierflow_sqlite");
   const std::string path = dir.file("v1.db");
   {
     auto made = connection::open(path, open_flags{.create = true});
@@ -425,7 +403,7 @@ TEST_CASE("sqlite_store: a migration that fails leaves the file as it was") {
 }
 
 TEST_CASE("sqlite_store: a file from a newer tierflow is refused and left untouched") {
-  const temp_dir dir;
+  const temp_dir dir("tierflow_sqlite");
   const std::string path = dir.file("new.db");
   {
     auto made = connection::open(path, open_flags{.create = true});
@@ -450,7 +428,7 @@ TEST_CASE("sqlite_store: a file from a newer tierflow is refused and left untouc
 }
 
 TEST_CASE("sqlite_store: an unversioned database of something else is not taken over") {
-  const temp_dir dir;
+  const temp_dir dir("tierflow_sqlite");
   const std::string path = dir.file("other.db");
   {
     auto made = connection::open(path, open_flags{.create = true});
@@ -467,7 +445,7 @@ TEST_CASE("sqlite_store: an unversioned database of something else is not taken 
 // --- append-only -------------------------------------------------------------------------------
 
 TEST_CASE("sqlite_store: events are append-only in the database itself") {
-  const temp_dir dir;
+  const temp_dir dir("tierflow_sqlite");
   const std::string path = dir.file("t.db");
   auto st = open_ok(path);
   REQUIRE(conformance::append_next(*st, "T1", 3));
@@ -508,7 +486,7 @@ TEST_CASE("sqlite_store: events are append-only in the database itself") {
 // --- failures -----------------------------------------------------------------------------------
 
 TEST_CASE("sqlite_store: a missing file with create=false") {
-  const temp_dir dir;
+  const temp_dir dir("tierflow_sqlite");
   const std::string path = dir.file("missing.db");
   store_options o;
   o.create = false;
@@ -524,7 +502,7 @@ TEST_CASE("sqlite_store: a missing file with create=false") {
 }
 
 TEST_CASE("sqlite_store: read-only") {
-  const temp_dir dir;
+  const temp_dir dir("tierflow_sqlite");
   const std::string path = dir.file("t.db");
   ticket_summary t1 = conformance::ticket("T1");
   {
@@ -578,7 +556,7 @@ TEST_CASE("sqlite_store: read-only") {
 
 TEST_CASE("sqlite_store: a full disk fails the append whole and the store recovers") {
   using access = tierflow::detail::sqlite_store_access;
-  const temp_dir dir;
+  const temp_dir dir("tierflow_sqlite");
   for (const store_options& o : {per_command(), group(std::chrono::hours{1}, 1000)}) {
     const bool grouped = o.mode == durability::group_commit;
     CAPTURE(grouped);
@@ -630,7 +608,7 @@ TEST_CASE("sqlite_store: a full disk fails the append whole and the store recove
 }
 
 TEST_CASE("sqlite_store: a locked database fails after the busy timeout, then works") {
-  const temp_dir dir;
+  const temp_dir dir("tierflow_sqlite");
   const std::string path = dir.file("t.db");
   store_options o;
   o.busy_timeout = std::chrono::milliseconds{50};
@@ -654,7 +632,7 @@ TEST_CASE("sqlite_store: a locked database fails after the busy timeout, then wo
 }
 
 TEST_CASE("sqlite_store: a file that is not a database") {
-  const temp_dir dir;
+  const temp_dir dir("tierflow_sqlite");
   const std::string path = dir.file("garbage.db");
   {
     std::ofstream out(path, std::ios::binary);
@@ -675,7 +653,7 @@ TEST_CASE("sqlite_store: a file that is not a database") {
 }
 
 TEST_CASE("sqlite_store: group_max 0 is refused") {
-  const temp_dir dir;
+  const temp_dir dir("tierflow_sqlite");
   CHECK(conformance::outcome(sqlite_store::open(dir.file("t.db"), group(std::chrono::hours{1}, 0))) ==
         "invalid_argument");
 }
@@ -683,7 +661,7 @@ TEST_CASE("sqlite_store: group_max 0 is refused") {
 // --- group commit --------------------------------------------------------------------------------
 
 TEST_CASE("sqlite_store: group commit visibility") {
-  const temp_dir dir;
+  const temp_dir dir("tierflow_sqlite");
   const std::string path = dir.file("t.db");
   auto reader = open_ok(path);
   {
@@ -723,7 +701,7 @@ TEST_CASE("sqlite_store: group commit visibility") {
 }
 
 TEST_CASE("sqlite_store: the group window commits without flush") {
-  const temp_dir dir;
+  const temp_dir dir("tierflow_sqlite");
   const std::string path = dir.file("t.db");
   auto reader = open_ok(path);
   auto writer = open_ok(path, group(std::chrono::milliseconds{5}, 1000));
