@@ -49,6 +49,8 @@ using tierflow_test::check_owner;
 using tierflow_test::check_timers;
 using tierflow_test::describe;
 using tierflow_test::permitted;
+using tierflow_test::random_note;
+using tierflow_test::random_values;
 using tierflow_test::rng;
 using tierflow_test::shipped;
 
@@ -102,61 +104,8 @@ const tf::action* find_action(const tf::state& st, std::string_view id) {
 
 // --- random requests -------------------------------------------------------------------------
 
-tf::value random_value(rng& r, const tf::attribute_type& type) {
-  switch (type.kind) {
-    case tf::value_kind::boolean: return r.chance(0.5);
-    case tf::value_kind::integer: {
-      const auto lo = static_cast<std::int64_t>(type.min.value_or(0));
-      const auto hi = static_cast<std::int64_t>(type.max.value_or(static_cast<double>(lo + 5)));
-      return r.between(lo, hi);
-    }
-    case tf::value_kind::number: {
-      // Values around the thresholds the shipped routing rules test.
-      static const std::vector<double> interesting{0.22, 0.38, 10,  35,    110,  220,
-                                                   100,  315,  630, 20000, 50000};
-      std::vector<double> ok;
-      for (const double x : interesting)
-        if ((!type.min || x >= *type.min) && (!type.max || x <= *type.max)) ok.push_back(x);
-      if (ok.empty()) return type.min.value_or(0.0);
-      const double x = r.pick(ok);
-      // Whole numbers are sometimes given as ints: the engine converts them.
-      if (x == static_cast<double>(static_cast<std::int64_t>(x)) && r.chance(0.3))
-        return static_cast<std::int64_t>(x);
-      return x;
-    }
-    case tf::value_kind::string: {
-      static const std::vector<std::string> texts{"C", "D", "F", "manufacturing", "數據中心", ""};
-      return r.pick(texts);
-    }
-    case tf::value_kind::enumeration: return r.pick(type.values);
-  }
-  return false;
-}
 
-tf::attribute_values random_values(rng& r, const std::vector<tf::attribute>& schema, double each) {
-  tf::attribute_values out;
-  for (const auto& a : schema) {
-    if (a.derived) continue;
-    if (!r.chance(a.name == "region" ? 0.93 : each)) continue;
-    out.emplace_back(a.name, random_value(r, a.type));
-  }
-  // Any order is accepted.
-  std::shuffle(out.begin(), out.end(), r.gen);
-  return out;
-}
 
-std::string random_note(rng& r) {
-  static const std::vector<std::string> notes{"called the customer",
-                                              "客戶要求下午回電",
-                                              "line 1\nline 2",
-                                              "quote \" and \\ slash",
-                                              "x",
-                                              "see work order 95598-2026-000123",
-                                              std::string(300, 'n'),
-                                              "tab\there",
-                                              "ünïcödé ✓"};
-  return r.pick(notes);
-}
 
 // --- stream checks ---------------------------------------------------------------------------
 

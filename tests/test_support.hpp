@@ -17,6 +17,8 @@
 #include <tierflow/diagnostic.hpp>
 #include <tierflow/loader.hpp>
 
+#include "random_input.hpp"
+
 namespace tierflow_test {
 
 // --- time ----------------------------------------------------------------------------
@@ -73,23 +75,6 @@ inline const tierflow::catalog& shipped() {
   return cat;
 }
 
-/// Seeded randomness for the property and thread tests: the same seed gives
-/// the same run.
-struct rng {
-  std::mt19937_64 gen;
-  explicit rng(std::uint64_t seed) : gen(seed) {}
-  std::size_t below(std::size_t n) {
-    return std::uniform_int_distribution<std::size_t>(0, n - 1)(gen);
-  }
-  std::int64_t between(std::int64_t lo, std::int64_t hi) {
-    return std::uniform_int_distribution<std::int64_t>(lo, hi)(gen);
-  }
-  bool chance(double p) { return std::bernoulli_distribution(p)(gen); }
-  template <class T>
-  const T& pick(const std::vector<T>& v) {
-    return v[below(v.size())];
-  }
-};
 
 }  // namespace tierflow_test
 

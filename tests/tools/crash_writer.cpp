@@ -48,11 +48,15 @@
 #include <tierflow/open_store.hpp>
 
 #include "../engine_checks.hpp"
+#include "../random_input.hpp"
 
 namespace {
 
 namespace tf = tierflow;
 using namespace std::chrono_literals;
+using tierflow_test::random_note;
+using tierflow_test::random_values;
+using tierflow_test::rng;
 
 // --- output --------------------------------------------------------------------------------
 
@@ -76,65 +80,6 @@ void emit(const std::string& line) {
   std::fprintf(stderr, "crash_writer: %s\n", what.c_str());
   std::fflush(stderr);
   std::exit(code);
-}
-
-// --- randomness ------------------------------------------------------------------------------
-
-struct rng {
-  std::mt19937_64 gen;
-  explicit rng(std::uint64_t seed) : gen(seed) {}
-  std::size_t below(std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(gen); }
-  std::int64_t between(std::int64_t lo, std::int64_t hi) {
-    return std::uniform_int_distribution<std::int64_t>(lo, hi)(gen);
-  }
-  double unit() { return std::uniform_real_distribution<double>(0, 1)(gen); }
-  bool chance(double p) { return std::bernoulli_distribution(p)(gen); }
-  template <class T>
-  const T& pick(const std::vector<T>& v) {
-    return v[below(v.size())];
-  }
-};
-
-tf::value random_value(rng& r, const tf::attribute_type& type) {
-  switch (type.kind) {
-    case tf::value_kind::boolean: return r.chance(0.5);
-    case tf::value_kind::integer: {
-      const auto lo = static_cast<std::int64_t>(type.min.value_or(0));
-      const auto hi = static_cast<std::int64_t>(type.max.value_or(static_cast<double>(lo + 5)));
-      return r.between(lo, hi);
-    }
-    case tf::value_kind::number: {
-      // Values around the thresholds the shipped routing rules test.
-      static const std::vector<double> interesting{0.22, 0.38, 10, 35, 110, 220, 100, 315, 630, 20000};
-      std::vector<double> ok;
-      for (const double x : interesting)
-        if ((!type.min || x >= *type.min) && (!type.max || x <= *type.max)) ok.push_back(x);
-      if (ok.empty()) return type.min.value_or(0.0);
-      return r.pick(ok);
-    }
-    case tf::value_kind::string: {
-      static const std::vector<std::string> texts{"C", "D", "manufacturing", "數據中心", ""};
-      return r.pick(texts);
-    }
-    case tf::value_kind::enumeration: return r.pick(type.values);
-  }
-  return false;
-}
-
-tf::attribute_values random_values(rng& r, const std::vector<tf::attribute>& schema, double each) {
-  tf::attribute_values out;
-  for (const auto& a : schema) {
-    if (a.derived) continue;
-    if (!r.chance(a.name == "region" ? 0.95 : each)) continue;
-    out.emplace_back(a.name, random_value(r, a.type));
-  }
-  return out;
-}
-
-std::string random_note(rng& r) {
-  static const std::vector<std::string> notes{"called the customer", "客戶要求下午回電", "line 1\nline 2",
-                                              "quote \" and \\ slash", "x", std::string(300, 'n')};
-  return r.pick(notes);
 }
 
 // --- the host ----------------------------------------------------------------------------------
