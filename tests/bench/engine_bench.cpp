@@ -19,38 +19,17 @@
 #include <tierflow/loader.hpp>
 #include <tierflow/memory_store.hpp>
 
+#include "bench_scenario.hpp"
+
 namespace {
 
 using namespace tierflow;
 using namespace std::chrono_literals;
+using tierflow_bench::csr;
+using tierflow_bench::key_complaint;
+using tierflow_bench::shipped;
+using tierflow_bench::start;
 
-const catalog& shipped() {
-  static const catalog cat = [] {
-    diagnostics d;
-    auto c = load_catalog_files({TIERFLOW_SOURCE_DIR "/workflows"}, d, load_limits{});
-    if (!c) std::abort();
-    return std::move(*c);
-  }();
-  return cat;
-}
-
-const timestamp start = std::chrono::sys_days{std::chrono::year{2026} / 11 / 24} + 1h;
-
-open_request key_complaint(int customer) {
-  return open_request{"complaint",
-                      "hotline_95598",
-                      "C" + std::to_string(customer),
-                      {{"importance_class", std::string("level1")},
-                       {"region", std::string("kunshan")},
-                       {"voltage_kv", 110.0},
-                       {"capacity_kva", 25000.0}},
-                      {{"complaint_class", std::string("service")}},
-                      "bill higher than expected",
-                      "",
-                      "csr_01"};
-}
-
-const actor csr{"csr_01", {"csr"}, ""};
 const actor manager{"em_01", {"enterprise_manager"}, ""};
 
 // An engine with its own store and clock: `background` tickets just opened
@@ -69,7 +48,7 @@ struct fixture {
     if (!e) std::abort();
     eng = std::move(*e);
     for (std::size_t i = 0; i < background; ++i)
-      if (!eng->open(key_complaint(static_cast<int>(active + i)))) std::abort();
+      if (!eng->open(key_complaint(active + i))) std::abort();
     ids.reserve(active);
     for (std::size_t i = 0; i < active; ++i) ids.push_back(open_investigating(static_cast<int>(i)));
     replied.assign(active, false);

@@ -34,9 +34,13 @@
 #include <tierflow/loader.hpp>
 #include <tierflow/open_store.hpp>
 
+#include "bench_scenario.hpp"
+
 namespace {
 
 using namespace tierflow;
+using tierflow_bench::csr;
+using tierflow_bench::key_complaint;
 
 int fail(const std::string& what) {
   std::fprintf(stderr, "pg_load: %s\n", what.c_str());
@@ -49,22 +53,6 @@ bool parse_number(std::string_view text, long long& out) {
   const std::string s(text);
   out = std::strtoll(s.c_str(), &end, 10);
   return end != nullptr && *end == '\0' && out >= 0;
-}
-
-open_request complaint(std::size_t customer) {
-  std::string customer_id(1, 'C');
-  customer_id.append(std::to_string(customer));
-  return open_request{"complaint",
-                      "hotline_95598",
-                      std::move(customer_id),
-                      {{"importance_class", std::string("level1")},
-                       {"region", std::string("kunshan")},
-                       {"voltage_kv", 110.0},
-                       {"capacity_kva", 25000.0}},
-                      {{"complaint_class", std::string("service")}},
-                      "bill higher than expected",
-                      "",
-                      "csr_01"};
 }
 
 std::int64_t unix_ms(std::chrono::system_clock::time_point t) {
@@ -94,10 +82,6 @@ int main(int argc, char** argv) {
   if (argc > 4 && !parse_number(argv[4], start_at))
     return fail("START_AT must be Unix milliseconds");
 
-  diagnostics diags;
-  auto cat = load_catalog_files({TIERFLOW_SOURCE_DIR "/workflows"}, diags, load_limits{});
-  if (!cat) return fail("cannot load the shipped workflows from " TIERFLOW_SOURCE_DIR "/workflows");
-
   auto st = open_store(url);
   if (!st) return fail(st.error().message());
 
@@ -106,16 +90,15 @@ int main(int argc, char** argv) {
   const timestamp now =
       std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
   manual_clock clk{now};
-  auto eng = engine::create(*cat, engine_options{&clk, st->get(), nullptr, "T"});
+  auto eng = engine::create(tierflow_bench::shipped(), engine_options{&clk, st->get(), nullptr, "T"});
   if (!eng) return fail(eng.error().message());
 
   std::vector<std::string> ids;
   for (long long i = 0; i < tickets; ++i) {
-    auto o = (*eng)->open(complaint(static_cast<std::size_t>(i)));
+    auto o = (*eng)->open(key_complaint(static_cast<std::size_t>(i)));
     if (!o) return fail("opening a ticket: " + o.error().message());
     ids.push_back(o->ticket.id);
   }
-  const actor csr{"csr_01", {"csr"}, ""};
   const std::string note = "customer says they will call 12398 if it is not solved today";
 
   if (start_at > 0) {

@@ -74,12 +74,17 @@
 #include <tierflow/memory_store.hpp>
 #include <tierflow/open_store.hpp>
 
+#include "bench_scenario.hpp"
 #include "store_codec.hpp"
 
 namespace {
 
 using namespace tierflow;
 using namespace std::chrono_literals;
+using tierflow_bench::csr;
+using tierflow_bench::key_complaint;
+using tierflow_bench::shipped;
+using tierflow_bench::start;
 
 [[noreturn]] void fail(const std::string& what) {
   std::fprintf(stderr, "store_bench: %s\n", what.c_str());
@@ -212,40 +217,12 @@ std::uint64_t all() { return wal() + other_syncs.load(std::memory_order_relaxed)
 
 // --- shared set-up ---------------------------------------------------------------------
 
-const catalog& shipped() {
-  static const catalog cat = [] {
-    diagnostics d;
-    auto c = load_catalog_files({TIERFLOW_SOURCE_DIR "/workflows"}, d, load_limits{});
-    if (!c) fail("cannot load the shipped workflows");
-    return std::move(*c);
-  }();
-  return cat;
-}
-
-const timestamp start = std::chrono::sys_days{std::chrono::year{2026} / 11 / 24} + 1h;
-
 // "C" + number; std::string::append because GCC 12 at -O3 warns falsely
 // (-Wrestrict, its bug 105329) about `"C" + std::to_string(n)`.
 std::string prefixed(char prefix, std::size_t number) {
   std::string s(1, prefix);
   return s.append(std::to_string(number));
 }
-
-open_request complaint(std::size_t customer) {
-  return open_request{"complaint",
-                      "hotline_95598",
-                      prefixed('C', customer),
-                      {{"importance_class", std::string("level1")},
-                       {"region", std::string("kunshan")},
-                       {"voltage_kv", 110.0},
-                       {"capacity_kva", 25000.0}},
-                      {{"complaint_class", std::string("service")}},
-                      "bill higher than expected",
-                      "",
-                      "csr_01"};
-}
-
-const actor csr{"csr_01", {"csr"}, ""};
 
 // The command every engine benchmark repeats: a note action, allowed again and
 // again in the ticket's first state.
@@ -299,7 +276,7 @@ const command_shape& shape() {
     memory_store mem;
     auto e = engine::create(shipped(), engine_options{&clk, &mem, nullptr, "T"});
     if (!e) fail(e.error().message());
-    auto opened = (*e)->open(complaint(1));
+    auto opened = (*e)->open(key_complaint(1));
     if (!opened) fail(opened.error().message());
     const std::string id = opened->ticket.id;
     const std::uint64_t before = opened->ticket.version;
@@ -689,7 +666,7 @@ struct engine_on_sqlite {
     if (!e) fail(e.error().message());
     eng = std::move(*e);
     for (std::size_t i = 0; i < tickets; ++i) {
-      auto o = eng->open(complaint(i));
+      auto o = eng->open(key_complaint(i));
       if (!o) fail(o.error().message());
       ids.push_back(o->ticket.id);
     }
