@@ -191,15 +191,21 @@ struct engine::impl {
     if (!s.stale) s.record = detail::replay(cc, *stream);
   }
 
+  // Re-reads a ticket whose record the store could not confirm (see
+  // ticket_slot::stale).
+  result<void> reload_if_stale(ticket_slot& s) const {
+    if (!s.stale) return {};
+    resync(s);
+    if (s.stale) return fail(errc::io_error, "ticket " + s.record.id + ": cannot re-read it from the store");
+    return {};
+  }
+
   // Brings a ticket up to date with a store other processes append to (the
   // caller holds the ticket's lock): one head() read, and a reload only when
   // another engine moved the ticket. A store only this engine writes needs
   // neither.
   result<void> refresh(ticket_slot& s) const {
-    if (s.stale) {
-      resync(s);
-      if (s.stale) return fail(errc::io_error, "ticket " + s.record.id + ": cannot re-read it from the store");
-    }
+    if (auto ok = reload_if_stale(s); !ok) return ok;
     if (!events->shared()) return {};
     auto h = events->head(s.record.id);
     if (!h) return tl::unexpected(std::move(h).error().with_context("ticket " + s.record.id));
@@ -450,22 +456,17 @@ struct engine::impl {
 
   // --- denials ---------------------------------------------------------------------------
 
-  // Records a rejected command on the ticket's own trail and returns the error.
-  // On a shared store the denial may itself lose a race to another engine:
-  // it is then recorded on the ticket's new head (the refusal stands).
-  tl::unexpected<error> deny(ticket_slot& s, const act_request& req, timestamp now, error why) {
+  // Records a rejected command on the ticket's own trail. Fails as the
+  // append fails: on a shared store with errc::conflict when another engine
+  // moved the ticket since it was judged (act() then judges it again).
+  result<void> deny(ticket_slot& s, const act_request& req, timestamp now, const error& why) {
+    command cmd{cc, s.record, now, req.by.id};
+    cmd.emit(event_type::denied, {{"action", req.action},
+                                  {"code", std::string(to_string(why.code()))},
+                                  {"reason", why.message()}});
+    if (auto ok = commit(s, cmd); !ok) return ok;
     denied.fetch_add(1, std::memory_order_relaxed);
-    for (int attempt = 1;; ++attempt) {
-      command cmd{cc, s.record, now, req.by.id};
-      cmd.emit(event_type::denied, {{"action", req.action},
-                                    {"code", std::string(to_string(why.code()))},
-                                    {"reason", why.message()}});
-      auto ok = commit(s, cmd);
-      if (ok) break;
-      if (ok.error().code() != errc::conflict || !events->shared() || attempt == race_retries)
-        return tl::unexpected(ok.error());
-    }
-    return tl::unexpected(std::move(why));
+    return {};
   }
 
   // Records a rejected command that has no ticket to record it on.
@@ -615,11 +616,13 @@ struct engine::impl {
 
   // --- act ------------------------------------------------------------------------------------
 
-  // A command that lost a race to another engine (possible only on a
-  // shared store) before it was judged — while catching up with the
-  // ticket's timers, or at its own append when the caller pinned no
-  // version — is judged again on the ticket's new state. A judged refusal
-  // (audited, `judged` set) is final, a pinned version's conflict included.
+  // Optimistic on a shared store: a command is judged on the ticket as this
+  // engine last saw it, with no read of the store first; if another engine
+  // moved the ticket meanwhile, the append (of the action, of a timer it
+  // catches up with, or of its denial) fails with errc::conflict, the
+  // ticket is re-read, and the command is judged again on the new state —
+  // a caller's pinned expected_version then meets the new version and is
+  // refused, audited. `judged` says a refusal was recorded: that is final.
   result<ticket_view> act(const act_request& req, timestamp now) {
     for (int attempt = 1;; ++attempt) {
       bool judged = false;
@@ -651,7 +654,7 @@ struct engine::impl {
       deliver(notes);
       return tl::unexpected(std::move(e));
     };
-    if (auto ok = refresh(s); !ok) return failed(ok.error());
+    if (auto ok = reload_if_stale(s); !ok) return failed(ok.error());
     // The ticket catches up with time first: a breach that fell due before
     // this action escalates before the action is judged.
     for (;;) {
@@ -695,11 +698,11 @@ struct engine::impl {
         why = "nothing to return: the ticket is not handed off";
     }
     if (!why.empty()) {
+      error refusal(code, "ticket " + r.id + ": " + why);
+      auto recorded = deny(s, req, now, refusal);
+      if (!recorded) return failed(recorded.error());
       judged = true;
-      auto e = deny(s, req, now, error(code, "ticket " + r.id + ": " + why));
-      lock.unlock();
-      deliver(notes);
-      return e;
+      return failed(std::move(refusal));
     }
 
     command cmd{cc, r, now, req.by.id};
@@ -749,20 +752,7 @@ struct engine::impl {
     if (moves) after_transition(cmd);
     if (const auto it = r.flow->action_rules.find(act->id); it != r.flow->action_rules.end())
       for (const std::size_t rule : it->second) run_rule(cmd, rule);
-    if (auto ok = commit(s, cmd); !ok) {
-      // Another engine moved the ticket after this one judged the command.
-      // A caller who pinned a version is refused, and the refusal audited,
-      // like any stale version; otherwise act() judges it again.
-      if (ok.error().code() == errc::conflict && req.expected_version) {
-        judged = true;
-        auto e = deny(s, req, now,
-                      error(errc::conflict, "ticket " + r.id + ": expected version " +
-                                                std::to_string(*req.expected_version) + ", it is at " +
-                                                std::to_string(r.version)));
-        return failed(e.value());
-      }
-      return failed(ok.error());
-    }
+    if (auto ok = commit(s, cmd); !ok) return failed(ok.error());
     commands.fetch_add(1, std::memory_order_relaxed);
     ticket_view v = r.view(now);
     std::move(cmd.notes.begin(), cmd.notes.end(), std::back_inserter(notes));
