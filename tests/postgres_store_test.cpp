@@ -11,13 +11,16 @@
 // maintenance connection and dropped afterwards; the tests talk to it with
 // libpq directly (as the superuser) to do what the store never would.
 #include <libpq-fe.h>
+#include <sys/wait.h>
 
+#include <algorithm>
 #include <barrier>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -38,7 +41,11 @@
 #include <tierflow/postgres_store.hpp>
 #include <tierflow/store.hpp>
 
+#include <tierflow/engine.hpp>
+
 #include "store_conformance.hpp"
+#include "temp_dir.hpp"
+#include "test_support.hpp"
 
 namespace {
 
@@ -610,4 +617,75 @@ TEST_CASE("postgres_store: ids with NUL bytes are refused, details keep them") {
   CHECK(st->load(bad).value().empty());
   CHECK(outcome(st->summary(bad)) == "not_found");
   CHECK(st->streams().value().empty());
+}
+
+// `tierflow audit` on a PostgreSQL store the engine wrote: the CLI reaches it
+// by URL, reads it, and finds an edit made behind the triggers' back.
+TEST_CASE("postgres_store: tierflow audit verifies, shows and exports a PostgreSQL store") {
+  scratch_database db;
+  // The fixture's URL with the scratch database in its path.
+  const std::string server = server_url();
+  const auto path = server.find(":///");
+  REQUIRE(path != std::string::npos);
+  const auto query = server.find('?', path);
+  const std::string url = server.substr(0, path + 4) + db.name() +
+                          (query == std::string::npos ? std::string() : server.substr(query));
+
+  std::string ticket;
+  std::size_t events = 0;
+  {
+    auto st = db.open();
+    tierflow::manual_clock clock{tierflow_test::local(2026, 11, 24, 9, 0)};
+    tierflow::engine_options options;
+    options.time_source = &clock;
+    options.events = st.get();
+    auto eng = tierflow::engine::create(tierflow_test::shipped(), options);
+    REQUIRE(eng);
+    tierflow::open_request req;
+    req.type = "complaint";
+    req.channel = "hotline_95598";
+    req.customer_id = "C7";
+    req.customer = {{"region", tierflow::value{std::string("gusu")}}};
+    req.opened_by = "reg_1";
+    auto opened = (*eng)->open(req);
+    REQUIRE(opened);
+    ticket = opened->ticket.id;
+    REQUIRE((*eng)->act({ticket, "classify", {"csr_1", {"csr"}, ""}, "", {}}));
+    REQUIRE(clock.set(tierflow_test::local(2026, 11, 25, 9, 0)));
+    REQUIRE((*eng)->advance());
+    events = (*eng)->events(ticket).value().size();
+  }
+
+  const tierflow_test::temp_dir dir("tierflow_pg_audit");
+  const std::string out = dir.file("out.txt");
+  const auto run = [&](const std::string& args) {
+    const std::string command = std::string("'") + TIERFLOW_CLI + "' audit " + args + " > '" + out + "' 2>&1";
+    const int status = std::system(command.c_str());
+    std::ifstream in(out);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    INFO(command, "\n", text);
+    REQUIRE(WIFEXITED(status));
+    return std::pair{WEXITSTATUS(status), text};
+  };
+
+  auto [verified, verify_text] = run("verify --db '" + url + "'");
+  CAPTURE(verify_text);
+  CHECK(verified == 0);
+  CHECK(verify_text.find(fmt::format("verified 1 stream, {} events: OK", events)) != std::string::npos);
+  auto [shown, show_text] = run("show --db '" + url + "' " + ticket);
+  CAPTURE(show_text);
+  CHECK(shown == 0);
+  CHECK(show_text.find("customer  C7") != std::string::npos);
+  CHECK(show_text.find("deadline_warned") != std::string::npos);
+  auto [exported, jsonl] = run("export --db '" + url + "' --format jsonl");
+  CHECK(exported == 0);
+  CHECK(static_cast<std::size_t>(std::count(jsonl.begin(), jsonl.end(), '\n')) == events);
+
+  auto sql = db.superuser();
+  sql->must("ALTER TABLE tierflow.events DISABLE TRIGGER USER");
+  sql->must("UPDATE tierflow.events SET actor = 'mallory' WHERE stream = $1 AND seq = 3", {ticket});
+  auto [broken, broken_text] = run("verify --db '" + url + "'");
+  CAPTURE(broken_text);
+  CHECK(broken == 1);
+  CHECK(broken_text.find(ticket + ": broken at event 3") != std::string::npos);
 }
