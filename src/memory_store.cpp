@@ -25,6 +25,8 @@
 
 #include <tierflow/memory_store.hpp>
 
+#include "append_checks.hpp"
+
 namespace tierflow {
 namespace {
 
@@ -225,46 +227,6 @@ struct memory_store::impl {
     if (!nodes.open.empty()) open.insert(std::move(nodes.open));
     if (!nodes.due.empty()) timers.insert(std::move(nodes.due));
   }
-
-  // The checks of append that need the stored stream (`s` is null for a new
-  // one); the caller holds the lock.
-  static result<void> check(const append_request& request, const stream* s) {
-    const std::uint64_t version = s == nullptr ? 0 : s->events.size();
-    if (request.expected_version != version) {
-      return fail(errc::conflict,
-                  fmt::format("ticket {}: expected version {}, store has {}", request.ticket_id,
-                              request.expected_version, version));
-    }
-    if (request.events.empty()) {
-      return fail(errc::invalid_argument,
-                  fmt::format("ticket {}: append of no events", request.ticket_id));
-    }
-    const event_hash zero{};
-    const event_hash* prev = s == nullptr ? &zero : &s->head;
-    std::uint64_t sequence = version;
-    for (const event& e : request.events) {
-      ++sequence;
-      if (e.sequence != sequence) {
-        return fail(errc::invalid_argument,
-                    fmt::format("ticket {}: event has sequence {}, expected {}", request.ticket_id,
-                                e.sequence, sequence));
-      }
-      // The hashes themselves are the engine's to compute; the links are
-      // what keeps the stored chain whole.
-      if (e.prev_hash != *prev) {
-        return fail(errc::invalid_argument,
-                    fmt::format("ticket {}: event {} does not link to the stream's head",
-                                request.ticket_id, sequence));
-      }
-      prev = &e.hash;
-    }
-    if (request.summary != nullptr && request.summary->ticket_id != request.ticket_id) {
-      return fail(errc::invalid_argument,
-                  fmt::format("ticket {}: summary is of ticket {}", request.ticket_id,
-                              request.summary->ticket_id));
-    }
-    return {};
-  }
 };
 
 memory_store::memory_store() : impl_(std::make_unique<impl>()) {}
@@ -272,20 +234,16 @@ memory_store::~memory_store() = default;
 
 result<void> memory_store::append(const append_request& request) {
   // These need no stored state, so they run before taking the lock.
-  if (request.ticket_id.empty()) {
-    return fail(errc::invalid_argument, "append to a stream with an empty ticket id");
-  }
-  for (const event& e : request.events) {
-    if (e.ticket_id != request.ticket_id) {
-      return fail(errc::invalid_argument, fmt::format("ticket {}: event {} belongs to ticket {}",
-                                                      request.ticket_id, e.sequence, e.ticket_id));
-    }
-  }
+  if (auto ok = detail::check_append_ids(request); !ok) return ok;
 
   const std::unique_lock lock(impl_->mutex);
   const auto found = impl_->streams.find(request.ticket_id);
   impl::stream* existing = found == impl_->streams.end() ? nullptr : &found->second;
-  if (auto ok = impl::check(request, existing); !ok) return ok;
+  const event_hash zero{};
+  if (auto ok = detail::check_append_version(request, existing == nullptr ? 0 : existing->events.size()); !ok)
+    return ok;
+  if (auto ok = detail::check_append_events(request, existing == nullptr ? &zero : &existing->head); !ok)
+    return ok;
 
   // Allocate everything first (may throw std::bad_alloc, changes nothing).
   std::vector<event> copies(request.events.begin(), request.events.end());

@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 
 #include "postgres/pg_connection.hpp"
+#include "append_checks.hpp"
 #include "store_codec.hpp"
 
 namespace tierflow {
@@ -394,16 +395,13 @@ tl::expected<void, append_failure> postgres_store::impl::try_append(
   if (!locked) return abort(locked.error());
   auto head = head_of(*locked);
   if (!head) return abort(head.error());
-  if (head->version != request.expected_version) {
+  if (auto current = detail::check_append_version(request, head->version); !current) {
     c.rollback();
-    return refused(error(errc::conflict, fmt::format("ticket {}: expected version {}, store has {}", id,
-                                                     request.expected_version, head->version)));
+    return refused(std::move(current).error());
   }
-  if (request.events.front().prev_hash != head->head) {
+  if (auto linked = detail::check_append_link(request, head->head); !linked) {
     c.rollback();
-    return refused(error(errc::invalid_argument,
-                         fmt::format("ticket {}: event {} does not link to the stream's head", id,
-                                     request.events.front().sequence)));
+    return refused(std::move(linked).error());
   }
 
   for (std::size_t from = 0; from < request.events.size(); from += events_per_insert) {
@@ -503,42 +501,23 @@ result<void> postgres_store::append(const append_request& request) {
   // touched. PostgreSQL text cannot hold NUL bytes, so ids, actors and the
   // summary's text with one are refused here (event details are bytea).
   const std::string_view id = request.ticket_id;
-  if (id.empty()) return fail(errc::invalid_argument, "append to a stream with an empty ticket id");
+  if (auto ok = detail::check_append_ids(request); !ok) return ok;
   if (has_nul(id)) {
     return fail(errc::invalid_argument, "postgres: a ticket id with a NUL byte cannot be stored");
   }
-  if (request.events.empty()) return fail(errc::invalid_argument, fmt::format("ticket {}: append of no events", id));
   if (request.expected_version >
       static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) - request.events.size()) {
     return fail(errc::invalid_argument, fmt::format("ticket {}: stream version out of range", id));
   }
-  std::uint64_t sequence = request.expected_version;
-  const event_hash* prev = nullptr;
+  // The first link is checked against the stored head inside the transaction.
+  if (auto ok = detail::check_append_events(request, nullptr); !ok) return ok;
   for (const event& e : request.events) {
-    ++sequence;
-    if (e.ticket_id != id) {
-      return fail(errc::invalid_argument,
-                  fmt::format("ticket {}: event {} belongs to ticket {}", id, e.sequence, e.ticket_id));
-    }
-    if (e.sequence != sequence) {
-      return fail(errc::invalid_argument, fmt::format("ticket {}: event has sequence {}, expected {}",
-                                                      id, e.sequence, sequence));
-    }
-    if (prev != nullptr && e.prev_hash != *prev) {
-      return fail(errc::invalid_argument,
-                  fmt::format("ticket {}: event {} does not link to the stream's head", id, sequence));
-    }
     if (has_nul(e.actor_id) || has_nul(e.workflow_id)) {
       return fail(errc::invalid_argument,
-                  fmt::format("ticket {}: event {}: postgres text cannot hold NUL bytes", id, sequence));
+                  fmt::format("ticket {}: event {}: postgres text cannot hold NUL bytes", id, e.sequence));
     }
-    prev = &e.hash;
   }
   if (const ticket_summary* s = request.summary; s != nullptr) {
-    if (s->ticket_id != id) {
-      return fail(errc::invalid_argument,
-                  fmt::format("ticket {}: summary is of ticket {}", id, s->ticket_id));
-    }
     for (const std::string* text : {&s->customer_id, &s->ticket_type, &s->workflow_id, &s->state,
                                     &s->unit, &s->region, &s->owner, &s->assignee}) {
       if (has_nul(*text)) {

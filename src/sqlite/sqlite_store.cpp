@@ -20,6 +20,7 @@
 #include "sqlite/connection.hpp"
 #include "sqlite/schema.hpp"
 #include "sqlite/store_access.hpp"
+#include "append_checks.hpp"
 #include "store_codec.hpp"
 
 namespace tierflow {
@@ -291,48 +292,13 @@ struct sqlite_store::impl {
 
   // --- append (caller holds the mutex) ---
 
-  // The contract's checks against the stored head (store.hpp), in the memory
-  // store's order: conflict first, then the malformed cases.
-  static result<void> check(const append_request& request, const stream_head& stored) {
-    if (request.expected_version != stored.version) {
-      return fail(errc::conflict, "ticket " + std::string(request.ticket_id) + ": expected version " +
-                                      std::to_string(request.expected_version) + ", store has " +
-                                      std::to_string(stored.version));
-    }
-    if (request.events.empty()) {
-      return fail(errc::invalid_argument,
-                  "ticket " + std::string(request.ticket_id) + ": append of no events");
-    }
-    const event_hash* prev = &stored.head;
-    std::uint64_t sequence = stored.version;
-    for (const event& e : request.events) {
-      ++sequence;
-      if (e.sequence != sequence) {
-        return fail(errc::invalid_argument, "ticket " + std::string(request.ticket_id) +
-                                                ": event has sequence " + std::to_string(e.sequence) +
-                                                ", expected " + std::to_string(sequence));
-      }
-      if (e.prev_hash != *prev) {
-        return fail(errc::invalid_argument, "ticket " + std::string(request.ticket_id) + ": event " +
-                                                std::to_string(sequence) +
-                                                " does not link to the stream's head");
-      }
-      prev = &e.hash;
-    }
-    if (request.summary != nullptr && request.summary->ticket_id != request.ticket_id) {
-      return fail(errc::invalid_argument, "ticket " + std::string(request.ticket_id) +
-                                              ": summary is of ticket " +
-                                              request.summary->ticket_id);
-    }
-    return {};
-  }
-
   // Checks the request and writes its rows, inside the caller's transaction
   // or savepoint (which the caller undoes on failure).
   result<void> write_command(const append_request& request) {
     const auto stored = read_head(request.ticket_id);
     if (!stored) return tl::unexpected(stored.error());
-    if (auto ok = check(request, *stored); !ok) return ok;
+    if (auto ok = detail::check_append_version(request, stored->version); !ok) return ok;
+    if (auto ok = detail::check_append_events(request, &stored->head); !ok) return ok;
     for (const event& e : request.events) {
       const statement_use s(insert_event_stmt);
       s->bind_text(1, request.ticket_id);
@@ -528,16 +494,7 @@ result<std::unique_ptr<sqlite_store>> sqlite_store::open(const std::string& path
 
 result<void> sqlite_store::append(const append_request& request) {
   // Checks that need no stored state come first.
-  if (request.ticket_id.empty()) {
-    return fail(errc::invalid_argument, "append to a stream with an empty ticket id");
-  }
-  for (const event& e : request.events) {
-    if (e.ticket_id != request.ticket_id) {
-      return fail(errc::invalid_argument, "ticket " + std::string(request.ticket_id) + ": event " +
-                                              std::to_string(e.sequence) + " belongs to ticket " +
-                                              e.ticket_id);
-    }
-  }
+  if (auto ok = detail::check_append_ids(request); !ok) return ok;
   const std::lock_guard lock(impl_->mutex);
   if (impl_->options.read_only) return impl_->read_only_refusal("append");
   auto r = impl_->options.mode == durability::group_commit ? impl_->append_grouped(request)
