@@ -52,7 +52,7 @@
 #include "engine_checks.hpp"
 #include "temp_dir.hpp"
 #include "test_support.hpp"
-#include "ticket_record.hpp"
+#include "engine/ticket_record.hpp"
 
 extern char** environ;
 

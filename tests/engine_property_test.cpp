@@ -36,7 +36,7 @@
 
 #include "engine_checks.hpp"
 #include "test_support.hpp"
-#include "ticket_record.hpp"
+#include "engine/ticket_record.hpp"
 
 namespace {
 

@@ -16,9 +16,9 @@
 
 #include <tierflow/loader.hpp>
 
-#include "load_yaml.hpp"
-#include "messages.hpp"
-#include "suggest.hpp"
+#include "language/load_yaml.hpp"
+#include "language/messages.hpp"
+#include "text/suggest.hpp"
 
 // Failed comparisons of diagnostic lists print one diagnostic a line.
 namespace doctest {

@@ -30,10 +30,10 @@
 #include <tierflow/store.hpp>
 #include <tierflow/version.hpp>
 
-#include "sqlite/connection.hpp"
-#include "sqlite/schema.hpp"
-#include "sqlite/store_access.hpp"
-#include "store_codec.hpp"
+#include "store/sqlite/connection.hpp"
+#include "store/sqlite/schema.hpp"
+#include "store/sqlite/store_access.hpp"
+#include "store/store_codec.hpp"
 #include "store_conformance.hpp"
 #include "temp_dir.hpp"
 

@@ -9,7 +9,7 @@
 
 #include <tierflow/error.hpp>
 #include <tierflow/event.hpp>
-#include <tierflow/open_store.hpp>
+#include <tierflow/store_options.hpp>
 #include <tierflow/store.hpp>
 
 namespace tierflow {

@@ -25,6 +25,7 @@
 #include <tierflow/postgres_store.hpp>
 #include <tierflow/sqlite_store.hpp>
 #include <tierflow/store.hpp>
+#include <tierflow/store_options.hpp>
 #include <tierflow/ticket.hpp>
 #include <tierflow/validate.hpp>
 #include <tierflow/version.hpp>

@@ -100,9 +100,9 @@ std::string describe(std::uint64_t sequence, chain_break reason, std::string_vie
   return out;
 }
 
-tl::unexpected<broken_link> broken(std::uint64_t sequence, chain_break reason,
+auto broken(std::uint64_t sequence, chain_break reason,
                                    std::string_view what) {
-  return tl::unexpected<broken_link>(
+  return detail::unexpected_with<broken_link>(
       broken_link{sequence, reason, describe(sequence, reason, what)});
 }
 
@@ -111,7 +111,7 @@ bool self_consistent(const event& e) { return hash_event(e.prev_hash, e) == e.ha
 // Explains the first break, at index i (sequence i + 1), given that events
 // [0, i) form a valid chain ending in `prev`. The order of the tests matters:
 // each one only claims what the ones before it left open.
-tl::unexpected<broken_link> classify(std::span<const event> s, std::size_t i,
+auto classify(std::span<const event> s, std::size_t i,
                                      const event_hash& prev) {
   const event& e = s[i];
   const std::uint64_t expected = i + 1;
@@ -240,7 +240,7 @@ event_hash seal(std::span<event> batch, const event_hash& head) {
   return prev;
 }
 
-tl::expected<void, broken_link> verify(std::span<const event> stream) {
+detail::expected_with<void, broken_link> verify(std::span<const event> stream) {
   event_hash prev{};
   for (std::size_t i = 0; i < stream.size(); ++i) {
     const event& e = stream[i];
@@ -252,7 +252,7 @@ tl::expected<void, broken_link> verify(std::span<const event> stream) {
   return {};
 }
 
-tl::expected<void, broken_link> verify(std::span<const event> stream,
+detail::expected_with<void, broken_link> verify(std::span<const event> stream,
                                        const event_hash& expected_head) {
   if (auto chain = verify(stream); !chain) return chain;
   const event_hash head = stream.empty() ? event_hash{} : stream.back().hash;

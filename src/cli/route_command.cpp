@@ -18,8 +18,8 @@
 #include <tierflow/engine.hpp>
 #include <tierflow/loader.hpp>
 
-#include "../text.hpp"
-#include "../ticket_file.hpp"
+#include "text/text.hpp"
+#include "cli/ticket_file.hpp"
 #include "commands.hpp"
 
 namespace tierflow::cli {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Ticket files for `tierflow route`: YAML to a typed open_request, with every
 // problem reported where it is (see ticket_file.hpp for the format).
-#include "ticket_file.hpp"
+#include "cli/ticket_file.hpp"
 
 #include <algorithm>
 #include <array>
@@ -12,10 +12,10 @@
 
 #include <fmt/format.h>
 
-#include "load_common.hpp"
-#include "load_yaml.hpp"
-#include "messages.hpp"
-#include "suggest.hpp"
+#include "language/load_common.hpp"
+#include "language/load_yaml.hpp"
+#include "language/messages.hpp"
+#include "text/suggest.hpp"
 
 namespace tierflow::detail {
 namespace {

@@ -11,7 +11,7 @@
 #include <tierflow/diagnostic.hpp>
 #include <tierflow/loader.hpp>
 
-#include "../text.hpp"
+#include "text/text.hpp"
 #include "commands.hpp"
 
 namespace tierflow::cli {

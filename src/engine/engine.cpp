@@ -19,7 +19,7 @@
 #include <tierflow/audit.hpp>
 #include <tierflow/memory_store.hpp>
 
-#include "ticket_record.hpp"
+#include "engine/ticket_record.hpp"
 
 namespace tierflow {
 namespace {
@@ -168,7 +168,7 @@ struct engine::impl {
       if (const auto it = tickets.find(std::string(id)); it != tickets.end()) return it->second.get();
     }
     auto stream = events->load(id);
-    if (!stream) return tl::unexpected(stream.error());
+    if (!stream) return fail(stream.error());
     if (stream->empty() || stream->front().type != event_type::opened) return nullptr;
     auto fresh = std::make_unique<ticket_slot>();
     fresh->record = detail::replay(cc, *stream);
@@ -208,7 +208,7 @@ struct engine::impl {
     if (auto ok = reload_if_stale(s); !ok) return ok;
     if (!events->shared()) return {};
     auto h = events->head(s.record.id);
-    if (!h) return tl::unexpected(std::move(h).error().with_context("ticket " + s.record.id));
+    if (!h) return fail(std::move(h).error().with_context("ticket " + s.record.id));
     if (h->version != s.record.version || h->head != s.record.head) resync(s);
     return {};
   }
@@ -222,12 +222,12 @@ struct engine::impl {
   result<void> verify_stream(std::string_view id) const {
     for (int attempt = 1;; ++attempt) {
       auto before = events->head(id);
-      if (!before) return tl::unexpected(before.error());
+      if (!before) return fail(before.error());
       auto stream = events->load(id);
-      if (!stream) return tl::unexpected(stream.error());
+      if (!stream) return fail(stream.error());
       if (stream->empty()) return fail(errc::not_found, "no events for '" + std::string(id) + "'");
       auto after = events->head(id);
-      if (!after) return tl::unexpected(after.error());
+      if (!after) return fail(after.error());
       const bool settled = after->version == before->version && after->head == before->head;
       if (!settled && attempt < race_retries) continue;
       if (!settled && stream->size() > before->version) stream->resize(static_cast<std::size_t>(before->version));
@@ -251,7 +251,7 @@ struct engine::impl {
     auto stored = events->append(append_request{s.record.id, cmd.base_version, cmd.events, &summary});
     if (!stored) {
       resync(s);
-      return tl::unexpected(std::move(stored).error().with_context("ticket " + s.record.id));
+      return fail(std::move(stored).error().with_context("ticket " + s.record.id));
     }
     s.record.head = head;
     return {};
@@ -448,7 +448,7 @@ struct engine::impl {
         break;
     }
     for (const std::size_t rule : slot.rules) run_rule(cmd, rule);
-    if (auto ok = commit(s, cmd); !ok) return tl::unexpected(ok.error());
+    if (auto ok = commit(s, cmd); !ok) return fail(ok.error());
     timers_fired.fetch_add(1, std::memory_order_relaxed);
     std::move(cmd.notes.begin(), cmd.notes.end(), std::back_inserter(notes));
     return true;
@@ -470,7 +470,7 @@ struct engine::impl {
   }
 
   // Records a rejected command that has no ticket to record it on.
-  tl::unexpected<error> deny_unknown(std::string_view ticket_id, std::string_view actor_id,
+  failure deny_unknown(std::string_view ticket_id, std::string_view actor_id,
                                      std::string_view what, timestamp now, error why) {
     const std::lock_guard lock(denial_mutex);
     denied.fetch_add(1, std::memory_order_relaxed);
@@ -495,7 +495,7 @@ struct engine::impl {
       // A failing denial log must not hide the original error from the caller.
       if (stored || stored.error().code() != errc::conflict) break;
     }
-    return tl::unexpected(std::move(why));
+    return fail(std::move(why));
   }
 
   // --- open ---------------------------------------------------------------------------------
@@ -524,15 +524,15 @@ struct engine::impl {
     if (!org.channels.empty() && org.find_channel(req.channel) == nullptr)
       return fail(errc::invalid_argument, "unknown channel '" + req.channel + "'");
     auto customer = check_values(req.customer, org.customer_attributes, "customer attribute");
-    if (!customer) return tl::unexpected(customer.error());
+    if (!customer) return fail(customer.error());
     auto fields = check_values(req.fields, out.wf->fields, "ticket field");
-    if (!fields) return tl::unexpected(fields.error());
+    if (!fields) return fail(fields.error());
     out.customer = std::move(*customer);
     out.fields = std::move(*fields);
     // Derived attributes from the customer's history, recorded in `opened`
     // so that replay needs no history.
     auto history = events->customer_tickets(req.customer_id);
-    if (!history) return tl::unexpected(history.error());
+    if (!history) return fail(history.error());
     for (const attribute& a : org.customer_attributes) {
       if (!a.derived) continue;
       std::int64_t n = 0;
@@ -562,11 +562,11 @@ struct engine::impl {
   result<opened_ticket> open(const open_request& req, timestamp now) {
     auto checked = check_request(req, now);
     if (!checked) {
-      if (checked.error().code() == errc::io_error) return tl::unexpected(checked.error());
+      if (checked.error().code() == errc::io_error) return fail(checked.error());
       return deny_unknown("", req.opened_by, "open", now, std::move(checked).error().with_context("opening ticket"));
     }
     auto number = events->next_ticket_number();
-    if (!number) return tl::unexpected(number.error());
+    if (!number) return fail(number.error());
     const workflow& wf = *checked->wf;
     const ticket_record draft = draft_record(req, *checked);
     event_details det{{"type", req.type},           {"channel", req.channel},
@@ -599,7 +599,7 @@ struct engine::impl {
       if (cmd.events.size() != count)
         out.routing.escalations.emplace_back(r.flow->wf->escalations[rule].id, r.assignee.unit);
     }
-    if (auto ok = commit(*fresh, cmd); !ok) return tl::unexpected(ok.error());
+    if (auto ok = commit(*fresh, cmd); !ok) return fail(ok.error());
     commands.fetch_add(1, std::memory_order_relaxed);
     out.ticket = r.view(now);
     {
@@ -640,7 +640,7 @@ struct engine::impl {
       return deny_unknown(req.ticket_id, req.by.id, req.action, now,
                           error(errc::limit_exceeded, "an id or the note is too long"));
     auto found = slot(req.ticket_id);
-    if (!found) return tl::unexpected(found.error());
+    if (!found) return fail(found.error());
     if (*found == nullptr)
       return deny_unknown(req.ticket_id, req.by.id, req.action, now,
                           error(errc::not_found, "unknown ticket '" + req.ticket_id + "'"));
@@ -649,10 +649,10 @@ struct engine::impl {
     std::unique_lock lock(s.mutex);
     ticket_record& r = s.record;
     // Timers fired before a failure stay fired: their notifications go out.
-    const auto failed = [&](error e) -> tl::unexpected<error> {
+    const auto failed = [&](error e) -> failure {
       lock.unlock();
       deliver(notes);
-      return tl::unexpected(std::move(e));
+      return fail(std::move(e));
     };
     if (auto ok = reload_if_stale(s); !ok) return failed(ok.error());
     // The ticket catches up with time first: a breach that fell due before
@@ -770,14 +770,14 @@ struct engine::impl {
     int races = 0;
     for (;;) {
       auto due = events->claim_due(now, 2);
-      if (!due) return tl::unexpected(due.error());
+      if (!due) return fail(due.error());
       if (due->empty()) break;
       const due_ticket& first = due->front();
       // Fire this ticket's timers up to the next ticket's first one: timers
       // fire in due order across tickets.
       const timestamp bound = due->size() > 1 ? std::min(now, (*due)[1].due) : now;
       auto found = slot(first.ticket_id);
-      if (!found) return tl::unexpected(found.error());
+      if (!found) return fail(found.error());
       if (*found == nullptr)
         return fail(errc::io_error, "store lists a timer for unknown ticket " + first.ticket_id);
       ticket_slot& s = **found;
@@ -785,7 +785,7 @@ struct engine::impl {
       std::size_t fired = 0;
       {
         const std::lock_guard lock(s.mutex);
-        if (auto ok = refresh(s); !ok) return tl::unexpected(ok.error());
+        if (auto ok = refresh(s); !ok) return fail(ok.error());
         bool raced = false;
         for (;;) {
           auto f = fire_next(s, std::max(bound, first.due), notes);
@@ -798,7 +798,7 @@ struct engine::impl {
               break;
             }
             deliver(notes);
-            return tl::unexpected(f.error());
+            return fail(f.error());
           }
           if (!*f) break;
           ++fired;
@@ -840,10 +840,10 @@ struct engine::impl {
     out.reserve(summaries.size());
     for (const auto& sum : summaries) {
       auto found = slot(sum.ticket_id);
-      if (!found) return tl::unexpected(found.error());
+      if (!found) return fail(found.error());
       if (*found == nullptr) continue;
       const std::lock_guard lock((*found)->mutex);
-      if (auto ok = refresh(**found); !ok) return tl::unexpected(ok.error());
+      if (auto ok = refresh(**found); !ok) return fail(ok.error());
       out.push_back((*found)->record.view(now));
     }
     return out;
@@ -870,12 +870,12 @@ result<std::unique_ptr<engine>> engine::create(catalog cat, engine_options optio
   if (p->prefix.size() > 32) return fail(errc::invalid_argument, "creating engine: ticket prefix longer than 32 bytes");
   // Restore the open tickets of a store that already holds some.
   auto open = p->events->open_tickets();
-  if (!open) return tl::unexpected(std::move(open).error().with_context("restoring tickets"));
+  if (!open) return fail(std::move(open).error().with_context("restoring tickets"));
   for (const auto& sum : *open) {
     if (auto ok = p->verify_stream(sum.ticket_id); !ok)
-      return tl::unexpected(std::move(ok).error().with_context("restoring " + sum.ticket_id));
+      return fail(std::move(ok).error().with_context("restoring " + sum.ticket_id));
     auto s = p->slot(sum.ticket_id);
-    if (!s) return tl::unexpected(s.error());
+    if (!s) return fail(s.error());
   }
   return std::unique_ptr<engine>(new engine(std::move(p)));
 }
@@ -890,24 +890,24 @@ result<advance_report> engine::advance() { return impl_->advance(now()); }
 
 result<routing_decision> engine::explain_route(const open_request& req) const {
   auto checked = impl_->check_request(req, now());
-  if (!checked) return tl::unexpected(checked.error());
+  if (!checked) return fail(checked.error());
   const ticket_record r = impl_->draft_record(req, *checked);
   return impl_->route(r, {});
 }
 
 result<ticket_view> engine::view(std::string_view ticket_id) const {
   auto found = impl_->slot(ticket_id);
-  if (!found) return tl::unexpected(found.error());
+  if (!found) return fail(found.error());
   if (*found == nullptr) return fail(errc::not_found, "unknown ticket '" + std::string(ticket_id) + "'");
   const std::lock_guard lock((*found)->mutex);
-  if (auto ok = impl_->refresh(**found); !ok) return tl::unexpected(ok.error());
+  if (auto ok = impl_->refresh(**found); !ok) return fail(ok.error());
   return (*found)->record.view(now());
 }
 
 result<std::vector<ticket_view>> engine::queue(std::string_view unit, std::string_view region) const {
   if (!impl_->defs.org.is_unit(unit)) return fail(errc::not_found, "unknown tier or team '" + std::string(unit) + "'");
   auto summaries = impl_->events->queue(unit, region);
-  if (!summaries) return tl::unexpected(summaries.error());
+  if (!summaries) return fail(summaries.error());
   auto v = impl_->views(*summaries, now());
   if (!v) return v;
   // A ticket may have moved or closed between the store's answer and
@@ -926,16 +926,16 @@ result<std::vector<ticket_view>> engine::queue(std::string_view unit, std::strin
 
 result<contact_record> engine::customer_record(std::string_view customer_id) const {
   auto summaries = impl_->events->customer_tickets(customer_id);
-  if (!summaries) return tl::unexpected(summaries.error());
+  if (!summaries) return fail(summaries.error());
   contact_record out;
   out.customer_id = customer_id;
   auto v = impl_->views(*summaries, now());
-  if (!v) return tl::unexpected(v.error());
+  if (!v) return fail(v.error());
   out.tickets = std::move(*v);
   std::vector<std::pair<std::size_t, event>> all;
   for (std::size_t i = 0; i < summaries->size(); ++i) {
     auto stream = impl_->events->load((*summaries)[i].ticket_id);
-    if (!stream) return tl::unexpected(stream.error());
+    if (!stream) return fail(stream.error());
     for (auto& e : *stream) all.emplace_back(i, std::move(e));
   }
   std::stable_sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
@@ -950,9 +950,9 @@ result<contact_record> engine::customer_record(std::string_view customer_id) con
 
 result<std::vector<ticket_view>> engine::overdue() const {
   auto open = impl_->events->open_tickets();
-  if (!open) return tl::unexpected(open.error());
+  if (!open) return fail(open.error());
   auto v = impl_->views(*open, now());
-  if (!v) return tl::unexpected(v.error());
+  if (!v) return fail(v.error());
   std::vector<ticket_view> out;
   for (auto& t : *v)
     if (!t.closed && t.overdue()) out.push_back(std::move(t));
@@ -970,10 +970,10 @@ result<std::vector<ticket_view>> engine::overdue() const {
 
 result<std::vector<ticket_view>> engine::at_risk(std::chrono::seconds within) const {
   auto open = impl_->events->open_tickets();
-  if (!open) return tl::unexpected(open.error());
+  if (!open) return fail(open.error());
   const timestamp t = now();
   auto v = impl_->views(*open, t);
-  if (!v) return tl::unexpected(v.error());
+  if (!v) return fail(v.error());
   std::vector<ticket_view> out;
   for (auto& tv : *v) {
     const auto due = tv.nearest_due();
@@ -986,14 +986,14 @@ result<std::vector<ticket_view>> engine::at_risk(std::chrono::seconds within) co
 
 result<std::vector<event>> engine::events(std::string_view ticket_id) const {
   auto stream = impl_->events->load(ticket_id);
-  if (!stream) return tl::unexpected(stream.error());
+  if (!stream) return fail(stream.error());
   if (stream->empty()) return fail(errc::not_found, "no events for '" + std::string(ticket_id) + "'");
   return stream;
 }
 
 result<ticket_view> engine::replay(std::string_view ticket_id) const {
   auto stream = impl_->events->load(ticket_id);
-  if (!stream) return tl::unexpected(stream.error());
+  if (!stream) return fail(stream.error());
   if (stream->empty() || stream->front().type != event_type::opened)
     return fail(errc::not_found, "unknown ticket '" + std::string(ticket_id) + "'");
   return detail::replay(impl_->cc, *stream).view(now());
@@ -1001,7 +1001,7 @@ result<ticket_view> engine::replay(std::string_view ticket_id) const {
 
 result<void> engine::verify(std::string_view ticket_id) const {
   if (auto ok = impl_->verify_stream(ticket_id); !ok)
-    return tl::unexpected(std::move(ok).error().with_context("ticket " + std::string(ticket_id)));
+    return fail(std::move(ok).error().with_context("ticket " + std::string(ticket_id)));
   return {};
 }
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The fold: ticket state from events. See ticket_record.hpp.
-#include "ticket_record.hpp"
+#include "engine/ticket_record.hpp"
 
-#include "load_common.hpp"
+#include "text/number.hpp"
 
 #include <algorithm>
 #include <charconv>

@@ -15,7 +15,7 @@
 
 #include <tierflow/dot.hpp>
 
-#include "text.hpp"
+#include "text/text.hpp"
 
 namespace tierflow {
 namespace {

@@ -7,9 +7,9 @@
 #include <string>
 #include <string_view>
 
-#include "load_common.hpp"
-#include "messages.hpp"
-#include "suggest.hpp"
+#include "language/load_common.hpp"
+#include "language/messages.hpp"
+#include "text/suggest.hpp"
 
 namespace tierflow::detail {
 namespace {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The loader's shared helpers: key checking and value parsers.
-#include "load_common.hpp"
+#include "language/load_common.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -10,8 +10,8 @@
 
 #include <fmt/format.h>
 
-#include "messages.hpp"
-#include "suggest.hpp"
+#include "language/messages.hpp"
+#include "text/suggest.hpp"
 
 namespace tierflow::detail {
 
@@ -129,26 +129,6 @@ std::string format_date(std::chrono::sys_days day) {
   const std::chrono::year_month_day ymd{day};
   return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(ymd.year()),
                      static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
-}
-
-std::optional<std::int64_t> parse_integer(std::string_view text) noexcept {
-  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
-  if (text.empty() || text.front() == '+') return std::nullopt;
-  std::int64_t out = 0;
-  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-  if (ec != std::errc{} || ptr != text.data() + text.size()) return std::nullopt;
-  return out;
-}
-
-std::optional<double> parse_number(std::string_view text) noexcept {
-  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
-  if (text.empty() || text.front() == '+') return std::nullopt;
-  double out = 0;
-  const auto [ptr, ec] =
-      std::from_chars(text.data(), text.data() + text.size(), out, std::chars_format::general);
-  if (ec != std::errc{} || ptr != text.data() + text.size() || !std::isfinite(out))
-    return std::nullopt;
-  return out;
 }
 
 const std::vector<yaml_node>* sequence(reader& r, const yaml_node& n, std::string_view what,

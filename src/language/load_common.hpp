@@ -21,7 +21,8 @@
 #include <tierflow/organisation.hpp>
 #include <tierflow/workflow.hpp>
 
-#include "load_yaml.hpp"
+#include "language/load_yaml.hpp"
+#include "text/number.hpp"
 
 namespace tierflow::detail {
 
@@ -109,11 +110,6 @@ class mapping_fields {
                                                               std::string_view what);
 /// "2026-01-01".
 [[nodiscard]] std::string format_date(std::chrono::sys_days day);
-
-/// A whole number (optional sign, decimal digits) that fits int64.
-[[nodiscard]] std::optional<std::int64_t> parse_integer(std::string_view text) noexcept;
-/// A finite decimal number ("315", "0.38", "-2", "1e3"); not inf or nan.
-[[nodiscard]] std::optional<double> parse_number(std::string_view text) noexcept;
 
 /// A list; reports a wrong kind, and an empty list when `non_empty`.
 [[nodiscard]] const std::vector<yaml_node>* sequence(reader& r, const yaml_node& n,

@@ -13,9 +13,9 @@
 
 #include <fmt/format.h>
 
-#include "load_common.hpp"
-#include "messages.hpp"
-#include "suggest.hpp"
+#include "language/load_common.hpp"
+#include "language/messages.hpp"
+#include "text/suggest.hpp"
 
 namespace tierflow::detail {
 namespace {

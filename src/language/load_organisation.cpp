@@ -5,8 +5,8 @@
 #include <string>
 #include <string_view>
 
-#include "load_common.hpp"
-#include "messages.hpp"
+#include "language/load_common.hpp"
+#include "language/messages.hpp"
 
 namespace tierflow::detail {
 namespace {

@@ -10,9 +10,9 @@
 #include <string_view>
 #include <vector>
 
-#include "load_common.hpp"
-#include "messages.hpp"
-#include "suggest.hpp"
+#include "language/load_common.hpp"
+#include "language/messages.hpp"
+#include "text/suggest.hpp"
 
 namespace tierflow::detail {
 namespace {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // YAML text to a checked tree: resource limits, duplicate keys, syntax
 // errors and the 0-based to 1-based conversion of yaml-cpp's marks.
-#include "load_yaml.hpp"
+#include "language/load_yaml.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -16,7 +16,7 @@
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
-#include "messages.hpp"
+#include "language/messages.hpp"
 
 namespace tierflow::detail {
 namespace {

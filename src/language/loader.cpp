@@ -22,10 +22,10 @@
 #include <tierflow/loader.hpp>
 #include <tierflow/validate.hpp>
 
-#include "load_common.hpp"
-#include "load_yaml.hpp"
-#include "messages.hpp"
-#include "suggest.hpp"
+#include "language/load_common.hpp"
+#include "language/load_yaml.hpp"
+#include "language/messages.hpp"
+#include "text/suggest.hpp"
 
 namespace tierflow {
 namespace {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "append_checks.hpp"
+#include "store/append_checks.hpp"
 
 #include <fmt/format.h>
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "store_codec.hpp"
+#include "store/store_codec.hpp"
 
 #include <algorithm>
 #include <cstdint>

@@ -75,7 +75,7 @@
 #include <tierflow/open_store.hpp>
 
 #include "bench_scenario.hpp"
-#include "store_codec.hpp"
+#include "store/store_codec.hpp"
 
 namespace {
 

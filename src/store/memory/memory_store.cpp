@@ -25,7 +25,7 @@
 
 #include <tierflow/memory_store.hpp>
 
-#include "append_checks.hpp"
+#include "store/append_checks.hpp"
 
 namespace tierflow {
 namespace {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "postgres/pg_connection.hpp"
+#include "store/postgres/pg_connection.hpp"
 
 #include <cctype>
 #include <cstring>
@@ -204,11 +204,11 @@ result<std::unique_ptr<connection>> connection::connect(const settings& s) {
   if (c == nullptr || PQstatus(c) != CONNECTION_OK) {
     const error e = connection_error(c, "cannot connect");
     if (c != nullptr) PQfinish(c);
-    return tl::unexpected(error(e.code(), without_password(e.message(), s.conninfo)));
+    return fail(error(e.code(), without_password(e.message(), s.conninfo)));
   }
   PQsetNoticeProcessor(c, ignore_notice, nullptr);
   std::unique_ptr<connection> out(new connection(c, s));
-  if (auto ok = out->setup(); !ok) return tl::unexpected(ok.error());
+  if (auto ok = out->setup(); !ok) return fail(ok.error());
   return out;
 }
 
@@ -224,13 +224,13 @@ result<void> connection::setup() {
       "SELECT set_config('lock_timeout', $1, false),"
       " set_config('default_transaction_read_only', $2, false)",
       p);
-  if (!r) return tl::unexpected(r.error().err);
+  if (!r) return fail(r.error().err);
   return {};
 }
 
 result<void> connection::reset() {
   PQreset(conn_);
-  if (PQstatus(conn_) != CONNECTION_OK) return tl::unexpected(connection_error(conn_, "reconnecting"));
+  if (PQstatus(conn_) != CONNECTION_OK) return fail(connection_error(conn_, "reconnecting"));
   return setup();
 }
 
@@ -240,7 +240,7 @@ outcome<result_ptr> connection::check(PGresult* raw) {
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return r;
   // A dropped connection shows as a fatal error with the connection gone.
   if (PQstatus(conn_) != CONNECTION_OK) return lost(connection_error(conn_, "connection lost"));
-  return tl::unexpected(failure{statement_error(r.get(), conn_), false});
+  return fail(failure{statement_error(r.get(), conn_), false});
 }
 
 outcome<result_ptr> connection::exec(const char* sql, const params& p) {
@@ -275,13 +275,13 @@ result<pool::lease> pool::acquire() {
       const std::lock_guard lock(mutex_);
       --open_;
       freed_.notify_one();
-      return tl::unexpected(made.error());
+      return fail(made.error());
     }
     c = std::move(*made);
   }
   lease l(this, std::move(c));
   if (!l->ok()) {
-    if (auto ok = l->reset(); !ok) return tl::unexpected(ok.error());
+    if (auto ok = l->reset(); !ok) return fail(ok.error());
   }
   return l;
 }

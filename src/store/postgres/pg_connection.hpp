@@ -17,7 +17,6 @@
 #include <string_view>
 #include <vector>
 
-#include <tl/expected.hpp>
 
 #include <tierflow/error.hpp>
 
@@ -31,14 +30,18 @@ struct failure {
   bool connection_lost = false;
 };
 
-template <class T>
-using outcome = tl::expected<T, failure>;
+/// Passes a failed statement on, as fail() passes an error.
+using tierflow::fail;
+[[nodiscard]] inline auto fail(failure f) { return detail::unexpected_with(std::move(f)); }
 
-[[nodiscard]] inline tl::unexpected<failure> lost(error e) {
-  return tl::unexpected<failure>(failure{std::move(e), true});
+template <class T>
+using outcome = detail::expected_with<T, failure>;
+
+[[nodiscard]] inline auto lost(error e) {
+  return detail::unexpected_with<failure>(failure{std::move(e), true});
 }
-[[nodiscard]] inline tl::unexpected<failure> failed(errc code, std::string message) {
-  return tl::unexpected<failure>(failure{error(code, std::move(message)), false});
+[[nodiscard]] inline auto failed(errc code, std::string message) {
+  return detail::unexpected_with<failure>(failure{error(code, std::move(message)), false});
 }
 
 /// Statement parameters, all sent in binary format with their types given,

@@ -17,9 +17,9 @@
 
 #include <fmt/format.h>
 
-#include "postgres/pg_connection.hpp"
-#include "append_checks.hpp"
-#include "store_codec.hpp"
+#include "store/postgres/pg_connection.hpp"
+#include "store/append_checks.hpp"
+#include "store/store_codec.hpp"
 
 namespace tierflow {
 namespace {
@@ -163,7 +163,7 @@ pg::outcome<std::vector<ticket_summary>> summaries_of(const pg::result_ptr& r) {
   for (int i = 0; i < rows; ++i) {
     pg::row_reader row(r.get(), i);
     out.push_back(read_summary(row));
-    if (!row.ok()) return tl::unexpected(pg::failure{row.take_error(), false});
+    if (!row.ok()) return fail(pg::failure{row.take_error(), false});
   }
   return out;
 }
@@ -177,7 +177,7 @@ pg::outcome<std::vector<due_ticket>> due_of(const pg::result_ptr& r) {
     due_ticket d;
     d.ticket_id = row.text();
     d.due = from_seconds(row.int8());
-    if (!row.ok()) return tl::unexpected(pg::failure{row.take_error(), false});
+    if (!row.ok()) return fail(pg::failure{row.take_error(), false});
     out.push_back(std::move(d));
   }
   return out;
@@ -189,8 +189,8 @@ pg::outcome<store::stream_head> head_of(const pg::result_ptr& r) {
   pg::row_reader row(r.get(), 0);
   h.version = static_cast<std::uint64_t>(row.int8());
   auto hash = detail::hash_from_bytes(row.bytes());
-  if (!row.ok()) return tl::unexpected(pg::failure{row.take_error(), false});
-  if (!hash) return tl::unexpected(pg::failure{hash.error(), false});
+  if (!row.ok()) return fail(pg::failure{row.take_error(), false});
+  if (!hash) return fail(pg::failure{hash.error(), false});
   h.head = *hash;
   return h;
 }
@@ -213,6 +213,8 @@ struct append_failure {
   append_end end;
   error err;
 };
+[[nodiscard]] auto fail(append_failure f) { return detail::unexpected_with(std::move(f)); }
+using tierflow::fail;
 
 }  // namespace
 
@@ -229,12 +231,12 @@ struct postgres_store::impl {
   template <class T, class F>
   result<T> read(F&& run) {
     auto c = connections.acquire();
-    if (!c) return tl::unexpected(c.error());
+    if (!c) return fail(c.error());
     for (int attempt = 0;; ++attempt) {
       pg::outcome<T> out = run(**c);
       if (out) return std::move(*out);
-      if (!out.error().connection_lost || attempt > 0) return tl::unexpected(out.error().err);
-      if (auto ok = (*c)->reset(); !ok) return tl::unexpected(ok.error());
+      if (!out.error().connection_lost || attempt > 0) return fail(out.error().err);
+      if (auto ok = (*c)->reset(); !ok) return fail(ok.error());
     }
   }
 
@@ -245,7 +247,7 @@ struct postgres_store::impl {
     return {};
   }
 
-  tl::expected<void, append_failure> try_append(pg::connection& c, const append_request& request,
+  detail::expected_with<void, append_failure> try_append(pg::connection& c, const append_request& request,
                                                 const std::vector<std::string>& details);
 };
 
@@ -256,7 +258,7 @@ namespace {
 result<void> prepare_schema(pg::connection& c, bool read_only) {
   const auto failed = [&](const pg::failure& f) {
     if (!read_only) c.rollback();
-    return tl::unexpected(f.err);
+    return fail(f.err);
   };
   if (!read_only) {
     if (auto r = c.script("BEGIN"); !r) return failed(r.error());
@@ -315,8 +317,8 @@ result<std::unique_ptr<postgres_store>> postgres_store::open(const std::string& 
   s.read_only = options.read_only;
   auto state = std::make_unique<impl>(std::move(s), options);
   auto first = pg::connection::connect(state->connections.session());
-  if (!first) return tl::unexpected(first.error());
-  if (auto ok = prepare_schema(**first, options.read_only); !ok) return tl::unexpected(ok.error());
+  if (!first) return fail(first.error());
+  if (auto ok = prepare_schema(**first, options.read_only); !ok) return fail(ok.error());
   state->connections.adopt(std::move(*first));
   return std::unique_ptr<postgres_store>(new postgres_store(std::move(state)));
 }
@@ -329,12 +331,12 @@ result<void> postgres_store::grant_app_role(std::string_view role) {
   // The role name reaches the DDL as a bound parameter: stored in a
   // transaction-local setting, quoted by format('%I') on the server.
   return impl_->read<bool>([&](pg::connection& c) -> pg::outcome<bool> {
-    if (auto r = c.script("BEGIN"); !r) return tl::unexpected(r.error());
+    if (auto r = c.script("BEGIN"); !r) return fail(r.error());
     pg::params p;
     p.text(role);
     auto run = [&]() -> pg::outcome<bool> {
       if (auto r = c.exec("SELECT set_config('tierflow.app_role', $1, true)", p); !r) {
-        return tl::unexpected(r.error());
+        return fail(r.error());
       }
       auto r = c.script(R"sql(
 DO $$
@@ -354,7 +356,7 @@ END
 $$;
 COMMIT;
 )sql");
-      if (!r) return tl::unexpected(r.error());
+      if (!r) return fail(r.error());
       return true;
     };
     auto out = run();
@@ -363,16 +365,16 @@ COMMIT;
   }).map([](bool) {});
 }
 
-tl::expected<void, append_failure> postgres_store::impl::try_append(
+detail::expected_with<void, append_failure> postgres_store::impl::try_append(
     pg::connection& c, const append_request& request, const std::vector<std::string>& details) {
   const auto refused = [](error e) {
-    return tl::unexpected(append_failure{append_end::refused, std::move(e)});
+    return fail(append_failure{append_end::refused, std::move(e)});
   };
   // A statement failed before COMMIT: the transaction is void either way.
   const auto abort = [&](const pg::failure& f) {
-    if (f.connection_lost) return tl::unexpected(append_failure{append_end::lost_before_commit, f.err});
+    if (f.connection_lost) return fail(append_failure{append_end::lost_before_commit, f.err});
     c.rollback();
-    return tl::unexpected(append_failure{append_end::refused, f.err});
+    return fail(append_failure{append_end::refused, f.err});
   };
   const event_hash zero{};
   const std::string_view id = request.ticket_id;
@@ -488,7 +490,7 @@ tl::expected<void, append_failure> postgres_store::impl::try_append(
 
   if (auto r = c.script("COMMIT"); !r) {
     if (r.error().connection_lost) {
-      return tl::unexpected(append_failure{append_end::lost_at_commit, r.error().err});
+      return fail(append_failure{append_end::lost_at_commit, r.error().err});
     }
     c.rollback();
     return refused(r.error().err);
@@ -533,13 +535,13 @@ result<void> postgres_store::append(const append_request& request) {
   for (const event& e : request.events) details.push_back(detail::encode_details(e.details));
 
   auto c = impl_->connections.acquire();
-  if (!c) return tl::unexpected(c.error());
+  if (!c) return fail(c.error());
   const std::uint64_t landed_version = request.expected_version + request.events.size();
   for (int attempt = 0;; ++attempt) {
     auto out = impl_->try_append(**c, request, details);
     if (out) return {};
     append_failure& f = out.error();
-    if (f.end == append_end::refused) return tl::unexpected(std::move(f.err));
+    if (f.end == append_end::refused) return fail(std::move(f.err));
     // The connection dropped: reconnect; without a connection nothing more
     // can be known, and nothing was half-written (a transaction is whole).
     if (auto ok = (*c)->reset(); !ok) {
@@ -551,16 +553,16 @@ result<void> postgres_store::append(const append_request& request) {
       // Did the commit land? The head says: ours (it landed), unchanged (it
       // did not), or another writer's (a conflict either way).
       auto h = select_head(**c, id, false);
-      if (!h) return tl::unexpected(std::move(h.error().err));
+      if (!h) return fail(std::move(h.error().err));
       auto head = head_of(*h);
-      if (!head) return tl::unexpected(std::move(head.error().err));
+      if (!head) return fail(std::move(head.error().err));
       if (head->version == landed_version && head->head == request.events.back().hash) return {};
       if (head->version != request.expected_version) {
         return fail(errc::conflict, fmt::format("ticket {}: expected version {}, store has {}", id,
                                                 request.expected_version, head->version));
       }
     }
-    if (attempt > 0) return tl::unexpected(std::move(f.err));
+    if (attempt > 0) return fail(std::move(f.err));
   }
 }
 
@@ -573,7 +575,7 @@ result<std::vector<event>> postgres_store::load(std::string_view ticket_id) cons
         "SELECT seq, time, actor, workflow_id, workflow_version, type, details, prev_hash, hash"
         " FROM tierflow.events WHERE stream = $1 ORDER BY seq",
         p);
-    if (!r) return tl::unexpected(r.error());
+    if (!r) return fail(r.error());
     std::vector<event> out;
     const int rows = PQntuples(r->get());
     out.reserve(static_cast<std::size_t>(rows));
@@ -590,11 +592,11 @@ result<std::vector<event>> postgres_store::load(std::string_view ticket_id) cons
       auto details = detail::decode_details(row.bytes());
       auto prev = detail::hash_from_bytes(row.bytes());
       auto hash = detail::hash_from_bytes(row.bytes());
-      if (!row.ok()) return tl::unexpected(pg::failure{row.take_error(), false});
+      if (!row.ok()) return fail(pg::failure{row.take_error(), false});
       for (auto* part : {&prev, &hash}) {
-        if (!*part) return tl::unexpected(pg::failure{part->error(), false});
+        if (!*part) return fail(pg::failure{part->error(), false});
       }
-      if (!details) return tl::unexpected(pg::failure{details.error(), false});
+      if (!details) return fail(pg::failure{details.error(), false});
       e.details = std::move(*details);
       e.prev_hash = *prev;
       e.hash = *hash;
@@ -608,19 +610,19 @@ result<store::stream_head> postgres_store::head(std::string_view ticket_id) cons
   if (has_nul(ticket_id)) return stream_head{};
   return impl_->read<stream_head>([&](pg::connection& c) -> pg::outcome<stream_head> {
     auto r = select_head(c, ticket_id, false);
-    if (!r) return tl::unexpected(r.error());
+    if (!r) return fail(r.error());
     return head_of(*r);
   });
 }
 
 result<std::uint64_t> postgres_store::next_ticket_number() {
-  if (auto ok = impl_->writable("next ticket number"); !ok) return tl::unexpected(ok.error());
+  if (auto ok = impl_->writable("next ticket number"); !ok) return fail(ok.error());
   return impl_->read<std::uint64_t>([&](pg::connection& c) -> pg::outcome<std::uint64_t> {
     auto r = c.exec("SELECT nextval('tierflow.ticket_numbers')");
-    if (!r) return tl::unexpected(r.error());
+    if (!r) return fail(r.error());
     pg::row_reader row(r->get(), 0);
     const auto n = row.int8();
-    if (!row.ok()) return tl::unexpected(pg::failure{row.take_error(), false});
+    if (!row.ok()) return fail(pg::failure{row.take_error(), false});
     return static_cast<std::uint64_t>(n);
   });
 }
@@ -636,11 +638,11 @@ result<ticket_summary> postgres_store::summary(std::string_view ticket_id) const
               fmt::format("SELECT {} FROM tierflow.summaries WHERE ticket_id = $1", summary_columns)
                   .c_str(),
               p);
-          if (!r) return tl::unexpected(r.error());
+          if (!r) return fail(r.error());
           return summaries_of(*r);
         });
   }();
-  if (!found) return tl::unexpected(found.error());
+  if (!found) return fail(found.error());
   if (found->empty()) return fail(errc::not_found, fmt::format("ticket {}: not found", ticket_id));
   return std::move(found->front());
 }
@@ -657,7 +659,7 @@ result<std::vector<ticket_summary>> postgres_store::queue(std::string_view unit,
                                     summary_columns)
                             .c_str(),
                         p);
-        if (!r) return tl::unexpected(r.error());
+        if (!r) return fail(r.error());
         return summaries_of(*r);
       });
 }
@@ -674,7 +676,7 @@ result<std::vector<ticket_summary>> postgres_store::customer_tickets(
                                     summary_columns)
                             .c_str(),
                         p);
-        if (!r) return tl::unexpected(r.error());
+        if (!r) return fail(r.error());
         return summaries_of(*r);
       });
 }
@@ -688,13 +690,13 @@ result<std::vector<due_ticket>> postgres_store::due(timestamp now, std::size_t l
         "SELECT ticket_id, next_timer FROM tierflow.summaries WHERE next_timer <= $1"
         " ORDER BY next_timer, ticket_id LIMIT $2",
         p);
-    if (!r) return tl::unexpected(r.error());
+    if (!r) return fail(r.error());
     return due_of(*r);
   });
 }
 
 result<std::vector<due_ticket>> postgres_store::claim_due(timestamp now, std::size_t limit) {
-  if (auto ok = impl_->writable("claiming due tickets"); !ok) return tl::unexpected(ok.error());
+  if (auto ok = impl_->writable("claiming due tickets"); !ok) return fail(ok.error());
   if (limit == 0) return std::vector<due_ticket>{};
   auto claimed = impl_->read<std::vector<due_ticket>>(
       [&](pg::connection& c) -> pg::outcome<std::vector<due_ticket>> {
@@ -717,7 +719,7 @@ result<std::vector<due_ticket>> postgres_store::claim_due(timestamp now, std::si
             "   ORDER BY next_timer, ticket_id LIMIT $4 FOR UPDATE SKIP LOCKED)"
             " RETURNING ticket_id, next_timer",
             p);
-        if (!r) return tl::unexpected(r.error());
+        if (!r) return fail(r.error());
         return due_of(*r);
       });
   if (!claimed) return claimed;
@@ -734,7 +736,7 @@ result<std::vector<ticket_summary>> postgres_store::open_tickets() const {
             fmt::format("SELECT {} FROM tierflow.summaries WHERE NOT closed ORDER BY ticket_id",
                         summary_columns)
                 .c_str());
-        if (!r) return tl::unexpected(r.error());
+        if (!r) return fail(r.error());
         return summaries_of(*r);
       });
 }
@@ -743,14 +745,14 @@ result<std::vector<std::string>> postgres_store::streams() const {
   return impl_->read<std::vector<std::string>>(
       [&](pg::connection& c) -> pg::outcome<std::vector<std::string>> {
         auto r = c.exec("SELECT stream FROM tierflow.heads WHERE version > 0 ORDER BY stream");
-        if (!r) return tl::unexpected(r.error());
+        if (!r) return fail(r.error());
         std::vector<std::string> out;
         const int rows = PQntuples(r->get());
         out.reserve(static_cast<std::size_t>(rows));
         for (int i = 0; i < rows; ++i) {
           pg::row_reader row(r->get(), i);
           out.push_back(row.text());
-          if (!row.ok()) return tl::unexpected(pg::failure{row.take_error(), false});
+          if (!row.ok()) return fail(pg::failure{row.take_error(), false});
         }
         return out;
       });

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "sqlite/connection.hpp"
+#include "store/sqlite/connection.hpp"
 
 #include <climits>
 #include <filesystem>
@@ -85,7 +85,7 @@ result<bool> statement::step() {
   const int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  return tl::unexpected(make_error(sqlite3_db_handle(stmt_), file_of(stmt_), sqlite3_sql(stmt_)));
+  return fail(make_error(sqlite3_db_handle(stmt_), file_of(stmt_), sqlite3_sql(stmt_)));
 }
 
 void statement::reset() noexcept {
@@ -126,7 +126,7 @@ result<connection> connection::open(const std::string& path, open_flags flags) {
   sqlite3* db = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &db, mode, nullptr);
   connection c(db, path);  // closes db on every path out
-  if (rc != SQLITE_OK) return tl::unexpected(c.last_error("cannot open"));
+  if (rc != SQLITE_OK) return fail(c.last_error("cannot open"));
   sqlite3_extended_result_codes(db, 1);
   return c;
 }
@@ -148,7 +148,7 @@ connection& connection::operator=(connection&& other) noexcept {
 result<void> connection::exec(std::string_view sql) {
   const std::string text(sql);
   if (sqlite3_exec(db_, text.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
-    return tl::unexpected(last_error(sql));
+    return fail(last_error(sql));
   }
   return {};
 }
@@ -159,25 +159,25 @@ result<statement> connection::prepare(std::string_view sql, bool persistent) {
   if (sqlite3_prepare_v3(db_, data_of(sql), length_of(sql), prep_flags, &stmt, nullptr) !=
       SQLITE_OK) {
     sqlite3_finalize(stmt);
-    return tl::unexpected(last_error(sql));
+    return fail(last_error(sql));
   }
   return statement(stmt);
 }
 
 result<std::int64_t> connection::query_int(std::string_view sql) {
   auto s = prepare(sql);
-  if (!s) return tl::unexpected(std::move(s).error());
+  if (!s) return fail(std::move(s).error());
   auto row = s->step();
-  if (!row) return tl::unexpected(std::move(row).error());
+  if (!row) return fail(std::move(row).error());
   if (!*row) return fail(errc::io_error, "sqlite " + path_ + ": " + std::string(sql) + ": no row");
   return s->column_int(0);
 }
 
 result<std::string> connection::query_text(std::string_view sql) {
   auto s = prepare(sql);
-  if (!s) return tl::unexpected(std::move(s).error());
+  if (!s) return fail(std::move(s).error());
   auto row = s->step();
-  if (!row) return tl::unexpected(std::move(row).error());
+  if (!row) return fail(std::move(row).error());
   if (!*row) return fail(errc::io_error, "sqlite " + path_ + ": " + std::string(sql) + ": no row");
   return std::string(s->column_bytes(0));
 }

@@ -3,7 +3,7 @@
 // inside the transaction that migrates a file; `PRAGMA user_version` says how
 // many have been applied. A released step is never edited (files in the
 // field were made by it): change the schema by adding a step.
-#include "sqlite/schema.hpp"
+#include "store/sqlite/schema.hpp"
 
 #include <array>
 #include <string>
@@ -127,32 +127,32 @@ result<void> record_meta(connection& db, std::int64_t from) {
       from == 0 ? this_build : "a tierflow writing schema " + std::to_string(from);
   auto created = db.prepare(
       "INSERT INTO tierflow_meta (key, value) VALUES ('created_by', ?1) ON CONFLICT DO NOTHING");
-  if (!created) return tl::unexpected(std::move(created).error());
+  if (!created) return fail(std::move(created).error());
   created->bind_text(1, creator);
-  if (auto r = created->step(); !r) return tl::unexpected(std::move(r).error());
+  if (auto r = created->step(); !r) return fail(std::move(r).error());
   if (from == 0) return {};
   auto migrated = db.prepare(
       "INSERT INTO tierflow_meta (key, value) VALUES ('migrated_by', ?1), "
       "('migrated_from_schema', ?2), ('migrated_at', datetime('now')) "
       "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
-  if (!migrated) return tl::unexpected(std::move(migrated).error());
+  if (!migrated) return fail(std::move(migrated).error());
   migrated->bind_text(1, this_build);
   migrated->bind_text(2, std::to_string(from));
-  if (auto r = migrated->step(); !r) return tl::unexpected(std::move(r).error());
+  if (auto r = migrated->step(); !r) return fail(std::move(r).error());
   return {};
 }
 
 // The steps after BEGIN IMMEDIATE; the caller rolls back on failure.
 result<void> apply(connection& db, int target) {
   const auto found = schema_of(db);
-  if (!found) return tl::unexpected(found.error());
+  if (!found) return fail(found.error());
   if (auto ok = check_not_newer(db, *found); !ok) return ok;
   if (*found >= target) return {};
   if (*found == 0) {
     // An unversioned file with tables of its own belongs to something else:
     // adding ours to it would mix two applications' data.
     const auto tables = db.query_int("SELECT count(*) FROM sqlite_schema");
-    if (!tables) return tl::unexpected(tables.error());
+    if (!tables) return fail(tables.error());
     if (*tables != 0) {
       return fail(errc::io_error, "sqlite " + db.path() +
                                       ": not a tierflow database (it has tables but no tierflow "
@@ -162,7 +162,7 @@ result<void> apply(connection& db, int target) {
   for (const migration& m : all_migrations) {
     if (m.version <= *found || m.version > target) continue;
     if (auto r = db.exec(m.sql); !r) {
-      return tl::unexpected(std::move(r).error().with_context(
+      return fail(std::move(r).error().with_context(
           "migrating to schema " + std::to_string(m.version) + " (" + std::string(m.summary) +
           ")"));
     }
@@ -195,7 +195,7 @@ result<void> check_not_newer(const connection& db, std::int64_t found) {
 result<void> migrate(connection& db, int target) {
   if (target > newest) target = newest;
   if (auto r = db.exec("BEGIN IMMEDIATE"); !r) {
-    return tl::unexpected(std::move(r).error().with_context("migrating the schema"));
+    return fail(std::move(r).error().with_context("migrating the schema"));
   }
   auto applied = apply(db, target);
   if (!applied) {
@@ -206,7 +206,7 @@ result<void> migrate(connection& db, int target) {
   }
   if (auto r = db.exec("COMMIT"); !r) {
     (void)db.exec("ROLLBACK");
-    return tl::unexpected(std::move(r).error().with_context("migrating the schema"));
+    return fail(std::move(r).error().with_context("migrating the schema"));
   }
   return {};
 }

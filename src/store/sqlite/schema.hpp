@@ -9,7 +9,7 @@
 
 #include <tierflow/error.hpp>
 
-#include "sqlite/connection.hpp"
+#include "store/sqlite/connection.hpp"
 
 namespace tierflow::detail::sqlite {
 

@@ -17,11 +17,11 @@
 #include <thread>
 #include <utility>
 
-#include "sqlite/connection.hpp"
-#include "sqlite/schema.hpp"
-#include "sqlite/store_access.hpp"
-#include "append_checks.hpp"
-#include "store_codec.hpp"
+#include "store/sqlite/connection.hpp"
+#include "store/sqlite/schema.hpp"
+#include "store/sqlite/store_access.hpp"
+#include "store/append_checks.hpp"
+#include "store/store_codec.hpp"
 
 namespace tierflow {
 namespace {
@@ -110,7 +110,7 @@ error malformed(const std::string& path, std::string_view what) {
 result<std::uint32_t> workflow_version_of(const statement& s, int column, const std::string& path) {
   const std::int64_t v = s.column_int(column);
   if (v < 0 || v > std::numeric_limits<std::uint32_t>::max()) {
-    return tl::unexpected(malformed(path, "workflow version"));
+    return fail(malformed(path, "workflow version"));
   }
   return static_cast<std::uint32_t>(v);
 }
@@ -122,7 +122,7 @@ result<ticket_summary> read_summary(const statement& s, const std::string& path)
   out.ticket_type = s.column_bytes(2);
   out.workflow_id = s.column_bytes(3);
   const auto wv = workflow_version_of(s, 4, path);
-  if (!wv) return tl::unexpected(wv.error());
+  if (!wv) return fail(wv.error());
   out.workflow_version = *wv;
   out.state = s.column_bytes(5);
   out.unit = s.column_bytes(6);
@@ -135,7 +135,7 @@ result<ticket_summary> read_summary(const statement& s, const std::string& path)
   out.next_timer = optional_time(s, 13);
   out.nearest_due = optional_time(s, 14);
   const std::int64_t version = s.column_int(15);
-  if (version < 0) return tl::unexpected(malformed(path, "summary version"));
+  if (version < 0) return fail(malformed(path, "summary version"));
   out.version = static_cast<std::uint64_t>(version);
   return out;
 }
@@ -163,27 +163,27 @@ result<event> read_event(const statement& s, std::string_view stream_id, const s
   event e;
   e.ticket_id = stream_id;
   const std::int64_t sequence = s.column_int(0);
-  if (sequence < 1) return tl::unexpected(malformed(path, "event sequence"));
+  if (sequence < 1) return fail(malformed(path, "event sequence"));
   e.sequence = static_cast<std::uint64_t>(sequence);
   e.time = time_from_db(s.column_int(1));
   e.actor_id = s.column_bytes(2);
   e.workflow_id = s.column_bytes(3);
   const auto wv = workflow_version_of(s, 4, path);
-  if (!wv) return tl::unexpected(wv.error());
+  if (!wv) return fail(wv.error());
   e.workflow_version = *wv;
   const std::int64_t type = s.column_int(5);
   if (type < 0 || type > std::numeric_limits<std::uint8_t>::max()) {
-    return tl::unexpected(malformed(path, "event type"));
+    return fail(malformed(path, "event type"));
   }
   e.type = static_cast<event_type>(type);
   auto details = detail::decode_details(s.column_bytes(6));
-  if (!details) return tl::unexpected(std::move(details).error().with_context("sqlite " + path));
+  if (!details) return fail(std::move(details).error().with_context("sqlite " + path));
   e.details = std::move(*details);
   auto prev = detail::hash_from_bytes(s.column_bytes(7));
-  if (!prev) return tl::unexpected(std::move(prev).error().with_context("sqlite " + path));
+  if (!prev) return fail(std::move(prev).error().with_context("sqlite " + path));
   e.prev_hash = *prev;
   auto hash = detail::hash_from_bytes(s.column_bytes(8));
-  if (!hash) return tl::unexpected(std::move(hash).error().with_context("sqlite " + path));
+  if (!hash) return fail(std::move(hash).error().with_context("sqlite " + path));
   e.hash = *hash;
   return e;
 }
@@ -256,7 +256,7 @@ struct sqlite_store::impl {
     };
     for (const auto& [target, sql] : all) {
       auto s = db.prepare(sql, true);
-      if (!s) return tl::unexpected(std::move(s).error());
+      if (!s) return fail(std::move(s).error());
       *target = std::move(*s);
     }
     return {};
@@ -268,12 +268,12 @@ struct sqlite_store::impl {
     const statement_use s(head_stmt);
     s->bind_text(1, id);
     const auto row = s->step();
-    if (!row) return tl::unexpected(row.error());
+    if (!row) return fail(row.error());
     if (!*row) return stream_head{};
     const std::int64_t version = s->column_int(0);
-    if (version < 0) return tl::unexpected(malformed(path, "stream version"));
+    if (version < 0) return fail(malformed(path, "stream version"));
     auto h = detail::hash_from_bytes(s->column_bytes(1));
-    if (!h) return tl::unexpected(std::move(h).error().with_context("sqlite " + path));
+    if (!h) return fail(std::move(h).error().with_context("sqlite " + path));
     return stream_head{static_cast<std::uint64_t>(version), *h};
   }
 
@@ -282,10 +282,10 @@ struct sqlite_store::impl {
     std::vector<ticket_summary> out;
     for (;;) {
       const auto row = stmt.step();
-      if (!row) return tl::unexpected(row.error());
+      if (!row) return fail(row.error());
       if (!*row) return out;
       auto s = read_summary(stmt, path);
-      if (!s) return tl::unexpected(std::move(s).error());
+      if (!s) return fail(std::move(s).error());
       out.push_back(std::move(*s));
     }
   }
@@ -296,7 +296,7 @@ struct sqlite_store::impl {
   // or savepoint (which the caller undoes on failure).
   result<void> write_command(const append_request& request) {
     const auto stored = read_head(request.ticket_id);
-    if (!stored) return tl::unexpected(stored.error());
+    if (!stored) return fail(stored.error());
     if (auto ok = detail::check_append_version(request, stored->version); !ok) return ok;
     if (auto ok = detail::check_append_events(request, &stored->head); !ok) return ok;
     for (const event& e : request.events) {
@@ -311,19 +311,19 @@ struct sqlite_store::impl {
       s->bind_blob(8, detail::encode_details(e.details));
       s->bind_blob(9, as_bytes(e.prev_hash));
       s->bind_blob(10, as_bytes(e.hash));
-      if (auto r = s->step(); !r) return tl::unexpected(r.error());
+      if (auto r = s->step(); !r) return fail(r.error());
     }
     {
       const statement_use s(upsert_stream_stmt);
       s->bind_text(1, request.ticket_id);
       s->bind_int(2, to_db(request.events.back().sequence));
       s->bind_blob(3, as_bytes(request.events.back().hash));
-      if (auto r = s->step(); !r) return tl::unexpected(r.error());
+      if (auto r = s->step(); !r) return fail(r.error());
     }
     if (request.summary != nullptr) {
       const statement_use s(upsert_ticket_stmt);
       bind_summary(*s, *request.summary);
-      if (auto r = s->step(); !r) return tl::unexpected(r.error());
+      if (auto r = s->step(); !r) return fail(r.error());
     }
     return {};
   }
@@ -363,7 +363,7 @@ struct sqlite_store::impl {
     if (group_error) {
       error lost = std::move(*group_error);
       group_error.reset();
-      return tl::unexpected(std::move(lost).with_context("command not applied"));
+      return fail(std::move(lost).with_context("command not applied"));
     }
     if (!group_open) {
       if (auto r = db.exec("BEGIN IMMEDIATE"); !r) return r;
@@ -374,7 +374,7 @@ struct sqlite_store::impl {
       group_changed.notify_all();
     }
     if (auto r = db.exec("SAVEPOINT tierflow_command"); !r) {
-      if (db.autocommit()) return tl::unexpected(group_lost(std::move(r).error()));
+      if (db.autocommit()) return fail(group_lost(std::move(r).error()));
       return r;
     }
     auto written = write_command(request);
@@ -382,13 +382,13 @@ struct sqlite_store::impl {
       if (auto r = db.exec("RELEASE tierflow_command"); !r) written = std::move(r);
     }
     if (!written) {
-      if (db.autocommit()) return tl::unexpected(group_lost(std::move(written).error()));
+      if (db.autocommit()) return fail(group_lost(std::move(written).error()));
       // Only this command's rows go; the group's earlier commands stay.
       const bool undone =
           db.exec("ROLLBACK TO tierflow_command") && db.exec("RELEASE tierflow_command");
       if (!undone) {
         if (!db.autocommit()) (void)db.exec("ROLLBACK");
-        return tl::unexpected(group_lost(std::move(written).error()));
+        return fail(group_lost(std::move(written).error()));
       }
       if (group_commands == 0) {
         // An empty group would only hold the write lock until its window ends.
@@ -407,7 +407,7 @@ struct sqlite_store::impl {
     if (!group_open) return {};
     if (auto r = db.exec("COMMIT"); !r) {
       if (!db.autocommit()) (void)db.exec("ROLLBACK");
-      return tl::unexpected(group_lost(std::move(r).error().with_context("committing a group")));
+      return fail(group_lost(std::move(r).error().with_context("committing a group")));
     }
     close_group();
     return {};
@@ -450,14 +450,14 @@ result<std::unique_ptr<sqlite_store>> sqlite_store::open(const std::string& path
   }
   auto db = detail::sqlite::connection::open(path, {.read_only = options.read_only,
                                                     .create = options.create && !options.read_only});
-  if (!db) return tl::unexpected(std::move(db).error());
+  if (!db) return fail(std::move(db).error());
   db->busy_timeout(options.busy_timeout.count());
 
   // The version first, before anything could write: a newer file is refused
   // untouched (even the switch to WAL rewrites its header).
   auto found = detail::sqlite::schema_of(*db);
-  if (!found) return tl::unexpected(std::move(found).error().with_context("reading the schema version"));
-  if (auto ok = detail::sqlite::check_not_newer(*db, *found); !ok) return tl::unexpected(ok.error());
+  if (!found) return fail(std::move(found).error().with_context("reading the schema version"));
+  if (auto ok = detail::sqlite::check_not_newer(*db, *found); !ok) return fail(ok.error());
 
   if (options.read_only) {
     // Every statement reads schema-1 tables only, so any known schema reads.
@@ -468,23 +468,23 @@ result<std::unique_ptr<sqlite_store>> sqlite_store::open(const std::string& path
     }
   } else {
     auto mode = db->query_text("PRAGMA journal_mode = WAL");
-    if (!mode) return tl::unexpected(std::move(mode).error().with_context("switching to WAL mode"));
+    if (!mode) return fail(std::move(mode).error().with_context("switching to WAL mode"));
     if (*mode != "wal") {
       return fail(errc::io_error,
                   "sqlite " + path + ": cannot switch to WAL mode (journal mode stays " + *mode + ")");
     }
     // FULL syncs the WAL at every commit: a returned append (per_command)
     // or a committed group survives power loss, not only a crash.
-    if (auto r = db->exec("PRAGMA synchronous = FULL"); !r) return tl::unexpected(r.error());
+    if (auto r = db->exec("PRAGMA synchronous = FULL"); !r) return fail(r.error());
     if (*found < schema_version) {
       if (auto r = detail::sqlite::migrate(*db, schema_version); !r) {
-        return tl::unexpected(r.error());
+        return fail(r.error());
       }
     }
   }
 
   auto state = std::make_unique<impl>(std::move(*db), options, path);
-  if (auto r = state->prepare_all(); !r) return tl::unexpected(r.error());
+  if (auto r = state->prepare_all(); !r) return fail(r.error());
   if (options.mode == durability::group_commit && !options.read_only) {
     impl* raw = state.get();
     raw->committer = std::jthread([raw](const std::stop_token& stop) { raw->run_committer(stop); });
@@ -500,7 +500,7 @@ result<void> sqlite_store::append(const append_request& request) {
   auto r = impl_->options.mode == durability::group_commit ? impl_->append_grouped(request)
                                                            : impl_->append_alone(request);
   if (!r && r.error().code() == errc::io_error) {
-    return tl::unexpected(std::move(r).error().with_context("appending to " +
+    return fail(std::move(r).error().with_context("appending to " +
                                                             ticket_context(request.ticket_id)));
   }
   return r;
@@ -513,10 +513,10 @@ result<std::vector<event>> sqlite_store::load(std::string_view ticket_id) const 
   std::vector<event> out;
   for (;;) {
     const auto row = s->step();
-    if (!row) return tl::unexpected(row.error());
+    if (!row) return fail(row.error());
     if (!*row) return out;
     auto e = read_event(*s, ticket_id, impl_->path);
-    if (!e) return tl::unexpected(std::move(e).error());
+    if (!e) return fail(std::move(e).error());
     out.push_back(std::move(*e));
   }
 }
@@ -529,15 +529,15 @@ result<store::stream_head> sqlite_store::head(std::string_view ticket_id) const 
 result<std::uint64_t> sqlite_store::next_ticket_number() {
   const std::lock_guard lock(impl_->mutex);
   if (impl_->options.read_only) {
-    return tl::unexpected(impl_->read_only_refusal("next ticket number").error());
+    return fail(impl_->read_only_refusal("next ticket number").error());
   }
   // Its own transaction: the open group (which cannot share it) goes first.
-  if (auto r = impl_->commit_group(); !r) return tl::unexpected(r.error());
+  if (auto r = impl_->commit_group(); !r) return fail(r.error());
   connection& db = impl_->db;
-  if (auto r = db.exec("BEGIN IMMEDIATE"); !r) return tl::unexpected(r.error());
+  if (auto r = db.exec("BEGIN IMMEDIATE"); !r) return fail(r.error());
   const auto undo = [&db](error e) -> result<std::uint64_t> {
     if (!db.autocommit()) (void)db.exec("ROLLBACK");
-    return tl::unexpected(std::move(e).with_context("next ticket number"));
+    return fail(std::move(e).with_context("next ticket number"));
   };
   {
     const statement_use s(impl_->bump_counter_stmt);
@@ -561,7 +561,7 @@ result<ticket_summary> sqlite_store::summary(std::string_view ticket_id) const {
   const statement_use s(impl_->summary_stmt);
   s->bind_text(1, ticket_id);
   const auto row = s->step();
-  if (!row) return tl::unexpected(row.error());
+  if (!row) return fail(row.error());
   if (!*row) {
     // Not a ticket, or not there at all: the same answer as the memory store.
     return fail(errc::not_found, ticket_context(ticket_id) + ": not found");
@@ -595,7 +595,7 @@ result<std::vector<due_ticket>> sqlite_store::due(timestamp now, std::size_t lim
   std::vector<due_ticket> out;
   for (;;) {
     const auto row = s->step();
-    if (!row) return tl::unexpected(row.error());
+    if (!row) return fail(row.error());
     if (!*row) return out;
     out.push_back(due_ticket{std::string(s->column_bytes(0)), time_from_db(s->column_int(1))});
   }
@@ -613,7 +613,7 @@ result<std::vector<std::string>> sqlite_store::streams() const {
   std::vector<std::string> out;
   for (;;) {
     const auto row = s->step();
-    if (!row) return tl::unexpected(row.error());
+    if (!row) return fail(row.error());
     if (!*row) return out;
     out.emplace_back(s->column_bytes(0));
   }
@@ -626,7 +626,7 @@ result<void> sqlite_store::flush() {
   if (impl_->group_error) {
     error lost = std::move(*impl_->group_error);
     impl_->group_error.reset();
-    return tl::unexpected(std::move(lost).with_context("flush: an earlier group commit failed"));
+    return fail(std::move(lost).with_context("flush: an earlier group commit failed"));
   }
   return {};
 }
