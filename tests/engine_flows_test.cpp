@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
-// End-to-end flows of the seed documents through the SHIPPED workflows
+// End-to-end flows of the company documents in workflows/SOURCES.md through the SHIPPED workflows
 // (workflows/*.yaml) with the real engine, a manual clock and a notification
 // queue:
-//   - seed-002's big-customer complaint flowchart (branch → local technical
+//   - the big-customer complaint flowchart of [DOC-TELECOM-BIGCUST §4.4] (workflows/SOURCES.md) (branch → local technical
 //     department → HQ key-account desk), complaint.yaml;
 //   - fault repair with a field crew and the 24x7 arrival / restoration
 //     commitments, fault_repair.yaml;
@@ -10,7 +10,7 @@
 //     customer works, business_expansion.yaml;
 //   - a bill callback that finds a bill error and tracks it until the
 //     customer is satisfied, bill_callback.yaml;
-//   - seed-004's three-level closed loop (own post → centre dispatch →
+//   - the three-level closed loop of [DOC-SHAOYANG-2013 §2.5] (own post → centre dispatch →
 //     cross-organisation through 95598), complaint.yaml;
 //   - repeat and skip-level complaints at open.
 //
@@ -293,7 +293,7 @@ timestamp run_t0_complaint(rig& r, const std::string& id, timestamp start) {
 }  // namespace
 
 // =====================================================================================
-// 1. seed-002 flowchart: big-customer complaint → regional account manager →
+// 1. [DOC-TELECOM-BIGCUST §4.4] flowchart: big-customer complaint → regional account manager →
 //    local technical department → cannot resolve → HQ key-account desk.
 // =====================================================================================
 
@@ -1096,7 +1096,7 @@ TEST_CASE("engine_flows.bill_callback.bill_error_tracked_until_satisfied") {
 }
 
 // =====================================================================================
-// 5. seed-004 three-level closed loop in the complaint workflow: own post →
+// 5. [DOC-SHAOYANG-2013 §2.5] three-level closed loop in the complaint workflow: own post →
 //    centre service dispatch → cross-organisation dispatch through 95598.
 // =====================================================================================
 

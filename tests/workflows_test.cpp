@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The shipped organisation and workflows: they load clean, carry the
-// published service standards, and route the customers DOMAIN.md §3.0 names
+// published service standards, and route the customers the routing table of workflows/SOURCES.md ([TIERFLOW §routing]) names
 // to the tiers it names.
 #include <algorithm>
 #include <chrono>
