@@ -17,25 +17,9 @@ using namespace std::string_literals;
 
 namespace {
 
-constexpr auto utc_offset = 8h;  // the organisation's timezone (+08:00)
-
-/// 2026-11-<d> hh:mm, Suzhou local time.
-tf::timestamp local(unsigned d, int hh, int mm) {
-  return sys_days{2026y / November / day{d}} + hours{hh} + minutes{mm} - utc_offset;
-}
-
-/// "11-24 09:05", Suzhou local time.
-std::string show(tf::timestamp t) {
-  const auto at = t + utc_offset;
-  const auto date = floor<days>(at);
-  const year_month_day ymd{date};
-  const hh_mm_ss hms{at - date};
-  char text[32];
-  std::snprintf(text, sizeof text, "%02u-%02u %02d:%02d", static_cast<unsigned>(ymd.month()),
-                static_cast<unsigned>(ymd.day()), static_cast<int>(hms.hours().count()),
-                static_cast<int>(hms.minutes().count()));
-  return text;
-}
+constexpr auto utc_offset = 8h;              // the organisation's timezone (+08:00)
+constexpr auto november = 2026y / November;  // when the story takes place
+constexpr const char* when = "%m-%d %H:%M";  // how it shows times: "11-24 09:05", local
 
 /// "regional_account_manager/wuzhong": a unit and its region queue, if any.
 std::string where(const std::string& unit, const std::string& region) {
@@ -61,8 +45,8 @@ void act(tf::engine& crm, const std::string& ticket, const char* action, const t
   request.note = std::move(note);
   const auto r = crm.act(request);
   if (r.has_value() == expect_denied) std::exit(1);
-  std::printf("  %s  %-9s %-16s %s %s\n", show(crm.now()).c_str(), who.id.c_str(), action,
-              ticket.c_str(),
+  std::printf("  %s  %-9s %-16s %s %s\n", tf::format_local(crm.now(), utc_offset, when).c_str(),
+              who.id.c_str(), action, ticket.c_str(),
               r ? ("-> " + r->state).c_str() : ("DENIED: " + r.error().message()).c_str());
 }
 
@@ -76,8 +60,9 @@ int main() {
     return 1;
   }
 
-  tf::manual_clock clock{local(24, 9, 0)};  // Tuesday 24 November 2026, 09:00
-  tf::notification_queue inbox;             // the CRM delivers these (SMS, workbench)
+  // Tuesday 24 November 2026, 09:00.
+  tf::manual_clock clock{tf::from_local(november / 24, 9h, utc_offset)};
+  tf::notification_queue inbox;  // the CRM delivers these (SMS, workbench)
   tf::engine_options wiring;
   wiring.time_source = &clock;
   wiring.sink = &inbox;
@@ -103,16 +88,17 @@ int main() {
     req.fields = fields;
     req.opened_by = "crm";
     const auto t = must(crm.open(req), "open");
-    std::printf("  %s  %s %-18s customer %s -> %s (rule %s)\n", show(crm.now()).c_str(),
-                t.ticket.id.c_str(), type, customer_id,
-                where(t.routing.to.unit, t.routing.to.region).c_str(), t.routing.rule.c_str());
+    std::printf("  %s  %s %-18s customer %s -> %s (rule %s)\n",
+                tf::format_local(crm.now(), utc_offset, when).c_str(), t.ticket.id.c_str(), type,
+                customer_id, where(t.routing.to.unit, t.routing.to.region).c_str(),
+                t.routing.rule.c_str());
     return t.ticket.id;
   };
   // A level-1 important customer in Kunshan complains: a key account (T2).
   const auto complaint = open("complaint", "hotline_95598", "C1001",
                               {{"importance_class", "level1"s}, {"region", "kunshan"s}},
                               {{"complaint_class", "service"s}});
-  clock.set(local(24, 9, 5));
+  clock.set(tf::from_local(november / 24, 9h + 5min, utc_offset));
   // A 10 kV, 1250 kVA factory in Wuzhong loses power: a big customer (T1) ...
   const tf::attribute_values factory{{"region", "wuzhong"s},
                                      {"voltage_kv", 10.0},
@@ -130,28 +116,30 @@ int main() {
   act(crm, complaint, "dispatch", agent);
   act(crm, fault, "triage", wang, {}, true);  // Kunshan's manager: not his region
   act(crm, fault, "triage", zhang);
-  clock.set(local(24, 9, 6));
+  clock.set(tf::from_local(november / 24, 9h + 6min, utc_offset));
   act(crm, fault, "dispatch", chen);  // handed off to Wuzhong's repair crews
   act(crm, fault, "crew_acknowledge", crew);
   act(crm, fault, "depart", crew);
   act(crm, expansion, "accept", zhang);
-  clock.set(local(24, 9, 30));
+  clock.set(tf::from_local(november / 24, 9h + 30min, utc_offset));
   act(crm, complaint, "acknowledge", sun);
 
   std::puts("== time passes: the crew arrives late; nobody calls the complainant back");
   const auto advance_to = [&](tf::timestamp t) {
     clock.set(t);
     const auto fired = must(crm.advance(), "advance");
-    std::printf("  %s  advance: %zu timers fired (tickets: %zu)\n", show(t).c_str(), fired.fired,
-                fired.tickets);
+    std::printf("  %s  advance: %zu timers fired (tickets: %zu)\n",
+                tf::format_local(t, utc_offset, when).c_str(), fired.fired, fired.tickets);
   };
-  advance_to(local(24, 10, 0));  // the 45-minute arrival limit passed at 09:50
+  // The 45-minute arrival limit passed at 09:50.
+  advance_to(tf::from_local(november / 24, 10h, utc_offset));
   act(crm, fault, "arrive", crew);
   act(crm, fault, "start_repair", crew);
-  clock.set(local(24, 10, 40));
+  clock.set(tf::from_local(november / 24, 10h + 40min, utc_offset));
   act(crm, fault, "restore", crew);
   act(crm, fault, "report_restored", crew, "cable joint replaced");  // back to rm_zhang
-  advance_to(local(25, 9, 30));  // the 24-hour contact limit passed at 09:00
+  // The 24-hour contact limit passed at 09:00.
+  advance_to(tf::from_local(november / 25, 9h + 30min, utc_offset));
   const auto late = must(crm.view(complaint), "view");
   std::printf("  %s is now with %s, flags:", complaint.c_str(), late.tier.c_str());
   for (const auto& f : late.flags) std::printf(" %s", f.c_str());
@@ -163,7 +151,7 @@ int main() {
       if (!d.due || d.due != t.nearest_due()) continue;
       const auto m = d.remaining_seconds / 60;  // working time left in the deadline's calendar
       std::printf("  %s %-18s %-16s due %s (%s), %lldh%02lldm left\n", t.id.c_str(), t.type.c_str(),
-                  t.state.c_str(), show(*d.due).c_str(), d.id.c_str(),
+                  t.state.c_str(), tf::format_local(*d.due, utc_offset, when).c_str(), d.id.c_str(),
                   static_cast<long long>(m / 60), static_cast<long long>(m % 60));
       break;
     }
@@ -175,16 +163,18 @@ int main() {
     for (const auto& [key, value] : e.details)
       if (!value.empty() && key.find('.') == std::string::npos && key != "description")
         details += " " + key + "=" + value;
-    std::printf("  %s %s #%-2llu %-17s %-9s%s\n", show(e.time).c_str(), e.ticket_id.c_str(),
+    std::printf("  %s %s #%-2llu %-17s %-9s%s\n",
+                tf::format_local(e.time, utc_offset, when).c_str(), e.ticket_id.c_str(),
                 static_cast<unsigned long long>(e.sequence), std::string(to_string(e.type)).c_str(),
                 e.actor_id.c_str(), details.c_str());
   }
 
   std::puts("== notifications to deliver");
   for (const auto& n : inbox.drain())
-    std::printf("  %s %s %-8s %s %s(%s)\n", show(n.time).c_str(), n.ticket_id.c_str(),
-                std::string(to_string(n.to)).c_str(), where(n.unit, n.region).c_str(),
-                n.person.empty() ? "" : (n.person + " ").c_str(), n.reason.c_str());
+    std::printf("  %s %s %-8s %s %s(%s)\n", tf::format_local(n.time, utc_offset, when).c_str(),
+                n.ticket_id.c_str(), std::string(to_string(n.to)).c_str(),
+                where(n.unit, n.region).c_str(), n.person.empty() ? "" : (n.person + " ").c_str(),
+                n.reason.c_str());
 
   std::puts("== audit trails");
   for (const auto& id : {complaint, fault, expansion}) {

@@ -22,25 +22,9 @@ using namespace std::string_literals;
 
 namespace {
 
-constexpr auto utc_offset = 8h;  // the organisation's timezone (+08:00)
-
-/// 2026-11-<d> hh:mm, Suzhou local time.
-tf::timestamp local(unsigned d, int hh, int mm) {
-  return sys_days{2026y / November / day{d}} + hours{hh} + minutes{mm} - utc_offset;
-}
-
-/// "11-24 09:05", Suzhou local time.
-std::string show(tf::timestamp t) {
-  const auto at = t + utc_offset;
-  const auto date = floor<days>(at);
-  const year_month_day ymd{date};
-  const hh_mm_ss hms{at - date};
-  char text[32];
-  std::snprintf(text, sizeof text, "%02u-%02u %02d:%02d", static_cast<unsigned>(ymd.month()),
-                static_cast<unsigned>(ymd.day()), static_cast<int>(hms.hours().count()),
-                static_cast<int>(hms.minutes().count()));
-  return text;
-}
+constexpr auto utc_offset = 8h;              // the organisation's timezone (+08:00)
+constexpr auto november = 2026y / November;  // when the story takes place
+constexpr const char* when = "%m-%d %H:%M";  // how it shows times: "11-24 09:05", local
 
 template <class T>
 T must(tf::result<T> r, const char* what) {
@@ -82,8 +66,8 @@ void act(tf::engine& crm, const std::string& ticket, const char* action, const t
   request.action = action;
   request.by = who;
   const auto v = must(crm.act(request), action);
-  std::printf("  %s  %-9s %-16s %s -> %s\n", show(crm.now()).c_str(), who.id.c_str(), action, ticket.c_str(),
-              v.state.c_str());
+  std::printf("  %s  %-9s %-16s %s -> %s\n", tf::format_local(crm.now(), utc_offset, when).c_str(),
+              who.id.c_str(), action, ticket.c_str(), v.state.c_str());
 }
 
 }  // namespace
@@ -104,7 +88,8 @@ int main(int argc, char** argv) {
   const tf::actor chen{"disp_chen", {"dispatcher"}, ""};
   const tf::actor crew{"crew_zhou", {"repair_crew_member"}, "wuzhong"};
 
-  tf::manual_clock clock{local(24, 16, 0)};  // Tuesday 24 November 2026, 16:00
+  // Tuesday 24 November 2026, 16:00.
+  tf::manual_clock clock{tf::from_local(november / 24, 16h, utc_offset)};
   std::string fault, complaint;
   {
     std::printf("== Tuesday afternoon: the CRM server runs on %s\n", url.c_str());
@@ -116,11 +101,12 @@ int main(int argc, char** argv) {
     req.customer = {{"region", "wuzhong"s}, {"voltage_kv", 10.0}, {"capacity_kva", 1250.0}, {"area_type", "urban"s}};
     req.opened_by = "crm";
     fault = must(a.crm->open(req), "open").ticket.id;
-    std::printf("  %s  %s fault_repair customer C2002\n", show(clock.now()).c_str(), fault.c_str());
+    std::printf("  %s  %s fault_repair customer C2002\n",
+                tf::format_local(clock.now(), utc_offset, when).c_str(), fault.c_str());
     act(*a.crm, fault, "triage", zhang);
     act(*a.crm, fault, "dispatch", chen);  // with Wuzhong's repair crews now
 
-    clock.set(local(24, 16, 5));
+    clock.set(tf::from_local(november / 24, 16h + 5min, utc_offset));
     tf::open_request comp;  // a level-1 important customer complains
     comp.type = "complaint";
     comp.channel = "hotline_95598";
@@ -129,15 +115,17 @@ int main(int argc, char** argv) {
     comp.fields = {{"complaint_class", "service"s}};
     comp.opened_by = "crm";
     complaint = must(a.crm->open(comp), "open").ticket.id;
-    std::printf("  %s  %s complaint    customer C1001\n", show(clock.now()).c_str(), complaint.c_str());
+    std::printf("  %s  %s complaint    customer C1001\n",
+                tf::format_local(clock.now(), utc_offset, when).c_str(), complaint.c_str());
     act(*a.crm, complaint, "classify", agent);
-    clock.set(local(24, 16, 10));
+    clock.set(tf::from_local(november / 24, 16h + 10min, utc_offset));
     std::printf("== %s: the server stops (nothing is flushed by hand: each command was durable)\n",
-                show(clock.now()).c_str());
+                tf::format_local(clock.now(), utc_offset, when).c_str());
   }  // the engine and the database handle are gone, as in a crash
 
-  clock.set(local(25, 8, 30));  // Wednesday morning
-  std::printf("== %s: the server starts again on the same file\n", show(clock.now()).c_str());
+  clock.set(tf::from_local(november / 25, 8h + 30min, utc_offset));  // Wednesday morning
+  std::printf("== %s: the server starts again on the same file\n",
+              tf::format_local(clock.now(), utc_offset, when).c_str());
   server b = start(url, *cat, clock);
   const auto open = must(b.db->open_tickets(), "open tickets");
   std::printf("  restored %zu open tickets:", open.size());
@@ -161,8 +149,8 @@ int main(int argc, char** argv) {
   for (const auto& e : overnight) {
     std::string details;
     for (const auto& [key, value] : e.details) details += " " + key + "=" + value;
-    std::printf("    %s %s %-17s%s\n", show(e.time).c_str(), e.ticket_id.c_str(),
-                std::string(to_string(e.type)).c_str(), details.c_str());
+    std::printf("    %s %s %-17s%s\n", tf::format_local(e.time, utc_offset, when).c_str(),
+                e.ticket_id.c_str(), std::string(to_string(e.type)).c_str(), details.c_str());
   }
   // Every fired timer is one warning or breach event (escalations come on top).
   if (fired.fired == 0 || overnight.size() < fired.fired) return 1;
@@ -170,7 +158,7 @@ int main(int argc, char** argv) {
   if (must(b.crm->advance(), "advance").fired != 0) return 1;
 
   std::puts("== the crew carries on where the ticket stood");
-  clock.set(local(25, 8, 40));
+  clock.set(tf::from_local(november / 25, 8h + 40min, utc_offset));
   act(*b.crm, fault, "crew_acknowledge", crew);
 
   std::puts("== audit trails");

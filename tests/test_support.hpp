@@ -16,6 +16,7 @@
 #include <tierflow/catalog.hpp>
 #include <tierflow/diagnostic.hpp>
 #include <tierflow/loader.hpp>
+#include <tierflow/time.hpp>
 
 #include "random_input.hpp"
 
@@ -30,34 +31,29 @@ constexpr std::chrono::sys_days day(int y, unsigned m, unsigned d) {
 
 /// A UTC wall-clock time, written as such.
 constexpr tierflow::timestamp utc(int y, unsigned m, unsigned d, int h, int mi, int s = 0) {
-  return tierflow::timestamp{day(y, m, d)} + std::chrono::hours{h} + std::chrono::minutes{mi} +
-         std::chrono::seconds{s};
+  return tierflow::from_local(
+      day(y, m, d), std::chrono::hours{h} + std::chrono::minutes{mi} + std::chrono::seconds{s},
+      std::chrono::minutes{0});
 }
 
 /// A local (UTC+08:00, Beijing) wall-clock time as a UTC timestamp.
 constexpr tierflow::timestamp local(int y, unsigned m, unsigned d, int h, int mi, int s = 0) {
-  return utc(y, m, d, h, mi, s) - std::chrono::hours{8};
+  return tierflow::from_local(
+      day(y, m, d), std::chrono::hours{h} + std::chrono::minutes{mi} + std::chrono::seconds{s},
+      std::chrono::hours{8});
 }
 
 /// The wall clock `t` reads on the UTC axis as "YYYY-MM-DD<sep>hh:mm:ss" (no
 /// zone): shift `t` first to show another offset's wall clock.
 inline std::string civil(tierflow::timestamp t, char sep) {
-  const auto d = std::chrono::floor<std::chrono::days>(t);
-  const std::chrono::year_month_day ymd{d};
-  const std::chrono::hh_mm_ss hms{t - d};
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u%c%02ld:%02ld:%02ld", int{ymd.year()},
-                unsigned{ymd.month()}, unsigned{ymd.day()}, sep,
-                static_cast<long>(hms.hours().count()), static_cast<long>(hms.minutes().count()),
-                static_cast<long>(hms.seconds().count()));
-  return buf;
+  std::string pattern = "%F";
+  pattern += sep;
+  pattern += "%T";
+  return tierflow::format_local(t, std::chrono::minutes{0}, pattern);
 }
 
 /// UTC ISO 8601 ("2026-11-24T01:00:00Z"); "never" for timestamp::max().
-inline std::string iso(tierflow::timestamp t) {
-  if (t == tierflow::timestamp::max()) return "never";
-  return civil(t, 'T') + "Z";
-}
+inline std::string iso(tierflow::timestamp t) { return tierflow::format_iso8601(t); }
 
 // --- definitions ---------------------------------------------------------------------
 

@@ -14,12 +14,9 @@
 
 #include <tierflow/diagnostic.hpp>
 #include <tierflow/duration.hpp>
+#include <tierflow/time.hpp>
 
 namespace tierflow {
-
-/// An instant, UTC, second precision. All engine times are timestamps; a
-/// calendar turns them into local time with its organisation's UTC offset.
-using timestamp = std::chrono::sys_seconds;
 
 /// A half-open span of local time within one day, in minutes after local
 /// midnight: [begin, end). "08:30-12:00" is {510, 720}.
@@ -94,15 +91,16 @@ struct local_point {
   std::int64_t second = 0;  ///< 0 … 86399
 };
 
+/// `t` as a local point of the calendar's organisation (time.hpp's to_local).
 [[nodiscard]] constexpr local_point to_local(const calendar& cal, timestamp t) noexcept {
-  const auto local = t + cal.utc_offset;
-  const auto day = std::chrono::floor<std::chrono::days>(local);
-  return {day, (local - day).count()};
+  const std::chrono::sys_days day = local_day(t, cal.utc_offset);
+  return {day, (t + cal.utc_offset - day).count()};
 }
 
+/// The instant of a local point (time.hpp's from_local).
 [[nodiscard]] constexpr timestamp from_local(const calendar& cal, std::chrono::sys_days day,
                                              std::int64_t second) noexcept {
-  return timestamp{day} + std::chrono::seconds{second} - cal.utc_offset;
+  return tierflow::from_local(day, std::chrono::seconds{second}, cal.utc_offset);
 }
 
 /// t + seconds for seconds >= 0, saturating at timestamp::max() ("never").

@@ -16,7 +16,9 @@
 
 #include <tierflow/clock.hpp>
 #include <tierflow/engine.hpp>
+#include <tierflow/event_schema.hpp>
 #include <tierflow/loader.hpp>
+#include <tierflow/time.hpp>
 
 #include "text/text.hpp"
 #include "cli/ticket_file.hpp"
@@ -25,8 +27,6 @@
 namespace tierflow::cli {
 namespace {
 
-using detail::format_date;
-using detail::format_instant;
 using detail::join;
 
 /// True if `unit` keeps one queue per region.
@@ -97,9 +97,9 @@ void print_open(engine& eng, const opened_ticket& opened, const workflow* wf,
       const auto get = [&](std::string_view key) {
         return std::string(e.detail(key).value_or(""));
       };
-      std::string whom = get("to") + " " + get("unit");
-      if (!get("region").empty()) whom += "/" + get("region");
-      fmt::print(out, "  notify {} (rule {})\n", whom, get("reason"));
+      std::string whom = get(detail_key::to) + " " + get(detail_key::unit);
+      if (!get(detail_key::region).empty()) whom += "/" + get(detail_key::region);
+      fmt::print(out, "  notify {} (rule {})\n", whom, get(detail_key::reason));
     }
   }
   if (!v.flags.empty()) fmt::print(out, "  flags: {}\n", join(v.flags, ", "));
@@ -111,7 +111,7 @@ void print_open(engine& eng, const opened_ticket& opened, const workflow* wf,
     std::string when;
     const deadline* def = wf != nullptr ? wf->find_deadline(d.id) : nullptr;
     if (d.due)
-      when = "due " + format_instant(*d.due, offset);
+      when = "due " + format_iso8601(*d.due, offset);
     else if (d.status == deadline_status::pending && def != nullptr && !def->from.empty())
       when = "starts on entering " + def->from;
     else
@@ -199,7 +199,7 @@ int run_route(const route_options& options, std::FILE* out, std::FILE* /*err*/) 
 
   const workflow* wf = cat.find(decision->workflow_id, decision->workflow_version);
   fmt::print(out, "ticket    {} via {}, customer {}\n", req.type, req.channel, req.customer_id);
-  fmt::print(out, "at        {}\n", format_instant(ticket->at, org.utc_offset));
+  fmt::print(out, "at        {}\n", format_iso8601(ticket->at, org.utc_offset));
   fmt::print(out, "workflow  {}@{}{}\n", decision->workflow_id, decision->workflow_version,
              wf != nullptr ? " (effective " + format_date(wf->effective) + ")" : std::string{});
   fmt::print(out, "queue     {} ({})\n", queue_name(org, decision->to),

@@ -12,6 +12,8 @@
 
 #include <fmt/format.h>
 
+#include <tierflow/time.hpp>
+
 #include "language/load_common.hpp"
 #include "language/load_yaml.hpp"
 #include "language/messages.hpp"
@@ -124,10 +126,6 @@ std::optional<std::string> bounded_text(reader& r, const yaml_node& n, std::stri
   return text;
 }
 
-std::chrono::sys_days local_day(timestamp t, std::chrono::minutes offset) {
-  return std::chrono::floor<std::chrono::days>(t + offset);
-}
-
 /// Picks the workflow for `type` on the local day of `at`; reports an
 /// unknown type, or a type none of whose versions is in effect yet.
 const workflow* pick_workflow(reader& r, const yaml_node& at_node, const std::string& type,
@@ -192,59 +190,15 @@ top_level check_top_level(reader& r, const yaml_node& root, const catalog& cat) 
   return out;
 }
 
+/// `at` as parse_iso8601 reads it at the organisation's offset; people
+/// type "2026-11-24 09:00" as often as the ISO "T" form, so a space after
+/// the date stands for the "T".
+result<timestamp> parse_at(std::string text, std::chrono::minutes local_offset) {
+  if (text.size() > 10 && text[10] == ' ') text[10] = 'T';
+  return parse_iso8601(text, local_offset);
+}
+
 }  // namespace
-
-std::optional<timestamp> parse_instant(std::string_view text,
-                                       std::chrono::minutes local_offset) noexcept {
-  using namespace std::chrono;
-  if (text.size() < 10) return std::nullopt;
-  const auto day = parse_date(text.substr(0, 10));
-  if (!day) return std::nullopt;
-  text.remove_prefix(10);
-  // Two digits at `at`, no more than `max`.
-  const auto two = [&](std::size_t at, int max, int& out) {
-    if (text.size() < at + 2) return false;
-    for (std::size_t i = at; i < at + 2; ++i)
-      if (text[i] < '0' || text[i] > '9') return false;
-    out = (text[at] - '0') * 10 + (text[at + 1] - '0');
-    return out <= max;
-  };
-  int hour = 0, minute = 0, second = 0;
-  minutes offset = local_offset;
-  if (!text.empty()) {
-    if (text[0] != 'T' && text[0] != ' ') return std::nullopt;
-    text.remove_prefix(1);
-    if (!two(0, 23, hour) || text.size() < 5 || text[2] != ':' || !two(3, 59, minute))
-      return std::nullopt;
-    text.remove_prefix(5);
-    if (!text.empty() && text[0] == ':') {
-      if (!two(1, 59, second)) return std::nullopt;
-      text.remove_prefix(3);
-    }
-    if (text == "Z") {
-      offset = minutes{0};
-    } else if (!text.empty()) {
-      int oh = 0, om = 0;
-      if ((text[0] != '+' && text[0] != '-') || text.size() != 6 || text[3] != ':' ||
-          !two(1, 23, oh) || !two(4, 59, om))
-        return std::nullopt;
-      offset = minutes{(text[0] == '-' ? -1 : 1) * (oh * 60 + om)};
-    }
-  }
-  return timestamp{*day} + hours{hour} + minutes{minute} + seconds{second} - offset;
-}
-
-std::string format_instant(timestamp t, std::chrono::minutes offset) {
-  using namespace std::chrono;
-  const auto local = t + offset;
-  const auto day = floor<days>(local);
-  const hh_mm_ss<seconds> time{local - day};
-  const auto off = offset.count();
-  const auto mag = off < 0 ? -off : off;
-  return fmt::format("{}T{:02}:{:02}:{:02}{}{:02}:{:02}", format_date(sys_days{day}),
-                     time.hours().count(), time.minutes().count(), time.seconds().count(),
-                     off < 0 ? '-' : '+', mag / 60, mag % 60);
-}
 
 std::optional<ticket_file> load_ticket_file(const source_file& source, const catalog& cat,
                                             timestamp default_at, diagnostics& diags,
@@ -270,7 +224,7 @@ std::optional<ticket_file> load_ticket_file(const source_file& source, const cat
   out.at = default_at;
   if (const yaml_node* at = keys["at"]) {
     if (const auto text = scalar(r, *at, quoted("at"))) {
-      if (const auto t = parse_instant(*text, org.utc_offset))
+      if (const auto t = parse_at(*text, org.utc_offset))
         out.at = *t;
       else
         r.error(*at,

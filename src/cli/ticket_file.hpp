@@ -20,22 +20,21 @@
 //
 // `at` picks the workflow version (the newest in effect on that local day);
 // it is YYYY-MM-DDTHH:MM[:SS] with Z or +HH:MM, or without an offset in the
-// organisation's local time, or a bare YYYY-MM-DD (local midnight).
+// organisation's local time, or a bare YYYY-MM-DD (local midnight): what
+// tierflow::parse_iso8601(text, local offset) takes, and a space for the T.
 // Numbers, booleans and ints must be written plain (`10`, not `"10"`), as in
 // definition files. Derived attributes (history counts) are computed by the
 // engine and cannot be given.
 #pragma once
 
-#include <chrono>
 #include <optional>
 #include <string>
-#include <string_view>
 
-#include <tierflow/calendar.hpp>
 #include <tierflow/catalog.hpp>
 #include <tierflow/diagnostic.hpp>
 #include <tierflow/loader.hpp>
 #include <tierflow/ticket.hpp>
+#include <tierflow/time.hpp>
 #include <tierflow/workflow.hpp>
 
 namespace tierflow::detail {
@@ -61,13 +60,5 @@ struct ticket_file {
                                                           const catalog& cat, timestamp default_at,
                                                           diagnostics& diags,
                                                           const load_limits& limits = {});
-
-/// Parses an instant as `at` takes it; `local_offset` applies when the
-/// text has no offset of its own. nullopt if malformed.
-[[nodiscard]] std::optional<timestamp> parse_instant(std::string_view text,
-                                                     std::chrono::minutes local_offset) noexcept;
-
-/// "2026-11-24T09:00:00+08:00": `t` in local time at `offset`.
-[[nodiscard]] std::string format_instant(timestamp t, std::chrono::minutes offset);
 
 }  // namespace tierflow::detail

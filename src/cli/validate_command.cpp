@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 // `tierflow validate`: every diagnostic of every file, and a summary of what
 // the definitions hold for a supervisor reviewing them.
-#include <chrono>
 #include <cstdio>
 #include <string>
 
@@ -10,6 +9,7 @@
 #include <tierflow/catalog.hpp>
 #include <tierflow/diagnostic.hpp>
 #include <tierflow/loader.hpp>
+#include <tierflow/time.hpp>
 
 #include "text/text.hpp"
 #include "commands.hpp"
@@ -17,18 +17,11 @@
 namespace tierflow::cli {
 namespace {
 
-std::string format_offset(std::chrono::minutes offset) {
-  const auto total = offset.count();
-  const auto magnitude = total < 0 ? -total : total;
-  return fmt::format("{}{:02}:{:02}", total < 0 ? '-' : '+', magnitude / 60, magnitude % 60);
-}
-
-using detail::format_date;
 using detail::join;
 
 void print_organisation(const organisation& org, std::FILE* out) {
   fmt::print(out, "organisation {} ({}): {} tiers, {} teams, {} regions, {} roles, {} calendars, {} customer attributes\n",
-             org.id, format_offset(org.utc_offset), org.ladder.size(), org.teams.size(),
+             org.id, format_utc_offset(org.utc_offset), org.ladder.size(), org.teams.size(),
              org.regions.size(), org.roles.size(), org.calendars.size(),
              org.customer_attributes.size());
   std::vector<std::string> rungs;

@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include <tierflow/dot.hpp>
+#include <tierflow/time.hpp>
 
 #include "text/text.hpp"
 
@@ -39,7 +40,6 @@ std::string escape(std::string_view text) {
 
 std::string q(std::string_view text) { return '"' + escape(text) + '"'; }
 
-using detail::format_date;
 using detail::join;
 
 // --- Conditions, as one line of text -----------------------------------------------

@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include <tierflow/time.hpp>
+
 #include "language/load_common.hpp"
 #include "language/messages.hpp"
 #include "text/suggest.hpp"

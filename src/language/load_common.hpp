@@ -19,6 +19,7 @@
 #include <tierflow/diagnostic.hpp>
 #include <tierflow/duration.hpp>
 #include <tierflow/organisation.hpp>
+#include <tierflow/time.hpp>
 #include <tierflow/workflow.hpp>
 
 #include "language/load_yaml.hpp"
@@ -104,12 +105,10 @@ class mapping_fields {
 /// A duration as parse_duration() reads it.
 [[nodiscard]] std::optional<duration> duration_value(reader& r, const yaml_node& n,
                                                      std::string_view what);
-/// YYYY-MM-DD, a real date of years 1–9999.
-[[nodiscard]] std::optional<std::chrono::sys_days> parse_date(std::string_view text) noexcept;
+/// A date as tierflow::parse_date() reads it (YYYY-MM-DD); reports
+/// "invalid date '…': expected YYYY-MM-DD" otherwise.
 [[nodiscard]] std::optional<std::chrono::sys_days> date_value(reader& r, const yaml_node& n,
                                                               std::string_view what);
-/// "2026-01-01".
-[[nodiscard]] std::string format_date(std::chrono::sys_days day);
 
 /// A list; reports a wrong kind, and an empty list when `non_empty`.
 [[nodiscard]] const std::vector<yaml_node>* sequence(reader& r, const yaml_node& n,

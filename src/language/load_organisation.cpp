@@ -5,23 +5,13 @@
 #include <string>
 #include <string_view>
 
+#include <tierflow/time.hpp>
+
 #include "language/load_common.hpp"
 #include "language/messages.hpp"
 
 namespace tierflow::detail {
 namespace {
-
-/// "+08:00" or "-05:30"; |offset| < 24 h as calendar.hpp requires.
-std::optional<std::chrono::minutes> parse_offset(std::string_view text) {
-  if (text.size() != 6 || (text[0] != '+' && text[0] != '-') || text[3] != ':') return std::nullopt;
-  for (const std::size_t i : {1u, 2u, 4u, 5u})
-    if (text[i] < '0' || text[i] > '9') return std::nullopt;
-  const int h = (text[1] - '0') * 10 + (text[2] - '0');
-  const int m = (text[4] - '0') * 10 + (text[5] - '0');
-  if (h > 23 || m > 59) return std::nullopt;
-  const int total = h * 60 + m;
-  return std::chrono::minutes{text[0] == '-' ? -total : total};
-}
 
 /// A mapping that must have at least one entry.
 bool non_empty_mapping(reader& r, const yaml_node& n, std::string_view key) {
@@ -47,7 +37,8 @@ void load_organisation(reader& r, const yaml_node& root, organisation& out) {
   if (const auto* title = f["title"]) (void)scalar(r, *title, quoted("title"));
   if (const auto* tz = f["timezone"]) {
     if (const auto text = scalar(r, *tz, quoted("timezone"))) {
-      if (const auto offset = parse_offset(*text))
+      // parse_utc_offset keeps |offset| < 24 h, as calendar.hpp requires.
+      if (const auto offset = parse_utc_offset(*text))
         out.utc_offset = *offset;
       else
         r.error(*tz, msg::invalid_timezone(*text));

@@ -20,6 +20,7 @@
 #include <fmt/format.h>
 
 #include <tierflow/loader.hpp>
+#include <tierflow/time.hpp>
 #include <tierflow/validate.hpp>
 
 #include "language/load_common.hpp"
@@ -141,7 +142,7 @@ void check_workflows(const catalog& cat, diagnostics& diags) {
       if (shared != w.ticket_types.end()) {
         diags.error(w.where,
                     detail::msg::ambiguous_ticket_type(*shared, earlier.id, w.version,
-                                                       detail::format_date(earlier.effective)));
+                                                       format_date(earlier.effective)));
         break;
       }
     }
