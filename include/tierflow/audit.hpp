@@ -6,13 +6,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <iosfwd>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <tl/expected.hpp>
 
 #include <tierflow/error.hpp>
 #include <tierflow/event.hpp>
@@ -78,6 +77,10 @@ enum class chain_break : std::uint8_t {
   /// The stream is intact but ends before the head hash the store recorded
   /// (only detected by verify with an expected head).
   truncated,
+  /// An event of another stream stands here: copied whole, it keeps a
+  /// valid hash and link, but names another ticket (only detected by the
+  /// verifier that knows the stream's id).
+  foreign,
 };
 
 /// The lowercase name of a chain_break, e.g. "edited".
@@ -88,6 +91,7 @@ enum class chain_break : std::uint8_t {
     case chain_break::deleted: return "deleted";
     case chain_break::reordered: return "reordered";
     case chain_break::truncated: return "truncated";
+    case chain_break::foreign: return "foreign";
   }
   return "unknown";
 }
@@ -106,30 +110,53 @@ struct broken_link {
   friend bool operator==(const broken_link&, const broken_link&) = default;
 };
 
-/// Verifies a ticket's whole stream, from sequence 1: every event's hash
-/// matches its content, its prev_hash is its predecessor's hash (all zero
-/// for the first), and sequence numbers run 1, 2, 3 … without gaps.
+/// The first broken link of a ticket's whole stream, from sequence 1, or
+/// none: every event's hash matches its content, its prev_hash is its
+/// predecessor's hash (all zero for the first), and sequence numbers run
+/// 1, 2, 3 … without gaps.
 ///
-/// Returns the first broken link, classified as edited, inserted, deleted or
-/// reordered (the classification is a best explanation of the first break;
-/// that there is a break is certain, up to SHA-256 collisions).
+/// The break is classified as edited, inserted, deleted or reordered (the
+/// classification is a best explanation of the first break; that there is
+/// a break is certain, up to SHA-256 collisions).
 ///
 /// Limitation: the chain alone cannot tell a stream from a prefix of itself.
 /// Dropping events from the end leaves a valid, shorter chain, and this
 /// overload passes it. The store keeps the head hash (the last event's hash)
-/// apart from the events; pass it to the overload below to detect truncation.
+/// apart from the events; pass it to the overloads below to detect
+/// truncation.
 ///
-/// An empty span verifies. Thread-safe; O(n) hashes (plus O(n) work to
+/// An empty span has no break. Thread-safe; O(n) hashes (plus O(n) work to
 /// classify a break). Throws only std::bad_alloc.
-[[nodiscard]] tl::expected<void, broken_link> verify(std::span<const event> stream);
+[[nodiscard]] std::optional<broken_link> first_break(std::span<const event> stream);
 
-/// As verify(stream), and the last event's hash must equal `expected_head`
-/// (all zero: the stream must be empty). A valid chain ending elsewhere is
-/// reported as `truncated` when `expected_head` is not among its hashes
-/// (events were dropped from the end), else as `inserted` (events were added
-/// after the recorded head).
-[[nodiscard]] tl::expected<void, broken_link> verify(std::span<const event> stream,
+/// As first_break(stream), and the last event's hash must equal
+/// `expected_head` (all zero: the stream must be empty). A valid chain
+/// ending elsewhere is reported as `truncated` when `expected_head` is not
+/// among its hashes (events were dropped from the end), else as `inserted`
+/// (events were added after the recorded head).
+[[nodiscard]] std::optional<broken_link> first_break(std::span<const event> stream,
                                                      const event_hash& expected_head);
+
+/// The audit verifier: as first_break(stream, expected_head), and every
+/// event must name `ticket_id`, the stream it is stored under (a `foreign`
+/// break otherwise: an event copied whole from another stream keeps a valid
+/// hash). The earliest break of either kind is reported. engine::verify,
+/// the engine's restore and `tierflow audit verify` all judge a stream with
+/// this one (through read_verified, which also reads the stream safely on a
+/// shared store).
+[[nodiscard]] std::optional<broken_link> first_break(std::string_view ticket_id,
+                                                     std::span<const event> stream,
+                                                     const event_hash& expected_head);
+
+/// The first_break overloads as a result: success, or errc::data_loss with
+/// the broken link's message ("event 3: edited: content does not match its
+/// hash"). For a caller that needs the position and the reason, first_break.
+[[nodiscard]] result<void> verify(std::span<const event> stream);
+/// See first_break(stream, expected_head).
+[[nodiscard]] result<void> verify(std::span<const event> stream, const event_hash& expected_head);
+/// See first_break(ticket_id, stream, expected_head): the audit verifier.
+[[nodiscard]] result<void> verify(std::string_view ticket_id, std::span<const event> stream,
+                                  const event_hash& expected_head);
 
 /// The sealed, append-only event stream of one ticket.
 ///
@@ -142,9 +169,9 @@ class event_stream {
   /// An empty stream for the ticket `ticket_id`.
   explicit event_stream(std::string ticket_id) : ticket_id_(std::move(ticket_id)) {}
 
-  /// A stream from events loaded from storage, after verify(events,
-  /// expected_head) passes. Error: errc::invalid_argument with the broken
-  /// link's message, or if the events belong to different tickets.
+  /// A stream from events loaded from storage, after the audit verifier
+  /// verify(ticket_id, events, expected_head) passes. Error: errc::data_loss
+  /// with the first broken link's message.
   [[nodiscard]] static result<event_stream> adopt(std::string ticket_id, std::vector<event> events,
                                                   const event_hash& expected_head);
 

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <iterator>
 #include <memory>
+#include <optional>
 #include <new>
 #include <ostream>
 #include <sstream>
@@ -17,6 +18,7 @@
 #include <openssl/evp.h>
 
 #include <tierflow/audit.hpp>
+#include <tierflow/time.hpp>
 
 namespace tierflow {
 namespace {
@@ -100,10 +102,8 @@ std::string describe(std::uint64_t sequence, chain_break reason, std::string_vie
   return out;
 }
 
-auto broken(std::uint64_t sequence, chain_break reason,
-                                   std::string_view what) {
-  return detail::unexpected_with<broken_link>(
-      broken_link{sequence, reason, describe(sequence, reason, what)});
+std::optional<broken_link> broken(std::uint64_t sequence, chain_break reason, std::string_view what) {
+  return broken_link{sequence, reason, describe(sequence, reason, what)};
 }
 
 bool self_consistent(const event& e) { return hash_event(e.prev_hash, e) == e.hash; }
@@ -111,8 +111,7 @@ bool self_consistent(const event& e) { return hash_event(e.prev_hash, e) == e.ha
 // Explains the first break, at index i (sequence i + 1), given that events
 // [0, i) form a valid chain ending in `prev`. The order of the tests matters:
 // each one only claims what the ones before it left open.
-auto classify(std::span<const event> s, std::size_t i,
-                                     const event_hash& prev) {
+std::optional<broken_link> classify(std::span<const event> s, std::size_t i, const event_hash& prev) {
   const event& e = s[i];
   const std::uint64_t expected = i + 1;
   const bool intact = self_consistent(e);
@@ -178,18 +177,6 @@ auto classify(std::span<const event> s, std::size_t i,
 
 // --- Exports --------------------------------------------------------------------------------
 
-std::string iso8601(timestamp t) {
-  const auto day = std::chrono::floor<std::chrono::days>(t);
-  const std::chrono::year_month_day ymd{day};
-  const std::chrono::hh_mm_ss hms{t - day};
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                static_cast<int>(hms.seconds().count()));
-  return buf;
-}
-
 nlohmann::ordered_json details_json(const event_details& details) {
   nlohmann::ordered_json out = nlohmann::ordered_json::array();
   for (const auto& [key, value] : details) out.push_back({key, value});
@@ -240,7 +227,7 @@ event_hash seal(std::span<event> batch, const event_hash& head) {
   return prev;
 }
 
-detail::expected_with<void, broken_link> verify(std::span<const event> stream) {
+std::optional<broken_link> first_break(std::span<const event> stream) {
   event_hash prev{};
   for (std::size_t i = 0; i < stream.size(); ++i) {
     const event& e = stream[i];
@@ -249,14 +236,13 @@ detail::expected_with<void, broken_link> verify(std::span<const event> stream) {
     }
     prev = e.hash;
   }
-  return {};
+  return std::nullopt;
 }
 
-detail::expected_with<void, broken_link> verify(std::span<const event> stream,
-                                       const event_hash& expected_head) {
-  if (auto chain = verify(stream); !chain) return chain;
+std::optional<broken_link> first_break(std::span<const event> stream, const event_hash& expected_head) {
+  if (auto chain = first_break(stream)) return chain;
   const event_hash head = stream.empty() ? event_hash{} : stream.back().hash;
-  if (head == expected_head) return {};
+  if (head == expected_head) return std::nullopt;
   if (expected_head == event_hash{}) {
     return broken(1, chain_break::inserted, "the recorded head says the stream is empty");
   }
@@ -269,17 +255,45 @@ detail::expected_with<void, broken_link> verify(std::span<const event> stream,
                 "missing; the stream ends before the recorded head");
 }
 
-result<event_stream> event_stream::adopt(std::string ticket_id, std::vector<event> events,
-                                         const event_hash& expected_head) {
-  for (const event& e : events) {
-    if (e.ticket_id != ticket_id) {
-      return fail(errc::invalid_argument, "event " + std::to_string(e.sequence) +
-                                              " belongs to ticket '" + e.ticket_id + "', not '" +
-                                              ticket_id + "'");
+std::optional<broken_link> first_break(std::string_view ticket_id, std::span<const event> stream,
+                                       const event_hash& expected_head) {
+  auto chain = first_break(stream, expected_head);
+  // The hash covers the ticket id, so an event copied whole from another
+  // stream keeps a valid hash and link: only its id gives it away. The
+  // earlier of the two breaks is the first.
+  for (std::size_t i = 0; i < stream.size(); ++i) {
+    if (chain && chain->sequence <= i + 1) break;
+    if (stream[i].ticket_id != ticket_id) {
+      return broken(i + 1, chain_break::foreign,
+                    "belongs to stream '" + stream[i].ticket_id + "', not '" + std::string(ticket_id) +
+                        "'");
     }
   }
-  if (auto ok = verify(events, expected_head); !ok) {
-    return fail(errc::invalid_argument, "ticket '" + ticket_id + "': " + ok.error().message);
+  return chain;
+}
+
+namespace {
+result<void> as_result(const std::optional<broken_link>& link) {
+  if (link) return fail(errc::data_loss, link->message);
+  return {};
+}
+}  // namespace
+
+result<void> verify(std::span<const event> stream) { return as_result(first_break(stream)); }
+
+result<void> verify(std::span<const event> stream, const event_hash& expected_head) {
+  return as_result(first_break(stream, expected_head));
+}
+
+result<void> verify(std::string_view ticket_id, std::span<const event> stream,
+                    const event_hash& expected_head) {
+  return as_result(first_break(ticket_id, stream, expected_head));
+}
+
+result<event_stream> event_stream::adopt(std::string ticket_id, std::vector<event> events,
+                                         const event_hash& expected_head) {
+  if (auto ok = verify(ticket_id, events, expected_head); !ok) {
+    return fail(std::move(ok).error().with_context("ticket '" + ticket_id + "'"));
   }
   event_stream out(std::move(ticket_id));
   out.events_ = std::move(events);
@@ -337,7 +351,7 @@ void write_jsonl(std::ostream& out, std::span<const event> events) {
     nlohmann::ordered_json j;
     j["ticket"] = e.ticket_id;
     j["sequence"] = e.sequence;
-    j["time"] = iso8601(e.time);
+    j["time"] = format_iso8601(e.time);
     j["actor"] = e.actor_id;
     j["workflow"] = e.workflow_id;
     j["workflow_version"] = e.workflow_version;
@@ -359,7 +373,7 @@ void write_csv(std::ostream& out, std::span<const event> events) {
   out << "ticket,sequence,time,actor,workflow,workflow_version,type,details,prev_hash,hash\r\n";
   for (const event& e : events) {
     write_csv_field(out, e.ticket_id);
-    out << ',' << e.sequence << ',' << iso8601(e.time) << ',';
+    out << ',' << e.sequence << ',' << format_iso8601(e.time) << ',';
     write_csv_field(out, e.actor_id);
     out << ',';
     write_csv_field(out, e.workflow_id);

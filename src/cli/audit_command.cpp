@@ -24,6 +24,8 @@
 #include <tierflow/event.hpp>
 #include <tierflow/open_store.hpp>
 #include <tierflow/store.hpp>
+#include <tierflow/time.hpp>
+#include <tierflow/verified_read.hpp>
 
 #include "commands.hpp"
 
@@ -115,39 +117,14 @@ int store_failure(std::FILE* err, std::string_view url, std::string_view doing, 
 
 /// `t` as "2026-11-24 09:00:00Z": UTC, ISO 8601 with a space for people
 /// (the exports keep the "T" form of tierflow::write_jsonl).
-std::string utc_text(timestamp t) {
-  const auto day = std::chrono::floor<std::chrono::days>(t);
-  const std::chrono::year_month_day ymd{day};
-  const std::chrono::hh_mm_ss hms{t - day};
-  return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02}Z", static_cast<int>(ymd.year()),
-                     static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                     hms.hours().count(), hms.minutes().count(), hms.seconds().count());
-}
+std::string utc_text(timestamp t) { return format_local(t, std::chrono::minutes{0}, "%F %TZ"); }
 
-/// Parses `--since`: "2026-11-24T09:00:00Z" or "2026-11-24" (00:00:00 UTC).
+/// Parses `--since`: "2026-11-24T09:00:00Z", "2026-11-24" (00:00:00 UTC) or
+/// any ISO 8601 time with an offset (tierflow::parse_iso8601).
 std::optional<timestamp> parse_since(std::string_view text) {
-  const auto number = [&](std::size_t at, std::size_t digits) -> std::optional<int> {
-    int value = 0;
-    for (std::size_t i = at; i < at + digits; ++i) {
-      if (text[i] < '0' || text[i] > '9') return std::nullopt;
-      value = value * 10 + (text[i] - '0');
-    }
-    return value;
-  };
-  if (text.size() != 10 && text.size() != 20) return std::nullopt;
-  if (text[4] != '-' || text[7] != '-') return std::nullopt;
-  const auto y = number(0, 4), m = number(5, 2), d = number(8, 2);
-  if (!y || !m || !d) return std::nullopt;
-  const std::chrono::year_month_day ymd{std::chrono::year{*y},
-                                        std::chrono::month{static_cast<unsigned>(*m)},
-                                        std::chrono::day{static_cast<unsigned>(*d)}};
-  if (!ymd.ok()) return std::nullopt;
-  timestamp t{std::chrono::sys_days{ymd}};
-  if (text.size() == 10) return t;
-  if (text[10] != 'T' || text[13] != ':' || text[16] != ':' || text[19] != 'Z') return std::nullopt;
-  const auto hh = number(11, 2), mm = number(14, 2), ss = number(17, 2);
-  if (!hh || !mm || !ss || *hh > 23 || *mm > 59 || *ss > 59) return std::nullopt;
-  return t + std::chrono::hours{*hh} + std::chrono::minutes{*mm} + std::chrono::seconds{*ss};
+  auto t = parse_iso8601(text);
+  if (!t) return std::nullopt;
+  return *t;
 }
 
 /// A detail value as it reads in `key=value`: bare when it is plain, else
@@ -188,42 +165,36 @@ struct stream_check {
   std::string problem;
 };
 
-/// Loads a stream with its recorded head and checks it: the hash chain up to
-/// that head (tierflow::verify), and that every event names this stream (an
-/// event copied whole from another stream keeps a valid hash). A stream the
-/// store cannot read (a malformed row: the stores report it as io_error,
-/// like a failing disk) is a problem of that stream, not the end of the
-/// audit, so one run lists every damaged stream. `url` is for scrubbing
+/// Reads a stream and judges it with the audit verifier (read_verified: the
+/// hash chain up to the recorded head, every event naming this stream, read
+/// between two equal heads so that a live shared store's appends are not
+/// taken for breaks). A stream the store cannot read (a malformed row: the
+/// stores report it as io_error, like a failing disk) is a problem of that
+/// stream, not the end of the audit, so one run lists every damaged stream.
+/// An unknown stream has no events and no problem. `url` is for scrubbing
 /// passwords out of the store's messages.
 stream_check check_stream(const store& s, const std::string& id, std::string_view url) {
   stream_check out;
-  auto head = s.head(id);
-  if (!head) {
-    out.problem = "cannot be read: " + scrub(head.error().message(), url);
+  auto read = read_verified(s, id);
+  if (!read) {
+    if (read.error().code() != errc::not_found)
+      out.problem = "cannot be read: " + scrub(read.error().message(), url);
     return out;
   }
-  auto events = s.load(id);
-  if (!events) {
-    out.problem = "cannot be read: " + scrub(events.error().message(), url);
+  out.events = std::move(read->events);
+  if (!read->broken) return out;
+  const broken_link& link = *read->broken;
+  if (link.reason == chain_break::foreign) {
+    // Quoted when odd: the id comes from the damaged stream itself.
+    out.problem = fmt::format("broken at event {}: the event belongs to stream {}", link.sequence,
+                              quoted_value(out.events[link.sequence - 1].ticket_id));
     return out;
   }
-  out.events = std::move(*events);
-  if (const auto verified = verify(std::span<const event>(out.events), head->head); !verified) {
-    const broken_link& link = verified.error();
-    // The message starts "event N: "; the line names the event itself.
-    std::string_view reason = link.message;
-    const std::string lead = fmt::format("event {}: ", link.sequence);
-    if (reason.substr(0, lead.size()) == lead) reason.remove_prefix(lead.size());
-    out.problem = fmt::format("broken at event {}: {}", link.sequence, reason);
-    return out;
-  }
-  for (const event& e : out.events) {
-    if (e.ticket_id != id) {
-      out.problem = fmt::format("broken at event {}: the event belongs to stream {}", e.sequence,
-                                quoted_value(e.ticket_id));
-      break;
-    }
-  }
+  // The message starts "event N: "; the line names the event itself.
+  std::string_view reason = link.message;
+  const std::string lead = fmt::format("event {}: ", link.sequence);
+  if (reason.substr(0, lead.size()) == lead) reason.remove_prefix(lead.size());
+  out.problem = fmt::format("broken at event {}: {}", link.sequence, reason);
   return out;
 }
 
