@@ -111,9 +111,10 @@ class engine {
   /// unchanged and the denial audited: errc::not_found (unknown ticket, or
   /// an action the workflow does not have in this state),
   /// errc::permission_denied (no role of the actor may take it; the actor
-  /// serves another region than the ticket's queue; a required note is
-  /// missing; nothing to return from), errc::conflict (expected_version is
-  /// stale), errc::limit_exceeded (note or ids too long).
+  /// serves another region than the ticket's queue),
+  /// errc::failed_precondition (a required note is missing; nothing to
+  /// return from), errc::conflict (expected_version is stale),
+  /// errc::limit_exceeded (note or ids too long).
   [[nodiscard]] result<ticket_view> act(const act_request& request);
 
   /// Fires every timer due at or before `now` (across all tickets, in due

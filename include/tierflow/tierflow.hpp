@@ -17,6 +17,7 @@
 #include <tierflow/engine.hpp>
 #include <tierflow/error.hpp>
 #include <tierflow/event.hpp>
+#include <tierflow/event_schema.hpp>
 #include <tierflow/loader.hpp>
 #include <tierflow/memory_store.hpp>
 #include <tierflow/notification.hpp>
@@ -27,6 +28,7 @@
 #include <tierflow/store.hpp>
 #include <tierflow/store_options.hpp>
 #include <tierflow/ticket.hpp>
+#include <tierflow/time.hpp>
 #include <tierflow/validate.hpp>
 #include <tierflow/version.hpp>
 #include <tierflow/workflow.hpp>

@@ -2,10 +2,12 @@
 // The fold: ticket state from events. See ticket_record.hpp.
 #include "engine/ticket_record.hpp"
 
-#include "text/number.hpp"
-
 #include <algorithm>
 #include <charconv>
+
+#include <tierflow/event_schema.hpp>
+
+#include "text/number.hpp"
 
 namespace tierflow::detail {
 namespace {
@@ -334,25 +336,27 @@ void ticket_record::apply(const compiled_catalog& cc, const event& e) {
   const organisation& org = *flow->org;
   switch (e.type) {
     case event_type::opened: {
-      type = get_or(e, "type");
-      channel = get_or(e, "channel");
-      customer_id = get_or(e, "customer");
-      region = get_or(e, "region");
-      external_ref = get_or(e, "external_ref");
-      description = get_or(e, "description");
+      type = get_or(e, detail_key::type);
+      channel = get_or(e, detail_key::channel);
+      customer_id = get_or(e, detail_key::customer);
+      region = get_or(e, detail_key::region);
+      external_ref = get_or(e, detail_key::external_ref);
+      description = get_or(e, detail_key::description);
       clocks.assign(wf.deadlines.size() + 1, deadline_clock{});
       for (const auto& [key, text] : e.details) {
         const std::string_view k = key;
-        if (k.starts_with("customer.")) {
-          const attribute* a = org.find_customer_attribute(k.substr(9));
+        if (k.starts_with(detail_key::customer_attribute_prefix)) {
+          const attribute* a =
+              org.find_customer_attribute(k.substr(detail_key::customer_attribute_prefix.size()));
           if (a == nullptr) continue;
           if (auto v = parse_value(a->type.kind, text)) customer.emplace_back(a->name, std::move(*v));
-        } else if (k.starts_with("ticket.")) {
-          const attribute* a = find_attribute(wf.fields, k.substr(7));
+        } else if (k.starts_with(detail_key::ticket_field_prefix)) {
+          const attribute* a =
+              find_attribute(wf.fields, k.substr(detail_key::ticket_field_prefix.size()));
           if (a == nullptr) continue;
           if (auto v = parse_value(a->type.kind, text)) fields.emplace_back(a->name, std::move(*v));
-        } else if (k.starts_with("deadline.")) {
-          const std::size_t d = flow->clock_index(k.substr(9));
+        } else if (k.starts_with(detail_key::deadline_prefix)) {
+          const std::size_t d = flow->clock_index(k.substr(detail_key::deadline_prefix.size()));
           if (d < wf.deadlines.size())
             if (auto dur = parse_duration(text)) clocks[d].within = *dur;
         }
@@ -363,39 +367,42 @@ void ticket_record::apply(const compiled_catalog& cc, const event& e) {
       return;
     }
     case event_type::routed: {
-      assignment a{std::string(get_or(e, "unit")), std::string(get_or(e, "region")), {}};
+      assignment a{std::string(get_or(e, detail_key::unit)),
+                   std::string(get_or(e, detail_key::region)), {}};
       set_tier(a.unit);
       move_to(std::move(a), t);
       return;
     }
     case event_type::accepted: {
-      const std::string_view person = get_or(e, "person");
+      const std::string_view person = get_or(e, detail_key::person);
       if (owner.empty()) owner = person;
-      if (get_or(e, "assignee") == "true") assignee.person = person;
+      if (get_or(e, detail_key::assignee) == detail_value::yes) assignee.person = person;
       return;
     }
     case event_type::transitioned:
     case event_type::noted: {
-      if (const auto action = get(e, "action")) {
+      if (const auto action = get(e, detail_key::action)) {
         auto it = std::find_if(action_counts.begin(), action_counts.end(),
                                [&](const auto& p) { return p.first == *action; });
         if (it == action_counts.end()) action_counts.emplace_back(std::string(*action), 1);
         else ++it->second;
       }
-      if (const auto flag = get(e, "flag")) {
+      if (const auto flag = get(e, detail_key::flag)) {
         const auto at = std::lower_bound(flags.begin(), flags.end(), *flag);
         if (at == flags.end() || *at != *flag) flags.emplace(at, *flag);
       }
-      if (e.type == event_type::transitioned) enter_state(wf.state_index(get_or(e, "to")), t);
+      if (e.type == event_type::transitioned)
+        enter_state(wf.state_index(get_or(e, detail_key::to)), t);
       return;
     }
     case event_type::handed_off: {
-      handoffs.push_back(handoff_frame{std::string(get_or(e, "to_unit")), assignee});
-      move_to(assignment{std::string(get_or(e, "to_unit")), std::string(get_or(e, "region")), {}}, t);
+      const std::string_view to_unit = get_or(e, detail_key::to_unit);
+      handoffs.push_back(handoff_frame{std::string(to_unit), assignee});
+      move_to(assignment{std::string(to_unit), std::string(get_or(e, detail_key::region)), {}}, t);
       return;
     }
     case event_type::returned: {
-      if (get_or(e, "kind") == "handoff" && !handoffs.empty()) {
+      if (get_or(e, detail_key::kind) == detail_value::handoff && !handoffs.empty()) {
         assignment back = std::move(handoffs.back().back);
         handoffs.pop_back();
         move_to(std::move(back), t);
@@ -403,21 +410,23 @@ void ticket_record::apply(const compiled_catalog& cc, const event& e) {
       return;
     }
     case event_type::escalated: {
-      set_tier(get_or(e, "to_tier"));
+      const std::string_view to_tier = get_or(e, detail_key::to_tier);
+      set_tier(to_tier);
       ++escalations;
-      assignment a{std::string(get_or(e, "to_tier")), std::string(get_or(e, "region")), {}};
+      assignment a{std::string(to_tier), std::string(get_or(e, detail_key::region)), {}};
       if (handoffs.empty()) move_to(std::move(a), t);
       else handoffs.front().back = std::move(a);  // the team keeps working; it returns up the ladder
       return;
     }
     case event_type::deadline_warned:
     case event_type::deadline_breached: {
-      const std::size_t c = flow->clock_index(get_or(e, "deadline"));
+      const std::size_t c = flow->clock_index(get_or(e, detail_key::deadline));
       if (c == npos || !clocks[c].started) return;
       deadline_clock& k = clocks[c];
       const auto& slots = flow->slots[c];
-      const auto percent = get(e, "percent") ? parse_integer(*get(e, "percent")) : std::nullopt;
-      const auto after = get(e, "after");
+      const auto percent_text = get(e, detail_key::percent);
+      const auto percent = percent_text ? parse_integer(*percent_text) : std::nullopt;
+      const auto after = get(e, detail_key::after);
       for (std::size_t i = 0; i < slots.size(); ++i) {
         const timer_slot& s = slots[i];
         const bool match =
@@ -466,6 +475,8 @@ std::optional<std::pair<std::size_t, timestamp>> ticket_record::next_timer() con
   return best;
 }
 
+// The names here are fields of the condition language (tierflow/condition.hpp),
+// not detail keys, though `opened` records them under the same prefixes.
 const value* ticket_record::lookup(std::string_view field, value& scratch) const {
   const auto find_in = [](const attribute_values& values, std::string_view name) -> const value* {
     for (const auto& [k, v] : values)

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: MIT
+// The event schema: which detail keys each event type carries and what their
+// values hold. The engine writes events by these names and the fold reads
+// them back, so this header is the one place the protocol between the two is
+// written down; hosts reading a trail (tierflow::engine::events) use it too.
+//
+// The key strings are stored in every event and covered by its hash: a
+// constant here never changes its text. New keys are added; old keys stay.
+#pragma once
+
+#include <string_view>
+
+#include <tierflow/event.hpp>
+
+/// The detail keys of events (tierflow::event::details), by name.
+///
+/// The event types themselves are tierflow::event_type (tierflow/event.hpp).
+/// For each type, the keys the engine writes, in the order it writes them
+/// (order is hashed; `?` marks a key that may be absent, `<…>` a key built
+/// from a prefix below):
+///
+///     opened             type channel customer region external_ref description
+///                        customer.<attribute>… ticket.<field>… deadline.<deadline>…
+///     routed             kind rule unit region in.<field>…
+///     accepted           person owner assignee
+///     transitioned       action from to note?
+///     noted              action note?              (an action that stays in its state)
+///                        rule|by_action note       (an escalation that could not go up)
+///                        rule flag                 (an escalation step that flags)
+///     handed_off         rule|action from_unit to_unit region
+///     returned           action kind=handoff from_unit to_unit region person
+///                        action kind=reroute from_unit
+///     escalated          rule|action from_tier to_tier region
+///     deadline_warned    deadline percent
+///     deadline_breached  deadline after?
+///     paused, resumed    state
+///     closed             state
+///     notified           to unit region person reason
+///     denied             action code reason        (on the ticket's own trail)
+///                        ticket action code reason (on the denial log, engine::denial_log_id)
+///     reopened           (none yet)
+///
+/// Keys that name a cause — `rule` (an escalation or routing rule) or
+/// `action` (a staff action) — say which of the two caused the event.
+namespace tierflow::detail_key {
+
+// --- opened ------------------------------------------------------------------------
+
+/// The ticket type, as requested (opened).
+inline constexpr std::string_view type = "type";
+/// The channel the demand came in through (opened).
+inline constexpr std::string_view channel = "channel";
+/// The customer id (opened).
+inline constexpr std::string_view customer = "customer";
+/// A region: the customer's region (opened), or the queue region of the unit
+/// the ticket moves to, "" for units not split by region (routed, handed_off,
+/// returned, escalated), or of the unit notified (notified).
+inline constexpr std::string_view region = "region";
+/// The caller's reference for the ticket, possibly "" (opened).
+inline constexpr std::string_view external_ref = "external_ref";
+/// The free-text description, possibly "" (opened).
+inline constexpr std::string_view description = "description";
+/// Prefix of "customer.<attribute>": a customer attribute's value as text,
+/// derived attributes included (opened).
+inline constexpr std::string_view customer_attribute_prefix = "customer.";
+/// Prefix of "ticket.<field>": a ticket field's value as text (opened).
+inline constexpr std::string_view ticket_field_prefix = "ticket.";
+/// Prefix of "deadline.<deadline id>": the `within` of the case of that
+/// deadline that applies to this ticket, e.g. "4bd" (opened).
+inline constexpr std::string_view deadline_prefix = "deadline.";
+
+// --- routing and moves ---------------------------------------------------------------
+
+/// Why the event happened: detail_value::routed_on_open or
+/// detail_value::reroute (routed); detail_value::handoff or
+/// detail_value::reroute (returned).
+inline constexpr std::string_view kind = "kind";
+/// A rule id: the routing rule that matched, or "(no rule matched)"
+/// (routed); the escalation rule that caused the event (escalated,
+/// handed_off, noted).
+inline constexpr std::string_view rule = "rule";
+/// The unit (tier or team) the ticket is queued with (routed), or the unit
+/// notified (notified).
+inline constexpr std::string_view unit = "unit";
+/// Prefix of "in.<field>": a field the matching routing rule read and its
+/// value as text, "(absent)" when the ticket has none (routed).
+inline constexpr std::string_view routing_input_prefix = "in.";
+/// The unit the ticket leaves (handed_off, returned).
+inline constexpr std::string_view from_unit = "from_unit";
+/// The unit the ticket goes to (handed_off, returned with kind handoff).
+inline constexpr std::string_view to_unit = "to_unit";
+/// The tier the ticket leaves (escalated).
+inline constexpr std::string_view from_tier = "from_tier";
+/// The tier the ticket goes to (escalated).
+inline constexpr std::string_view to_tier = "to_tier";
+
+// --- people ---------------------------------------------------------------------------
+
+/// A person id: who took the ticket (accepted); the person the ticket
+/// returns to, possibly "" (returned); the person notified, possibly ""
+/// (notified).
+inline constexpr std::string_view person = "person";
+/// detail_value::yes when the person became the ticket's owner, else
+/// detail_value::no (accepted).
+inline constexpr std::string_view owner = "owner";
+/// detail_value::yes when the person became the assignee, else
+/// detail_value::no (accepted).
+inline constexpr std::string_view assignee = "assignee";
+
+// --- actions and states ------------------------------------------------------------------
+
+/// The id of a staff action: the one taken (transitioned, noted), the one
+/// that caused the event (handed_off, escalated, returned), or the one
+/// refused (denied; on the denial log also "open"). The fold counts an
+/// action taken from transitioned and noted events by this key.
+inline constexpr std::string_view action = "action";
+/// The state left (transitioned).
+inline constexpr std::string_view from = "from";
+/// The state entered (transitioned); or the kind of recipient,
+/// tierflow::to_string(recipient) (notified).
+inline constexpr std::string_view to = "to";
+/// Free text: the actor's note (transitioned, noted), or why an escalation
+/// was skipped (noted).
+inline constexpr std::string_view note = "note";
+/// The action whose escalation was skipped (noted). Not `action`: the fold
+/// would count that as the action taken again.
+inline constexpr std::string_view by_action = "by_action";
+/// A flag the ticket now carries (noted).
+inline constexpr std::string_view flag = "flag";
+/// The state entered that pauses, resumes or closes (paused, resumed,
+/// closed).
+inline constexpr std::string_view state = "state";
+
+// --- deadlines -------------------------------------------------------------------------
+
+/// The clock: a deadline id, or "step" for the state's step limit
+/// (deadline_warned, deadline_breached).
+inline constexpr std::string_view deadline = "deadline";
+/// The warning's percentage of the deadline, e.g. "80" (deadline_warned).
+inline constexpr std::string_view percent = "percent";
+/// For a step after the breach: how long after it, e.g. "2h"; absent for
+/// the breach itself (deadline_breached).
+inline constexpr std::string_view after = "after";
+
+// --- notifications and denials ------------------------------------------------------------
+
+/// Why: the escalation rule that notified, or the event type that did,
+/// e.g. "escalated", "handed_off" (notified); the refusal's message
+/// (denied).
+inline constexpr std::string_view reason = "reason";
+/// The refusal's error code, tierflow::to_string(errc) (denied).
+inline constexpr std::string_view code = "code";
+/// The ticket id the refused command named (denied, on the denial log only).
+inline constexpr std::string_view ticket = "ticket";
+
+}  // namespace tierflow::detail_key
+
+/// The fixed values some detail keys take (the rest hold ids, numbers or text).
+namespace tierflow::detail_value {
+
+/// `kind` of a routed event: the routing at open.
+inline constexpr std::string_view routed_on_open = "open";
+/// `kind` of a routed or returned event: a unit sent the ticket back to the
+/// router as misrouted.
+inline constexpr std::string_view reroute = "reroute";
+/// `kind` of a returned event: a team gave the ticket back after a handoff.
+inline constexpr std::string_view handoff = "handoff";
+/// True, for `owner` and `assignee` (accepted).
+inline constexpr std::string_view yes = "true";
+/// False, for `owner` and `assignee` (accepted).
+inline constexpr std::string_view no = "false";
+
+}  // namespace tierflow::detail_value

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: MIT
+// Staff actions: act() judges an action (authorization.hpp), then records
+// it — the claim, the transition, its effect (handoff, give-back,
+// escalation, reroute) and the escalation rules it triggers.
+#include <iterator>
+#include <utility>
+
+#include <tierflow/event_schema.hpp>
+
+#include "engine/authorization.hpp"
+#include "engine/engine_impl.hpp"
+#include "engine/routing.hpp"
+
+namespace tierflow {
+
+using detail::too_long;
+
+// Optimistic on a shared store: a command is judged on the ticket as this
+// engine last saw it, with no read of the store first; if another engine
+// moved the ticket meanwhile, the append (of the action, of a timer it
+// catches up with, or of its denial) fails with errc::conflict, the
+// ticket is re-read, and the command is judged again on the new state —
+// a caller's pinned expected_version then meets the new version and is
+// refused, audited. `judged` says a refusal was recorded: that is final.
+result<ticket_view> engine::impl::act(const act_request& req, timestamp now) {
+  for (int attempt = 1;; ++attempt) {
+    bool judged = false;
+    auto done = act_once(req, now, judged);
+    if (done || judged || done.error().code() != errc::conflict || !events->shared() ||
+        attempt == race_retries)
+      return done;
+  }
+}
+
+result<ticket_view> engine::impl::act_once(const act_request& req, timestamp now, bool& judged) {
+  if (too_long(req.ticket_id, max_id_bytes) || too_long(req.action, max_id_bytes) ||
+      too_long(req.by.id, max_id_bytes) || too_long(req.note, max_text_bytes) ||
+      req.by.roles.size() > max_attributes)
+    return deny_unknown(req.ticket_id, req.by.id, req.action, now,
+                        error(errc::limit_exceeded, "an id or the note is too long"));
+  auto found = slot(req.ticket_id);
+  if (!found) return fail(found.error());
+  if (*found == nullptr)
+    return deny_unknown(req.ticket_id, req.by.id, req.action, now,
+                        error(errc::not_found, "unknown ticket '" + req.ticket_id + "'"));
+  ticket_slot& s = **found;
+  std::vector<notification> notes;
+  std::unique_lock lock(s.mutex);
+  detail::ticket_record& r = s.record;
+  // Timers fired before a failure stay fired: their notifications go out.
+  const auto failed = [&](error e) -> failure {
+    lock.unlock();
+    deliver(notes);
+    return fail(std::move(e));
+  };
+  if (auto ok = reload_if_stale(s); !ok) return failed(ok.error());
+  // The ticket catches up with time first: a breach that fell due before
+  // this action escalates before the action is judged.
+  for (;;) {
+    auto fired = fire_next(s, now, notes);
+    if (!fired) return failed(fired.error());
+    if (!*fired) break;
+  }
+  const workflow& wf = *r.flow->wf;
+  const state& st = wf.states[r.state];
+  const action* act = detail::find_action(st, req.action);
+  if (auto allowed = detail::authorize(defs.org, r, req, act); !allowed) {
+    error refusal = std::move(allowed).error().with_context("ticket " + r.id);
+    auto recorded = deny(s, req, now, refusal);
+    if (!recorded) return failed(recorded.error());
+    judged = true;
+    return failed(std::move(refusal));
+  }
+
+  command cmd{cc, r, now, req.by.id};
+  if (act->claims) {
+    // The actor takes the ticket in person when they work in the unit it
+    // sits with; the first claimer becomes owner wherever they work.
+    bool in_unit = false;
+    for (const auto& role_id : req.by.roles)
+      if (const role* ro = defs.org.find_role(role_id);
+          ro != nullptr && ro->unit == r.assignee.unit)
+        in_unit = true;
+    const bool new_owner = r.owner.empty();
+    const bool new_assignee = in_unit && r.assignee.person != req.by.id;
+    if (new_owner || new_assignee)
+      cmd.emit(event_type::accepted,
+               {{detail_key::person, req.by.id},
+                {detail_key::owner, new_owner ? detail_value::yes : detail_value::no},
+                {detail_key::assignee, new_assignee ? detail_value::yes : detail_value::no}});
+  }
+  const bool moves = act->to_index != npos && act->to_index != r.state;
+  event_details det;
+  det.emplace_back(detail_key::action, act->id);
+  if (moves) {
+    det.emplace_back(detail_key::from, st.id);
+    det.emplace_back(detail_key::to, wf.states[act->to_index].id);
+  }
+  if (!req.note.empty()) det.emplace_back(detail_key::note, req.note);
+  cmd.emit(moves ? event_type::transitioned : event_type::noted, std::move(det));
+  switch (act->effect) {
+    case action_effect::none: break;
+    case action_effect::handoff: hand_off(cmd, act->target, detail_key::action, act->id); break;
+    case action_effect::give_back: {
+      const assignment& back = r.handoffs.back().back;
+      cmd.emit(event_type::returned, {{detail_key::action, act->id},
+                                      {detail_key::kind, detail_value::handoff},
+                                      {detail_key::from_unit, r.assignee.unit},
+                                      {detail_key::to_unit, back.unit},
+                                      {detail_key::region, back.region},
+                                      {detail_key::person, back.person}});
+      break;
+    }
+    case action_effect::escalate: escalate(cmd, act->target, detail_key::action, act->id); break;
+    case action_effect::reroute: {
+      const std::string from = r.assignee.unit;
+      cmd.emit(event_type::returned, {{detail_key::action, act->id},
+                                      {detail_key::kind, detail_value::reroute},
+                                      {detail_key::from_unit, from}});
+      detail::emit_routed(cmd, detail::route(defs.org, r, from), detail_value::reroute);
+      break;
+    }
+  }
+  if (moves) after_transition(cmd);
+  if (const auto it = r.flow->action_rules.find(act->id); it != r.flow->action_rules.end())
+    for (const std::size_t rule : it->second) run_rule(cmd, rule);
+  if (auto ok = commit(s, cmd); !ok) return failed(ok.error());
+  commands.fetch_add(1, std::memory_order_relaxed);
+  ticket_view v = r.view(now);
+  std::move(cmd.notes.begin(), cmd.notes.end(), std::back_inserter(notes));
+  lock.unlock();
+  deliver(notes);
+  return v;
+}
+
+void engine::impl::after_transition(command& cmd) {
+  const detail::ticket_record& r = cmd.rec;
+  const state& st = r.flow->wf->states[r.state];
+  if (st.pauses_clock && !r.paused) cmd.emit(event_type::paused, {{detail_key::state, st.id}});
+  if (!st.pauses_clock && r.paused) cmd.emit(event_type::resumed, {{detail_key::state, st.id}});
+  if (st.terminal && !r.closed) cmd.emit(event_type::closed, {{detail_key::state, st.id}});
+}
+
+}  // namespace tierflow

@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: MIT
+// Intake: checking an open request against the catalog, and opening the
+// ticket — its `opened` event, the routing, the open-time escalation rules.
+#include <algorithm>
+#include <cstdio>
+#include <utility>
+
+#include <tierflow/condition.hpp>
+#include <tierflow/event_schema.hpp>
+#include <tierflow/time.hpp>
+
+#include "engine/engine_impl.hpp"
+#include "engine/routing.hpp"
+
+namespace tierflow {
+namespace {
+
+std::string ticket_id_for(std::string_view prefix, std::uint64_t n) {
+  char digits[24];
+  std::snprintf(digits, sizeof digits, "%08llu", static_cast<unsigned long long>(n));
+  return std::string(prefix) + digits;
+}
+
+// Checks named values against a schema; converts ints given for number
+// attributes. `what`: "customer attribute" or "ticket field".
+result<attribute_values> check_values(const attribute_values& given,
+                                      const std::vector<attribute>& schema, std::string_view what) {
+  if (given.size() > max_attributes)
+    return fail(errc::limit_exceeded,
+                std::string(what) + "s: more than " + std::to_string(max_attributes));
+  attribute_values out;
+  out.reserve(given.size());
+  for (const auto& [name, v] : given) {
+    const attribute* a = find_attribute(schema, name);
+    const std::string label = std::string(what) + " '" + name + "'";
+    if (a == nullptr) return fail(errc::invalid_argument, "unknown " + label);
+    if (a->derived)
+      return fail(errc::invalid_argument, label + " is derived by the engine; do not supply it");
+    for (const auto& [seen, ignored] : out)
+      if (seen == name) return fail(errc::invalid_argument, label + " given twice");
+    value converted = v;
+    bool ok = false;
+    switch (a->type.kind) {
+      case value_kind::boolean: ok = std::holds_alternative<bool>(v); break;
+      case value_kind::integer: ok = std::holds_alternative<std::int64_t>(v); break;
+      case value_kind::number:
+        if (const auto* i = std::get_if<std::int64_t>(&v)) converted = static_cast<double>(*i);
+        ok = std::holds_alternative<double>(converted);
+        break;
+      case value_kind::string:
+        ok = std::holds_alternative<std::string>(v) &&
+             std::get<std::string>(v).size() <= max_text_bytes;
+        break;
+      case value_kind::enumeration:
+        if (const auto* s = std::get_if<std::string>(&v))
+          ok = std::find(a->type.values.begin(), a->type.values.end(), *s) != a->type.values.end();
+        break;
+    }
+    if (!ok) {
+      return fail(errc::invalid_argument,
+                  label + ": expected " +
+                      (a->type.kind == value_kind::enumeration
+                           ? "one of its enum values"
+                           : "a value of type " + std::string(to_string(a->type.kind))) +
+                      ", got '" + detail::value_text(v) + "'");
+    }
+    if (a->type.kind == value_kind::integer || a->type.kind == value_kind::number) {
+      const double x = a->type.kind == value_kind::integer
+                           ? static_cast<double>(std::get<std::int64_t>(converted))
+                           : std::get<double>(converted);
+      if ((a->type.min && x < *a->type.min) || (a->type.max && x > *a->type.max))
+        return fail(errc::invalid_argument,
+                    label + ": " + detail::value_text(converted) + " is out of range");
+    }
+    out.emplace_back(name, std::move(converted));
+  }
+  return out;
+}
+
+}  // namespace
+
+using detail::too_long;
+
+result<engine::impl::checked_request> engine::impl::check_request(const open_request& req,
+                                                                  timestamp now) const {
+  const organisation& org = defs.org;
+  if (too_long(req.type, max_id_bytes) || too_long(req.channel, max_id_bytes) ||
+      too_long(req.customer_id, max_id_bytes) || too_long(req.external_ref, max_id_bytes) ||
+      too_long(req.opened_by, max_id_bytes) || too_long(req.description, max_text_bytes))
+    return fail(errc::limit_exceeded, "an id or the description is too long");
+  if (req.customer_id.empty()) return fail(errc::invalid_argument, "empty customer id");
+  checked_request out;
+  out.wf = defs.workflow_for(req.type, local_day(now, org.utc_offset));
+  if (out.wf == nullptr)
+    return fail(errc::not_found, "no workflow serves ticket type '" + req.type + "'");
+  if (!org.channels.empty() && org.find_channel(req.channel) == nullptr)
+    return fail(errc::invalid_argument, "unknown channel '" + req.channel + "'");
+  auto customer = check_values(req.customer, org.customer_attributes, "customer attribute");
+  if (!customer) return fail(customer.error());
+  auto fields = check_values(req.fields, out.wf->fields, "ticket field");
+  if (!fields) return fail(fields.error());
+  out.customer = std::move(*customer);
+  out.fields = std::move(*fields);
+  // Derived attributes from the customer's history, recorded in `opened`
+  // so that replay needs no history.
+  auto history = events->customer_tickets(req.customer_id);
+  if (!history) return fail(history.error());
+  for (const attribute& a : org.customer_attributes) {
+    if (!a.derived) continue;
+    std::int64_t n = 0;
+    const auto window = add(detail::wall_calendar(), timestamp{}, a.derived->within) - timestamp{};
+    for (const auto& t : *history)
+      if (t.ticket_type == a.derived->count_type &&
+          (!t.closed || (t.closed_at && now - *t.closed_at <= window)))
+        ++n;
+    out.customer.emplace_back(a.name, n);
+  }
+  return out;
+}
+
+detail::ticket_record engine::impl::draft_record(const open_request& req,
+                                                 const checked_request& checked) const {
+  detail::ticket_record r;
+  r.flow = cc.find(checked.wf->id, checked.wf->version);
+  r.type = req.type;
+  r.channel = req.channel;
+  r.customer = checked.customer;
+  r.fields = checked.fields;
+  // The ticket's region is its customer's attribute of that name.
+  for (const auto& [k, v] : r.customer)
+    if (k == "region") r.region = detail::value_text(v);
+  return r;
+}
+
+result<opened_ticket> engine::impl::open(const open_request& req, timestamp now) {
+  auto checked = check_request(req, now);
+  if (!checked) {
+    if (checked.error().code() == errc::io_error) return fail(checked.error());
+    return deny_unknown("", req.opened_by, "open", now,
+                        std::move(checked).error().with_context("opening ticket"));
+  }
+  auto number = events->next_ticket_number();
+  if (!number) return fail(number.error());
+  const workflow& wf = *checked->wf;
+  const detail::ticket_record draft = draft_record(req, *checked);
+  event_details det;
+  det.emplace_back(detail_key::type, req.type);
+  det.emplace_back(detail_key::channel, req.channel);
+  det.emplace_back(detail_key::customer, req.customer_id);
+  det.emplace_back(detail_key::region, draft.region);
+  det.emplace_back(detail_key::external_ref, req.external_ref);
+  det.emplace_back(detail_key::description, req.description);
+  for (const auto& [k, v] : draft.customer)
+    det.emplace_back(std::string(detail_key::customer_attribute_prefix) + k, detail::value_text(v));
+  for (const auto& [k, v] : draft.fields)
+    det.emplace_back(std::string(detail_key::ticket_field_prefix) + k, detail::value_text(v));
+  value scratch;
+  for (const deadline& d : wf.deadlines) {
+    for (const deadline_case& c : d.cases) {
+      if (c.when &&
+          !evaluate(*c.when, [&](std::string_view f) { return draft.lookup(f, scratch); }))
+        continue;
+      det.emplace_back(std::string(detail_key::deadline_prefix) + d.id, c.within.str());
+      break;
+    }
+  }
+  // The ticket itself is built only by the fold, from `opened` on.
+  auto fresh = std::make_unique<ticket_slot>();
+  detail::ticket_record& r = fresh->record;
+  r.id = ticket_id_for(prefix, *number);
+  r.flow = draft.flow;  // names the workflow in the `opened` event
+  command cmd{cc, r, now,
+              req.opened_by.empty() ? detail::system_actor : std::string_view(req.opened_by)};
+  cmd.emit(event_type::opened, std::move(det));
+  opened_ticket out;
+  out.routing = detail::route(defs.org, r, {});
+  detail::emit_routed(cmd, out.routing, detail_value::routed_on_open);
+  after_transition(cmd);
+  for (const std::size_t rule : r.flow->open_rules) {
+    const std::size_t count = cmd.events.size();
+    run_rule(cmd, rule);
+    if (cmd.events.size() != count)
+      out.routing.escalations.emplace_back(r.flow->wf->escalations[rule].id, r.assignee.unit);
+  }
+  if (auto ok = commit(*fresh, cmd); !ok) return fail(ok.error());
+  commands.fetch_add(1, std::memory_order_relaxed);
+  out.ticket = r.view(now);
+  {
+    // Once stored, the ticket is visible: another thread (advance, a
+    // query) may already have loaded it from the store. Its slot then
+    // stands — it folded the same events — and ours is dropped.
+    const std::string id = r.id;
+    const std::unique_lock lock(map_mutex);
+    tickets.try_emplace(id, std::move(fresh));
+  }
+  deliver(cmd.notes);
+  return out;
+}
+
+}  // namespace tierflow

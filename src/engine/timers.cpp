@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: MIT
+// Timers: the deadline clocks' warnings, breaches, after-breach steps and
+// step limits — firing one on a ticket, and advance(), which fires every
+// due timer across tickets in due order.
+#include <algorithm>
+#include <iterator>
+#include <optional>
+#include <string>
+#include <unordered_set>
+
+#include <tierflow/event_schema.hpp>
+
+#include "engine/engine_impl.hpp"
+
+namespace tierflow {
+
+result<bool> engine::impl::fire_next(ticket_slot& s, timestamp bound,
+                                     std::vector<notification>& notes) {
+  detail::ticket_record& r = s.record;
+  const auto next = r.next_timer();
+  if (!next || next->second > bound) return false;
+  const auto [c, at] = *next;
+  command cmd{cc, r, at, detail::system_actor};
+  // The compiled workflow outlives the command: no copy of the slot.
+  const detail::timer_slot& slot = r.flow->slots[c][r.clocks[c].next_slot];
+  const std::string& name = r.flow->clock_name(c);
+  switch (slot.what) {
+    case detail::timer_slot::kind::warning:
+      cmd.emit(event_type::deadline_warned,
+               {{detail_key::deadline, name}, {detail_key::percent, std::to_string(slot.percent)}});
+      break;
+    case detail::timer_slot::kind::breach:
+      cmd.emit(event_type::deadline_breached, {{detail_key::deadline, name}});
+      break;
+    case detail::timer_slot::kind::after:
+      cmd.emit(event_type::deadline_breached,
+               {{detail_key::deadline, name}, {detail_key::after, slot.after.str()}});
+      break;
+  }
+  for (const std::size_t rule : slot.rules) run_rule(cmd, rule);
+  if (auto ok = commit(s, cmd); !ok) return fail(ok.error());
+  timers_fired.fetch_add(1, std::memory_order_relaxed);
+  std::move(cmd.notes.begin(), cmd.notes.end(), std::back_inserter(notes));
+  return true;
+}
+
+result<advance_report> engine::impl::advance(timestamp now) {
+  advance_report report;
+  std::unordered_set<std::string> touched;
+  std::optional<due_ticket> stuck;
+  int races = 0;
+  for (;;) {
+    auto due = events->claim_due(now, 2);
+    if (!due) return fail(due.error());
+    if (due->empty()) break;
+    const due_ticket& first = due->front();
+    // Fire this ticket's timers up to the next ticket's first one: timers
+    // fire in due order across tickets.
+    const timestamp bound = due->size() > 1 ? std::min(now, (*due)[1].due) : now;
+    auto found = slot(first.ticket_id);
+    if (!found) return fail(found.error());
+    if (*found == nullptr)
+      return fail(errc::io_error, "store lists a timer for unknown ticket " + first.ticket_id);
+    ticket_slot& s = **found;
+    std::vector<notification> notes;
+    std::size_t fired = 0;
+    {
+      const std::lock_guard lock(s.mutex);
+      if (auto ok = refresh(s); !ok) return fail(ok.error());
+      bool raced = false;
+      for (;;) {
+        auto f = fire_next(s, std::max(bound, first.due), notes);
+        if (!f) {
+          // Another engine on a shared store moved the ticket first (an
+          // action catches up with its timers): the ticket was re-read;
+          // ask the store again what is due.
+          if (f.error().code() == errc::conflict && events->shared() &&
+              ++races < race_retries * 64) {
+            raced = true;
+            break;
+          }
+          deliver(notes);
+          return fail(f.error());
+        }
+        if (!*f) break;
+        ++fired;
+      }
+      if (raced) {
+        report.fired += fired;
+        if (fired > 0) touched.insert(first.ticket_id);
+        deliver(notes);
+        continue;
+      }
+      if (fired == 0) {
+        // Someone fired it first: an act() on this ticket catches up with
+        // its timers, and the store's index moved with that append. Ask
+        // the store again. Only if it names the same timer twice with
+        // nothing to fire in between does the index disagree with the
+        // ticket's trail (a store fault, or another process's tickets
+        // this engine cannot see): re-read the ticket once, then give up.
+        if (stuck && stuck->ticket_id == first.ticket_id && stuck->due == first.due) {
+          resync(s);
+          const auto n = s.record.next_timer();
+          if (!n || n->second > bound)
+            return fail(errc::io_error,
+                        "store's timer index disagrees with ticket " + first.ticket_id);
+        }
+        stuck = first;
+        continue;
+      }
+      stuck.reset();
+    }
+    report.fired += fired;
+    touched.insert(first.ticket_id);
+    deliver(notes);
+  }
+  report.tickets = touched.size();
+  return report;
+}
+
+}  // namespace tierflow
