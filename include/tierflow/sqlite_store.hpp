@@ -15,7 +15,7 @@
 namespace tierflow {
 
 namespace detail {
-struct sqlite_store_access;  // tests' access to the connection (src/sqlite/)
+struct sqlite_store_access;  // tests' access to the connection (src/store/sqlite/)
 }  // namespace detail
 
 /// A store in one SQLite database file, in WAL mode.

@@ -17,7 +17,6 @@
 #include <string_view>
 #include <vector>
 
-
 #include <tierflow/error.hpp>
 
 namespace tierflow::pg {

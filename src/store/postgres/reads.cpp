@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: MIT
+// The PostgreSQL store's read path: event loads, stream heads, the summary
+// queries and the list of streams, each a statement with bound parameters
+// on a pooled connection (retried once on a new one if the server dropped
+// it); also next_ticket_number, one nextval() on the same path.
+#include <tierflow/postgres_store.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "store/postgres/pg_connection.hpp"
+#include "store/postgres/rows.hpp"
+#include "store/postgres/store_impl.hpp"
+#include "store/store_codec.hpp"
+
+namespace tierflow {
+
+using detail::postgres::clamp_limit;
+using detail::postgres::due_of;
+using detail::postgres::from_seconds;
+using detail::postgres::has_nul;
+using detail::postgres::head_of;
+using detail::postgres::seconds;
+using detail::postgres::select_head;
+using detail::postgres::summaries_of;
+using detail::postgres::summary_columns;
+
+result<std::vector<event>> postgres_store::load(std::string_view ticket_id) const {
+  if (has_nul(ticket_id)) return std::vector<event>{};  // never stored (append refuses it)
+  return impl_->read<std::vector<event>>([&](pg::connection& c) -> pg::outcome<std::vector<event>> {
+    pg::params p;
+    p.text(ticket_id);
+    auto r = c.exec(
+        "SELECT seq, time, actor, workflow_id, workflow_version, type, details, prev_hash, hash"
+        " FROM tierflow.events WHERE stream = $1 ORDER BY seq",
+        p);
+    if (!r) return fail(r.error());
+    std::vector<event> out;
+    const int rows = PQntuples(r->get());
+    out.reserve(static_cast<std::size_t>(rows));
+    for (int i = 0; i < rows; ++i) {
+      pg::row_reader row(r->get(), i);
+      event e;
+      e.ticket_id = std::string(ticket_id);
+      e.sequence = static_cast<std::uint64_t>(row.int8());
+      e.time = from_seconds(row.int8());
+      e.actor_id = row.text();
+      e.workflow_id = row.text();
+      e.workflow_version = static_cast<std::uint32_t>(row.int8());
+      e.type = static_cast<event_type>(row.int2());
+      auto details = detail::decode_details(row.bytes());
+      auto prev = detail::hash_from_bytes(row.bytes());
+      auto hash = detail::hash_from_bytes(row.bytes());
+      if (!row.ok()) return fail(pg::failure{row.take_error(), false});
+      for (auto* part : {&prev, &hash}) {
+        if (!*part) return fail(pg::failure{part->error(), false});
+      }
+      if (!details) return fail(pg::failure{details.error(), false});
+      e.details = std::move(*details);
+      e.prev_hash = *prev;
+      e.hash = *hash;
+      out.push_back(std::move(e));
+    }
+    return out;
+  });
+}
+
+result<store::stream_head> postgres_store::head(std::string_view ticket_id) const {
+  if (has_nul(ticket_id)) return stream_head{};
+  return impl_->read<stream_head>([&](pg::connection& c) -> pg::outcome<stream_head> {
+    auto r = select_head(c, ticket_id, false);
+    if (!r) return fail(r.error());
+    return head_of(*r);
+  });
+}
+
+result<std::uint64_t> postgres_store::next_ticket_number() {
+  if (auto ok = impl_->writable("next ticket number"); !ok) return fail(ok.error());
+  return impl_->read<std::uint64_t>([&](pg::connection& c) -> pg::outcome<std::uint64_t> {
+    auto r = c.exec("SELECT nextval('tierflow.ticket_numbers')");
+    if (!r) return fail(r.error());
+    pg::row_reader row(r->get(), 0);
+    const auto n = row.int8();
+    if (!row.ok()) return fail(pg::failure{row.take_error(), false});
+    return static_cast<std::uint64_t>(n);
+  });
+}
+
+result<ticket_summary> postgres_store::summary(std::string_view ticket_id) const {
+  auto found = [&]() -> result<std::vector<ticket_summary>> {
+    if (has_nul(ticket_id)) return std::vector<ticket_summary>{};
+    return impl_->read<std::vector<ticket_summary>>(
+        [&](pg::connection& c) -> pg::outcome<std::vector<ticket_summary>> {
+          pg::params p;
+          p.text(ticket_id);
+          auto r = c.exec(
+              fmt::format("SELECT {} FROM tierflow.summaries WHERE ticket_id = $1", summary_columns)
+                  .c_str(),
+              p);
+          if (!r) return fail(r.error());
+          return summaries_of(*r);
+        });
+  }();
+  if (!found) return fail(found.error());
+  if (found->empty()) return fail(errc::not_found, fmt::format("ticket {}: not found", ticket_id));
+  return std::move(found->front());
+}
+
+result<std::vector<ticket_summary>> postgres_store::queue(std::string_view unit,
+                                                          std::string_view region) const {
+  if (has_nul(unit) || has_nul(region)) return std::vector<ticket_summary>{};
+  return impl_->read<std::vector<ticket_summary>>(
+      [&](pg::connection& c) -> pg::outcome<std::vector<ticket_summary>> {
+        pg::params p;
+        p.text(unit).text(region);
+        auto r = c.exec(fmt::format("SELECT {} FROM tierflow.summaries WHERE NOT closed AND unit = $1"
+                                    " AND region = $2 ORDER BY nearest_due ASC NULLS LAST, ticket_id",
+                                    summary_columns)
+                            .c_str(),
+                        p);
+        if (!r) return fail(r.error());
+        return summaries_of(*r);
+      });
+}
+
+result<std::vector<ticket_summary>> postgres_store::customer_tickets(
+    std::string_view customer_id) const {
+  if (has_nul(customer_id)) return std::vector<ticket_summary>{};
+  return impl_->read<std::vector<ticket_summary>>(
+      [&](pg::connection& c) -> pg::outcome<std::vector<ticket_summary>> {
+        pg::params p;
+        p.text(customer_id);
+        auto r = c.exec(fmt::format("SELECT {} FROM tierflow.summaries WHERE customer_id = $1"
+                                    " ORDER BY opened_at, ticket_id",
+                                    summary_columns)
+                            .c_str(),
+                        p);
+        if (!r) return fail(r.error());
+        return summaries_of(*r);
+      });
+}
+
+result<std::vector<due_ticket>> postgres_store::due(timestamp now, std::size_t limit) const {
+  if (limit == 0) return std::vector<due_ticket>{};
+  return impl_->read<std::vector<due_ticket>>([&](pg::connection& c) -> pg::outcome<std::vector<due_ticket>> {
+    pg::params p;
+    p.int8(seconds(now)).int8(clamp_limit(limit));
+    auto r = c.exec(
+        "SELECT ticket_id, next_timer FROM tierflow.summaries WHERE next_timer <= $1"
+        " ORDER BY next_timer, ticket_id LIMIT $2",
+        p);
+    if (!r) return fail(r.error());
+    return due_of(*r);
+  });
+}
+
+result<std::vector<ticket_summary>> postgres_store::open_tickets() const {
+  return impl_->read<std::vector<ticket_summary>>(
+      [&](pg::connection& c) -> pg::outcome<std::vector<ticket_summary>> {
+        auto r = c.exec(
+            fmt::format("SELECT {} FROM tierflow.summaries WHERE NOT closed ORDER BY ticket_id",
+                        summary_columns)
+                .c_str());
+        if (!r) return fail(r.error());
+        return summaries_of(*r);
+      });
+}
+
+result<std::vector<std::string>> postgres_store::streams() const {
+  return impl_->read<std::vector<std::string>>(
+      [&](pg::connection& c) -> pg::outcome<std::vector<std::string>> {
+        auto r = c.exec("SELECT stream FROM tierflow.heads WHERE version > 0 ORDER BY stream");
+        if (!r) return fail(r.error());
+        std::vector<std::string> out;
+        const int rows = PQntuples(r->get());
+        out.reserve(static_cast<std::size_t>(rows));
+        for (int i = 0; i < rows; ++i) {
+          pg::row_reader row(r->get(), i);
+          out.push_back(row.text());
+          if (!row.ok()) return fail(pg::failure{row.take_error(), false});
+        }
+        return out;
+      });
+}
+
+}  // namespace tierflow

@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: MIT
+// The SQLite store's write path: appends alone (per_command) or in the open
+// group (group_commit, each command under its own SAVEPOINT), the group's
+// commit and its background committer, flush() and ticket numbers.
+#include <tierflow/sqlite_store.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <utility>
+
+#include "store/append_checks.hpp"
+#include "store/sqlite/connection.hpp"
+#include "store/sqlite/rows.hpp"
+#include "store/sqlite/store_impl.hpp"
+#include "store/store_codec.hpp"
+
+namespace tierflow {
+
+using detail::sqlite::as_bytes;
+using detail::sqlite::connection;
+using detail::sqlite::malformed;
+using detail::sqlite::statement_use;
+using detail::sqlite::to_db;
+
+result<void> sqlite_store::impl::write_command(const append_request& request) {
+  const auto stored = read_head(request.ticket_id);
+  if (!stored) return fail(stored.error());
+  if (auto ok = detail::check_append_version(request, stored->version); !ok) return ok;
+  if (auto ok = detail::check_append_events(request, &stored->head); !ok) return ok;
+  for (const event& e : request.events) {
+    const statement_use s(insert_event_stmt);
+    s->bind_text(1, request.ticket_id);
+    s->bind_int(2, to_db(e.sequence));
+    s->bind_int(3, to_db(e.time));
+    s->bind_text(4, e.actor_id);
+    s->bind_text(5, e.workflow_id);
+    s->bind_int(6, e.workflow_version);
+    s->bind_int(7, static_cast<std::int64_t>(e.type));
+    s->bind_blob(8, detail::encode_details(e.details));
+    s->bind_blob(9, as_bytes(e.prev_hash));
+    s->bind_blob(10, as_bytes(e.hash));
+    if (auto r = s->step(); !r) return fail(r.error());
+  }
+  {
+    const statement_use s(upsert_stream_stmt);
+    s->bind_text(1, request.ticket_id);
+    s->bind_int(2, to_db(request.events.back().sequence));
+    s->bind_blob(3, as_bytes(request.events.back().hash));
+    if (auto r = s->step(); !r) return fail(r.error());
+  }
+  if (request.summary != nullptr) {
+    const statement_use s(upsert_ticket_stmt);
+    detail::sqlite::bind_summary(*s, *request.summary);
+    if (auto r = s->step(); !r) return fail(r.error());
+  }
+  return {};
+}
+
+result<void> sqlite_store::impl::append_alone(const append_request& request) {
+  if (auto r = db.exec("BEGIN IMMEDIATE"); !r) return r;
+  if (auto r = write_command(request); !r) {
+    (void)db.exec("ROLLBACK");
+    return r;
+  }
+  if (auto r = db.exec("COMMIT"); !r) {
+    // A failed COMMIT may leave the transaction open (SQLITE_BUSY): end it,
+    // so that nothing of the command is stored later by accident.
+    if (!db.autocommit()) (void)db.exec("ROLLBACK");
+    return r;
+  }
+  return {};
+}
+
+error sqlite_store::impl::group_lost(error cause) {
+  const std::size_t lost = group_commands;
+  close_group();
+  if (lost == 0) return cause;
+  return std::move(cause).with_context("the open group's " + std::to_string(lost) +
+                                       " earlier acknowledged commands were rolled back and lost");
+}
+
+void sqlite_store::impl::close_group() noexcept {
+  group_open = false;
+  group_commands = 0;
+  ++group_generation;
+  group_changed.notify_all();
+}
+
+result<void> sqlite_store::impl::append_grouped(const append_request& request) {
+  if (group_error) {
+    error lost = std::move(*group_error);
+    group_error.reset();
+    return fail(std::move(lost).with_context("command not applied"));
+  }
+  if (!group_open) {
+    if (auto r = db.exec("BEGIN IMMEDIATE"); !r) return r;
+    group_open = true;
+    group_commands = 0;
+    group_deadline = std::chrono::steady_clock::now() + options.group_window;
+    ++group_generation;
+    group_changed.notify_all();
+  }
+  if (auto r = db.exec("SAVEPOINT tierflow_command"); !r) {
+    if (db.autocommit()) return fail(group_lost(std::move(r).error()));
+    return r;
+  }
+  auto written = write_command(request);
+  if (written) {
+    if (auto r = db.exec("RELEASE tierflow_command"); !r) written = std::move(r);
+  }
+  if (!written) {
+    if (db.autocommit()) return fail(group_lost(std::move(written).error()));
+    // Only this command's rows go; the group's earlier commands stay.
+    const bool undone =
+        db.exec("ROLLBACK TO tierflow_command") && db.exec("RELEASE tierflow_command");
+    if (!undone) {
+      if (!db.autocommit()) (void)db.exec("ROLLBACK");
+      return fail(group_lost(std::move(written).error()));
+    }
+    if (group_commands == 0) {
+      // An empty group would only hold the write lock until its window ends.
+      (void)db.exec("ROLLBACK");
+      close_group();
+    }
+    return written;
+  }
+  ++group_commands;
+  if (group_commands >= options.group_max) return commit_group();
+  return {};
+}
+
+result<void> sqlite_store::impl::commit_group() {
+  if (!group_open) return {};
+  if (auto r = db.exec("COMMIT"); !r) {
+    if (!db.autocommit()) (void)db.exec("ROLLBACK");
+    return fail(group_lost(std::move(r).error().with_context("committing a group")));
+  }
+  close_group();
+  return {};
+}
+
+void sqlite_store::impl::run_committer(const std::stop_token& stop) {
+  std::unique_lock lock(mutex);
+  while (!stop.stop_requested()) {
+    if (!group_open) {
+      group_changed.wait(lock, stop, [this] { return group_open; });
+      continue;
+    }
+    const std::uint64_t generation = group_generation;
+    // A copy: the wait reads its deadline while the lock is released, and
+    // a new group writes group_deadline (the generation tells it apart).
+    const auto deadline = group_deadline;
+    const bool gone = group_changed.wait_until(lock, stop, deadline, [&] {
+      return !group_open || group_generation != generation;
+    });
+    if (gone || stop.stop_requested()) continue;
+    if (auto r = commit_group(); !r) group_error = std::move(r).error();
+  }
+}
+
+result<void> sqlite_store::append(const append_request& request) {
+  // Checks that need no stored state come first.
+  if (auto ok = detail::check_append_ids(request); !ok) return ok;
+  const std::lock_guard lock(impl_->mutex);
+  if (impl_->options.read_only) return impl_->read_only_refusal("append");
+  auto r = impl_->options.mode == durability::group_commit ? impl_->append_grouped(request)
+                                                           : impl_->append_alone(request);
+  if (!r && r.error().code() == errc::io_error) {
+    return fail(std::move(r).error().with_context("appending to " +
+                                                  detail::sqlite::ticket_context(request.ticket_id)));
+  }
+  return r;
+}
+
+result<void> sqlite_store::flush() {
+  const std::lock_guard lock(impl_->mutex);
+  // The open group first: it is not the one that was lost, if one was.
+  if (auto r = impl_->commit_group(); !r) return r;
+  if (impl_->group_error) {
+    error lost = std::move(*impl_->group_error);
+    impl_->group_error.reset();
+    return fail(std::move(lost).with_context("flush: an earlier group commit failed"));
+  }
+  return {};
+}
+
+result<std::uint64_t> sqlite_store::next_ticket_number() {
+  const std::lock_guard lock(impl_->mutex);
+  if (impl_->options.read_only) {
+    return fail(impl_->read_only_refusal("next ticket number").error());
+  }
+  // Its own transaction: the open group (which cannot share it) goes first.
+  if (auto r = impl_->commit_group(); !r) return fail(r.error());
+  connection& db = impl_->db;
+  if (auto r = db.exec("BEGIN IMMEDIATE"); !r) return fail(r.error());
+  const auto undo = [&db](error e) -> result<std::uint64_t> {
+    if (!db.autocommit()) (void)db.exec("ROLLBACK");
+    return fail(std::move(e).with_context("next ticket number"));
+  };
+  {
+    const statement_use s(impl_->bump_counter_stmt);
+    if (auto r = s->step(); !r) return undo(r.error());
+  }
+  std::int64_t number = 0;
+  {
+    const statement_use s(impl_->read_counter_stmt);
+    const auto row = s->step();
+    if (!row) return undo(row.error());
+    if (!*row) return undo(malformed(impl_->path, "ticket number counter (no row)"));
+    number = s->column_int(0);
+  }
+  if (number < 1) return undo(malformed(impl_->path, "ticket number counter"));
+  if (auto r = db.exec("COMMIT"); !r) return undo(r.error());
+  return static_cast<std::uint64_t>(number);
+}
+
+}  // namespace tierflow

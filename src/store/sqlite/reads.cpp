@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: MIT
+// The SQLite store's read path: stream heads, event loads and the summary
+// queries, each on a statement prepared at open (sqlite_store.cpp), under
+// the connection's mutex.
+#include <tierflow/sqlite_store.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "store/sqlite/connection.hpp"
+#include "store/sqlite/rows.hpp"
+#include "store/sqlite/store_impl.hpp"
+#include "store/store_codec.hpp"
+
+namespace tierflow {
+
+using detail::sqlite::statement;
+using detail::sqlite::statement_use;
+
+result<store::stream_head> sqlite_store::impl::read_head(std::string_view id) {
+  const statement_use s(head_stmt);
+  s->bind_text(1, id);
+  const auto row = s->step();
+  if (!row) return fail(row.error());
+  if (!*row) return stream_head{};
+  const std::int64_t version = s->column_int(0);
+  if (version < 0) return fail(detail::sqlite::malformed(path, "stream version"));
+  auto h = detail::hash_from_bytes(s->column_bytes(1));
+  if (!h) return fail(std::move(h).error().with_context("sqlite " + path));
+  return stream_head{static_cast<std::uint64_t>(version), *h};
+}
+
+result<std::vector<ticket_summary>> sqlite_store::impl::read_summaries(statement& stmt) {
+  std::vector<ticket_summary> out;
+  for (;;) {
+    const auto row = stmt.step();
+    if (!row) return fail(row.error());
+    if (!*row) return out;
+    auto s = detail::sqlite::read_summary(stmt, path);
+    if (!s) return fail(std::move(s).error());
+    out.push_back(std::move(*s));
+  }
+}
+
+result<std::vector<event>> sqlite_store::load(std::string_view ticket_id) const {
+  const std::lock_guard lock(impl_->mutex);
+  const statement_use s(impl_->load_stmt);
+  s->bind_text(1, ticket_id);
+  std::vector<event> out;
+  for (;;) {
+    const auto row = s->step();
+    if (!row) return fail(row.error());
+    if (!*row) return out;
+    auto e = detail::sqlite::read_event(*s, ticket_id, impl_->path);
+    if (!e) return fail(std::move(e).error());
+    out.push_back(std::move(*e));
+  }
+}
+
+result<store::stream_head> sqlite_store::head(std::string_view ticket_id) const {
+  const std::lock_guard lock(impl_->mutex);
+  return impl_->read_head(ticket_id);
+}
+
+result<ticket_summary> sqlite_store::summary(std::string_view ticket_id) const {
+  const std::lock_guard lock(impl_->mutex);
+  const statement_use s(impl_->summary_stmt);
+  s->bind_text(1, ticket_id);
+  const auto row = s->step();
+  if (!row) return fail(row.error());
+  if (!*row) {
+    // Not a ticket, or not there at all: the same answer as the memory store.
+    return fail(errc::not_found, detail::sqlite::ticket_context(ticket_id) + ": not found");
+  }
+  return detail::sqlite::read_summary(*s, impl_->path);
+}
+
+result<std::vector<ticket_summary>> sqlite_store::queue(std::string_view unit,
+                                                        std::string_view region) const {
+  const std::lock_guard lock(impl_->mutex);
+  const statement_use s(impl_->queue_stmt);
+  s->bind_text(1, unit);
+  s->bind_text(2, region);
+  return impl_->read_summaries(*s);
+}
+
+result<std::vector<ticket_summary>> sqlite_store::customer_tickets(
+    std::string_view customer_id) const {
+  const std::lock_guard lock(impl_->mutex);
+  const statement_use s(impl_->customer_stmt);
+  s->bind_text(1, customer_id);
+  return impl_->read_summaries(*s);
+}
+
+result<std::vector<due_ticket>> sqlite_store::due(timestamp now, std::size_t limit) const {
+  const std::lock_guard lock(impl_->mutex);
+  const statement_use s(impl_->due_stmt);
+  s->bind_int(1, detail::sqlite::to_db(now));
+  constexpr auto most = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
+  s->bind_int(2, static_cast<std::int64_t>(limit > most ? most : limit));
+  std::vector<due_ticket> out;
+  for (;;) {
+    const auto row = s->step();
+    if (!row) return fail(row.error());
+    if (!*row) return out;
+    out.push_back(due_ticket{std::string(s->column_bytes(0)),
+                             detail::sqlite::time_from_db(s->column_int(1))});
+  }
+}
+
+result<std::vector<ticket_summary>> sqlite_store::open_tickets() const {
+  const std::lock_guard lock(impl_->mutex);
+  const statement_use s(impl_->open_stmt);
+  return impl_->read_summaries(*s);
+}
+
+result<std::vector<std::string>> sqlite_store::streams() const {
+  const std::lock_guard lock(impl_->mutex);
+  const statement_use s(impl_->streams_stmt);
+  std::vector<std::string> out;
+  for (;;) {
+    const auto row = s->step();
+    if (!row) return fail(row.error());
+    if (!*row) return out;
+    out.emplace_back(s->column_bytes(0));
+  }
+}
+
+}  // namespace tierflow

@@ -1,0 +1,3 @@
+// Fixture: an engine header.
+#pragma once
+#include "store/codec.hpp"

@@ -1,0 +1,3 @@
+// Fixture: a SQLite backend header.
+#pragma once
+#include "store/codec.hpp"

@@ -1,0 +1,2 @@
+// Fixture: a text header (no includes).
+#pragma once
