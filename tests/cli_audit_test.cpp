@@ -43,7 +43,8 @@
 #include <tierflow/store.hpp>
 #include <tierflow/ticket.hpp>
 
-#include "temp_dir.hpp"
+#include "support/engine_fixture.hpp"
+#include "support/scratch_db.hpp"
 #include "test_support.hpp"
 
 namespace fs = std::filesystem;
@@ -137,13 +138,9 @@ written_trail write_trail(const temp_dir& dir) {
                   (opened_store ? std::string() : opened_store.error().message()));
   std::unique_ptr<tf::store> db = std::move(*opened_store);
   {
-    tf::manual_clock clock{local(2026, 11, 24, 9, 0)};  // Tuesday, 09:00 in Suzhou
-    tf::engine_options wiring;
-    wiring.time_source = &clock;
-    wiring.events = db.get();
-    auto created = tf::engine::create(shipped(), wiring);
-    REQUIRE_MESSAGE(created.has_value(), (created ? std::string() : created.error().message()));
-    tf::engine& crm = **created;
+    tierflow_test::engine_fixture fx(local(2026, 11, 24, 9, 0), shipped(), db.get());  // Tuesday, 09:00 in Suzhou
+    tf::manual_clock& clock = fx.clock;
+    tf::engine& crm = *fx;
 
     const tf::actor agent{"csr_li", {"csr"}, ""};
     const tf::actor zhang{"rm_zhang", {"regional_manager"}, "wuzhong"};
@@ -517,8 +514,12 @@ TEST_CASE("cli.audit.export.jsonl_one_object_per_event_since_and_ticket") {
   REQUIRE(since_instant.size() < w.event_count);
   REQUIRE(!since_date.empty());
   REQUIRE(since_date.size() < since_instant.size());
-  for (const auto& [since, expected] :
+  for (const auto& since_case :
        {std::pair{"2026-11-24T02:00:00Z"s, since_instant}, std::pair{"2026-11-25"s, since_date}}) {
+    // Not a structured binding: Clang before 16 cannot capture one in the
+    // lambda INFO makes.
+    const std::string& since = since_case.first;
+    const auto& expected = since_case.second;
     INFO("--since ", since);
     const auto r = run_cli(dir, {"audit", "export", "--db", w.url, "--since", since});
     REQUIRE(r.status == 0);
@@ -712,4 +713,72 @@ TEST_CASE("cli.audit.usage_errors_exit_2") {
   CHECK(help.status == 0);
   CHECK(contains(help.out, "--since"));
   CHECK(contains(help.out, "Exit status"));
+}
+
+TEST_CASE("cli.audit.verify.stream_copied_from_another_fails_every_verifier") {
+  // A stream whose events were copied from another ticket's stream, head
+  // and all: engine::verify, the engine's restore and `tierflow audit
+  // verify` judge it with the one audit verifier, and all three refuse it.
+  // (SQLite keys events by stream, so a copied row reads back under the new
+  // id and its hash no longer matches; engine_restore_test covers a store
+  // that keeps the foreign id.)
+  const temp_dir dir("tierflow_cli_audit");
+  const written_trail w = write_trail(dir);
+  const std::string copy = "T90000001";
+  {
+    const connection db = open_raw(w.file);
+    const auto exec = [&](const std::string& sql) {
+      sqlite3_stmt* raw = nullptr;
+      REQUIRE(sqlite3_prepare_v2(db.get(), sql.c_str(), -1, &raw, nullptr) == SQLITE_OK);
+      const std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> stmt(raw, sqlite3_finalize);
+      REQUIRE(sqlite3_bind_text(raw, 1, copy.c_str(), -1, SQLITE_TRANSIENT) == SQLITE_OK);
+      REQUIRE(sqlite3_bind_text(raw, 2, w.fault.c_str(), -1, SQLITE_TRANSIENT) == SQLITE_OK);
+      REQUIRE(sqlite3_step(raw) == SQLITE_DONE);
+    };
+    exec("INSERT INTO tierflow_events SELECT ?1, sequence, time, actor_id, workflow_id,"
+         " workflow_version, type, details, prev_hash, hash FROM tierflow_events WHERE stream_id = ?2");
+    exec("INSERT INTO tierflow_streams SELECT ?1, version, head FROM tierflow_streams"
+         " WHERE stream_id = ?2");
+  }
+
+  // tierflow audit verify names the copy, and only it.
+  const auto r = run_cli(dir, {"audit", "verify", "--db", w.url});
+  CHECK(r.status == 1);
+  CHECK(contains(r.out, copy + ": broken at event 1: "));
+  CHECK(contains(r.out, ": 1 broken\n"));
+
+  auto opened = tf::open_store(w.url);
+  REQUIRE(opened.has_value());
+  {
+    // engine::verify: the copy is data loss; the original still verifies.
+    tierflow_test::engine_fixture fx(local(2026, 11, 30, 9, 0), shipped(), opened->get());
+    CHECK(fx->verify(w.fault).has_value());
+    const auto v = fx->verify(copy);
+    REQUIRE_FALSE(v.has_value());
+    CHECK(v.error().code() == tf::errc::data_loss);
+    CHECK(contains(v.error().message(), "event 1: "));
+  }
+  {
+    // Restore: once the copy is an open ticket too, no engine starts on it.
+    const connection db = open_raw(w.file);
+    sqlite3_stmt* raw = nullptr;
+    REQUIRE(sqlite3_prepare_v2(db.get(),
+                               "INSERT INTO tierflow_tickets SELECT ?1, customer_id, ticket_type,"
+                               " workflow_id, workflow_version, state, unit, region, owner, assignee,"
+                               " 0, opened_at, closed_at, next_timer, nearest_due, version FROM tierflow_tickets"
+                               " WHERE ticket_id = ?2",
+                               -1, &raw, nullptr) == SQLITE_OK);
+    const std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> stmt(raw, sqlite3_finalize);
+    REQUIRE(sqlite3_bind_text(raw, 1, copy.c_str(), -1, SQLITE_TRANSIENT) == SQLITE_OK);
+    REQUIRE(sqlite3_bind_text(raw, 2, w.fault.c_str(), -1, SQLITE_TRANSIENT) == SQLITE_OK);
+    REQUIRE(sqlite3_step(raw) == SQLITE_DONE);
+  }
+  tf::manual_clock clock(local(2026, 11, 30, 9, 0));
+  tf::engine_options options;
+  options.time_source = &clock;
+  options.events = opened->get();
+  const auto restored = tf::engine::create(shipped(), options);
+  REQUIRE_FALSE(restored.has_value());
+  CHECK(restored.error().code() == tf::errc::data_loss);
+  CHECK(contains(restored.error().message(), "restoring " + copy));
 }

@@ -50,7 +50,9 @@
 #include <tierflow/open_store.hpp>
 
 #include "engine_checks.hpp"
-#include "temp_dir.hpp"
+#include "support/engine_fixture.hpp"
+#include "support/forwarding_store.hpp"
+#include "support/scratch_db.hpp"
 #include "test_support.hpp"
 #include "engine/ticket_record.hpp"
 
@@ -64,7 +66,7 @@ using namespace std::chrono_literals;
 
 using tierflow_test::rng;
 using tierflow_test::shipped;
-using tierflow_test::temp_dir;
+using tierflow_test::scratch_sqlite;
 
 std::string hex(std::uint64_t x) {
   std::ostringstream os;
@@ -223,7 +225,7 @@ std::string check_database(const fs::path& db, const tf::detail::compiled_catalo
     if (head->version != events->size())
       return id + ": head says version " + std::to_string(head->version) + ", the stream has " +
              std::to_string(events->size()) + " events";
-    if (auto ok = tf::verify(*events, head->head); !ok) return id + ": chain broken: " + ok.error().message;
+    if (auto ok = tf::verify(*events, head->head); !ok) return id + ": chain broken: " + ok.error().message();
     for (std::size_t i = 1; i < events->size(); ++i)
       if ((*events)[i].time < (*events)[i - 1].time)
         return id + ": event " + std::to_string(i + 1) + " is earlier than its predecessor";
@@ -283,21 +285,16 @@ std::string check_database(const fs::path& db, const tf::detail::compiled_catalo
     if (auto err = check_fact(f, false); !err.empty()) return err;
 
   // A fresh engine restores from the file; replay equals its view.
-  tf::manual_clock clock(out.last);
-  tf::engine_options options;
-  options.time_source = &clock;
-  options.events = &st;
-  auto eng = tf::engine::create(shipped(), options);
-  if (!eng) return "engine::create on the reopened file: " + eng.error().message();
+  tierflow_test::engine_fixture eng(out.last, shipped(), &st);
   for (const auto& [id, events] : streams) {
     if (id == tf::engine::denial_log_id) continue;
-    auto view = (*eng)->view(id);
+    auto view = eng->view(id);
     if (!view) return "view " + id + ": " + view.error().message();
-    auto replayed = (*eng)->replay(id);
+    auto replayed = eng->replay(id);
     if (!replayed) return "replay " + id + ": " + replayed.error().message();
     if (!(*view == *replayed)) return id + ": replay differs from the restored view";
     if (view->version != events.size()) return id + ": the restored view is at another version";
-    if (auto ok = (*eng)->verify(id); !ok) return "engine::verify " + id + ": " + ok.error().message();
+    if (auto ok = eng->verify(id); !ok) return "engine::verify " + id + ": " + ok.error().message();
   }
   return {};
 }
@@ -307,10 +304,10 @@ constexpr std::uint64_t base_seed = 0xc4a5'0000;
 
 }  // namespace
 
-TEST_CASE("crash: a writer killed with SIGKILL at random moments loses no acknowledged command") {
-  const temp_dir dir("tierflow-crash");
-  const fs::path db = dir.path() / "crash.db";
-  const fs::path err_file = dir.path() / "writer.stderr";
+TEST_CASE("engine.crash.sigkill_at_random_moments_loses_no_acknowledged_command") {
+  const scratch_sqlite scratch("tierflow-crash", "crash.db");
+  const fs::path db = scratch.path();
+  const fs::path err_file = scratch.dir().path() / "writer.stderr";
   const tf::detail::compiled_catalog cc = tf::detail::compile(shipped());
 
   std::vector<fact> durable;  // acknowledged and durable: there for good
@@ -403,9 +400,9 @@ namespace {
 
 /// A store that forwards to another and records every append that
 /// succeeded, in order: the order in which the engine fired timers.
-class recording_store final : public tf::store {
+class recording_store final : public tierflow_test::forwarding_store {
  public:
-  explicit recording_store(tf::store& inner) : inner_(inner) {}
+  explicit recording_store(tf::store& inner) : forwarding_store(inner) {}
 
   struct append_record {
     std::string stream;
@@ -417,37 +414,15 @@ class recording_store final : public tf::store {
   }
 
   tf::result<void> append(const tf::append_request& request) override {
-    auto ok = inner_.append(request);
+    auto ok = forwarding_store::append(request);
     if (ok) {
       const std::lock_guard lock(mutex_);
       appends_.push_back({std::string(request.ticket_id), {request.events.begin(), request.events.end()}});
     }
     return ok;
   }
-  tf::result<std::vector<tf::event>> load(std::string_view id) const override { return inner_.load(id); }
-  tf::result<stream_head> head(std::string_view id) const override { return inner_.head(id); }
-  tf::result<std::uint64_t> next_ticket_number() override { return inner_.next_ticket_number(); }
-  tf::result<tf::ticket_summary> summary(std::string_view id) const override { return inner_.summary(id); }
-  tf::result<std::vector<tf::ticket_summary>> queue(std::string_view unit,
-                                                    std::string_view region) const override {
-    return inner_.queue(unit, region);
-  }
-  tf::result<std::vector<tf::ticket_summary>> customer_tickets(std::string_view customer) const override {
-    return inner_.customer_tickets(customer);
-  }
-  tf::result<std::vector<tf::due_ticket>> due(tf::timestamp now, std::size_t limit) const override {
-    return inner_.due(now, limit);
-  }
-  tf::result<std::vector<tf::ticket_summary>> open_tickets() const override { return inner_.open_tickets(); }
-  tf::result<std::vector<std::string>> streams() const override { return inner_.streams(); }
-  bool shared() const noexcept override { return inner_.shared(); }
-  tf::result<std::vector<tf::due_ticket>> claim_due(tf::timestamp now, std::size_t limit) override {
-    return inner_.claim_due(now, limit);
-  }
-  tf::result<void> flush() override { return inner_.flush(); }
 
  private:
-  tf::store& inner_;
   mutable std::mutex mutex_;
   std::vector<append_record> appends_;
 };
@@ -522,19 +497,16 @@ bool is_timer(const tf::event& e) {
 
 }  // namespace
 
-TEST_CASE("crash: after a restart the engine restores tickets and timers and fires what fell due") {
-  const temp_dir dir("tierflow-restart");
-  const fs::path db = dir.path() / "restart.db";
+TEST_CASE("engine.crash.restart_restores_tickets_and_timers_and_fires_what_fell_due") {
+  const scratch_sqlite scratch("tierflow-restart", "restart.db");
+  const fs::path db = scratch.path();
   // Monday 2 March 2026, 09:00 in Suzhou: office hours, no holiday.
   const tf::timestamp t0 = tierflow_test::local(2026, 3, 2, 9, 0);
 
   // The engine that never stops, on a memory store: what must happen.
-  tf::manual_clock ref_clock(t0);
-  tf::engine_options ref_options;
-  ref_options.time_source = &ref_clock;
-  auto ref = tf::engine::create(shipped(), ref_options);
-  REQUIRE(ref.has_value());
-  const std::vector<std::string> ids = open_some(**ref, ref_clock);
+  tierflow_test::engine_fixture ref(t0);
+  tf::manual_clock& ref_clock = ref.clock;
+  const std::vector<std::string> ids = open_some(*ref, ref_clock);
 
   // The same on the file, then the process "goes down".
   const tf::timestamp down = ref_clock.now();
@@ -544,19 +516,15 @@ TEST_CASE("crash: after a restart the engine restores tickets and timers and fir
   {
     std::unique_ptr<tf::store> holder;
     tf::store& st = open_or_fail(holder, db);
-    tf::manual_clock clock(t0);
-    tf::engine_options options;
-    options.time_source = &clock;
-    options.events = &st;
-    auto eng = tf::engine::create(shipped(), options);
-    REQUIRE_MESSAGE(eng.has_value(), eng.error().message());
-    REQUIRE(open_some(**eng, clock) == ids);
+    tierflow_test::engine_fixture eng(t0, shipped(), &st);
+    tf::manual_clock& clock = eng.clock;
+    REQUIRE(open_some(*eng, clock) == ids);
     REQUIRE(clock.now() == down);
-    streams_before = all_streams(**eng, ids);
+    streams_before = all_streams(*eng, ids);
     // The file holds what the memory store holds, byte for byte.
-    CHECK(streams_before == all_streams(**ref, ids));
+    CHECK(streams_before == all_streams(*ref, ids));
     for (const auto& id : ids) {
-      auto v = (*eng)->view(id);
+      auto v = eng->view(id);
       REQUIRE(v.has_value());
       views_before[id] = *v;
       if (!v->closed) open_before.push_back(id);
@@ -568,12 +536,8 @@ TEST_CASE("crash: after a restart the engine restores tickets and timers and fir
   const tf::timestamp up = down + 6h;
   std::unique_ptr<tf::store> holder;
   recording_store st(open_or_fail(holder, db));
-  tf::manual_clock clock(down);
-  tf::engine_options options;
-  options.time_source = &clock;
-  options.events = &st;
-  auto eng = tf::engine::create(shipped(), options);
-  REQUIRE_MESSAGE(eng.has_value(), eng.error().message());
+  tierflow_test::engine_fixture eng(down, shipped(), &st);
+  tf::manual_clock& clock = eng.clock;
   // Every ticket is restored as it was: state, assignment, deadlines and
   // their due instants (the pending timers), version.
   auto open = st.open_tickets();
@@ -582,7 +546,7 @@ TEST_CASE("crash: after a restart the engine restores tickets and timers and fir
   for (const auto& s : *open) open_after.push_back(s.ticket_id);
   CHECK(open_after == open_before);
   for (const auto& id : ids) {
-    auto v = (*eng)->view(id);
+    auto v = eng->view(id);
     REQUIRE(v.has_value());
     CHECK_MESSAGE(*v == views_before[id], id << " is not restored as it was");
   }
@@ -591,9 +555,9 @@ TEST_CASE("crash: after a restart the engine restores tickets and timers and fir
   // The timers that fell due while it was down fire on the first advance.
   REQUIRE(clock.set(up));
   REQUIRE(ref_clock.set(up));
-  auto report = (*eng)->advance();
+  auto report = eng->advance();
   REQUIRE_MESSAGE(report.has_value(), report.error().message());
-  auto ref_report = (*ref)->advance();
+  auto ref_report = ref->advance();
   REQUIRE(ref_report.has_value());
   CHECK(report->fired == ref_report->fired);
   CHECK(report->tickets == ref_report->tickets);
@@ -626,12 +590,12 @@ TEST_CASE("crash: after a restart the engine restores tickets and timers and fir
   CHECK(moved.size() == report->tickets);
 
   // Each exactly once, and exactly what the engine that never stopped did.
-  const auto streams_after = all_streams(**eng, ids);
-  CHECK(streams_after == all_streams(**ref, ids));
+  const auto streams_after = all_streams(*eng, ids);
+  CHECK(streams_after == all_streams(*ref, ids));
   for (const auto& id : ids) {
     INFO("ticket " << id);
     const auto& s = streams_after.at(id);
-    const tf::workflow* wf = (*eng)->definitions().find(s.front().workflow_id, s.front().workflow_version);
+    const tf::workflow* wf = eng->definitions().find(s.front().workflow_id, s.front().workflow_version);
     REQUIRE(wf != nullptr);
     const std::string err = tierflow_test::check_timers(*wf, s);
     CHECK_MESSAGE(err.empty(), err);
@@ -642,13 +606,13 @@ TEST_CASE("crash: after a restart the engine restores tickets and timers and fir
     auto sum = st.summary(id);
     REQUIRE(sum.has_value());
     if (sum->next_timer) CHECK(*sum->next_timer > up);
-    auto v = (*eng)->view(id);
+    auto v = eng->view(id);
     REQUIRE(v.has_value());
-    auto r = (*ref)->view(id);
+    auto r = ref->view(id);
     REQUIRE(r.has_value());
     CHECK(*v == *r);
   }
-  auto again = (*eng)->advance();
+  auto again = eng->advance();
   REQUIRE(again.has_value());
   CHECK(again->fired == 0);
   CHECK(st.appends().size() == fired.size());
@@ -656,19 +620,15 @@ TEST_CASE("crash: after a restart the engine restores tickets and timers and fir
   // And once more down and up at the same instant: the fired timers are
   // remembered as fired.
   std::map<std::string, tf::ticket_view> views_up;
-  for (const auto& id : ids) views_up[id] = *(*eng)->view(id);
-  eng->reset();
+  for (const auto& id : ids) views_up[id] = *eng->view(id);
+  eng.eng.reset();
   holder.reset();
   std::unique_ptr<tf::store> holder2;
   tf::store& st2 = open_or_fail(holder2, db);
-  tf::manual_clock clock2(up);
-  options.time_source = &clock2;
-  options.events = &st2;
-  auto eng2 = tf::engine::create(shipped(), options);
-  REQUIRE_MESSAGE(eng2.has_value(), eng2.error().message());
-  for (const auto& id : ids) CHECK(*(*eng2)->view(id) == views_up[id]);
-  auto third = (*eng2)->advance();
+  tierflow_test::engine_fixture eng2(up, shipped(), &st2);
+  for (const auto& id : ids) CHECK(*eng2->view(id) == views_up[id]);
+  auto third = eng2->advance();
   REQUIRE(third.has_value());
   CHECK(third->fired == 0);
-  CHECK(all_streams(**eng2, ids) == streams_after);
+  CHECK(all_streams(*eng2, ids) == streams_after);
 }

@@ -5,7 +5,7 @@
 // after every step and at the end:
 // - replay(id) == view(id), verify(id) ok, sequences 1..n, times non-decreasing;
 // - the outcome of every act is the one the rules predict (conflict,
-//   not_found, permission_denied, or accepted), judged on the ticket as it is
+//   not_found, permission_denied, failed_precondition, or accepted), judged on the ticket as it is
 //   after the timers the act fires first;
 // - a denial appends exactly one `denied` event and changes nothing else;
 // - the owner, once set, never changes; the first claimer becomes owner;
@@ -35,6 +35,7 @@
 #include <tierflow/tierflow.hpp>
 
 #include "engine_checks.hpp"
+#include "support/engine_fixture.hpp"
 #include "test_support.hpp"
 #include "engine/ticket_record.hpp"
 
@@ -178,15 +179,9 @@ class run {
   explicit run(std::uint64_t seed)
       : seed_(seed),
         r_(seed),
-        clock_(start_time(seed)),
+        fx_(start_time(seed)),
         org_(shipped().org),
         pool_(actor_pool(shipped().org, true)) {
-    tf::engine_options options;
-    options.time_source = &clock_;
-    options.sink = &sink_;
-    auto created = tf::engine::create(shipped(), options);
-    REQUIRE_MESSAGE(created.has_value(), created.error().message());
-    eng_ = std::move(*created);
     cc_ = tf::detail::compile(eng_->definitions());
     for (const auto& wf : eng_->definitions().workflows)
       for (const auto& type : wf.ticket_types)
@@ -467,9 +462,9 @@ class run {
     else if (!permitted(org_, req.by, *act, judged.region))
       want = tf::errc::permission_denied;
     else if (act->needs_note && req.note.empty())
-      want = tf::errc::permission_denied;
+      want = tf::errc::failed_precondition;
     else if (act->effect == tf::action_effect::give_back && judged.handoffs.empty())
-      want = tf::errc::permission_denied;
+      want = tf::errc::failed_precondition;
     if (want == tf::errc::conflict && req.expected_version == before.version)
       ++tally_.conflicts_from_timers;
 
@@ -697,11 +692,14 @@ class run {
 
   std::uint64_t seed_;
   rng r_;
-  tf::manual_clock clock_;
-  tf::notification_queue sink_;
+  // The engine over the shipped catalog, its manual clock and the queue
+  // its notifications go to.
+  tierflow_test::engine_fixture fx_;
+  tf::manual_clock& clock_ = fx_.clock;
+  tf::notification_queue& sink_ = fx_.inbox;
   const tf::organisation& org_;
   std::vector<tf::actor> pool_;
-  std::unique_ptr<tf::engine> eng_;
+  std::unique_ptr<tf::engine>& eng_ = fx_.eng;
   tf::detail::compiled_catalog cc_;
   std::vector<std::string> types_;
   std::vector<customer> customers_;
@@ -726,7 +724,8 @@ void run_seed(std::uint64_t seed, std::size_t steps) {
   INFO("seed " << hex(seed));
   for (const auto& wf : shipped().workflows)
     CHECK_MESSAGE(t.accepted_by_workflow.count(wf.id) == 1, wf.id);
-  for (const auto code : {tf::errc::conflict, tf::errc::not_found, tf::errc::permission_denied})
+  for (const auto code : {tf::errc::conflict, tf::errc::not_found, tf::errc::permission_denied,
+                          tf::errc::failed_precondition})
     CHECK_MESSAGE(t.denied_by_code.count(code) == 1, tf::to_string(code));
   CHECK(t.timers > 0);
   CHECK(t.acts_fired_timers > 0);
@@ -740,11 +739,11 @@ constexpr std::size_t steps_per_seed = 900;
 
 // Eight independent seeds, each its own engine with tickets of all five
 // workflows: ~6000 actions, ~250 opens and ~600 advance() calls in all.
-TEST_CASE("engine property: seed 0x5eed0001") { run_seed(0x5eed0001, steps_per_seed); }
-TEST_CASE("engine property: seed 0x5eed0002") { run_seed(0x5eed0002, steps_per_seed); }
-TEST_CASE("engine property: seed 0x5eed0003") { run_seed(0x5eed0003, steps_per_seed); }
-TEST_CASE("engine property: seed 0x5eed0004") { run_seed(0x5eed0004, steps_per_seed); }
-TEST_CASE("engine property: seed 0x5eed0005") { run_seed(0x5eed0005, steps_per_seed); }
-TEST_CASE("engine property: seed 0x5eed0006") { run_seed(0x5eed0006, steps_per_seed); }
-TEST_CASE("engine property: seed 0x5eed0007") { run_seed(0x5eed0007, steps_per_seed); }
-TEST_CASE("engine property: seed 0x5eed0008") { run_seed(0x5eed0008, steps_per_seed); }
+TEST_CASE("engine.property.seed_5eed0001") { run_seed(0x5eed0001, steps_per_seed); }
+TEST_CASE("engine.property.seed_5eed0002") { run_seed(0x5eed0002, steps_per_seed); }
+TEST_CASE("engine.property.seed_5eed0003") { run_seed(0x5eed0003, steps_per_seed); }
+TEST_CASE("engine.property.seed_5eed0004") { run_seed(0x5eed0004, steps_per_seed); }
+TEST_CASE("engine.property.seed_5eed0005") { run_seed(0x5eed0005, steps_per_seed); }
+TEST_CASE("engine.property.seed_5eed0006") { run_seed(0x5eed0006, steps_per_seed); }
+TEST_CASE("engine.property.seed_5eed0007") { run_seed(0x5eed0007, steps_per_seed); }
+TEST_CASE("engine.property.seed_5eed0008") { run_seed(0x5eed0008, steps_per_seed); }

@@ -22,6 +22,8 @@
 
 #include <tierflow/tierflow.hpp>
 
+#include "support/engine_fixture.hpp"
+#include "support/forwarding_store.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -36,9 +38,9 @@ using tf::timestamp;
 /// what each engine sees of the others' appends. `before_append`, when set,
 /// runs once, inside the next append through this handle and before it
 /// reaches the store: there another engine can move the ticket first.
-class shared_handle final : public tf::store {
+class shared_handle final : public tierflow_test::forwarding_store {
  public:
-  explicit shared_handle(tf::memory_store& inner) : inner_(inner) {}
+  explicit shared_handle(tf::memory_store& inner) : forwarding_store(inner) {}
 
   std::function<void()> before_append;
   /// Runs once, right after the next load through this handle returns.
@@ -47,56 +49,21 @@ class shared_handle final : public tf::store {
 
   [[nodiscard]] tf::result<void> append(const tf::append_request& r) override {
     if (before_append) std::exchange(before_append, nullptr)();
-    auto ok = inner_.append(r);
+    auto ok = forwarding_store::append(r);
     if (!ok && ok.error().code() == tf::errc::conflict) ++conflicts;
     return ok;
   }
   [[nodiscard]] tf::result<std::vector<tf::event>> load(std::string_view id) const override {
-    auto events = inner_.load(id);
+    auto events = forwarding_store::load(id);
     if (after_load) std::exchange(after_load, nullptr)();
     return events;
   }
-  [[nodiscard]] tf::result<stream_head> head(std::string_view id) const override { return inner_.head(id); }
-  [[nodiscard]] tf::result<std::uint64_t> next_ticket_number() override { return inner_.next_ticket_number(); }
-  [[nodiscard]] tf::result<tf::ticket_summary> summary(std::string_view id) const override {
-    return inner_.summary(id);
-  }
-  [[nodiscard]] tf::result<std::vector<tf::ticket_summary>> queue(std::string_view unit,
-                                                                  std::string_view region) const override {
-    return inner_.queue(unit, region);
-  }
-  [[nodiscard]] tf::result<std::vector<tf::ticket_summary>> customer_tickets(
-      std::string_view customer) const override {
-    return inner_.customer_tickets(customer);
-  }
-  [[nodiscard]] tf::result<std::vector<tf::due_ticket>> due(timestamp now, std::size_t limit) const override {
-    return inner_.due(now, limit);
-  }
-  [[nodiscard]] tf::result<std::vector<tf::ticket_summary>> open_tickets() const override {
-    return inner_.open_tickets();
-  }
-  [[nodiscard]] tf::result<std::vector<std::string>> streams() const override { return inner_.streams(); }
   [[nodiscard]] bool shared() const noexcept override { return true; }
-
- private:
-  tf::memory_store& inner_;
 };
 
-/// An engine over a handle, on its own manual clock (two servers' clocks).
-struct server {
-  tf::manual_clock clock;
-  std::unique_ptr<tf::engine> eng;
-
-  server(timestamp start, tf::store& events) : clock(start) {
-    tf::engine_options options;
-    options.time_source = &clock;
-    options.events = &events;
-    auto created = tf::engine::create(shipped(), options);
-    REQUIRE_MESSAGE(created.has_value(), (created ? std::string() : created.error().message()));
-    eng = std::move(*created);
-  }
-  tf::engine* operator->() const { return eng.get(); }
-};
+/// Each engine (a CRM server) is an engine_fixture over a handle, on its
+/// own manual clock (two servers' clocks).
+using server = tierflow_test::engine_fixture;
 
 tf::actor csr(std::string id) { return {std::move(id), {"csr"}, ""}; }
 
@@ -139,11 +106,11 @@ void check_consistent(const server& s, const std::string& id) {
 
 }  // namespace
 
-TEST_CASE("an engine sees what another engine did to a ticket") {
+TEST_CASE("engine.shared_store.an_engine_sees_what_another_engine_did_to_a_ticket") {
   tf::memory_store db;
   shared_handle ha(db), hb(db);
   const timestamp t0 = local(2026, 11, 24, 9, 0);
-  server a(t0, ha), b(t0, hb);
+  server a(t0, shipped(), &ha), b(t0, shipped(), &hb);
 
   auto opened = a->open(complaint("C1"));
   REQUIRE(opened);
@@ -175,11 +142,11 @@ TEST_CASE("an engine sees what another engine did to a ticket") {
   CHECK(hb.conflicts == 0);
 }
 
-TEST_CASE("a command that loses a version race is judged again on the new state") {
+TEST_CASE("engine.shared_store.a_command_that_loses_a_version_race_is_judged_again_on_the_new_state") {
   tf::memory_store db;
   shared_handle ha(db), hb(db);
   const timestamp t0 = local(2026, 11, 24, 9, 0);
-  server a(t0, ha), b(t0, hb);
+  server a(t0, shipped(), &ha), b(t0, shipped(), &hb);
   auto opened = a->open(complaint("C1"));
   REQUIRE(opened);
   const std::string id = opened->ticket.id;
@@ -261,11 +228,11 @@ TEST_CASE("a command that loses a version race is judged again on the new state"
   }
 }
 
-TEST_CASE("two engines advancing at once fire each timer once") {
+TEST_CASE("engine.shared_store.two_engines_advancing_at_once_fire_each_timer_once") {
   tf::memory_store db;
   shared_handle ha(db), hb(db);
   const timestamp t0 = local(2026, 11, 24, 9, 0);
-  server a(t0, ha), b(t0, hb);
+  server a(t0, shipped(), &ha), b(t0, shipped(), &hb);
   std::vector<std::string> ids;
   for (int i = 0; i < 24; ++i) {
     server& s = i % 2 == 0 ? a : b;
@@ -322,11 +289,11 @@ TEST_CASE("two engines advancing at once fire each timer once") {
   CHECK(again_a->fired + again_b->fired == 0);
 }
 
-TEST_CASE("two engines share the log of denials on unknown tickets") {
+TEST_CASE("engine.shared_store.two_engines_share_the_log_of_denials_on_unknown_tickets") {
   tf::memory_store db;
   shared_handle ha(db), hb(db);
   const timestamp t0 = local(2026, 11, 24, 9, 0);
-  server a(t0, ha), b(t0, hb);
+  server a(t0, shipped(), &ha), b(t0, shipped(), &hb);
   // B's refusal lands between A's read of the log's head and A's append.
   ha.before_append = [&] { CHECK_FALSE(b->act(request("T99999998", "classify", csr("csr_b")))); };
   auto r = a->act(request("T99999999", "classify", csr("csr_a")));
@@ -342,23 +309,23 @@ TEST_CASE("two engines share the log of denials on unknown tickets") {
   CHECK(tf::verify(*log, head->head));
 }
 
-TEST_CASE("checking a trail while another engine appends to it is no break") {
+TEST_CASE("engine.shared_store.checking_a_trail_while_another_engine_appends_to_it_is_no_break") {
   tf::memory_store db;
   shared_handle ha(db), hb(db);
   const timestamp t0 = local(2026, 11, 24, 9, 0);
-  server a(t0, ha);
+  server a(t0, shipped(), &ha);
   auto opened = a->open(complaint("C1"));
   REQUIRE(opened);
   const std::string id = opened->ticket.id;
 
   // B reads the trail; A appends before B reads the head.
-  server b(t0, hb);
+  server b(t0, shipped(), &hb);
   hb.after_load = [&] { REQUIRE(a->act(request(id, "report_skip_level_risk", csr("csr_a"), "meanwhile"))); };
   CHECK(b->verify(id));
 
   // An engine restoring its tickets while another appends starts cleanly.
   hb.after_load = [&] { REQUIRE(a->act(request(id, "report_skip_level_risk", csr("csr_a"), "again"))); };
-  server c(t0, hb);
+  server c(t0, shipped(), &hb);
   check_consistent(c, id);
   CHECK(c->view(id)->version == a->view(id)->version);
 }

@@ -20,6 +20,8 @@
 #include "language/messages.hpp"
 #include "text/suggest.hpp"
 
+#include "support/scratch_db.hpp"
+
 // Failed comparisons of diagnostic lists print one diagnostic a line.
 namespace doctest {
 template <>
@@ -195,14 +197,6 @@ escalations:
 const tierflow::condition& child(const tierflow::condition& c, std::size_t i) {
   REQUIRE(i < c.children.size());
   return c.children[i];
-}
-
-/// A fresh, empty directory under the system's temporary directory.
-fs::path scratch_dir(std::string_view name) {
-  const fs::path dir = fs::temp_directory_path() / ("tierflow_loader_test_" + std::string(name));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
 }
 
 void write_file(const fs::path& path, std::string_view text) {
@@ -622,7 +616,8 @@ TEST_CASE("loader.limits.defaults_accept_the_fixture_and_a_real_workflow") {
 // --- Reading files ----------------------------------------------------------------------------
 
 TEST_CASE("loader.read_sources.reads_yaml_files_of_a_directory_in_name_order") {
-  const fs::path dir = scratch_dir("read_sources");
+  const tierflow_test::temp_dir scratch("tierflow_loader_read_sources");
+  const fs::path dir = scratch.path();
   write_file(dir / "b.yaml", "b: 1\n");
   write_file(dir / "a.yml", "a: 1\n");
   write_file(dir / "c.txt", "not yaml\n");
@@ -640,11 +635,11 @@ TEST_CASE("loader.read_sources.reads_yaml_files_of_a_directory_in_name_order") {
   // A file named directly is read whatever its extension.
   const auto one = tierflow::read_sources({(dir / "c.txt").string()}, diags);
   CHECK(one.size() == 1);
-  fs::remove_all(dir);
 }
 
 TEST_CASE("loader.read_sources.reports_unreadable_and_oversized_files") {
-  const fs::path dir = scratch_dir("unreadable");
+  const tierflow_test::temp_dir scratch("tierflow_loader_unreadable");
+  const fs::path dir = scratch.path();
   write_file(dir / "big.yaml", std::string(100, '#'));
   const std::string missing = (dir / "missing.yaml").string();
   tierflow::diagnostics diags;
@@ -656,11 +651,11 @@ TEST_CASE("loader.read_sources.reports_unreadable_and_oversized_files") {
                             missing + ": error: cannot read file: no such file or directory",
                             (dir / "big.yaml").string() + ": error: " + msg::file_too_large(99),
                         });
-  fs::remove_all(dir);
 }
 
 TEST_CASE("loader.load_catalog_files.returns_the_catalog_or_the_first_error") {
-  const fs::path dir = scratch_dir("load_files");
+  const tierflow_test::temp_dir scratch("tierflow_loader_load_files");
+  const fs::path dir = scratch.path();
   const fs::path org = fs::path(TIERFLOW_SOURCE_DIR) / fixture_name;
   write_file(dir / "complaint.yaml", head + two_states + catch_all);
   {
@@ -694,7 +689,6 @@ TEST_CASE("loader.load_catalog_files.returns_the_catalog_or_the_first_error") {
     REQUIRE_FALSE(cat.has_value());
     CHECK(cat.error().code() == tierflow::errc::limit_exceeded);
   }
-  fs::remove_all(dir);
 }
 
 // --- Diagnostics ------------------------------------------------------------------------------

@@ -16,13 +16,13 @@
 
 namespace conformance = tierflow_test::store_conformance;
 
-TEST_CASE("memory_store conformance") {
+TEST_CASE("store.memory.conformance") {
   conformance::run_store_conformance([]() -> std::unique_ptr<tierflow::store> {
     return std::make_unique<tierflow::memory_store>();
   });
 }
 
-TEST_CASE("memory_store.memory_bytes grows with what it holds") {
+TEST_CASE("store.memory.memory_bytes_grows_with_what_it_holds") {
   tierflow::memory_store st;
   const std::size_t empty = st.memory_bytes();
   CHECK(empty > 0);

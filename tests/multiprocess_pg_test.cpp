@@ -22,8 +22,8 @@
 // - each trail verifies against the head the store recorded, and replay()
 //   equals view().
 // Each run gets a database of its own on the throwaway server (the fixture
-// `postgres`; TIERFLOW_PG_URL_FILE holds its URL), created and dropped with
-// psql.
+// `postgres`; TIERFLOW_PG_URL_FILE holds its URL): a scratch_postgres of
+// support/scratch_db.hpp.
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
@@ -56,6 +56,8 @@
 #include <tierflow/tierflow.hpp>
 
 #include "engine_checks.hpp"
+#include "support/engine_fixture.hpp"
+#include "support/scratch_db.hpp"
 #include "test_support.hpp"
 
 extern char** environ;
@@ -157,101 +159,6 @@ std::size_t lines(const child& c) {
   return static_cast<std::size_t>(std::count(c.text.begin(), c.text.end(), '\n'));
 }
 
-// --- the server -----------------------------------------------------------------------
-
-/// The throwaway server's URL, as the fixture wrote it.
-std::string server_url() {
-  const char* file = std::getenv("TIERFLOW_PG_URL_FILE");
-  REQUIRE_MESSAGE(
-      file != nullptr,
-      "TIERFLOW_PG_URL_FILE is not set: run this test through CTest, which starts the server");
-  std::ifstream in(file);
-  REQUIRE_MESSAGE(in.good(), "cannot read " << file << " (did postgres.start run?)");
-  std::string url;
-  std::getline(in, url);
-  REQUIRE_MESSAGE(!url.empty(), file << " is empty");
-  return url;
-}
-
-/// `url` with its database name replaced by `db`:
-/// postgresql://[authority]/DB[?query].
-std::string with_database(const std::string& url, const std::string& db) {
-  const auto scheme = url.find("://");
-  REQUIRE_MESSAGE(scheme != std::string::npos, "not a URL: " << url);
-  const auto slash = url.find('/', scheme + 3);
-  REQUIRE_MESSAGE(slash != std::string::npos, "no database in " << url);
-  const auto query = url.find('?', slash);
-  return url.substr(0, slash + 1) + db + (query == std::string::npos ? "" : url.substr(query));
-}
-
-/// psql: from $PG_BINDIR, else PATH (where the Debian and Homebrew packages
-/// put it), else the newest /usr/lib/postgresql/*/bin.
-std::pair<std::string, bool> psql_program() {
-  if (const char* dir = std::getenv("PG_BINDIR"); dir != nullptr && *dir != '\0')
-    return {(fs::path(dir) / "psql").string(), false};
-  if (const char* path = std::getenv("PATH"); path != nullptr) {
-    std::istringstream dirs(path);
-    for (std::string d; std::getline(dirs, d, ':');)
-      if (!d.empty() && ::access((fs::path(d) / "psql").c_str(), X_OK) == 0) return {"psql", true};
-  }
-  std::vector<fs::path> found;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator("/usr/lib/postgresql", ec))
-    if (::access((entry.path() / "bin" / "psql").c_str(), X_OK) == 0)
-      found.push_back(entry.path() / "bin" / "psql");
-  REQUIRE_MESSAGE(!found.empty(), "psql not found (PG_BINDIR, PATH, /usr/lib/postgresql/*/bin)");
-  std::sort(found.begin(), found.end(), [](const fs::path& a, const fs::path& b) {
-    // Version directories: numerically, newest last.
-    return std::atoi(a.parent_path().parent_path().filename().c_str()) <
-           std::atoi(b.parent_path().parent_path().filename().c_str());
-  });
-  return {found.back().string(), false};
-}
-
-/// Runs an SQL script with psql against `url`, the database name bound to
-/// the psql variable `db` (quoted as an identifier by psql's :"db").
-/// Returns psql's exit status.
-int run_psql(const std::string& url, const std::string& db, const std::string& script) {
-  const auto [program, search] = psql_program();
-  int fds[2];
-  REQUIRE_MESSAGE(::pipe2(fds, O_CLOEXEC) == 0, "pipe: " << std::strerror(errno));
-  // The script goes into the pipe before psql starts (a few hundred bytes:
-  // the pipe takes them whole), so a psql that fails at once cannot leave
-  // this process writing to a pipe nobody reads.
-  const ssize_t wrote = ::write(fds[1], script.data(), script.size());
-  ::close(fds[1]);
-  if (wrote != static_cast<ssize_t>(script.size())) ::close(fds[0]);
-  REQUIRE_MESSAGE(wrote == static_cast<ssize_t>(script.size()), "pipe: " << std::strerror(errno));
-  child c = start({program, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", "db=" + db, "-d", url},
-                  fds[0], false, search);
-  ::close(fds[0]);
-  return wait_for(c.pid);
-}
-
-/// A database of the run's own, dropped (connections and all) when done.
-class scratch_database {
- public:
-  scratch_database(const std::string& server, std::string name)
-      : maintenance_(with_database(server, "postgres")),
-        name_(std::move(name)),
-        url_(with_database(server, name_)) {
-    const int rc =
-        run_psql(maintenance_, name_,
-                 "DROP DATABASE IF EXISTS :\"db\" WITH (FORCE);\nCREATE DATABASE :\"db\";\n");
-    REQUIRE_MESSAGE(rc == 0, "psql could not create database " << name_ << " (exit " << rc << ")");
-  }
-  ~scratch_database() {
-    const int rc = run_psql(maintenance_, name_, "DROP DATABASE IF EXISTS :\"db\" WITH (FORCE);\n");
-    CHECK_MESSAGE(rc == 0, "psql could not drop database " << name_);
-  }
-  scratch_database(const scratch_database&) = delete;
-  scratch_database& operator=(const scratch_database&) = delete;
-  [[nodiscard]] const std::string& url() const { return url_; }
-
- private:
-  std::string maintenance_, name_, url_;
-};
-
 // --- what the workers said ----------------------------------------------------------------
 
 struct ack {
@@ -342,22 +249,11 @@ tf::open_request complaint(std::size_t n) {
   return r;
 }
 
-std::unique_ptr<tf::engine> engine_on(tf::store& db, const tf::clock& clock) {
-  tf::engine_options options;
-  options.time_source = &clock;
-  options.events = &db;
-  auto created = tf::engine::create(shipped(), options);
-  REQUIRE_MESSAGE(created.has_value(), (created ? std::string() : created.error().message()));
-  return std::move(*created);
-}
-
 /// Opens the tickets, runs `workers` worker processes of `steps` steps on
 /// them (the last one joining late, with `late_joiner`) and checks the
 /// database they leave.
 void run(std::size_t workers, std::uint64_t steps, bool late_joiner) {
-  const std::string server = server_url();
-  scratch_database scratch(
-      server, "tierflow_mp_" + std::to_string(::getpid()) + "_" + std::to_string(workers));
+  const tierflow_test::scratch_postgres scratch("tierflow_mp_" + std::to_string(workers) + "_");
   const std::string& url = scratch.url();
   const tf::timestamp run_end = run_start + step_length * static_cast<std::int64_t>(steps) + 48h;
 
@@ -367,8 +263,7 @@ void run(std::size_t workers, std::uint64_t steps, bool late_joiner) {
     auto db = tf::open_store(url);
     REQUIRE_MESSAGE(db.has_value(), (db ? std::string() : db.error().message()));
     REQUIRE((*db)->shared());
-    tf::manual_clock clock(run_start);
-    auto eng = engine_on(**db, clock);
+    tierflow_test::engine_fixture eng(run_start, shipped(), db->get());
     for (std::size_t i = 0; i < ticket_count; ++i) {
       auto opened = eng->open(complaint(i));
       REQUIRE_MESSAGE(opened.has_value(), (opened ? std::string() : opened.error().message()));
@@ -433,8 +328,7 @@ void run(std::size_t workers, std::uint64_t steps, bool late_joiner) {
   auto db = tf::open_store(url);
   REQUIRE_MESSAGE(db.has_value(), (db ? std::string() : db.error().message()));
   tf::store& store = **db;
-  tf::manual_clock clock(run_end);
-  auto eng = engine_on(store, clock);
+  tierflow_test::engine_fixture eng(run_end, shipped(), &store);
 
   // Every timer due by the end fired: the store lists nothing due (claims
   // or not), and a fresh engine finds nothing to fire.
@@ -496,7 +390,7 @@ void run(std::size_t workers, std::uint64_t steps, bool late_joiner) {
     REQUIRE(head.has_value());
     CHECK(head->version == s.size());
     auto chain = tf::verify(s, head->head);
-    CHECK_MESSAGE(chain.has_value(), (chain ? std::string() : chain.error().message));
+    CHECK_MESSAGE(chain.has_value(), (chain ? std::string() : chain.error().message()));
     REQUIRE(s.size() == v->version);
     for (std::size_t i = 0; i < s.size(); ++i) {
       CHECK(s[i].sequence == i + 1);
@@ -604,8 +498,8 @@ void run(std::size_t workers, std::uint64_t steps, bool late_joiner) {
 
 }  // namespace
 
-TEST_CASE("two engine processes on one PostgreSQL database") { run(2, 200, false); }
+TEST_CASE("engine.multiprocess_pg.two_processes_on_one_database") { run(2, 200, false); }
 
 // The fourth starts while the three others act: a CRM server restarting
 // next to running ones.
-TEST_CASE("four engine processes on one PostgreSQL database") { run(4, 150, true); }
+TEST_CASE("engine.multiprocess_pg.four_processes_on_one_database") { run(4, 150, true); }

@@ -11,7 +11,7 @@
 #include <tierflow/sqlite_store.hpp>
 
 #include "store_conformance.hpp"
-#include "temp_dir.hpp"
+#include "support/scratch_db.hpp"
 
 namespace {
 
@@ -20,7 +20,7 @@ namespace fs = std::filesystem;
 
 }  // namespace
 
-TEST_CASE("open_store: memory: is a fresh memory store each time") {
+TEST_CASE("store.open.memory_is_a_fresh_memory_store_each_time") {
   auto a = tf::open_store("memory:");
   REQUIRE(a);
   CHECK(dynamic_cast<tf::memory_store*>(a->get()) != nullptr);
@@ -31,9 +31,10 @@ TEST_CASE("open_store: memory: is a fresh memory store each time") {
   CHECK((*b)->head("T1")->version == 0);
 }
 
-TEST_CASE("open_store: sqlite:PATH and sqlite://PATH name one file") {
-  const tierflow_test::temp_dir dir("tierflow_open_store");
-  const std::string file = (dir.path() / "crm.db").string();
+TEST_CASE("store.open.sqlite_path_with_or_without_slashes_names_one_file") {
+  const tierflow_test::scratch_sqlite db("tierflow_open_store", "crm.db");
+  const std::string& file = db.path();
+  const tierflow_test::temp_dir& dir = db.dir();
   {
     auto s = tf::open_store("sqlite:" + file);
     REQUIRE_MESSAGE(s, (s ? "" : s.error().message()));
@@ -61,7 +62,7 @@ TEST_CASE("open_store: sqlite:PATH and sqlite://PATH name one file") {
   CHECK_FALSE(tierflow_test::store_conformance::append_next(**reader, "T1", 1));
 }
 
-TEST_CASE("open_store: bad URLs are invalid_argument, unreachable servers io_error") {
+TEST_CASE("store.open.bad_urls_are_invalid_argument_unreachable_servers_io_error") {
   for (const char* url : {"", "sqlite:", "sqlite://", "mysql://db/crm", "memory", "file:/tmp/x.db"}) {
     CAPTURE(url);
     auto s = tf::open_store(url);

@@ -44,7 +44,9 @@
 #include <tierflow/engine.hpp>
 
 #include "store_conformance.hpp"
-#include "temp_dir.hpp"
+#include "support/engine_fixture.hpp"
+#include "support/forwarding_store.hpp"
+#include "support/scratch_db.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -55,196 +57,31 @@ using conformance::outcome;
 using tierflow::errc;
 using tierflow::postgres_store;
 
-// The fixture server's URL; fails the test loudly when it is not there.
-std::string server_url() {
-  const char* file = std::getenv("TIERFLOW_PG_URL_FILE");
-  if (file == nullptr || *file == '\0') {
-    FAIL("TIERFLOW_PG_URL_FILE is not set: run this test through ctest, whose `postgres` fixture "
-         "starts a throwaway server (tests/pg/throwaway-postgres)");
-  }
-  std::ifstream in(file);
-  std::string url;
-  if (!in || !std::getline(in, url) || url.empty()) {
-    FAIL("cannot read the PostgreSQL URL from " << file
-         << ": did postgres.start (tests/pg/throwaway-postgres) fail? Is PostgreSQL installed?");
-  }
-  return url;
-}
+using tierflow_test::pg_server_url;
+using scratch_database = tierflow_test::scratch_postgres;
+using admin = tierflow_test::pg_admin;
 
 std::string random_hex() {
   std::random_device rd;
   return fmt::format("{:08x}{:08x}", rd(), rd());
 }
 
-// A libpq connection of the test's own, as the superuser the server was
-// made with.
-class admin {
- public:
-  explicit admin(const std::string& conninfo) : conn_(PQconnectdb(conninfo.c_str())) {
-    INFO("connecting to ", conninfo, ": ", PQerrorMessage(conn_));
-    REQUIRE(PQstatus(conn_) == CONNECTION_OK);
-    PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
-  }
-  ~admin() { PQfinish(conn_); }
-  admin(const admin&) = delete;
-  admin& operator=(const admin&) = delete;
-
-  // Runs `sql` with text parameters; nullopt and the error message when it
-  // fails, else the first column of the first row ("" without rows).
-  struct answer {
-    bool ok = false;
-    std::string value;
-    std::string error;
-    std::string sqlstate;
-  };
-  answer run(const std::string& sql, const std::vector<std::string>& params = {}) {
-    std::vector<const char*> values;
-    for (const std::string& p : params) values.push_back(p.c_str());
-    PGresult* r = PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
-                               values.data(), nullptr, nullptr, 0);
-    answer a;
-    const ExecStatusType status = PQresultStatus(r);
-    a.ok = status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
-    if (a.ok && PQntuples(r) > 0 && PQnfields(r) > 0) a.value = PQgetvalue(r, 0, 0);
-    if (!a.ok) {
-      a.error = PQresultErrorMessage(r);
-      const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-      a.sqlstate = state != nullptr ? state : "";
-    }
-    PQclear(r);
-    return a;
-  }
-  // As run, and the statement must succeed.
-  std::string must(const std::string& sql, const std::vector<std::string>& params = {}) {
-    const answer a = run(sql, params);
-    INFO(sql, ": ", a.error);
-    REQUIRE(a.ok);
-    return a.value;
-  }
-  // A generated identifier (database or role name) quoted for SQL text:
-  // identifiers cannot be bound parameters.
-  std::string ident(const std::string& name) {
-    char* quoted = PQescapeIdentifier(conn_, name.c_str(), name.size());
-    REQUIRE(quoted != nullptr);
-    std::string out(quoted);
-    PQfreemem(quoted);
-    return out;
-  }
-
- private:
-  PGconn* conn_;
-};
-
-// `url` with its database (and any extra key=value settings) replaced, as a
-// key=value conninfo string.
-std::string conninfo_for(const std::string& url, const std::string& dbname,
-                         const std::vector<std::pair<std::string, std::string>>& extra = {}) {
-  char* err = nullptr;
-  PQconninfoOption* options = PQconninfoParse(url.c_str(), &err);
-  INFO("parsing ", url, ": ", err != nullptr ? err : "");
-  REQUIRE(options != nullptr);
-  const auto quote = [](std::string_view v) {
-    std::string out = "'";
-    for (const char c : v) {
-      if (c == '\'' || c == '\\') out.push_back('\\');
-      out.push_back(c);
-    }
-    return out + "'";
-  };
-  std::string out;
-  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
-    if (o->val == nullptr || std::string_view(o->keyword) == "dbname") continue;
-    out += fmt::format("{}={} ", o->keyword, quote(o->val));
-  }
-  PQconninfoFree(options);
-  out += "dbname=" + quote(dbname);
-  for (const auto& [k, v] : extra) out += fmt::format(" {}={}", k, quote(v));
-  return out;
-}
-
-// A database of the test's own, dropped (with any connections left to it)
-// when it goes.
-class scratch_database {
- public:
-  scratch_database() : url_(server_url()), name_("tierflow_t_" + random_hex()), maintenance_(url_) {
-    maintenance_.must("CREATE DATABASE " + maintenance_.ident(name_));
-    conninfo_ = conninfo_for(url_, name_);
-  }
-  ~scratch_database() {
-    const auto dropped = maintenance_.run("DROP DATABASE " + maintenance_.ident(name_) + " WITH (FORCE)");
-    CHECK_MESSAGE(dropped.ok, dropped.error);
-  }
-  scratch_database(const scratch_database&) = delete;
-  scratch_database& operator=(const scratch_database&) = delete;
-
-  [[nodiscard]] const std::string& name() const noexcept { return name_; }
-  /// libpq conninfo of the scratch database.
-  [[nodiscard]] const std::string& conninfo() const noexcept { return conninfo_; }
-  [[nodiscard]] std::string conninfo(const std::vector<std::pair<std::string, std::string>>& extra) const {
-    return conninfo_for(url_, name_, extra);
-  }
-  [[nodiscard]] std::unique_ptr<postgres_store> open(const tierflow::store_options& o = {}) const {
-    auto s = postgres_store::open(conninfo_, o);
-    INFO("opening ", conninfo_, ": ", (s ? std::string() : s.error().message()));
-    REQUIRE(s);
-    return std::move(*s);
-  }
-  /// A superuser connection to the scratch database.
-  [[nodiscard]] std::unique_ptr<admin> superuser() const { return std::make_unique<admin>(conninfo_); }
-  [[nodiscard]] admin& maintenance() noexcept { return maintenance_; }
-
- private:
-  std::string url_;
-  std::string name_;
-  std::string conninfo_;
-  admin maintenance_;
+// Holds the scratch database of a scratch_store: a base class constructed
+// before the store is opened and destroyed after it is closed.
+struct database_holder {
+  scratch_database db;
 };
 
 // A postgres_store in a scratch database of its own, for the conformance
 // suite's factory: the store closes before its database is dropped.
-class scratch_store final : public tierflow::store {
+class scratch_store final : private database_holder, public tierflow_test::forwarding_store {
  public:
-  scratch_store() : db_(std::make_unique<scratch_database>()), inner_(db_->open()) {}
-  tierflow::result<void> append(const tierflow::append_request& r) override { return inner_->append(r); }
-  tierflow::result<std::vector<tierflow::event>> load(std::string_view id) const override {
-    return inner_->load(id);
-  }
-  tierflow::result<stream_head> head(std::string_view id) const override { return inner_->head(id); }
-  tierflow::result<std::uint64_t> next_ticket_number() override { return inner_->next_ticket_number(); }
-  tierflow::result<tierflow::ticket_summary> summary(std::string_view id) const override {
-    return inner_->summary(id);
-  }
-  tierflow::result<std::vector<tierflow::ticket_summary>> queue(std::string_view unit,
-                                                                std::string_view region) const override {
-    return inner_->queue(unit, region);
-  }
-  tierflow::result<std::vector<tierflow::ticket_summary>> customer_tickets(
-      std::string_view customer) const override {
-    return inner_->customer_tickets(customer);
-  }
-  tierflow::result<std::vector<tierflow::due_ticket>> due(tierflow::timestamp now,
-                                                          std::size_t limit) const override {
-    return inner_->due(now, limit);
-  }
-  tierflow::result<std::vector<tierflow::ticket_summary>> open_tickets() const override {
-    return inner_->open_tickets();
-  }
-  tierflow::result<std::vector<std::string>> streams() const override { return inner_->streams(); }
-  bool shared() const noexcept override { return inner_->shared(); }
-  tierflow::result<std::vector<tierflow::due_ticket>> claim_due(tierflow::timestamp now,
-                                                                std::size_t limit) override {
-    return inner_->claim_due(now, limit);
-  }
-  tierflow::result<void> flush() override { return inner_->flush(); }
-
- private:
-  std::unique_ptr<scratch_database> db_;  // declared first: destroyed last
-  std::unique_ptr<postgres_store> inner_;
+  scratch_store() : forwarding_store(std::unique_ptr<tierflow::store>(db.open())) {}
 };
 
 }  // namespace
 
-TEST_CASE("postgres_store conformance") {
+TEST_CASE("store.postgres.conformance") {
   // A fresh database per subcase: CREATE DATABASE copies the template in
   // a fraction of a second, cheaper to reason about than emptying tables.
   conformance::run_store_conformance([]() -> std::unique_ptr<tierflow::store> {
@@ -252,7 +89,7 @@ TEST_CASE("postgres_store conformance") {
   });
 }
 
-TEST_CASE("postgres_store: two handles race on one ticket, one wins each version") {
+TEST_CASE("store.postgres.two_handles_race_on_one_ticket_one_wins_each_version") {
   scratch_database db;
   auto a = db.open();
   auto b = db.open();
@@ -304,7 +141,7 @@ TEST_CASE("postgres_store: two handles race on one ticket, one wins each version
   CHECK(a->summary("T1").value().assignee == loaded->back().actor_id);
 }
 
-TEST_CASE("postgres_store: claim_due keeps a claimed ticket from other handles") {
+TEST_CASE("store.postgres.claim_due_keeps_a_claimed_ticket_from_other_handles") {
   scratch_database db;
   tierflow::store_options options;
   options.claim_lease = std::chrono::seconds{3600};  // expiry is simulated below
@@ -348,7 +185,7 @@ TEST_CASE("postgres_store: claim_due keeps a claimed ticket from other handles")
   CHECK(ids(b->claim_due(conformance::at(10), 2)) == "T2,T1");
 }
 
-TEST_CASE("postgres_store: the schema is created once and a newer one is refused") {
+TEST_CASE("store.postgres.the_schema_is_created_once_and_a_newer_one_is_refused") {
   scratch_database db;
   {
     // Concurrent first opens: the advisory lock lets one create the schema.
@@ -399,7 +236,7 @@ TEST_CASE("postgres_store: the schema is created once and a newer one is refused
   }
 }
 
-TEST_CASE("postgres_store: a read-only open of a database without the schema fails") {
+TEST_CASE("store.postgres.a_read_only_open_of_a_database_without_the_schema_fails") {
   scratch_database db;
   tierflow::store_options read_only;
   read_only.read_only = true;
@@ -409,7 +246,7 @@ TEST_CASE("postgres_store: a read-only open of a database without the schema fai
   CHECK(sql->must("SELECT to_regclass('tierflow.events') IS NULL") == "t");
 }
 
-TEST_CASE("postgres_store: events are append-only") {
+TEST_CASE("store.postgres.events_are_append_only") {
   scratch_database db;
   auto st = db.open();
   REQUIRE(conformance::append_next(*st, "T1", 3));
@@ -439,7 +276,7 @@ TEST_CASE("postgres_store: events are append-only") {
       ~role_guard() {
         admin in_db(db.conninfo());
         const auto revoked = in_db.run("DROP OWNED BY " + in_db.ident(role));
-        admin server(server_url());
+        admin server(pg_server_url());
         const auto dropped = server.run("DROP ROLE IF EXISTS " + server.ident(role));
         CHECK_MESSAGE(revoked.ok, revoked.error);
         CHECK_MESSAGE(dropped.ok, dropped.error);
@@ -481,7 +318,7 @@ TEST_CASE("postgres_store: events are append-only") {
   }
 }
 
-TEST_CASE("postgres_store: tampering with the triggers disabled is caught by verify") {
+TEST_CASE("store.postgres.tampering_with_the_triggers_disabled_is_caught_by_verify") {
   scratch_database db;
   auto st = db.open();
   REQUIRE(conformance::append_next(*st, "T1", 4));
@@ -495,10 +332,11 @@ TEST_CASE("postgres_store: tampering with the triggers disabled is caught by ver
     const auto loaded = st->load("T1");
     REQUIRE(loaded);
     CHECK(loaded->at(1).actor_id == "mallory");
-    const auto v = tierflow::verify(*loaded, head.head);
-    REQUIRE_FALSE(v);
-    CHECK(v.error().sequence == 2);
-    CHECK(v.error().reason == tierflow::chain_break::edited);
+    CHECK_FALSE(tierflow::verify(*loaded, head.head));
+    const auto v = tierflow::first_break(*loaded, head.head);
+    REQUIRE(v);
+    CHECK(v->sequence == 2);
+    CHECK(v->reason == tierflow::chain_break::edited);
   }
   SUBCASE("the last event removed") {
     sql->must("DELETE FROM tierflow.events WHERE stream = 'T1' AND seq = 4");
@@ -506,19 +344,22 @@ TEST_CASE("postgres_store: tampering with the triggers disabled is caught by ver
     REQUIRE(loaded);
     CHECK(loaded->size() == 3);
     CHECK(tierflow::verify(*loaded));  // a valid prefix…
-    const auto v = tierflow::verify(*loaded, st->head("T1").value().head);
-    REQUIRE_FALSE(v);  // …that the head, kept apart, exposes
-    CHECK(v.error().reason == tierflow::chain_break::truncated);
+    CHECK_FALSE(tierflow::verify(*loaded, st->head("T1").value().head));
+    const auto v = tierflow::first_break(*loaded, st->head("T1").value().head);
+    REQUIRE(v);  // …that the head, kept apart, exposes
+    CHECK(v->reason == tierflow::chain_break::truncated);
   }
   SUBCASE("a middle event removed") {
     sql->must("DELETE FROM tierflow.events WHERE stream = 'T1' AND seq = 2");
-    const auto v = tierflow::verify(st->load("T1").value(), head.head);
-    REQUIRE_FALSE(v);
-    CHECK(v.error().reason == tierflow::chain_break::deleted);
+    const auto loaded = st->load("T1").value();
+    CHECK_FALSE(tierflow::verify(loaded, head.head));
+    const auto v = tierflow::first_break(loaded, head.head);
+    REQUIRE(v);
+    CHECK(v->reason == tierflow::chain_break::deleted);
   }
 }
 
-TEST_CASE("postgres_store: a dropped connection is reconnected, nothing doubled") {
+TEST_CASE("store.postgres.a_dropped_connection_is_reconnected_nothing_doubled") {
   scratch_database db;
   tierflow::store_options options;
   options.connections = 2;
@@ -559,7 +400,7 @@ TEST_CASE("postgres_store: a dropped connection is reconnected, nothing doubled"
   CHECK(sql->must("SELECT version FROM tierflow.heads WHERE stream = 'T1'") == "2");
 }
 
-TEST_CASE("postgres_store: an append whose COMMIT is cut off is settled by the head") {
+TEST_CASE("store.postgres.an_append_whose_commit_is_cut_off_is_settled_by_the_head") {
   scratch_database db;
   auto st = db.open();
   auto sql = db.superuser();
@@ -593,7 +434,7 @@ $$)sql");
   CHECK(sql->must("SELECT count(*) FROM tierflow.events") == "2");
 }
 
-TEST_CASE("postgres_store: an unreachable server fails open with io_error, quickly") {
+TEST_CASE("store.postgres.an_unreachable_server_fails_open_with_io_error_quickly") {
   const auto started = std::chrono::steady_clock::now();
   const auto s = postgres_store::open("postgresql:///tierflow_test?host=/nonexistent/tierflow-pg&user=postgres");
   const auto took = std::chrono::steady_clock::now() - started;
@@ -603,7 +444,7 @@ TEST_CASE("postgres_store: an unreachable server fails open with io_error, quick
   CHECK(took < std::chrono::seconds{5});
 }
 
-TEST_CASE("postgres_store: ids with NUL bytes are refused, details keep them") {
+TEST_CASE("store.postgres.ids_with_nul_bytes_are_refused_details_keep_them") {
   scratch_database db;
   auto st = db.open();
   const std::string bad("T\0x", 3);
@@ -621,10 +462,10 @@ TEST_CASE("postgres_store: ids with NUL bytes are refused, details keep them") {
 
 // `tierflow audit` on a PostgreSQL store the engine wrote: the CLI reaches it
 // by URL, reads it, and finds an edit made behind the triggers' back.
-TEST_CASE("postgres_store: tierflow audit verifies, shows and exports a PostgreSQL store") {
+TEST_CASE("store.postgres.tierflow_audit_verifies_shows_and_exports_a_postgresql_store") {
   scratch_database db;
   // The fixture's URL with the scratch database in its path.
-  const std::string server = server_url();
+  const std::string server = pg_server_url();
   const auto path = server.find(":///");
   REQUIRE(path != std::string::npos);
   const auto query = server.find('?', path);
@@ -635,25 +476,22 @@ TEST_CASE("postgres_store: tierflow audit verifies, shows and exports a PostgreS
   std::size_t events = 0;
   {
     auto st = db.open();
-    tierflow::manual_clock clock{tierflow_test::local(2026, 11, 24, 9, 0)};
-    tierflow::engine_options options;
-    options.time_source = &clock;
-    options.events = st.get();
-    auto eng = tierflow::engine::create(tierflow_test::shipped(), options);
-    REQUIRE(eng);
+    tierflow_test::engine_fixture eng(tierflow_test::local(2026, 11, 24, 9, 0), tierflow_test::shipped(),
+                                      st.get());
+    tierflow::manual_clock& clock = eng.clock;
     tierflow::open_request req;
     req.type = "complaint";
     req.channel = "hotline_95598";
     req.customer_id = "C7";
     req.customer = {{"region", tierflow::value{std::string("gusu")}}};
     req.opened_by = "reg_1";
-    auto opened = (*eng)->open(req);
+    auto opened = eng->open(req);
     REQUIRE(opened);
     ticket = opened->ticket.id;
-    REQUIRE((*eng)->act({ticket, "classify", {"csr_1", {"csr"}, ""}, "", {}}));
+    REQUIRE(eng->act({ticket, "classify", {"csr_1", {"csr"}, ""}, "", {}}));
     REQUIRE(clock.set(tierflow_test::local(2026, 11, 25, 9, 0)));
-    REQUIRE((*eng)->advance());
-    events = (*eng)->events(ticket).value().size();
+    REQUIRE(eng->advance());
+    events = eng->events(ticket).value().size();
   }
 
   const tierflow_test::temp_dir dir("tierflow_pg_audit");
@@ -668,11 +506,15 @@ TEST_CASE("postgres_store: tierflow audit verifies, shows and exports a PostgreS
     return std::pair{WEXITSTATUS(status), text};
   };
 
-  auto [verified, verify_text] = run("verify --db '" + url + "'");
+  const auto verified_run = run("verify --db '" + url + "'");
+  const int verified = verified_run.first;
+  const std::string& verify_text = verified_run.second;  // Clang 14: no structured binding in CAPTURE
   CAPTURE(verify_text);
   CHECK(verified == 0);
   CHECK(verify_text.find(fmt::format("verified 1 stream, {} events: OK", events)) != std::string::npos);
-  auto [shown, show_text] = run("show --db '" + url + "' " + ticket);
+  const auto shown_run = run("show --db '" + url + "' " + ticket);
+  const int shown = shown_run.first;
+  const std::string& show_text = shown_run.second;  // Clang 14: no structured binding in CAPTURE
   CAPTURE(show_text);
   CHECK(shown == 0);
   CHECK(show_text.find("customer  C7") != std::string::npos);
@@ -684,7 +526,9 @@ TEST_CASE("postgres_store: tierflow audit verifies, shows and exports a PostgreS
   auto sql = db.superuser();
   sql->must("ALTER TABLE tierflow.events DISABLE TRIGGER USER");
   sql->must("UPDATE tierflow.events SET actor = 'mallory' WHERE stream = $1 AND seq = 3", {ticket});
-  auto [broken, broken_text] = run("verify --db '" + url + "'");
+  const auto broken_run = run("verify --db '" + url + "'");
+  const int broken = broken_run.first;
+  const std::string& broken_text = broken_run.second;  // Clang 14: no structured binding in CAPTURE
   CAPTURE(broken_text);
   CHECK(broken == 1);
   CHECK(broken_text.find(ticket + ": broken at event 3") != std::string::npos);

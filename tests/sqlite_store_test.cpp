@@ -35,7 +35,7 @@
 #include "store/sqlite/store_access.hpp"
 #include "store/store_codec.hpp"
 #include "store_conformance.hpp"
-#include "temp_dir.hpp"
+#include "support/scratch_db.hpp"
 
 namespace conformance = tierflow_test::store_conformance;
 namespace fs = std::filesystem;
@@ -110,7 +110,7 @@ tierflow::result<void> append_big(tierflow::store& st, std::string_view id, std:
 
 // --- conformance -------------------------------------------------------------------------
 
-TEST_CASE("sqlite_store conformance: per_command") {
+TEST_CASE("store.sqlite.conformance.per_command") {
   const temp_dir dir("tierflow_sqlite");
   int n = 0;
   conformance::run_store_conformance([&]() -> std::unique_ptr<tierflow::store> {
@@ -118,7 +118,7 @@ TEST_CASE("sqlite_store conformance: per_command") {
   });
 }
 
-TEST_CASE("sqlite_store conformance: group_commit") {
+TEST_CASE("store.sqlite.conformance.group_commit") {
   const temp_dir dir("tierflow_sqlite");
   int n = 0;
   conformance::run_store_conformance([&]() -> std::unique_ptr<tierflow::store> {
@@ -127,7 +127,7 @@ TEST_CASE("sqlite_store conformance: group_commit") {
   });
 }
 
-TEST_CASE("sqlite_store conformance: group_commit committing by size") {
+TEST_CASE("store.sqlite.conformance.group_commit_committing_by_size") {
   // A window no test reaches: only group_max (3) and flush commit, so
   // commits land in the middle of the suite's sequences.
   const temp_dir dir("tierflow_sqlite");
@@ -139,7 +139,7 @@ TEST_CASE("sqlite_store conformance: group_commit committing by size") {
 
 // --- files ---------------------------------------------------------------------------------
 
-TEST_CASE("sqlite_store: reopening returns everything") {
+TEST_CASE("store.sqlite.reopening_returns_everything") {
   const temp_dir dir("tierflow_sqlite");
   const std::string path = dir.file("t.db");
   for (const store_options& o :
@@ -177,7 +177,7 @@ TEST_CASE("sqlite_store: reopening returns everything") {
   }
 }
 
-TEST_CASE("sqlite_store: two handles on one file") {
+TEST_CASE("store.sqlite.two_handles_on_one_file") {
   const temp_dir dir("tierflow_sqlite");
   const std::string path = dir.file("t.db");
   auto a = open_ok(path);
@@ -247,7 +247,7 @@ TEST_CASE("sqlite_store: two handles on one file") {
   CHECK(tierflow::verify(loaded, b->head("race").value().head));
 }
 
-TEST_CASE("sqlite_store: WAL mode and synchronous FULL") {
+TEST_CASE("store.sqlite.wal_mode_and_synchronous_full") {
   const temp_dir dir("tierflow_sqlite");
   const std::string path = dir.file("t.db");
   auto st = open_ok(path);
@@ -259,7 +259,7 @@ TEST_CASE("sqlite_store: WAL mode and synchronous FULL") {
 
 // --- schema ----------------------------------------------------------------------------------
 
-TEST_CASE("sqlite_store: a new file gets the newest schema") {
+TEST_CASE("store.sqlite.a_new_file_gets_the_newest_schema") {
   const temp_dir dir("tierflow_sqlite");
   const std::string path = dir.file("t.db");
   { auto st = open_ok(path); }
@@ -271,7 +271,7 @@ TEST_CASE("sqlite_store: a new file gets the newest schema") {
   CHECK(c.query_int("SELECT count(*) FROM tierflow_meta WHERE key = 'migrated_by'").value() == 0);
 }
 
-TEST_CASE("sqlite_store: a schema 1 file is migrated with its data intact") {
+TEST_CASE("store.sqlite.a_schema_1_file_is_migrated_with_its_data_intact") {
   const temp_dir dir("tierflow_sqlite");
   const std::string path = dir.file("v1.db");
 
@@ -379,7 +379,7 @@ TEST_CASE("sqlite_store: a schema 1 file is migrated with its data intact") {
   CHECK(tierflow::verify(loaded, st->head("T1").value().head));
 }
 
-TEST_CASE("sqlite_store: a migration that fails leaves the file as it was") {
+TEST_CASE("store.sqlite.a_migration_that_fails_leaves_the_file_as_it_was") {
   const temp_dir dir("tierflow_sqlite");
   const std::string path = dir.file("v1.db");
   {
@@ -402,7 +402,7 @@ TEST_CASE("sqlite_store: a migration that fails leaves the file as it was") {
             .value() == 0);
 }
 
-TEST_CASE("sqlite_store: a file from a newer tierflow is refused and left untouched") {
+TEST_CASE("store.sqlite.a_file_from_a_newer_tierflow_is_refused_and_left_untouched") {
   const temp_dir dir("tierflow_sqlite");
   const std::string path = dir.file("new.db");
   {
@@ -427,7 +427,7 @@ TEST_CASE("sqlite_store: a file from a newer tierflow is refused and left untouc
   CHECK(raw(path).query_text("PRAGMA journal_mode").value() == "delete");
 }
 
-TEST_CASE("sqlite_store: an unversioned database of something else is not taken over") {
+TEST_CASE("store.sqlite.an_unversioned_database_of_something_else_is_not_taken_over") {
   const temp_dir dir("tierflow_sqlite");
   const std::string path = dir.file("other.db");
   {
@@ -444,7 +444,7 @@ TEST_CASE("sqlite_store: an unversioned database of something else is not taken 
 
 // --- append-only -------------------------------------------------------------------------------
 
-TEST_CASE("sqlite_store: events are append-only in the database itself") {
+TEST_CASE("store.sqlite.events_are_append_only_in_the_database_itself") {
   const temp_dir dir("tierflow_sqlite");
   const std::string path = dir.file("t.db");
   auto st = open_ok(path);
@@ -477,15 +477,17 @@ TEST_CASE("sqlite_store: events are append-only in the database itself") {
   const auto tampered = st->load("T1").value();
   REQUIRE(tampered.size() == 3);
   CHECK(tampered[1].details == forged);
-  const auto verdict = tierflow::verify(tampered, st->head("T1").value().head);
-  REQUIRE_FALSE(verdict);
-  CHECK(verdict.error().sequence == 2);
-  CHECK(verdict.error().reason == tierflow::chain_break::edited);
+  const auto tampered_head = st->head("T1").value().head;
+  CHECK_FALSE(tierflow::verify(tampered, tampered_head));
+  const auto verdict = tierflow::first_break(tampered, tampered_head);
+  REQUIRE(verdict);
+  CHECK(verdict->sequence == 2);
+  CHECK(verdict->reason == tierflow::chain_break::edited);
 }
 
 // --- failures -----------------------------------------------------------------------------------
 
-TEST_CASE("sqlite_store: a missing file with create=false") {
+TEST_CASE("store.sqlite.a_missing_file_with_create_false") {
   const temp_dir dir("tierflow_sqlite");
   const std::string path = dir.file("missing.db");
   store_options o;
@@ -501,7 +503,7 @@ TEST_CASE("sqlite_store: a missing file with create=false") {
   CHECK_FALSE(fs::exists(path));
 }
 
-TEST_CASE("sqlite_store: read-only") {
+TEST_CASE("store.sqlite.read_only") {
   const temp_dir dir("tierflow_sqlite");
   const std::string path = dir.file("t.db");
   ticket_summary t1 = conformance::ticket("T1");
@@ -554,7 +556,7 @@ TEST_CASE("sqlite_store: read-only") {
   }
 }
 
-TEST_CASE("sqlite_store: a full disk fails the append whole and the store recovers") {
+TEST_CASE("store.sqlite.a_full_disk_fails_the_append_whole_and_the_store_recovers") {
   using access = tierflow::detail::sqlite_store_access;
   const temp_dir dir("tierflow_sqlite");
   for (const store_options& o : {per_command(), group(std::chrono::hours{1}, 1000)}) {
@@ -607,7 +609,7 @@ TEST_CASE("sqlite_store: a full disk fails the append whole and the store recove
   }
 }
 
-TEST_CASE("sqlite_store: a locked database fails after the busy timeout, then works") {
+TEST_CASE("store.sqlite.a_locked_database_fails_after_the_busy_timeout_then_works") {
   const temp_dir dir("tierflow_sqlite");
   const std::string path = dir.file("t.db");
   store_options o;
@@ -631,7 +633,7 @@ TEST_CASE("sqlite_store: a locked database fails after the busy timeout, then wo
   CHECK(st->next_ticket_number());
 }
 
-TEST_CASE("sqlite_store: a file that is not a database") {
+TEST_CASE("store.sqlite.a_file_that_is_not_a_database") {
   const temp_dir dir("tierflow_sqlite");
   const std::string path = dir.file("garbage.db");
   {
@@ -652,7 +654,7 @@ TEST_CASE("sqlite_store: a file that is not a database") {
   CHECK(file_bytes(path) == before);
 }
 
-TEST_CASE("sqlite_store: group_max 0 is refused") {
+TEST_CASE("store.sqlite.group_max_0_is_refused") {
   const temp_dir dir("tierflow_sqlite");
   CHECK(conformance::outcome(sqlite_store::open(dir.file("t.db"), group(std::chrono::hours{1}, 0))) ==
         "invalid_argument");
@@ -660,7 +662,7 @@ TEST_CASE("sqlite_store: group_max 0 is refused") {
 
 // --- group commit --------------------------------------------------------------------------------
 
-TEST_CASE("sqlite_store: group commit visibility") {
+TEST_CASE("store.sqlite.group_commit_visibility") {
   const temp_dir dir("tierflow_sqlite");
   const std::string path = dir.file("t.db");
   auto reader = open_ok(path);
@@ -700,7 +702,7 @@ TEST_CASE("sqlite_store: group commit visibility") {
   CHECK(reader->load("T3").value().size() == 1);
 }
 
-TEST_CASE("sqlite_store: the group window commits without flush") {
+TEST_CASE("store.sqlite.the_group_window_commits_without_flush") {
   const temp_dir dir("tierflow_sqlite");
   const std::string path = dir.file("t.db");
   auto reader = open_ok(path);

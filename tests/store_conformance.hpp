@@ -150,7 +150,7 @@ inline void run_store_conformance(const std::function<std::unique_ptr<tierflow::
   tierflow::store& st = *owned;
   const event_hash zero{};
 
-  SUBCASE("append then load returns the events byte for byte") {
+  SUBCASE("append_then_load_returns_the_events_byte_for_byte") {
     std::vector<event> first = draft("T1", 0, 3);
     // Strings are bytes: empty, embedded NUL, not UTF-8, long, duplicate keys.
     first[0].details = {{"channel", "95598"},
@@ -191,7 +191,7 @@ inline void run_store_conformance(const std::function<std::unique_ptr<tierflow::
     CHECK(tierflow::verify(*loaded, h->head));
   }
 
-  SUBCASE("unknown streams are empty") {
+  SUBCASE("unknown_streams_are_empty") {
     REQUIRE(append_next(st, "T1", 2));
     for (const std::string_view unknown : {"T2", "T", "T10", "t1", ""}) {
       CAPTURE(unknown);
@@ -208,7 +208,7 @@ inline void run_store_conformance(const std::function<std::unique_ptr<tierflow::
     CHECK(loaded->size() == 2);
   }
 
-  SUBCASE("a version mismatch is a conflict and changes nothing") {
+  SUBCASE("a_version_mismatch_is_a_conflict_and_changes_nothing") {
     ticket_summary s = ticket("T1");
     save(st, s);
     REQUIRE(append_next(st, "T1", 1, &s));
@@ -243,7 +243,7 @@ inline void run_store_conformance(const std::function<std::unique_ptr<tierflow::
     CHECK(st.head("T1").value().version == 3);
   }
 
-  SUBCASE("malformed appends are invalid_argument and store nothing") {
+  SUBCASE("malformed_appends_are_invalid_argument_and_store_nothing") {
     ticket_summary s = ticket("T1");
     save(st, s);
     REQUIRE(append_next(st, "T1", 1, &s));
@@ -320,7 +320,7 @@ inline void run_store_conformance(const std::function<std::unique_ptr<tierflow::
     CHECK(st.head("T1").value().version == 3);
   }
 
-  SUBCASE("a batch is stored whole or not at all") {
+  SUBCASE("a_batch_is_stored_whole_or_not_at_all") {
     ticket_summary s = ticket("T1");
     save(st, s);
     const std::vector<event> before = st.load("T1").value();
@@ -370,7 +370,7 @@ inline void run_store_conformance(const std::function<std::unique_ptr<tierflow::
     CHECK(st.summary("T1").value() == changed);
   }
 
-  SUBCASE("summaries replace each other and order the queue") {
+  SUBCASE("summaries_replace_each_other_and_order_the_queue") {
     ticket_summary t1 = ticket("T1");
     ticket_summary t2 = ticket("T2");
     ticket_summary t3 = ticket("T3");
@@ -424,7 +424,7 @@ inline void run_store_conformance(const std::function<std::unique_ptr<tierflow::
     CHECK(st.summary("T3").value() == t3);
   }
 
-  SUBCASE("queues are per unit and region") {
+  SUBCASE("queues_are_per_unit_and_region") {
     ticket_summary t1 = ticket("T1");
     ticket_summary t2 = ticket("T2");
     ticket_summary t3 = ticket("T3");
@@ -456,7 +456,7 @@ inline void run_store_conformance(const std::function<std::unique_ptr<tierflow::
     CHECK(ids(st.queue("service_centre", "south")) == "T1,T2");
   }
 
-  SUBCASE("customer tickets are oldest first, closed ones included") {
+  SUBCASE("customer_tickets_are_oldest_first_closed_ones_included") {
     ticket_summary t1 = ticket("T1");
     ticket_summary t2 = ticket("T2");
     ticket_summary t3 = ticket("T3");
@@ -486,7 +486,7 @@ inline void run_store_conformance(const std::function<std::unique_ptr<tierflow::
     CHECK(ids(st.customer_tickets("C2")) == "T1,T5");
   }
 
-  SUBCASE("due lists timers at or before now, earliest first, up to a limit") {
+  SUBCASE("due_lists_timers_at_or_before_now_earliest_first_up_to_a_limit") {
     ticket_summary t1 = ticket("T1");
     ticket_summary t2 = ticket("T2");
     ticket_summary t3 = ticket("T3");
@@ -530,7 +530,7 @@ inline void run_store_conformance(const std::function<std::unique_ptr<tierflow::
     CHECK(ids(st.due(timestamp::max(), 100)) == "T6,T3,T5,T2");
   }
 
-  SUBCASE("claim_due on one handle answers like due, again and again") {
+  SUBCASE("claim_due_on_one_handle_answers_like_due_again_and_again") {
     ticket_summary t1 = ticket("T1");
     ticket_summary t2 = ticket("T2");
     t1.next_timer = at(10);
@@ -550,7 +550,7 @@ inline void run_store_conformance(const std::function<std::unique_ptr<tierflow::
     CHECK(st.flush());
   }
 
-  SUBCASE("streams lists every stream, sorted") {
+  SUBCASE("streams_lists_every_stream_sorted") {
     const auto none = st.streams();
     REQUIRE(none);
     CHECK(none->empty());
@@ -565,7 +565,7 @@ inline void run_store_conformance(const std::function<std::unique_ptr<tierflow::
     CHECK(*all == std::vector<std::string>{"T10", "T2", "~denied"});
   }
 
-  SUBCASE("open tickets are the ones not closed, by ticket id") {
+  SUBCASE("open_tickets_are_the_ones_not_closed_by_ticket_id") {
     ticket_summary t1 = ticket("T1");
     ticket_summary t2 = ticket("T2");
     ticket_summary t3 = ticket("T3");
@@ -587,7 +587,7 @@ inline void run_store_conformance(const std::function<std::unique_ptr<tierflow::
     CHECK(open->front() == t1);
   }
 
-  SUBCASE("ticket numbers are fresh and increasing, also across threads") {
+  SUBCASE("ticket_numbers_are_fresh_and_increasing_also_across_threads") {
     std::uint64_t last = 0;
     for (int i = 0; i < 100; ++i) {
       const auto n = st.next_ticket_number();
@@ -627,7 +627,7 @@ inline void run_store_conformance(const std::function<std::unique_ptr<tierflow::
     CHECK(*all.begin() > last);
   }
 
-  SUBCASE("summary is not_found for unknown tickets and streams without one") {
+  SUBCASE("summary_is_not_found_for_unknown_tickets_and_streams_without_one") {
     CHECK(outcome(st.summary("T1")) == "not_found");
     REQUIRE(append_next(st, "log", 1));
     CHECK(outcome(st.summary("log")) == "not_found");
@@ -638,7 +638,7 @@ inline void run_store_conformance(const std::function<std::unique_ptr<tierflow::
     CHECK(outcome(st.summary("")) == "not_found");
   }
 
-  SUBCASE("a stream without a summary is not a ticket") {
+  SUBCASE("a_stream_without_a_summary_is_not_a_ticket") {
     ticket_summary t1 = ticket("T1");
     t1.next_timer = at(9);
     save(st, t1);
@@ -657,7 +657,7 @@ inline void run_store_conformance(const std::function<std::unique_ptr<tierflow::
     CHECK(ids(st.due(timestamp::max(), 10)) == "T1");
   }
 
-  SUBCASE("concurrent appends to different tickets all land") {
+  SUBCASE("concurrent_appends_to_different_tickets_all_land") {
     constexpr std::size_t threads = 4;
     constexpr std::uint64_t appends = 200;
     std::atomic<int> failures{0};
@@ -705,7 +705,7 @@ inline void run_store_conformance(const std::function<std::unique_ptr<tierflow::
     CHECK(ids(st.queue("service_centre", "north")) == "T1,T2,T3,T4");
   }
 
-  SUBCASE("concurrent appends to one ticket: one winner per version") {
+  SUBCASE("concurrent_appends_to_one_ticket_one_winner_per_version") {
     constexpr std::size_t threads = 4;
     constexpr std::size_t rounds = 50;
     std::vector<std::atomic<int>> wins(rounds);

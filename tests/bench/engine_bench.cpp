@@ -50,7 +50,7 @@ struct fixture {
     for (std::size_t i = 0; i < background; ++i)
       if (!eng->open(key_complaint(active + i))) std::abort();
     ids.reserve(active);
-    for (std::size_t i = 0; i < active; ++i) ids.push_back(open_investigating(static_cast<int>(i)));
+    for (std::size_t i = 0; i < active; ++i) ids.push_back(open_investigating(i));
     replied.assign(active, false);
   }
 
@@ -61,7 +61,7 @@ struct fixture {
     }
   }
 
-  std::string open_investigating(int customer) {
+  std::string open_investigating(std::size_t customer) {
     auto o = eng->open(key_complaint(customer));
     if (!o) std::abort();
     const std::string id = o->ticket.id;
@@ -129,7 +129,7 @@ BENCHMARK(BM_transition)->Arg(1000)->Arg(10'000)->Arg(100'000)->Arg(1'000'000)->
 // A whole complaint lifecycle, open to archived, with every event sealed.
 void BM_complaint_lifecycle(benchmark::State& state) {
   fixture f(0);
-  int customer = 0;
+  std::size_t customer = 0;
   std::size_t events = 0;
   for (auto _ : state) {
     const std::string id = f.open_investigating(customer++);

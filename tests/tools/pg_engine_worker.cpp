@@ -63,6 +63,8 @@
 #include <tierflow/open_store.hpp>
 #include <tierflow/tierflow.hpp>
 
+#include "support/forwarding_store.hpp"
+
 namespace {
 
 namespace tf = tierflow;
@@ -85,56 +87,17 @@ void emit(const std::string& line) {
 
 // The store as this engine sees it, counting the version races its appends
 // lose: how often the engine had to re-read a ticket another process moved.
-class counting_store final : public tf::store {
+class counting_store final : public tierflow_test::forwarding_store {
  public:
-  explicit counting_store(std::unique_ptr<tf::store> inner) : inner_(std::move(inner)) {}
+  explicit counting_store(std::unique_ptr<tf::store> inner) : forwarding_store(std::move(inner)) {}
 
   std::atomic<std::uint64_t> append_conflicts{0};
 
   [[nodiscard]] tf::result<void> append(const tf::append_request& r) override {
-    auto ok = inner_->append(r);
+    auto ok = forwarding_store::append(r);
     if (!ok && ok.error().code() == tf::errc::conflict) ++append_conflicts;
     return ok;
   }
-  [[nodiscard]] tf::result<std::vector<tf::event>> load(std::string_view id) const override {
-    return inner_->load(id);
-  }
-  [[nodiscard]] tf::result<stream_head> head(std::string_view id) const override {
-    return inner_->head(id);
-  }
-  [[nodiscard]] tf::result<std::uint64_t> next_ticket_number() override {
-    return inner_->next_ticket_number();
-  }
-  [[nodiscard]] tf::result<tf::ticket_summary> summary(std::string_view id) const override {
-    return inner_->summary(id);
-  }
-  [[nodiscard]] tf::result<std::vector<tf::ticket_summary>> queue(
-      std::string_view unit, std::string_view region) const override {
-    return inner_->queue(unit, region);
-  }
-  [[nodiscard]] tf::result<std::vector<tf::ticket_summary>> customer_tickets(
-      std::string_view customer) const override {
-    return inner_->customer_tickets(customer);
-  }
-  [[nodiscard]] tf::result<std::vector<tf::due_ticket>> due(tf::timestamp now,
-                                                            std::size_t limit) const override {
-    return inner_->due(now, limit);
-  }
-  [[nodiscard]] tf::result<std::vector<tf::ticket_summary>> open_tickets() const override {
-    return inner_->open_tickets();
-  }
-  [[nodiscard]] tf::result<std::vector<std::string>> streams() const override {
-    return inner_->streams();
-  }
-  [[nodiscard]] bool shared() const noexcept override { return inner_->shared(); }
-  [[nodiscard]] tf::result<std::vector<tf::due_ticket>> claim_due(tf::timestamp now,
-                                                                  std::size_t limit) override {
-    return inner_->claim_due(now, limit);
-  }
-  [[nodiscard]] tf::result<void> flush() override { return inner_->flush(); }
-
- private:
-  std::unique_ptr<tf::store> inner_;
 };
 
 std::uint64_t parse_number(std::string_view text, const char* what) {
