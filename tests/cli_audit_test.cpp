@@ -715,6 +715,22 @@ TEST_CASE("cli.audit.usage_errors_exit_2") {
   CHECK(contains(help.out, "Exit status"));
 }
 
+namespace {
+
+/// Runs `sql`, an INSERT … SELECT with ?1 = `copy` and ?2 = `original`, on
+/// the database file behind the store's back (inserts pass the append-only
+/// triggers, which only refuse UPDATE and DELETE).
+void copy_rows(const fs::path& file, const std::string& copy, const std::string& original,
+               const std::string& sql) {
+  const connection db = open_raw(file);
+  const statement s = prepare(db.get(), sql);
+  REQUIRE(sqlite3_bind_text(s.get(), 1, copy.c_str(), -1, SQLITE_TRANSIENT) == SQLITE_OK);
+  REQUIRE(sqlite3_bind_text(s.get(), 2, original.c_str(), -1, SQLITE_TRANSIENT) == SQLITE_OK);
+  REQUIRE(sqlite3_step(s.get()) == SQLITE_DONE);
+}
+
+}  // namespace
+
 TEST_CASE("cli.audit.verify.stream_copied_from_another_fails_every_verifier") {
   // A stream whose events were copied from another ticket's stream, head
   // and all: engine::verify, the engine's restore and `tierflow audit
@@ -725,21 +741,12 @@ TEST_CASE("cli.audit.verify.stream_copied_from_another_fails_every_verifier") {
   const temp_dir dir("tierflow_cli_audit");
   const written_trail w = write_trail(dir);
   const std::string copy = "T90000001";
-  {
-    const connection db = open_raw(w.file);
-    const auto exec = [&](const std::string& sql) {
-      sqlite3_stmt* raw = nullptr;
-      REQUIRE(sqlite3_prepare_v2(db.get(), sql.c_str(), -1, &raw, nullptr) == SQLITE_OK);
-      const std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> stmt(raw, sqlite3_finalize);
-      REQUIRE(sqlite3_bind_text(raw, 1, copy.c_str(), -1, SQLITE_TRANSIENT) == SQLITE_OK);
-      REQUIRE(sqlite3_bind_text(raw, 2, w.fault.c_str(), -1, SQLITE_TRANSIENT) == SQLITE_OK);
-      REQUIRE(sqlite3_step(raw) == SQLITE_DONE);
-    };
-    exec("INSERT INTO tierflow_events SELECT ?1, sequence, time, actor_id, workflow_id,"
-         " workflow_version, type, details, prev_hash, hash FROM tierflow_events WHERE stream_id = ?2");
-    exec("INSERT INTO tierflow_streams SELECT ?1, version, head FROM tierflow_streams"
-         " WHERE stream_id = ?2");
-  }
+  copy_rows(w.file, copy, w.fault,
+            "INSERT INTO tierflow_events SELECT ?1, sequence, time, actor_id, workflow_id,"
+            " workflow_version, type, details, prev_hash, hash FROM tierflow_events WHERE stream_id = ?2");
+  copy_rows(w.file, copy, w.fault,
+            "INSERT INTO tierflow_streams SELECT ?1, version, head FROM tierflow_streams"
+            " WHERE stream_id = ?2");
 
   // tierflow audit verify names the copy, and only it.
   const auto r = run_cli(dir, {"audit", "verify", "--db", w.url});
@@ -758,21 +765,11 @@ TEST_CASE("cli.audit.verify.stream_copied_from_another_fails_every_verifier") {
     CHECK(v.error().code() == tf::errc::data_loss);
     CHECK(contains(v.error().message(), "event 1: "));
   }
-  {
-    // Restore: once the copy is an open ticket too, no engine starts on it.
-    const connection db = open_raw(w.file);
-    sqlite3_stmt* raw = nullptr;
-    REQUIRE(sqlite3_prepare_v2(db.get(),
-                               "INSERT INTO tierflow_tickets SELECT ?1, customer_id, ticket_type,"
-                               " workflow_id, workflow_version, state, unit, region, owner, assignee,"
-                               " 0, opened_at, closed_at, next_timer, nearest_due, version FROM tierflow_tickets"
-                               " WHERE ticket_id = ?2",
-                               -1, &raw, nullptr) == SQLITE_OK);
-    const std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> stmt(raw, sqlite3_finalize);
-    REQUIRE(sqlite3_bind_text(raw, 1, copy.c_str(), -1, SQLITE_TRANSIENT) == SQLITE_OK);
-    REQUIRE(sqlite3_bind_text(raw, 2, w.fault.c_str(), -1, SQLITE_TRANSIENT) == SQLITE_OK);
-    REQUIRE(sqlite3_step(raw) == SQLITE_DONE);
-  }
+  // Restore: once the copy is an open ticket too, no engine starts on it.
+  copy_rows(w.file, copy, w.fault,
+            "INSERT INTO tierflow_tickets SELECT ?1, customer_id, ticket_type, workflow_id,"
+            " workflow_version, state, unit, region, owner, assignee, 0, opened_at, closed_at,"
+            " next_timer, nearest_due, version FROM tierflow_tickets WHERE ticket_id = ?2");
   tf::manual_clock clock(local(2026, 11, 30, 9, 0));
   tf::engine_options options;
   options.time_source = &clock;

@@ -2,8 +2,6 @@
 // The audit trail: canonical encoding, SHA-256 chain (OpenSSL libcrypto),
 // verification and the JSON Lines / CSV exports.
 #include <algorithm>
-#include <chrono>
-#include <cstdio>
 #include <iterator>
 #include <memory>
 #include <optional>

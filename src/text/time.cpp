@@ -4,6 +4,7 @@
 #include <tierflow/time.hpp>
 
 #include <cstdint>
+#include <iterator>
 #include <optional>
 
 #include <fmt/format.h>
@@ -20,14 +21,7 @@ using std::chrono::sys_days;
 
 /// `value` (>= 0) in decimal, zero-padded to `width` digits.
 void append_padded(std::string& out, std::int64_t value, std::size_t width) {
-  char digits[24];
-  std::size_t n = 0;
-  do {
-    digits[n++] = static_cast<char>('0' + value % 10);
-    value /= 10;
-  } while (value > 0);
-  for (std::size_t i = n; i < width; ++i) out += '0';
-  while (n > 0) out += digits[--n];
+  fmt::format_to(std::back_inserter(out), "{:0{}}", value, width);
 }
 
 /// Four digits for 0000 … 9999, else ISO 8601's expanded form ("-0001",
