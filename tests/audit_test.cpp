@@ -488,11 +488,77 @@ TEST_CASE("audit.export.csv_quotes_per_rfc4180") {
       std::string(64, '0') + "," + tierflow::to_hex(s[0].hash) + "\r\n";
   CHECK(csv == header + row);
 
-  SUBCASE("raw newlines inside a field are quoted") {
+  SUBCASE("a newline inside a field is escaped, never raw") {
     std::vector<event> t{fixed_event()};
     t[0].actor_id = "a\nb";
     t[0].workflow_id = "plain";
     const std::string out = tierflow::to_csv(t);
-    CHECK(out.find(",\"a\nb\",plain,") != std::string::npos);
+    CHECK(out.find(",a\\nb,plain,") != std::string::npos);
+    CHECK(out.find("a\nb") == std::string::npos);
   }
+}
+
+TEST_CASE("audit.export.csv_neutralises_formula_cells_per_owasp") {
+  // Each cell that a spreadsheet would run as a formula gets a leading
+  // quote and is quoted; the same text further in is left alone.
+  const std::pair<std::string, std::string> cases[] = {
+      {"=cmd|' /C calc'!A0", "\"'=cmd|' /C calc'!A0\""},
+      {"+1+1", "\"'+1+1\""},
+      {"-2+3", "\"'-2+3\""},
+      {"@SUM(A1:A9)", "\"'@SUM(A1:A9)\""},
+      {"\t=1+1", "\"'\\t=1+1\""},
+      {"\r=1+1", "\"'\\r=1+1\""},
+      {"=HYPERLINK(\"http://x\",\"y\")", "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\""},
+      {"a=1", "a=1"},
+      {"li.wei", "li.wei"},
+  };
+  for (const auto& [actor, cell] : cases) {
+    INFO(actor);
+    std::vector<event> s{fixed_event()};
+    s[0].actor_id = actor;
+    s[0].workflow_id = actor;
+    const std::string csv = tierflow::to_csv(s);
+    CHECK(csv.find(",2026-11-24T08:30:00Z," + cell + "," + cell + ",1,routed,") != std::string::npos);
+  }
+  // The ticket and the details cells too (a details cell is JSON: '[').
+  std::vector<event> s{fixed_event()};
+  s[0].ticket_id = "=T1";
+  const std::string csv = tierflow::to_csv(s);
+  CHECK(csv.find("\r\n\"'=T1\",1,") != std::string::npos);
+}
+
+TEST_CASE("audit.export.csv_writes_no_control_character_raw") {
+  std::vector<event> s{fixed_event()};
+  s[0].actor_id = "mallory\x1b[2J\x7f\xc2\x9b" "31m";
+  s[0].workflow_id = "\xff投诉";
+  s[0].details = {{"note", "bell\a and \x1b]0;title\x07 客户"}};
+  const std::string csv = tierflow::to_csv(s);
+  CHECK(csv.find(",mallory\\x1b[2J\\x7f\\u{9b}31m,\\xff投诉,1,") != std::string::npos);
+  const std::string row = csv.substr(csv.find("\r\n") + 2);
+  for (std::size_t i = 0; i + 2 < row.size(); ++i) {
+    const auto b = static_cast<unsigned char>(row[i]);
+    INFO(i);
+    CHECK_FALSE((b < 0x20 || b == 0x7f));
+    CHECK_FALSE((b == 0xc2 && static_cast<unsigned char>(row[i + 1]) <= 0x9f &&
+                 static_cast<unsigned char>(row[i + 1]) >= 0x80));
+  }
+  CHECK(row.find("客户") != std::string::npos);
+}
+
+TEST_CASE("audit.export.jsonl_escapes_control_characters_and_stays_faithful") {
+  std::vector<event> s{fixed_event()};
+  s[0].actor_id = "mallory\x1b[2J\x7f\xc2\x9b" "31m";
+  s[0].details = {{"note", "bell\a\n客户"}};
+  tierflow::seal(s, event_hash{});
+  const std::string line = tierflow::to_jsonl(s);
+  CHECK(line.find(R"("actor":"mallory\u001b[2J\u007f\u009b31m")") != std::string::npos);
+  CHECK(line.find(R"(["note","bell\u0007\n客户"])") != std::string::npos);
+  for (std::size_t i = 0; i + 1 < line.size(); ++i) {
+    const auto b = static_cast<unsigned char>(line[i]);
+    CHECK_FALSE((b < 0x20 || b == 0x7f));
+  }
+  // A JSON reader gets the stored strings back, byte for byte.
+  const auto j = nlohmann::json::parse(line);
+  CHECK(j.at("actor") == s[0].actor_id);
+  CHECK(j.at("details").at(0).at(1) == "bell\a\n客户");
 }

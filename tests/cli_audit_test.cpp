@@ -6,11 +6,16 @@
 // denied on an unknown ticket (the `~denied` log). Each case builds its own
 // database in a fresh temporary directory.
 //
+// Also: summary rows checked against their trails, per-ticket denial
+// streams, escaped output and neutralised CSV cells, special files refused
+// unopened, and `tierflow validate --against` on a store's fingerprints.
+//
 // The tampering case edits the database with SQLite's C API, as an attacker
 // with file access would. It finds the append-only triggers and the edited
 // cell through sqlite_master and the data itself, not through table or
 // column names, so it follows whatever schema the SQLite store uses.
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,6 +30,7 @@
 #include <iterator>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -39,10 +45,15 @@
 #include <tierflow/clock.hpp>
 #include <tierflow/engine.hpp>
 #include <tierflow/event.hpp>
+#include <tierflow/event_schema.hpp>
+#include <tierflow/loader.hpp>
 #include <tierflow/open_store.hpp>
+#include <tierflow/store_options.hpp>
 #include <tierflow/store.hpp>
 #include <tierflow/ticket.hpp>
+#include <tierflow/trail_summary.hpp>
 
+#include "store/store_codec.hpp"
 #include "support/engine_fixture.hpp"
 #include "support/scratch_db.hpp"
 #include "test_support.hpp"
@@ -223,9 +234,17 @@ written_trail write_trail(const temp_dir& dir) {
       auto events = crm.events(id);
       REQUIRE(events.has_value());
       REQUIRE_FALSE(events->empty());
-      w.event_count += events->size();
-      w.streams[id] = std::move(*events);
     }
+  }
+  // Every stream the engine wrote: the tickets, the denial log, and the
+  // denial stream of each ticket with a refused command.
+  const auto ids = db->streams();
+  REQUIRE(ids.has_value());
+  for (const std::string& id : *ids) {
+    auto events = db->load(id);
+    REQUIRE(events.has_value());
+    w.event_count += events->size();
+    w.streams[id] = std::move(*events);
   }
   db.reset();  // closes the database: the tool reads a file nobody holds open
 
@@ -441,7 +460,10 @@ TEST_CASE("cli.audit.show.summary_other_tickets_and_every_event_in_order") {
   CHECK(contains(r.out, "type      fault_repair\n"));
   CHECK(contains(r.out, "hash chain verified"));
   // The customer's other ticket is listed; the other customer's is not.
+  CHECK(contains(r.out, "\n\nother tickets of customer C2002 (1), oldest first:\n"));
   CHECK(contains(r.out, w.expansion + "  business_expansion"));
+  CHECK((contains(r.out, "\n\nevents:\n") || contains(r.out, "\n\nevents (~#N: ")));
+  CHECK_FALSE(contains(r.out, "\\n"));  // blank lines printed, not escaped
   CHECK_FALSE(contains(r.out, w.complaint));
 
   // One line per event, in sequence order, each naming its actor and type;
@@ -538,7 +560,11 @@ TEST_CASE("cli.audit.export.jsonl_one_object_per_event_since_and_ticket") {
       run_cli(dir, {"audit", "export", "--db", w.url, "--ticket", w.fault, "-o", file.string()});
   REQUIRE(one.status == 0);
   CHECK(one.out.empty());
-  CHECK(read_file(file) == tf::to_jsonl(w.streams.at(w.fault)));
+  // With its refused commands: the ticket's denial stream follows it.
+  std::string fault_trail = tf::to_jsonl(w.streams.at(w.fault));
+  if (const auto denied = w.streams.find(tf::denial_stream_of(w.fault)); denied != w.streams.end())
+    fault_trail += tf::to_jsonl(denied->second);
+  CHECK(read_file(file) == fault_trail);
 
   // -o naming the database is refused, and the database stays whole.
   const std::string database = read_file(w.file);
@@ -633,9 +659,9 @@ TEST_CASE("cli.audit.verify.edited_event_is_named") {
   // Only that stream is reported.
   CHECK(lines_of(r.out).size() == 2);
 
-  // show still prints the record, and says the chain is broken.
+  // show still prints the record, says the chain is broken, and fails.
   const auto shown = run_cli(dir, {"audit", "show", "--db", w.url, w.noted_ticket});
-  CHECK(shown.status == 0);
+  CHECK(shown.status == 1);
   CHECK(contains(shown.out,
                  "hash chain BROKEN: broken at event " + std::to_string(w.noted_sequence)));
   CHECK(contains(shown.out, "cable joint REPLACED"));
@@ -729,6 +755,20 @@ void copy_rows(const fs::path& file, const std::string& copy, const std::string&
   REQUIRE(sqlite3_step(s.get()) == SQLITE_DONE);
 }
 
+/// Copies the summary row of ticket `original` as an open ticket `copy`,
+/// whatever the row's columns (through a scratch table).
+void copy_ticket_row(const fs::path& file, const std::string& copy, const std::string& original) {
+  const connection db = open_raw(file);
+  for (const std::string& sql :
+       {"CREATE TEMP TABLE forged AS SELECT * FROM tierflow_tickets WHERE ticket_id = '" +
+            original + "'",
+        "UPDATE forged SET ticket_id = '" + copy + "', closed = 0",
+        std::string("INSERT INTO tierflow_tickets SELECT * FROM forged")}) {
+    INFO(sql);
+    REQUIRE(sqlite3_exec(db.get(), sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
+  }
+}
+
 }  // namespace
 
 TEST_CASE("cli.audit.verify.stream_copied_from_another_fails_every_verifier") {
@@ -765,17 +805,427 @@ TEST_CASE("cli.audit.verify.stream_copied_from_another_fails_every_verifier") {
     CHECK(v.error().code() == tf::errc::data_loss);
     CHECK(contains(v.error().message(), "event 1: "));
   }
-  // Restore: once the copy is an open ticket too, no engine starts on it.
-  copy_rows(w.file, copy, w.fault,
-            "INSERT INTO tierflow_tickets SELECT ?1, customer_id, ticket_type, workflow_id,"
-            " workflow_version, state, unit, region, owner, assignee, 0, opened_at, closed_at,"
-            " next_timer, nearest_due, version FROM tierflow_tickets WHERE ticket_id = ?2");
+  // Restore: once the copy is an open ticket too, the engine starts on the
+  // rest and quarantines the copy, which it then refuses to serve.
+  copy_ticket_row(w.file, copy, w.fault);
   tf::manual_clock clock(local(2026, 11, 30, 9, 0));
   tf::engine_options options;
   options.time_source = &clock;
   options.events = opened->get();
   const auto restored = tf::engine::create(shipped(), options);
-  REQUIRE_FALSE(restored.has_value());
-  CHECK(restored.error().code() == tf::errc::data_loss);
-  CHECK(contains(restored.error().message(), "restoring " + copy));
+  REQUIRE(restored.has_value());
+  const auto quarantined = (*restored)->quarantined();
+  CHECK(std::any_of(quarantined.begin(), quarantined.end(),
+                    [&](const tf::quarantined_ticket& q) { return q.ticket_id == copy; }));
+  const auto refused = (*restored)->view(copy);
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().code() == tf::errc::data_loss);
+  CHECK((*restored)->view(w.fault).has_value());
+}
+
+// --- summary rows, denial streams, escapes, special files ---------------------------------
+
+namespace {
+
+/// Appends `events` (numbered from the stream's head, sealed onto it) to
+/// stream `id` of the SQLite store at `url`, as the engine would: with
+/// `summary` for a ticket's stream, none for a denial stream.
+void append_events(const std::string& url, const std::string& id, std::vector<tf::event> events,
+                   const tf::ticket_summary* summary = nullptr) {
+  auto opened = tf::open_store(url);
+  REQUIRE_MESSAGE(opened.has_value(), (opened ? std::string() : opened.error().message()));
+  tf::store& s = **opened;
+  const auto head = s.head(id);
+  REQUIRE(head.has_value());
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    events[i].ticket_id = id;
+    events[i].sequence = head->version + i + 1;
+  }
+  tf::seal(events, head->head);
+  tf::ticket_summary row;
+  if (summary != nullptr) {
+    row = *summary;
+    row.version = head->version + events.size();
+  }
+  const auto ok = s.append(tf::append_request{id, head->version, events, summary ? &row : nullptr});
+  REQUIRE_MESSAGE(ok.has_value(), (ok ? std::string() : ok.error().message()));
+}
+
+tf::event denial(tf::timestamp at, const std::string& actor, const std::string& reason) {
+  tf::event e;
+  e.time = at;
+  e.actor_id = actor;
+  e.workflow_id = "fault_repair";
+  e.workflow_version = 1;
+  e.type = tf::event_type::denied;
+  e.details = {{"action", "triage"}, {"code", "permission_denied"}, {"reason", reason}};
+  return e;
+}
+
+/// The line of `text` that starts with `prefix`, or "".
+std::string line_starting(const std::string& text, std::string_view prefix) {
+  for (const auto& line : lines_of(text))
+    if (line.rfind(prefix, 0) == 0) return line;
+  return {};
+}
+
+/// Runs `tierflow ARGS…` under timeout(1): a tool that blocks (on a FIFO)
+/// fails the test with status 124 instead of hanging it.
+cli_result run_cli_bounded(const temp_dir& dir, std::vector<std::string> args) {
+  args.insert(args.begin(), {"--kill-after=5", "20", TIERFLOW_CLI});
+  const fs::path out_file = dir.path() / "cli.stdout";
+  const fs::path err_file = dir.path() / "cli.stderr";
+  std::string command = "timeout";
+  for (const auto& arg : args) command += " " + sh_quote(arg);
+  command += " >" + sh_quote(out_file.string()) + " 2>" + sh_quote(err_file.string());
+  const int raw = std::system(command.c_str());
+  cli_result r;
+  r.status = raw != -1 && WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  r.out = read_file(out_file);
+  r.err = read_file(err_file);
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("cli.audit.verify.forged_summary_rows_are_named") {
+  const temp_dir dir("tierflow_cli_audit");
+  const written_trail w = write_trail(dir);
+  const auto stated = tf::summarize_trail(w.streams.at(w.fault));
+  REQUIRE(stated.has_value());
+  REQUIRE_FALSE(stated->owner.empty());
+  tf::ticket_summary row;
+  tf::store::stream_head head;
+  {
+    tf::store_options read_only;
+    read_only.read_only = true;
+    read_only.create = false;
+    auto db = tf::open_store(w.url, read_only);
+    REQUIRE(db.has_value());
+    auto found = (*db)->summary(w.fault);
+    REQUIRE(found.has_value());
+    row = *found;
+    auto h = (*db)->head(w.fault);
+    REQUIRE(h.has_value());
+    head = *h;
+  }
+  const connection db = open_raw(w.file);
+  for (const auto& trigger : triggers_on(db.get(), "tierflow_tickets"))
+    REQUIRE(sqlite3_exec(db.get(), ("DROP TRIGGER " + identifier(trigger)).c_str(), nullptr,
+                         nullptr, nullptr) == SQLITE_OK);
+  const auto run_sql = [&](const std::string& sql, const std::string& blob = {}) {
+    const statement st = prepare(db.get(), sql);
+    sqlite3_bind_text(st.get(), 1, w.fault.c_str(), -1, SQLITE_TRANSIENT);
+    if (!blob.empty())
+      sqlite3_bind_blob(st.get(), 2, blob.data(), static_cast<int>(blob.size()), SQLITE_TRANSIENT);
+    REQUIRE(sqlite3_step(st.get()) == SQLITE_DONE);
+    REQUIRE(sqlite3_changes(db.get()) == 1);
+  };
+
+  SUBCASE("an edited row: its seal no longer holds") {
+    // An insider with the file hands the fault ticket to 'mallory'.
+    run_sql("UPDATE tierflow_tickets SET owner = 'mallory' WHERE ticket_id = ?1");
+    const auto r = run_cli(dir, {"audit", "verify", "--db", w.url});
+    CHECK(r.status == 1);
+    CHECK(lines_of(r.out).size() == 2);
+    CHECK(line_starting(r.out, w.fault + ": summary row forged: ") != "");
+    CHECK(contains(r.out, " events: 1 forged summary row\n"));
+  }
+  SUBCASE("a re-sealed row: the fold of the verified trail disagrees") {
+    // Whoever knows the (unkeyed) seal can re-seal the forged row for the
+    // current head; the trail still says who owns the ticket.
+    tf::ticket_summary forged = row;
+    forged.owner = "mallory";
+    const tf::event_hash seal = tf::detail::summary_seal(forged, head.version, head.head);
+    run_sql("UPDATE tierflow_tickets SET owner = 'mallory', seal = ?2 WHERE ticket_id = ?1",
+            std::string(reinterpret_cast<const char*>(seal.data()), seal.size()));
+    const auto r = run_cli(dir, {"audit", "verify", "--db", w.url});
+    CHECK(r.status == 1);
+    CHECK(r.out == w.fault + ": summary row forged: owner 'mallory', the trail says '" +
+                       stated->owner + "'\nverified " + std::to_string(w.streams.size()) +
+                       " streams, " + std::to_string(w.event_count) +
+                       " events: 1 forged summary row\n");
+    const auto shown = run_cli(dir, {"audit", "show", "--db", w.url, w.fault});
+    CHECK(shown.status == 1);
+    CHECK(contains(shown.out, "summary   summary row forged: owner 'mallory', the trail says '" +
+                                  stated->owner + "'\n"));
+  }
+  // Either way, show prints the owner the trail states, flags the row and
+  // fails; the untouched ticket still shows cleanly.
+  const auto shown = run_cli(dir, {"audit", "show", "--db", w.url, w.fault});
+  CHECK(shown.status == 1);
+  CHECK(contains(shown.out, "owner     " + stated->owner + "\n"));
+  CHECK_FALSE(contains(shown.out, "owner     mallory"));
+  CHECK(contains(shown.out, "summary   summary row forged: "));
+  CHECK(contains(shown.out, "hash chain verified"));
+  CHECK(run_cli(dir, {"audit", "show", "--db", w.url, w.complaint}).status == 0);
+
+  // A row copied for a ticket with no trail: a store whose rows are sealed
+  // leaves it out of every read (queues, open tickets); an unsealed one
+  // lists it among the open tickets, and verify names it.
+  copy_ticket_row(w.file, "T90000002", w.expansion);
+  const auto r = run_cli(dir, {"audit", "verify", "--db", w.url});
+  CHECK(r.status == 1);
+  if (contains(r.out, "T90000002"))
+    CHECK(contains(r.out, "T90000002: summary row forged: no trail stands behind it\n"));
+}
+
+TEST_CASE("cli.audit.denial_streams_are_verified_shown_merged_and_exported") {
+  const temp_dir dir("tierflow_cli_audit");
+  const written_trail w = write_trail(dir);
+  const auto& fault = w.streams.at(w.fault);
+  // Two more refused commands on the fault ticket's denial stream (the
+  // engine may have recorded rm_wang's there already), at the time of its
+  // third event and after its last.
+  const std::string denials = tf::denial_stream_of(w.fault);
+  const bool had_stream = w.streams.count(denials) > 0;
+  const std::size_t before = had_stream ? w.streams.at(denials).size() : 0;
+  const tf::timestamp early = fault.at(2).time;
+  const tf::timestamp late = fault.back().time + std::chrono::minutes(5);
+  append_events(w.url, denials,
+                {denial(early, "rm_wang", "another region"), denial(late, "nobody", "no roles")});
+
+  const auto verified = run_cli(dir, {"audit", "verify", "--db", w.url});
+  CHECK(verified.status == 0);
+  CHECK(verified.out == "verified " + std::to_string(w.streams.size() + (had_stream ? 0 : 1)) +
+                            " streams, " + std::to_string(w.event_count + 2) + " events: OK\n");
+
+  const auto shown = run_cli(dir, {"audit", "show", "--db", w.url, w.fault});
+  CHECK(shown.status == 0);
+  CHECK(contains(shown.out, "denials   " + std::to_string(before + 2) +
+                                " refused commands on stream " + denials +
+                                ", hash chain verified\n"));
+  CHECK(contains(shown.out, "~#N: refused command N, from stream " + denials));
+  std::vector<std::string> event_lines;
+  for (const auto& line : lines_of(shown.out))
+    if (line.rfind("  #", 0) == 0 || line.rfind("  ~#", 0) == 0) event_lines.push_back(line);
+  REQUIRE(event_lines.size() == fault.size() + before + 2);
+  // Merged by time, a denial after the ticket's events of its second.
+  std::string previous;
+  for (const auto& line : event_lines) {
+    const std::string time = line.substr(line.find("2026-"), 20);
+    CHECK(previous <= time);
+    previous = time;
+  }
+  const std::string added = "  ~#" + std::to_string(before + 1) + " ";
+  const auto at = std::find_if(event_lines.begin(), event_lines.end(),
+                               [&](const std::string& l) { return l.rfind(added, 0) == 0; });
+  REQUIRE(at != event_lines.end());
+  CHECK(contains(*at, "rm_wang"));
+  const auto ticket_lines_before = std::count_if(
+      event_lines.begin(), at, [](const std::string& l) { return l.rfind("  #", 0) == 0; });
+  CHECK(static_cast<std::size_t>(ticket_lines_before) ==
+        static_cast<std::size_t>(std::count_if(fault.begin(), fault.end(),
+                                               [&](const tf::event& e) { return e.time <= early; })));
+  CHECK(event_lines.back().rfind("  ~#" + std::to_string(before + 2) + " ", 0) == 0);
+
+  const auto stream = run_cli(dir, {"audit", "show", "--db", w.url, denials});
+  CHECK(stream.status == 0);
+  CHECK(contains(stream.out, "the commands refused on ticket " + w.fault));
+  CHECK(contains(stream.out, std::to_string(before + 2) + " events, hash chain verified"));
+
+  const auto exported = run_cli(dir, {"audit", "export", "--db", w.url, "--ticket", w.fault});
+  CHECK(exported.status == 0);
+  const auto lines = lines_of(exported.out);
+  REQUIRE(lines.size() == fault.size() + before + 2);
+  CHECK(nlohmann::json::parse(lines.front()).at("ticket") == w.fault);
+  CHECK(nlohmann::json::parse(lines[fault.size()]).at("ticket") == denials);
+  CHECK(nlohmann::json::parse(lines.back()).at("ticket") == denials);
+}
+
+TEST_CASE("cli.audit.outputs_escape_control_characters_and_csv_neutralises_formulas") {
+  const temp_dir dir("tierflow_cli_audit");
+  const written_trail w = write_trail(dir);
+  const std::string formula = "=cmd|' /C calc'!A0";
+  const std::string esc_reason = "denied\x1b]0;owned\x07 \x1b[2J\xc2\x9b" "31m 客户";
+  // The complaint has no refused command of its own: its denial stream
+  // holds just these two.
+  const std::string denials = tf::denial_stream_of(w.complaint);
+  REQUIRE(w.streams.count(denials) == 0);
+  const tf::timestamp last = w.streams.at(w.complaint).back().time;
+  append_events(w.url, denials,
+                {denial(last, formula, esc_reason), denial(last, "@SUM(1+1)\x1b[31m", "-2+3")});
+
+  const auto no_raw_controls = [](const std::string& text) {
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      const auto b = static_cast<unsigned char>(text[i]);
+      if (b == 0x1b || b == 0x07 || b == 0x7f) return false;
+      if (b == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+          static_cast<unsigned char>(text[i + 1]) <= 0x9f)
+        return false;
+    }
+    return true;
+  };
+
+  const auto shown = run_cli(dir, {"audit", "show", "--db", w.url, w.complaint});
+  CHECK(shown.status == 0);
+  CHECK(no_raw_controls(shown.out));
+  CHECK(contains(shown.out, R"(reason="denied\x1b]0;owned\x07 \x1b[2J\u{9b}31m 客户")"));
+
+  const auto csv = run_cli(dir, {"audit", "export", "--db", w.url, "--ticket", w.complaint,
+                                 "--format", "csv"});
+  CHECK(csv.status == 0);
+  CHECK(no_raw_controls(csv.out));
+  // The formula cell starts with a quote inside a quoted cell; so does '@'.
+  CHECK(contains(csv.out, ",\"'=cmd|' /C calc'!A0\","));
+  CHECK(contains(csv.out, ",\"'@SUM(1+1)\\x1b[31m\","));
+  CHECK_FALSE(contains(csv.out, ",=cmd"));
+  CHECK_FALSE(contains(csv.out, ",@SUM"));
+
+  // JSON Lines stays faithful: every string reads back as stored.
+  const auto jsonl = run_cli(dir, {"audit", "export", "--db", w.url, "--ticket", denials});
+  CHECK(jsonl.status == 0);
+  CHECK(no_raw_controls(jsonl.out));
+  const auto lines = lines_of(jsonl.out);
+  REQUIRE(lines.size() == 2);
+  const auto first = nlohmann::json::parse(lines[0]);
+  CHECK(first.at("actor") == formula);
+  CHECK(first.at("details").at(2).at(1) == esc_reason);
+  CHECK(contains(lines[0], R"(\u001b]0;owned\u0007 \u001b[2J\u009b31m 客户)"));
+
+  // A broken stream with an odd id: verify's line quotes and escapes it.
+  const std::string odd = "T\x1b[2J\n00000009";
+  append_events(w.url, odd, {denial(last, "x", "y")});
+  {
+    const connection db = open_raw(w.file);
+    for (const auto& trigger : triggers_on(db.get(), "tierflow_events"))
+      REQUIRE(sqlite3_exec(db.get(), ("DROP TRIGGER " + identifier(trigger)).c_str(), nullptr,
+                           nullptr, nullptr) == SQLITE_OK);
+    const statement edit = prepare(db.get(), "UPDATE tierflow_events SET actor_id = 'z' WHERE stream_id = ?1");
+    sqlite3_bind_text(edit.get(), 1, odd.c_str(), static_cast<int>(odd.size()), SQLITE_TRANSIENT);
+    REQUIRE(sqlite3_step(edit.get()) == SQLITE_DONE);
+    REQUIRE(sqlite3_changes(db.get()) == 1);
+  }
+  const auto verified = run_cli(dir, {"audit", "verify", "--db", w.url});
+  CHECK(verified.status == 1);
+  CHECK(no_raw_controls(verified.out));
+  CHECK(contains(verified.out, R"("T\x1b[2J\n00000009": broken at event 1: edited: )"));
+  CHECK(lines_of(verified.out).size() == 2);
+}
+
+TEST_CASE("cli.audit.show_and_export_exit_1_on_a_broken_chain") {
+  const temp_dir dir("tierflow_cli_audit");
+  const written_trail w = write_trail(dir);
+  {
+    const connection db = open_raw(w.file);
+    const cell target = find_cells(db.get(), repair_note).at(0);
+    for (const auto& trigger : triggers_on(db.get(), target.table))
+      REQUIRE(sqlite3_exec(db.get(), ("DROP TRIGGER " + identifier(trigger)).c_str(), nullptr,
+                           nullptr, nullptr) == SQLITE_OK);
+    std::string edited = target.value;
+    edited.replace(edited.find(repair_note), repair_note.size(), "cable joint REPLACED");
+    REQUIRE(update_cell(db.get(), target, edited) == SQLITE_DONE);
+  }
+  const auto shown = run_cli(dir, {"audit", "show", "--db", w.url, w.noted_ticket});
+  CHECK(shown.status == 1);
+  CHECK(contains(shown.out, "hash chain BROKEN: broken at event " + std::to_string(w.noted_sequence)));
+  // The record shown is the row's, marked as unverified.
+  CHECK(contains(shown.out, "NOT verified"));
+
+  // The export is whole (the evidence), and names the broken stream.
+  const fs::path file = dir.path() / "all.jsonl";
+  const auto exported = run_cli(dir, {"audit", "export", "--db", w.url, "-o", file.string()});
+  CHECK(exported.status == 1);
+  CHECK(contains(exported.err, w.noted_ticket + ": broken at event " +
+                                   std::to_string(w.noted_sequence) + ": edited: "));
+  CHECK(lines_of(read_file(file)).size() == w.event_count);
+  CHECK(contains(read_file(file), "cable joint REPLACED"));
+  // Other tickets still export cleanly.
+  const std::string other = w.noted_ticket == w.fault ? w.complaint : w.fault;
+  CHECK(run_cli(dir, {"audit", "export", "--db", w.url, "--ticket", other}).status == 0);
+}
+
+TEST_CASE("cli.audit.special_files_are_refused_unopened") {
+  const temp_dir dir("tierflow_cli_audit");
+  const fs::path fifo = dir.path() / "trail.db";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"audit", "verify", "--db", "sqlite:" + fifo.string()},
+        std::vector<std::string>{"audit", "show", "--db", "sqlite:" + fifo.string(), "T1"},
+        std::vector<std::string>{"audit", "export", "--db", "sqlite:" + fifo.string()},
+        std::vector<std::string>{"validate", "--against", "sqlite:" + fifo.string(),
+                                 "workflows"}}) {
+    INFO(args[0], " ", args[1]);
+    const auto r = run_cli_bounded(dir, args);
+    CHECK(r.status == 1);
+    CHECK(contains(r.err, "cannot open sqlite:" + fifo.string() + ": '" + fifo.string() +
+                              "' is a FIFO, not a regular file"));
+    CHECK(fs::is_fifo(fifo));
+  }
+  const auto dev = run_cli_bounded(dir, {"audit", "verify", "--db", "sqlite:/dev/zero"});
+  CHECK(dev.status == 1);
+  CHECK(contains(dev.err, "is a character device, not a regular file"));
+}
+
+TEST_CASE("cli.validate.against_a_store_names_workflows_edited_in_place") {
+  const temp_dir dir("tierflow_cli_audit");
+  const std::string url = "sqlite:" + dir.file("tickets.db");
+  tf::diagnostics diags;
+  const auto cat = tf::load_catalog_files({"workflows"}, diags);
+  REQUIRE(cat.has_value());
+  const tf::workflow* complaint = cat->find("complaint", 1);
+  REQUIRE(complaint != nullptr);
+  const std::string loaded = complaint->fingerprint;
+  const std::string earlier(64, 'e');
+
+  // Tickets as an engine records them: an `opened` event naming the
+  // workflow version and the fingerprint it ran on, and a summary row.
+  const auto open_ticket = [&](const std::string& store_url, const std::string& id,
+                               std::uint32_t version,
+                               std::optional<std::string> fingerprint) {
+    tf::event e;
+    e.time = local(2026, 11, 24, 9, 0);
+    e.actor_id = "crm";
+    e.workflow_id = "complaint";
+    e.workflow_version = version;
+    e.type = tf::event_type::opened;
+    e.details = {{"type", "complaint"}, {"channel", "hotline_95598"}, {"customer", "C1001"},
+                 {"region", "kunshan"}};
+    if (fingerprint) e.details.emplace_back(tf::detail_key::fingerprint, *fingerprint);
+    tf::ticket_summary row;
+    row.ticket_id = id;
+    row.customer_id = "C1001";
+    row.ticket_type = "complaint";
+    row.workflow_id = "complaint";
+    row.workflow_version = version;
+    row.state = "received";
+    row.opened_at = e.time;
+    append_events(store_url, id, {e}, &row);
+  };
+  open_ticket(url, "T00000001", 1, earlier);
+  open_ticket(url, "T00000002", 1, earlier);
+  open_ticket(url, "T00000003", 1, std::nullopt);
+  open_ticket(url, "T00000004", 7, earlier);  // a version not among the definitions
+  if (!loaded.empty()) open_ticket(url, "T00000005", 1, loaded);
+
+  const auto r = run_cli(dir, {"validate", "--against", url, "workflows"});
+  INFO(r.out, r.err);
+  CHECK(contains(r.out, url + ": warning: workflow complaint@7: 1 stored ticket runs on it, but "
+                             "it is not among the definitions loaded here\n"));
+  CHECK(contains(r.out, url + ": note: 1 stored ticket has no recorded workflow fingerprint"));
+  if (loaded.empty()) {
+    // The loader records no fingerprint yet: nothing can be compared.
+    CHECK(r.status == 0);
+    CHECK(contains(r.out, "note: workflow complaint@1: cannot check it against the 2 stored "
+                          "tickets running on it: the loaded definition has no fingerprint"));
+  } else {
+    CHECK(r.status == 1);
+    CHECK(contains(r.out, "workflows/complaint.yaml:"));
+    CHECK(contains(r.out, ": error: workflow complaint@1 was edited in place: 2 stored tickets "
+                          "run on its earlier content (fingerprint eeeeeeeeeeee… now " +
+                              loaded.substr(0, 12) + "…); give the change a new version\n"));
+  }
+
+  // A store whose tickets all run on what is loaded passes.
+  const temp_dir clean("tierflow_cli_audit");
+  const std::string clean_url = "sqlite:" + clean.file("tickets.db");
+  const auto missing = run_cli(dir, {"validate", "--against", clean_url, "workflows"});
+  CHECK(missing.status == 1);  // not created: an audit never creates a store
+  CHECK(contains(missing.err, "tierflow validate: error: cannot open " + clean_url));
+  CHECK_FALSE(fs::exists(clean.file("tickets.db")));
+  open_ticket(clean_url, "T00000001", 1, loaded.empty() ? std::nullopt : std::optional(loaded));
+  const auto passes = run_cli(dir, {"validate", "--against", clean_url, "workflows"});
+  CHECK(passes.status == 0);
+  CHECK(contains(passes.out, " files: 0 errors, 0 warnings\n"));
+  CHECK(run_cli(dir, {"validate", "--against", "memory:", "workflows"}).status == 2);
 }

@@ -73,3 +73,70 @@ tierflow_cli_test(route.missing_definitions
 tierflow_cli_test(route.without_ticket_is_usage_error
   ARGS route workflows
   EXIT 2)
+
+# --- Output hygiene: what comes from a file or the command line is printed
+# escaped (ESC as \x1b, the C1 CSI as \u{9b}, a line feed as \n), never raw.
+tierflow_cli_test(validate.diagnostics_escape_control_characters
+  ARGS validate tests/data/org_fixture.yaml tests/data/cli/escapes.yaml
+  EXIT 1
+  GOLDEN tests/data/golden/cli/validate_escapes.txt)
+tierflow_cli_test(route.explain_escapes_control_characters
+  ARGS route --explain workflows tests/data/cli/route_escapes.yaml
+  GOLDEN tests/data/golden/cli/route_escapes_explain.txt)
+string(ASCII 27 _esc)
+string(ASCII 7 _bel)
+tierflow_cli_test(graph.error_messages_escape_control_characters
+  ARGS graph --org workflows/organisation.yaml "tests/data/cli/no${_esc}[2Jsuch.yaml"
+  EXIT 1
+  STDERR_CONTAINS "tests/data/cli/no\\x1b[2Jsuch.yaml: error: cannot read file")
+tierflow_cli_test(route.missing_ticket_file_escapes_its_name
+  ARGS route workflows "tests/data/cli/no${_esc}[31mred${_bel}.yaml"
+  EXIT 1
+  GOLDEN tests/data/golden/cli/route_missing_ticket_escaped.txt)
+
+# `graph --org ORG WF` with WF in another directory than ORG: the two files
+# are loaded (before, ORG's directory and ORG itself: two organisations).
+tierflow_cli_test(graph.org_in_another_directory
+  ARGS graph --org tests/data/org_fixture.yaml tests/data/cli/elsewhere/draft.yaml
+  GOLDEN tests/data/golden/cli/graph_org_elsewhere.dot)
+
+# Special files are refused unread, with the kind named: a FIFO would block
+# the tool for ever, /dev/zero never ends. Each case makes its FIFO in the
+# build tree and runs the tool under timeout(1), so a regression fails
+# (exit=124) instead of hanging; CTest's TIMEOUT is the second guard.
+# tierflow_cli_special_file_test(<name> <expected output regex> <tool args>...)
+# where an argument FIFO stands for the FIFO's path.
+function(tierflow_cli_special_file_test name expected)
+  set(_fifo "${CMAKE_CURRENT_BINARY_DIR}/special_files/${name}.fifo")
+  set(_args)
+  foreach(_arg IN LISTS ARGN)
+    if(_arg STREQUAL "FIFO")
+      list(APPEND _args "${_fifo}")
+    else()
+      list(APPEND _args "${_arg}")
+    endif()
+  endforeach()
+  add_test(NAME cli.${name}
+           COMMAND sh -c [[mkdir -p "$(dirname "$1")" && rm -f "$1" && mkfifo "$1" || exit 99
+                           fifo=$1; shift
+                           timeout 20 "$@"; echo "exit=$?"; rm -f "$fifo"]]
+                   sh "${_fifo}" "$<TARGET_FILE:tierflow>" ${_args}
+           WORKING_DIRECTORY "${PROJECT_SOURCE_DIR}")
+  set_tests_properties(cli.${name} PROPERTIES
+    LABELS cli TIMEOUT 40 PASS_REGULAR_EXPRESSION "${expected}")
+endfunction()
+tierflow_cli_special_file_test(validate.refuses_a_fifo
+  "fifo: error: cannot read file: is a FIFO, not a regular file.*exit=1"
+  validate FIFO)
+tierflow_cli_special_file_test(route.refuses_a_fifo_ticket
+  "fifo: error: cannot read file: is a FIFO, not a regular file.*exit=1"
+  route workflows FIFO)
+tierflow_cli_special_file_test(route.refuses_a_fifo_definition
+  "fifo: error: cannot read file: is a FIFO, not a regular file.*exit=1"
+  route FIFO tests/data/cli/route_key_customer.yaml)
+tierflow_cli_special_file_test(graph.refuses_a_fifo_workflow
+  "fifo: error: cannot read file: is a FIFO, not a regular file.*exit=1"
+  graph --org workflows/organisation.yaml FIFO)
+tierflow_cli_special_file_test(route.refuses_a_device_ticket
+  "/dev/zero: error: cannot read file: is a character device, not a regular file.*exit=1"
+  route workflows /dev/zero)

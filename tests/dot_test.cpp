@@ -4,6 +4,7 @@
 //
 // TIERFLOW_UPDATE_GOLDEN=1 rewrites the golden files instead of comparing
 // (review the diff before committing it).
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -366,6 +367,20 @@ TEST_CASE("dot.escape.quotes_and_backslashes") {
       dot.find(
           R"(label="Complaint \"handling\" \\ 投訴處理\ncomplaint v3, effective 2026-01-01, calendar office")") !=
       std::string::npos);
+}
+
+TEST_CASE("dot.escape.control_characters_never_reach_the_output_raw") {
+  workflow wf = fixture_workflow();
+  wf.title = "red \x1b[31mALERT\x1b[0m \x7f end";
+  wf.states[0].actions[0].id = "bell\a";
+  const std::string dot = to_dot(wf, fixture_org());
+  const auto raw = std::find_if(dot.begin(), dot.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return (u < 0x20 && c != '\n') || u == 0x7f;
+  });
+  CHECK(raw == dot.end());
+  // Shown as text instead (a DOT-quoted backslash).
+  CHECK(dot.find(R"(red \\x1b[31mALERT)") != std::string::npos);
 }
 
 TEST_CASE("dot.states.without_initial_state_there_is_no_start_point") {

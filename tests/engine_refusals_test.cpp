@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The engine refuses (include/tierflow/engine.hpp): a refused act() changes
-// nothing but one `denied` event on the ticket's trail (or, for an unknown
-// ticket, the denial log); a refused open() creates nothing and is logged.
+// nothing about the ticket — state, version, trail — and leaves one `denied`
+// event on its denial stream (or, for an unknown ticket, the denial log); a
+// refused open() creates nothing and is logged.
 // On the SHIPPED definitions (workflows/organisation.yaml, complaint.yaml)
 // under a manual clock, plus tests/data/engine/return/loose_return.yaml: a
 // workflow whose `return: true` action can be taken without a handoff (no
@@ -51,7 +52,7 @@ using namespace tierflow_test::engine_cases;
 // 1. Rejections
 // ================================================================================
 
-TEST_CASE("engine.act.refusals_change_nothing_but_one_denied_event") {
+TEST_CASE("engine.act.refusals_change_nothing_and_are_recorded_on_the_denial_stream") {
   // Tue 2026-11-24 09:00 local; nothing falls due while the clock stands.
   engine_fixture h(local(2026, 11, 24, 9, 0));
   // A big customer of gusu: routed to the gusu regional account manager.

@@ -230,7 +230,7 @@ class copying_store final : public tierflow_test::forwarding_store {
 
 }  // namespace
 
-TEST_CASE("engine.audit.a_stream_copied_from_another_ticket_fails_verify_and_restore") {
+TEST_CASE("engine.audit.a_stream_copied_from_another_ticket_fails_verify_and_is_quarantined") {
   tf::memory_store st;
   std::string id;
   {
@@ -264,14 +264,23 @@ TEST_CASE("engine.audit.a_stream_copied_from_another_ticket_fails_verify_and_res
     CHECK(v.error().code() == tf::errc::data_loss);
     CHECK(v.error().message().find("foreign") != std::string::npos);
   }
-  // Restore: with the copy among the open tickets no engine starts.
+  // Restore: with the copy among the open tickets the engine starts, the
+  // copy quarantined, the original served.
   copying_store listed(st, id, copy, true);
   tf::manual_clock clock(local(2026, 11, 25, 9, 0));
   tf::engine_options options;
   options.time_source = &clock;
   options.events = &listed;
   const auto restored = tf::engine::create(shipped(), options);
-  REQUIRE_FALSE(restored.has_value());
-  CHECK(restored.error().code() == tf::errc::data_loss);
-  CHECK(restored.error().message().find("restoring " + copy) != std::string::npos);
+  REQUIRE_MESSAGE(restored.has_value(), (restored ? std::string() : restored.error().message()));
+  const auto q = (*restored)->quarantined();
+  REQUIRE(q.size() == 1);
+  CHECK(q[0].ticket_id == copy);
+  CHECK_FALSE(q[0].served);
+  CHECK(q[0].reason.code() == tf::errc::data_loss);
+  CHECK(q[0].reason.message().find("foreign") != std::string::npos);
+  const auto refused = (*restored)->act(request(copy, "urge", csr("csr_1"), "where is it"));
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().code() == tf::errc::data_loss);
+  check_consistent(**restored, id);
 }

@@ -186,7 +186,12 @@ TEST_CASE("engine.shared_store.a_command_that_loses_a_version_race_is_judged_aga
       denied += e.type == tf::event_type::denied;
     }
     CHECK(accepted == 1);
-    CHECK(denied == 1);  // A's refusal is on the trail
+    CHECK(denied == 0);  // A's refusal is on the denial stream, not the trail
+    const auto refused = a->denials(id);
+    REQUIRE(refused);
+    REQUIRE(refused->size() == 1);
+    CHECK(refused->front().actor_id == "csr_a");
+    CHECK(refused->front().detail("code") == "not_found");
     check_consistent(a, id);
   }
 
@@ -202,28 +207,51 @@ TEST_CASE("engine.shared_store.a_command_that_loses_a_version_race_is_judged_aga
     const auto trail = a->events(id);
     REQUIRE(trail);
     CHECK(notes(*trail) == std::vector<std::string>{"from B"});
-    // The refusal is audited like any stale version.
-    REQUIRE(trail->back().type == tf::event_type::denied);
-    CHECK(trail->back().actor_id == "csr_a");
-    CHECK(trail->back().detail("code") == "conflict");
+    // The refusal is audited like any stale version, on the denial stream.
+    CHECK(trail->back().type != tf::event_type::denied);
+    const auto refused = a->denials(id);
+    REQUIRE(refused);
+    REQUIRE(refused->size() == 1);
+    CHECK(refused->back().actor_id == "csr_a");
+    CHECK(refused->back().detail("code") == "conflict");
     CHECK(a->stats().denied == 1);
     check_consistent(a, id);
   }
 
-  SUBCASE("a refusal that loses the race is recorded on the new head") {
+  SUBCASE("a refusal does not race the ticket: it goes to the denial stream") {
     // A refuses (no such action in `received`); before its denial lands, B
-    // appends: the denial goes on top of B's note, with its own code.
+    // appends to the ticket: neither disturbs the other.
     ha.before_append = [&] {
       REQUIRE(b->act(request(id, "report_skip_level_risk", csr("csr_b"), "from B")));
     };
     auto n = a->act(request(id, "acknowledge", csr("csr_a")));
     REQUIRE_FALSE(n);
     CHECK(n.error().code() == tf::errc::not_found);
+    CHECK(ha.conflicts == 0);
     const auto trail = a->events(id);
     REQUIRE(trail);
     CHECK(notes(*trail) == std::vector<std::string>{"from B"});
-    REQUIRE(trail->back().type == tf::event_type::denied);
-    CHECK(trail->back().detail("code") == "not_found");
+    CHECK(trail->back().type != tf::event_type::denied);
+    const auto refused = b->denials(id);
+    REQUIRE(refused);
+    REQUIRE(refused->size() == 1);
+    CHECK(refused->back().detail("code") == "not_found");
+    CHECK(a->verify(tf::denial_stream_of(id)));
+    check_consistent(a, id);
+  }
+
+  SUBCASE("a refusal judged on what another engine changed since is judged again") {
+    // B classifies; A still holds the ticket as `received`, where `dispatch`
+    // does not exist. Before refusing, A reads the head, sees the move, and
+    // judges again on `classified`: accepted.
+    REQUIRE(b->act(request(id, "classify", csr("csr_b"))));
+    auto n = a->act(request(id, "dispatch", tf::actor{"disp_1", {"dispatcher"}, ""}));
+    REQUIRE_MESSAGE(n, (n ? "" : n.error().message()));
+    CHECK(n->state == "dispatched");
+    const auto refused = a->denials(id);
+    REQUIRE(refused);
+    CHECK(refused->empty());
+    CHECK(a->stats().denied == 0);
     check_consistent(a, id);
   }
 }

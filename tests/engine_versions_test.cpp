@@ -31,6 +31,7 @@
 #include <tierflow/store.hpp>
 #include <tierflow/ticket.hpp>
 
+#include "engine/ticket_record.hpp"
 #include "support/engine_cases.hpp"
 #include "support/engine_fixture.hpp"
 #include "test_support.hpp"
@@ -118,3 +119,108 @@ TEST_CASE("engine.versions.tickets_keep_the_version_they_opened_with") {
 }
 
 // ================================================================================
+
+// ================================================================================
+// The fold refuses what it cannot apply
+// ================================================================================
+
+namespace {
+
+/// A complaint's trail (opened, routed, classify, dispatch, acknowledge), as
+/// stored, and the catalog it was written under.
+std::vector<tf::event> complaint_trail(const tf::catalog& cat) {
+  engine_fixture h(local(2026, 11, 24, 9, 0), cat);
+  const std::string id = open_ok(*h, complaint("cust_fold", "gusu", true));
+  act_ok(*h, id, "classify", regional("rm_gusu", "gusu"));
+  act_ok(*h, id, "dispatch", dispatcher());
+  return trail(*h, id);
+}
+
+void set_detail(tf::event& e, std::string_view key, std::string value) {
+  for (auto& [k, v] : e.details)
+    if (k == key) {
+      v = std::move(value);
+      return;
+    }
+  FAIL("no detail " << std::string(key));
+}
+
+std::size_t index_of(const std::vector<tf::event>& t, tf::event_type type) {
+  for (std::size_t i = 0; i < t.size(); ++i)
+    if (t[i].type == type) return i;
+  FAIL("no " << tf::to_string(type));
+  return 0;
+}
+
+/// detail::replay refuses `t` with data_loss, naming the event and `what`.
+void check_refused_fold(const tf::catalog& cat, const std::vector<tf::event>& t, std::uint64_t sequence,
+                        std::string_view what) {
+  const tf::detail::compiled_catalog cc = tf::detail::compile(cat);
+  auto r = tf::detail::replay(cc, t);
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().code() == tf::errc::data_loss);
+  const std::string m = r.error().message();
+  CHECK_MESSAGE(m.find("event " + std::to_string(sequence) + " ") != std::string::npos, m);
+  CHECK_MESSAGE(m.find(std::string(what)) != std::string::npos, m);
+}
+
+}  // namespace
+
+TEST_CASE("engine.fold.refuses_events_it_cannot_apply") {
+  const tf::catalog cat = shipped();
+  const std::vector<tf::event> good = complaint_trail(cat);
+  {
+    const tf::detail::compiled_catalog cc = tf::detail::compile(cat);
+    auto r = tf::detail::replay(cc, good);
+    REQUIRE_MESSAGE(r.has_value(), r.error().message());
+    CHECK(r->version == good.size());
+  }
+  std::vector<tf::event> t = good;
+  const std::size_t moved = index_of(t, tf::event_type::transitioned);
+  SUBCASE("an unknown state entered") {
+    set_detail(t[moved], "to", "sorted");
+    check_refused_fold(cat, t, moved + 1, "unknown state 'sorted' (to)");
+  }
+  SUBCASE("an unknown state left") {
+    set_detail(t[moved], "from", "nowhere");
+    check_refused_fold(cat, t, moved + 1, "unknown state 'nowhere' (from)");
+  }
+  SUBCASE("an unknown deadline in `opened`") {
+    t[0].details.emplace_back("deadline.promptness", "1h");
+    check_refused_fold(cat, t, 1, "unknown deadline 'promptness'");
+  }
+  SUBCASE("an unknown deadline warned") {
+    tf::event w = t.back();
+    w.sequence = t.size() + 1;
+    w.actor_id = "system";
+    w.type = tf::event_type::deadline_warned;
+    w.details = {{"deadline", "promptness"}, {"percent", "50"}};
+    t.push_back(w);
+    check_refused_fold(cat, t, t.size(), "unknown deadline 'promptness'");
+  }
+  SUBCASE("an unknown unit") {
+    set_detail(t[1], "unit", "night_shift");
+    check_refused_fold(cat, t, 2, "unknown unit 'night_shift'");
+  }
+  SUBCASE("an unknown tier") {
+    tf::event e = t.back();
+    e.sequence = t.size() + 1;
+    e.type = tf::event_type::escalated;
+    e.details = {{"rule", "r"}, {"from_tier", "customer_service_center"}, {"to_tier", "board_of_directors"},
+                 {"region", ""}};
+    t.push_back(e);
+    check_refused_fold(cat, t, t.size(), "unknown tier 'board_of_directors'");
+  }
+  SUBCASE("a sequence gap") {
+    t.erase(t.begin() + 2);
+    check_refused_fold(cat, t, 4, "expected sequence 3");
+  }
+  SUBCASE("an event of another workflow version") {
+    t.back().workflow_version = 2;
+    check_refused_fold(cat, t, t.size(), "of workflow 'complaint' v2");
+  }
+  SUBCASE("a workflow the catalog does not have") {
+    for (auto& e : t) e.workflow_version = 9;
+    check_refused_fold(cat, t, 1, "unknown workflow 'complaint' v9");
+  }
+}

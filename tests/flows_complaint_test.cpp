@@ -11,8 +11,10 @@
 // = Mon-Fri 08:30-12:00 and 13:30-17:30 (27000 working seconds a day), no
 // holiday between 2026-10-08 and 2026-12-31, 2027-01-01 (Fri) a holiday;
 // 2026-11-24 is a Tuesday. The helpers are in support/flows_cases.hpp.
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,6 +24,7 @@
 #include <doctest/doctest.h>
 
 #include <tierflow/engine.hpp>
+#include <tierflow/event_schema.hpp>
 
 #include "support/engine_fixture.hpp"
 #include "support/flows_cases.hpp"
@@ -113,15 +116,15 @@ TEST_CASE("engine.flows.complaint.seed002_big_customer_tech_department_then_hq")
   seen.push_back(r.act_at(local(2026, 11, 24, 9, 10), id, "dispatch", csr1));
 
   // 09:15 the Wuzhong manager may not take a Gusu ticket: one `denied`
-  // event, nothing else changes.
+  // event on the ticket's denial stream; the ticket, version and all, does
+  // not change.
   r.at(local(2026, 11, 24, 9, 15));
   const auto before = r.view(id);
   const auto refused = r.eng->act(tf::act_request{id, "acknowledge", rm_wuzhong, {}, std::nullopt});
   REQUIRE_FALSE(refused.has_value());
   CHECK(refused.error().code() == tf::errc::permission_denied);
-  auto after = r.view(id);
-  CHECK(after.version == before.version + 1);
-  after.version = before.version;
+  const auto after = r.view(id);
+  CHECK(after.version == before.version);
   CHECK(after == before);
 
   // 09:20 the Gusu manager acknowledges: becomes the assignee; the owner stays.
@@ -210,7 +213,6 @@ TEST_CASE("engine.flows.complaint.seed002_big_customer_tech_department_then_hq")
         "2026-11-24 09:05:00 csr_01 accepted person=csr_01 owner=true assignee=false\n"
         "2026-11-24 09:05:00 csr_01 transitioned action=classify from=received to=classified\n"
         "2026-11-24 09:10:00 csr_01 transitioned action=dispatch from=classified to=dispatched\n"
-        "2026-11-24 09:15:00 rm_wuzhong denied action=acknowledge code=permission_denied\n"
         "2026-11-24 09:20:00 rm_gusu accepted person=rm_gusu owner=false assignee=true\n"
         "2026-11-24 09:20:00 rm_gusu transitioned action=acknowledge from=dispatched to=acknowledged\n"
         "2026-11-24 09:30:00 rm_gusu transitioned action=contact_customer from=acknowledged to=customer_contacted\n"
@@ -244,11 +246,23 @@ TEST_CASE("engine.flows.complaint.seed002_big_customer_tech_department_then_hq")
         "T00000001 2026-11-24 11:00:00 owner csr_01 hq_key_account_desk/ escalated\n");
   CHECK(r.eng->stats().notifications == 2);
   CHECK(r.eng->stats().denied == 1);
+  const auto refused_record = r.eng->denials(id);
+  REQUIRE(refused_record.has_value());
+  CHECK(trail(*refused_record) ==
+        "2026-11-24 09:15:00 rm_wuzhong denied action=acknowledge code=permission_denied\n");
 
   const auto rec = r.eng->customer_record("C-GS-0001");
   REQUIRE(rec.has_value());
   CHECK(ids(rec->tickets) == id);
-  CHECK(rec->events.size() == r.events(id).size());
+  // The contact record: the ticket's trail and its refused command, by time.
+  CHECK(rec->events.size() == r.events(id).size() + 1);
+  const auto denied_at = std::find_if(rec->events.begin(), rec->events.end(),
+                                      [](const tf::event& e) { return e.type == tf::event_type::denied; });
+  REQUIRE(denied_at != rec->events.end());
+  CHECK(denied_at->ticket_id == tf::denial_stream_of(id));
+  CHECK(denied_at != rec->events.begin());
+  CHECK(std::prev(denied_at)->time <= denied_at->time);
+  CHECK(std::next(denied_at)->time >= denied_at->time);
 
   check_integrity(r, id);
 }

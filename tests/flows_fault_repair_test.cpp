@@ -79,6 +79,10 @@ TEST_CASE("engine.flows.fault_repair.urban_arrival_missed_restoration_met") {
   const auto refused = r.eng->act(tf::act_request{id, "crew_acknowledge", crew_gusu, {}, std::nullopt});
   REQUIRE_FALSE(refused.has_value());
   CHECK(refused.error().code() == tf::errc::permission_denied);
+  const auto refused_record = r.eng->denials(id);
+  REQUIRE(refused_record.has_value());
+  CHECK(trail(*refused_record) ==
+        "2026-11-28 22:03:00 crew_gs_1 denied action=crew_acknowledge code=permission_denied\n");
 
   v = r.act_at(local(2026, 11, 28, 22, 4), id, "crew_acknowledge", crew_wuzhong);
   CHECK(show(v.assignee) == "repair_crew/wuzhong/crew_wz_1");
@@ -184,7 +188,6 @@ TEST_CASE("engine.flows.fault_repair.urban_arrival_missed_restoration_met") {
         " to_unit=repair_crew region=wuzhong\n"
         "2026-11-28 22:02:00 disp_01 notified to=owner unit=repair_crew region=wuzhong person=csr_01"
         " reason=handed_off\n"
-        "2026-11-28 22:03:00 crew_gs_1 denied action=crew_acknowledge code=permission_denied\n"
         "2026-11-28 22:04:00 crew_wz_1 accepted person=crew_wz_1 owner=false assignee=true\n"
         "2026-11-28 22:04:00 crew_wz_1 transitioned action=crew_acknowledge from=dispatched"
         " to=crew_acknowledged\n"

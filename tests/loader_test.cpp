@@ -12,12 +12,15 @@
 #include <variant>
 #include <vector>
 
+#include <sys/stat.h>
+
 #include <doctest/doctest.h>
 
 #include <tierflow/loader.hpp>
 
 #include "language/load_yaml.hpp"
 #include "language/messages.hpp"
+#include "text/number.hpp"
 #include "text/suggest.hpp"
 
 #include "support/scratch_db.hpp"
@@ -828,4 +831,236 @@ TEST_CASE("loader.references.escalation_from_names_tiers") {
                               "you mean 'regional_account_manager'?)",
                               "wf.yaml:19:37: error: unknown tier 'repair_crew'",
                           });
+}
+
+// --- Content fingerprints -----------------------------------------------------------------------
+
+namespace {
+
+/// The fingerprint of the one workflow `text` loads to, after checking it
+/// loaded cleanly.
+std::string fingerprint_of(const std::string& text) {
+  const auto r = load_workflow(text);
+  REQUIRE_MESSAGE(!r.diags.has_errors(), r.diags.str());
+  REQUIRE(r.cat.workflows.size() == 1);
+  return r.cat.workflows[0].fingerprint;
+}
+
+/// `text` with the first `from` replaced by `to` (which must be there).
+std::string edited(std::string text, std::string_view from, std::string_view to) {
+  const auto at = text.find(from);
+  REQUIRE_MESSAGE(at != std::string::npos, from);
+  text.replace(at, from.size(), to);
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("loader.fingerprint.is_64_lowercase_hex_and_stable_across_loads") {
+  const std::string first = fingerprint_of(complete_workflow);
+  CHECK(first.size() == 64);
+  CHECK(first.find_first_not_of("0123456789abcdef") == std::string::npos);
+  CHECK(fingerprint_of(complete_workflow) == first);
+  // Another workflow has another fingerprint.
+  CHECK(fingerprint_of(head + two_states + catch_all) != first);
+}
+
+TEST_CASE("loader.fingerprint.ignores_comments_whitespace_quoting_and_layout") {
+  const std::string base = fingerprint_of(complete_workflow);
+  SUBCASE("comments") {
+    CHECK(fingerprint_of("# a header comment\n" +
+                         edited(complete_workflow, "version: 3\n", "version: 3   # bumped\n")) ==
+          base);
+  }
+  SUBCASE("white space and blank lines") {
+    CHECK(fingerprint_of(edited(edited(complete_workflow, "states:\n", "\n\nstates:\n"),
+                                "{ to: investigating, by: [csr, regional_manager], claim: true }",
+                                "{to: investigating,   by: [ csr,regional_manager ], claim: true}")) ==
+          base);
+  }
+  SUBCASE("CRLF line ends") {
+    std::string crlf;
+    for (const char c : complete_workflow) {
+      if (c == '\n') crlf += '\r';
+      crlf += c;
+    }
+    CHECK(fingerprint_of(crlf) == base);
+  }
+  SUBCASE("quoting a string") {
+    std::string text = edited(complete_workflow, "title: \"Complaint handling\"",
+                              "title: 'Complaint handling'");
+    text = edited(text, "assign: enterprise_account_manager", "assign: \"enterprise_account_manager\"");
+    CHECK(fingerprint_of(text) == base);
+  }
+  SUBCASE("flow and block layout") {
+    CHECK(fingerprint_of(edited(complete_workflow, "ticket_types: [complaint, opinion]\n",
+                                "ticket_types:\n  - complaint\n  - opinion\n")) == base);
+    CHECK(fingerprint_of(edited(complete_workflow,
+                                "  contact: { within: 24h, until: [investigating] }\n",
+                                "  contact:\n    within: 24h\n    until:\n      - investigating\n")) ==
+          base);
+  }
+  SUBCASE("anchors and aliases stand for what they expand to") {
+    CHECK(fingerprint_of(edited(edited(complete_workflow, "calendar: office\n",
+                                       "calendar: &cal office\n"),
+                                "deadlines:\n", "deadlines:\n  resolve_in: { within: 1bd, calendar: *cal }\n")) ==
+          fingerprint_of(edited(complete_workflow, "deadlines:\n",
+                                "deadlines:\n  resolve_in: { within: 1bd, calendar: office }\n")));
+  }
+}
+
+TEST_CASE("loader.fingerprint.changes_with_any_change_of_content") {
+  const std::string base = fingerprint_of(complete_workflow);
+  SUBCASE("renaming a state") {
+    std::string text = complete_workflow;
+    for (auto at = text.find("waiting_customer"); at != std::string::npos;
+         at = text.find("waiting_customer"))
+      text.replace(at, 16, "awaiting_reply");
+    CHECK(fingerprint_of(text) != base);
+  }
+  SUBCASE("changing a deadline") {
+    CHECK(fingerprint_of(edited(complete_workflow, "within: 24h", "within: 25h")) != base);
+  }
+  SUBCASE("changing a title") {
+    CHECK(fingerprint_of(edited(complete_workflow, "Complaint handling", "Complaint  handling")) !=
+          base);
+  }
+  SUBCASE("reordering the routing table") {
+    const std::string key_rule =
+        "  - id: key_customer\n"
+        "    when: { customer.importance_class: { in: [special, level1] } }\n"
+        "    assign: enterprise_account_manager\n";
+    std::string text = edited(complete_workflow, key_rule, "");
+    text = edited(text, "  - id: everyone\n", key_rule + "  - id: everyone\n");
+    CHECK(fingerprint_of(text) != base);
+  }
+  SUBCASE("a number written as a string is another value") {
+    // Quoted, 0.38 would not load as a number operand; as a title word it
+    // loads either way, and the two spellings still differ in meaning.
+    const std::string plain = fingerprint_of(edited(complete_workflow, "description: \"just in\"",
+                                                    "description: 42"));
+    const std::string quoted = fingerprint_of(edited(complete_workflow, "description: \"just in\"",
+                                                     "description: \"42\""));
+    CHECK(plain != quoted);
+  }
+}
+
+TEST_CASE("loader.fingerprint.canonical_form_is_unambiguous") {
+  namespace d = tierflow::detail;
+  tierflow::diagnostics diags;
+  const auto tree = [&](std::string_view text) {
+    auto t = d::read_yaml("x.yaml", text, {}, diags);
+    REQUIRE(t.has_value());
+    return d::canonical_form(*t);
+  };
+  CHECK(tree("a: [b, c]\n") == "tierflow-canonical-1\n{1:s1:a[2:s1:bs1:c]}");
+  CHECK(tree("a: 'b'\nn: 315\nq: '315'\ne:\n") ==
+        "tierflow-canonical-1\n{4:s1:as1:bs1:nn3:315s1:qs3:315s1:e~}");
+  // A scalar holding the form's own punctuation stays one scalar.
+  CHECK(tree("a: '[2:s1:b'\n") != tree("a: [b]\n"));
+  CHECK(diags.empty());
+}
+
+// --- Special files -----------------------------------------------------------------------------
+
+TEST_CASE("loader.read_sources.refuses_a_fifo_unread") {
+  const tierflow_test::temp_dir scratch("tierflow_loader_fifo");
+  const fs::path fifo = scratch.path() / "pipe.yaml";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  tierflow::diagnostics diags;
+  // Opening a FIFO for reading blocks until a writer comes: a loader that
+  // opened it plainly would hang here (and the test time out).
+  const auto sources = tierflow::read_sources({fifo.string()}, diags);
+  CHECK(sources.empty());
+  CHECK(lines(diags) == std::vector<std::string>{
+                            fifo.string() + ": error: cannot read file: is a FIFO, not a regular file"});
+  const auto cat = tierflow::load_catalog_files({fifo.string()}, diags);
+  REQUIRE_FALSE(cat.has_value());
+  CHECK(cat.error().code() == tierflow::errc::io_error);
+}
+
+TEST_CASE("loader.read_sources.reports_a_fifo_inside_a_directory") {
+  const tierflow_test::temp_dir scratch("tierflow_loader_fifo_dir");
+  const fs::path dir = scratch.path();
+  write_file(dir / "a.yaml", "a: 1\n");
+  REQUIRE(::mkfifo((dir / "b.yaml").c_str(), 0600) == 0);
+  write_file(dir / "c.yaml", "c: 1\n");
+  tierflow::diagnostics diags;
+  const auto sources = tierflow::read_sources({dir.string()}, diags);
+  REQUIRE(sources.size() == 2);
+  CHECK(sources[0].name == (dir / "a.yaml").string());
+  CHECK(sources[1].name == (dir / "c.yaml").string());
+  // Reported, not skipped: a catalog missing a file must not load quietly.
+  CHECK(lines(diags) ==
+        std::vector<std::string>{(dir / "b.yaml").string() +
+                                 ": error: cannot read file: is a FIFO, not a regular file"});
+}
+
+TEST_CASE("loader.read_sources.refuses_devices_unread") {
+  for (const std::string device : {"/dev/zero", "/dev/urandom", "/dev/null"}) {
+    tierflow::diagnostics diags;
+    const auto sources = tierflow::read_sources({device}, diags);
+    CHECK(sources.empty());
+    CHECK(lines(diags) == std::vector<std::string>{
+                              device + ": error: cannot read file: is a character device, not a "
+                                       "regular file"});
+  }
+}
+
+// --- Numbers that are not finite -------------------------------------------------------------
+
+TEST_CASE("loader.numbers.nan_and_infinity_are_refused_where_a_number_is_read") {
+  for (const std::string spelling : {".nan", ".NaN", ".inf", "-.inf", "+.inf", "nan", "inf",
+                                     "-inf", "infinity", "1e999", "-1e999"}) {
+    CAPTURE(spelling);
+    // A bound of a ticket field.
+    auto r = load_workflow(head + "fields:\n  amount: { type: number, min: " + spelling + " }\n" +
+                           two_states + catch_all);
+    CHECK(lines(r.diags) ==
+          std::vector<std::string>{"wf.yaml:7:32: error: invalid min '" + spelling +
+                                   "': expected a number"});
+    // An operand of a condition on a number (the organisation's voltage_kv).
+    r = load_workflow(head + two_states +
+                      "routing:\n"
+                      "  - id: high\n"
+                      "    when: { customer.voltage_kv: { ge: " + spelling + " } }\n"
+                      "    assign: enterprise_account_manager\n" +
+                      "  - id: everyone\n"
+                      "    assign: customer_service_center\n");
+    CHECK(lines(r.diags) ==
+          std::vector<std::string>{"wf.yaml:15:40: error: type mismatch: 'customer.voltage_kv' is "
+                                   "number, got '" + spelling + "'"});
+    // A value in a list of an `in` test.
+    r = load_workflow(head + two_states +
+                      "routing:\n"
+                      "  - id: high\n"
+                      "    when: { customer.capacity_kva: { in: [315, " + spelling + "] } }\n"
+                      "    assign: enterprise_account_manager\n" +
+                      "  - id: everyone\n"
+                      "    assign: customer_service_center\n");
+    CHECK(lines(r.diags) ==
+          std::vector<std::string>{"wf.yaml:15:48: error: type mismatch: 'customer.capacity_kva' "
+                                   "is number, got '" + spelling + "'"});
+    // A bound of an organisation attribute.
+    std::string org = read_fixture();
+    const std::string from = "capacity_kva: { type: number, min: 0 }";
+    const auto at = org.find(from);
+    REQUIRE(at != std::string::npos);
+    org.replace(at, from.size(), "capacity_kva: { type: number, max: " + spelling + " }");
+    tierflow::diagnostics diags;
+    (void)tierflow::load_catalog({{fixture_name, org}}, diags);
+    CHECK(lines(diags) == std::vector<std::string>{fixture_name + ":39:38: error: invalid max '" +
+                                                   spelling + "': expected a number"});
+  }
+}
+
+TEST_CASE("loader.numbers.parse_number_reads_finite_numbers_only") {
+  using tierflow::detail::parse_number;
+  CHECK(parse_number("315") == 315.0);
+  CHECK(parse_number("+0.38") == 0.38);
+  CHECK(parse_number("1e3") == 1000.0);
+  CHECK(parse_number("-1.5e-3") == -0.0015);
+  for (const char* bad : {"nan", "-nan", "NaN", "inf", "-inf", "+inf", "infinity", ".inf", ".nan",
+                          "1e999", "-1e999", "1e-999", "0x10", "", "+", "++1", "1.2.3", " 1", "1 "})
+    CHECK_MESSAGE(!parse_number(bad).has_value(), bad);
 }

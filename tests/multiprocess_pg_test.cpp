@@ -463,11 +463,17 @@ void run(std::size_t workers, std::uint64_t steps, bool late_joiner) {
     CHECK(classify_ok == 1);
 
     // Refusals: every refusal a worker was told of is a `denied` event on
-    // the trail, with its code, and the trail has no other — also for a
-    // pinned command that lost the race at its append.
+    // the ticket's record — its trail or its denial stream
+    // (denial_stream_of), which holds them without moving the ticket's
+    // version — with its code, and there is no other; also for a pinned
+    // command that lost the race at its append.
     std::multiset<std::tuple<std::string, std::string, std::string>> told, recorded;
     for (const refusal* f : refusals_of[id]) told.emplace(f->worker, f->action, f->code);
-    for (const auto& e : s)
+    auto denials = store.load(tf::denial_stream_of(id));
+    REQUIRE(denials.has_value());
+    std::vector<tf::event> record = s;
+    record.insert(record.end(), denials->begin(), denials->end());
+    for (const auto& e : record)
       if (e.type == tf::event_type::denied)
         recorded.emplace(e.actor_id, std::string(e.detail("action").value_or("")),
                          std::string(e.detail("code").value_or("")));

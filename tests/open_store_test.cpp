@@ -4,6 +4,8 @@
 #include <memory>
 #include <string>
 
+#include <sys/stat.h>
+
 #include <doctest/doctest.h>
 
 #include <tierflow/memory_store.hpp>
@@ -80,5 +82,24 @@ TEST_CASE("store.open.bad_urls_are_invalid_argument_unreachable_servers_io_error
     auto refused = tf::open_store(url);
     REQUIRE_FALSE(refused);
     CHECK(refused.error().message().find("s3cret") == std::string::npos);
+  }
+}
+
+TEST_CASE("store.open.a_sqlite_url_naming_a_fifo_or_a_directory_is_invalid_argument") {
+  const tierflow_test::temp_dir dir("tierflow_open_store");
+  const std::string fifo = dir.file("fifo.db");
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  for (const std::string& path : {fifo, dir.path().string()}) {
+    for (const bool read_only : {false, true}) {
+      CAPTURE(path);
+      CAPTURE(read_only);
+      tf::store_options o;
+      o.read_only = read_only;
+      // Returning at all is half the check: SQLite would block on the FIFO.
+      auto s = tf::open_store("sqlite:" + path, o);
+      REQUIRE_FALSE(s);
+      CHECK(s.error().code() == tf::errc::invalid_argument);
+      CHECK(s.error().message().find("not a regular file") != std::string::npos);
+    }
   }
 }

@@ -43,6 +43,7 @@
 
 #include <tierflow/engine.hpp>
 
+#include "store/store_codec.hpp"
 #include "store_conformance.hpp"
 #include "support/engine_fixture.hpp"
 #include "support/forwarding_store.hpp"
@@ -203,7 +204,7 @@ TEST_CASE("store.postgres.the_schema_is_created_once_and_a_newer_one_is_refused"
     for (const std::string& o : outcomes) CHECK(o == "ok");
   }
   auto sql = db.superuser();
-  CHECK(sql->must("SELECT version FROM tierflow.tierflow_schema") == "1");
+  CHECK(sql->must("SELECT version FROM tierflow.tierflow_schema") == "2");
   {
     auto st = db.open();
     REQUIRE(conformance::append_next(*st, "T1", 2));
@@ -214,18 +215,18 @@ TEST_CASE("store.postgres.the_schema_is_created_once_and_a_newer_one_is_refused"
     CHECK(sql->must("SELECT count(*) FROM tierflow.tierflow_schema") == "1");
   }
 
-  sql->must("UPDATE tierflow.tierflow_schema SET version = 2");
+  sql->must("UPDATE tierflow.tierflow_schema SET version = 3");
   const auto newer = postgres_store::open(db.conninfo());
   REQUIRE_FALSE(newer);
   CHECK(newer.error().code() == errc::incompatible);
-  CHECK(newer.error().message().find("version 2") != std::string::npos);
+  CHECK(newer.error().message().find("version 3") != std::string::npos);
   tierflow::store_options read_only;
   read_only.read_only = true;
   CHECK(outcome(postgres_store::open(db.conninfo(), read_only)) == "incompatible");
-  CHECK(sql->must("SELECT version FROM tierflow.tierflow_schema") == "2");
+  CHECK(sql->must("SELECT version FROM tierflow.tierflow_schema") == "3");
   CHECK(sql->must("SELECT count(*) FROM tierflow.events") == "2");
 
-  sql->must("UPDATE tierflow.tierflow_schema SET version = 1");
+  sql->must("UPDATE tierflow.tierflow_schema SET version = 2");
   {
     auto reader = postgres_store::open(db.conninfo(), read_only);
     REQUIRE(reader);
@@ -444,7 +445,7 @@ TEST_CASE("store.postgres.an_unreachable_server_fails_open_with_io_error_quickly
   CHECK(took < std::chrono::seconds{5});
 }
 
-TEST_CASE("store.postgres.ids_with_nul_bytes_are_refused_details_keep_them") {
+TEST_CASE("store.postgres.ids_with_nul_bytes_are_refused_before_the_server_is_asked") {
   scratch_database db;
   auto st = db.open();
   const std::string bad("T\0x", 3);
@@ -458,6 +459,146 @@ TEST_CASE("store.postgres.ids_with_nul_bytes_are_refused_details_keep_them") {
   CHECK(st->load(bad).value().empty());
   CHECK(outcome(st->summary(bad)) == "not_found");
   CHECK(st->streams().value().empty());
+}
+
+// --- summary seals (schema 2) -------------------------------------------------------------
+
+namespace {
+
+constexpr std::string_view forged_t1 = "the summary row of T1 does not match its trail: edited outside tierflow";
+
+std::string hex(const tierflow::event_hash& h) {
+  std::string out;
+  for (const std::uint8_t b : h) out += fmt::format("{:02x}", b);
+  return out;
+}
+
+/// T1 and T2 of customer C1 in the service centre's north queue, both due
+/// at 10:00.
+void two_tickets(tierflow::store& st, tierflow::ticket_summary& t1, tierflow::ticket_summary& t2) {
+  t1 = conformance::ticket("T1");
+  t2 = conformance::ticket("T2");
+  t1.next_timer = conformance::at(10);
+  t2.next_timer = conformance::at(10);
+  conformance::save(st, t1);
+  conformance::save(st, t2);
+}
+
+/// T1 is reported as forged by summary() and left out of every index
+/// read, claims included; T2 is untouched.
+void t1_is_caught(postgres_store& st, const tierflow::ticket_summary& t2) {
+  const auto s = st.summary("T1");
+  REQUIRE_FALSE(s);
+  CHECK(s.error().code() == errc::data_loss);
+  CHECK(s.error().message() == forged_t1);
+  CHECK(ids(st.queue("service_centre", "north")) == "T2");
+  CHECK(ids(st.queue("service_centre", "south")).empty());
+  CHECK(ids(st.customer_tickets("C1")) == "T2");
+  CHECK(ids(st.customer_tickets("C9")).empty());
+  CHECK(ids(st.open_tickets()) == "T2");
+  // A forged row takes no place in a limit.
+  CHECK(ids(st.due(conformance::at(10), 1)) == "T2");
+  CHECK(ids(st.claim_due(conformance::at(10), 1)) == "T2");
+  CHECK(st.summary("T2").value() == t2);
+  CHECK(tierflow::verify(st.load("T1").value(), st.head("T1").value().head));
+}
+
+}  // namespace
+
+TEST_CASE("store.postgres.a_summary_row_edited_outside_tierflow_is_data_loss_and_left_out_of_the_indexes") {
+  scratch_database db;
+  auto st = db.open();
+  tierflow::ticket_summary t1, t2;
+  two_tickets(*st, t1, t2);
+  auto sql = db.superuser();
+
+  SUBCASE("another owner") {
+    sql->must("UPDATE tierflow.summaries SET owner = 'mallory' WHERE ticket_id = 'T1'");
+    t1_is_caught(*st, t2);
+  }
+  SUBCASE("moved to another queue and another customer") {
+    sql->must("UPDATE tierflow.summaries SET region = 'south', customer_id = 'C9' WHERE ticket_id = 'T1'");
+    t1_is_caught(*st, t2);
+  }
+  SUBCASE("the seal removed") {
+    sql->must("UPDATE tierflow.summaries SET seal = NULL WHERE ticket_id = 'T1'");
+    t1_is_caught(*st, t2);
+  }
+  SUBCASE("an old row put back, with its seal, after the stream moved on") {
+    const std::string old_seal = sql->must("SELECT encode(seal, 'hex') FROM tierflow.summaries WHERE ticket_id = 'T1'");
+    tierflow::ticket_summary moved = t1;
+    moved.region = "south";
+    conformance::save(*st, moved);
+    CHECK(ids(st->queue("service_centre", "south")) == "T1");
+    sql->must("UPDATE tierflow.summaries SET region = 'north', version = 1, seal = decode($1, 'hex')"
+              " WHERE ticket_id = 'T1'",
+              {old_seal});
+    t1_is_caught(*st, t2);
+  }
+  SUBCASE("a recomputed seal bound to a stale head") {
+    const auto stale = st->head("T1").value();
+    t1.state = "in_progress";
+    conformance::save(*st, t1);
+    tierflow::ticket_summary forged = t1;
+    forged.owner = "mallory";
+    sql->must("UPDATE tierflow.summaries SET owner = 'mallory', seal = decode($1, 'hex') WHERE ticket_id = 'T1'",
+              {hex(tierflow::detail::summary_seal(forged, stale.version, stale.head))});
+    t1_is_caught(*st, t2);
+  }
+  // tierflow's own next append seals the row afresh.
+  tierflow::ticket_summary next = t1;
+  next.state = "next";
+  conformance::save(*st, next);
+  CHECK(st->summary("T1").value() == next);
+}
+
+TEST_CASE("store.postgres.a_schema_1_database_is_sealed_at_migration_and_read_unsealed_when_read_only") {
+  scratch_database db;
+  tierflow::ticket_summary t1, t2;
+  {
+    auto st = db.open();
+    two_tickets(*st, t1, t2);
+  }
+  // Schema 1 as released: this schema without the seal column.
+  auto sql = db.superuser();
+  sql->must("ALTER TABLE tierflow.summaries DROP COLUMN seal");
+  sql->must("UPDATE tierflow.tierflow_schema SET version = 1");
+  // An edit made before the upgrade.
+  sql->must("UPDATE tierflow.summaries SET owner = 'mallory' WHERE ticket_id = 'T2'");
+  tierflow::ticket_summary t2_edited = t2;
+  t2_edited.owner = "mallory";
+
+  tierflow::store_options read_only;
+  read_only.read_only = true;
+  {
+    // An audit of the old database: it opens, writes nothing, and returns
+    // the rows as they stand, unverified.
+    auto reader = db.open(read_only);
+    CHECK(reader->summary("T1").value() == t1);
+    CHECK(reader->summary("T2").value() == t2_edited);
+    CHECK(ids(reader->queue("service_centre", "north")) == "T1,T2");
+    CHECK(ids(reader->due(conformance::at(10), 10)) == "T1,T2");
+    CHECK(sql->must("SELECT version FROM tierflow.tierflow_schema") == "1");
+  }
+  {
+    // The upgrade seals each row as it stands: the edit made before it is
+    // blessed (as the header says), and every edit after it is caught.
+    auto st = db.open();
+    CHECK(sql->must("SELECT version FROM tierflow.tierflow_schema") == "2");
+    CHECK(sql->must("SELECT count(*) FROM tierflow.summaries WHERE length(seal) = 32") == "2");
+    CHECK(st->summary("T1").value() == t1);
+    CHECK(st->summary("T2").value() == t2_edited);
+    sql->must("UPDATE tierflow.summaries SET owner = 'eve' WHERE ticket_id = 'T1'");
+    CHECK(outcome(st->summary("T1")) == "data_loss");
+    CHECK(ids(st->queue("service_centre", "north")) == "T2");
+    conformance::save(*st, t2);
+    CHECK(st->summary("T2").value() == t2);
+  }
+  {
+    auto reader = db.open(read_only);
+    CHECK(outcome(reader->summary("T1")) == "data_loss");
+    CHECK(reader->summary("T2").value() == t2);
+  }
 }
 
 // `tierflow audit` on a PostgreSQL store the engine wrote: the CLI reaches it

@@ -19,6 +19,9 @@
 #include <thread>
 #include <vector>
 
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <doctest/doctest.h>
@@ -95,15 +98,20 @@ bool contains(std::string_view text, std::string_view part) {
   return text.find(part) != std::string_view::npos;
 }
 
-/// Appends `n` events with a detail of `bytes` bytes (to need new pages).
+/// Appends `n` events with a detail of `bytes` bytes (to need new pages),
+/// with `summary` (its version set to the stream's new length) when given.
 tierflow::result<void> append_big(tierflow::store& st, std::string_view id, std::size_t bytes,
-                                  std::size_t n = 1) {
+                                  std::size_t n = 1, ticket_summary summary = {}) {
   const auto h = st.head(id);
   REQUIRE(h);
   std::vector<event> batch = conformance::draft(id, h->version, n);
   batch.back().details.emplace_back("body", std::string(bytes, 'x'));
   tierflow::seal(batch, h->head);
-  return st.append({.ticket_id = id, .expected_version = h->version, .events = batch});
+  summary.version = h->version + n;
+  return st.append({.ticket_id = id,
+                    .expected_version = h->version,
+                    .events = batch,
+                    .summary = summary.ticket_id.empty() ? nullptr : &summary});
 }
 
 }  // namespace
@@ -193,9 +201,11 @@ TEST_CASE("store.sqlite.two_handles_on_one_file") {
   const auto h = b->head("T1").value();
   const std::vector<event> from_a = conformance::sealed("T1", h.version, h.head, 1, "a");
   const std::vector<event> from_b = conformance::sealed("T1", h.version, h.head, 1, "b");
-  REQUIRE(a->append({.ticket_id = "T1", .expected_version = 1, .events = from_a}));
-  CHECK(conformance::outcome(b->append({.ticket_id = "T1", .expected_version = 1, .events = from_b})) ==
-        "conflict");
+  t1.version = 2;
+  REQUIRE(a->append({.ticket_id = "T1", .expected_version = 1, .events = from_a, .summary = &t1}));
+  CHECK(conformance::outcome(b->append(
+            {.ticket_id = "T1", .expected_version = 1, .events = from_b, .summary = &t1})) == "conflict");
+  CHECK(b->summary("T1").value() == t1);
   CHECK(b->load("T1").value().back().actor_id == "a");
 
   // Ticket numbers are unique across handles.
@@ -342,7 +352,7 @@ TEST_CASE("store.sqlite.a_schema_1_file_is_migrated_with_its_data_intact") {
   CHECK(st->next_ticket_number().value() == 8);
 
   connection c = raw(path);
-  CHECK(c.query_int("PRAGMA user_version").value() == 2);
+  CHECK(c.query_int("PRAGMA user_version").value() == sqlite_store::schema_version);
   for (const char* index : {"tierflow_tickets_queue", "tierflow_tickets_customer",
                             "tierflow_tickets_due", "tierflow_tickets_open"}) {
     CAPTURE(index);
@@ -419,7 +429,7 @@ TEST_CASE("store.sqlite.a_file_from_a_newer_tierflow_is_refused_and_left_untouch
     REQUIRE_FALSE(r);
     CHECK(r.error().code() == errc::incompatible);
     CHECK(contains(r.error().message(),
-                   "written by a newer tierflow (schema 99, this build reads up to 2)"));
+                   "written by a newer tierflow (schema 99, this build reads up to 3)"));
     CHECK(contains(r.error().message(), path));
   }
   CHECK(file_bytes(path) == before);
@@ -568,8 +578,10 @@ TEST_CASE("store.sqlite.a_full_disk_fails_the_append_whole_and_the_store_recover
     conformance::save(*st, t1);
     REQUIRE(st->flush());
     const auto committed = st->load("T1").value();
+    const ticket_summary committed_summary = t1;
     // In group mode this small command waits in the open group.
-    REQUIRE(conformance::append_next(*st, "T1", 1));
+    t1.state = "in_progress";
+    conformance::save(*st, t1);
     const auto before = st->load("T1").value();
     REQUIRE(before.size() == 2);
 
@@ -577,7 +589,7 @@ TEST_CASE("store.sqlite.a_full_disk_fails_the_append_whole_and_the_store_recover
     const std::int64_t pages = access::query_int(*st, "PRAGMA page_count").value();
     REQUIRE(access::exec(*st, "PRAGMA max_page_count = " + std::to_string(pages)));
     // Three events: the first two rows fit, the third's 300 KB do not.
-    const auto r = append_big(*st, "T1", 300'000, 3);
+    const auto r = append_big(*st, "T1", 300'000, 3, t1);
     REQUIRE_FALSE(r);
     INFO(r.error().message());
     CHECK(r.error().code() == errc::io_error);
@@ -590,13 +602,14 @@ TEST_CASE("store.sqlite.a_full_disk_fails_the_append_whole_and_the_store_recover
       // group_commit risk — and the error says so. Nothing partial stays.
       CHECK(contains(r.error().message(), "1 earlier acknowledged commands were rolled back"));
       conformance::check_stream(*st, "T1", committed);
+      CHECK(st->summary("T1").value() == committed_summary);
     } else {
       conformance::check_stream(*st, "T1", before);
+      CHECK(st->summary("T1").value() == t1);
     }
-    CHECK(st->summary("T1").value() == t1);
 
     REQUIRE(access::exec(*st, "PRAGMA max_page_count = 1073741823"));
-    REQUIRE(append_big(*st, "T1", 300'000, 3));
+    REQUIRE(append_big(*st, "T1", 300'000, 3, t1));
     REQUIRE(st->flush());
     const auto after = st->load("T1").value();
     const auto& kept = grouped ? committed : before;
@@ -715,4 +728,402 @@ TEST_CASE("store.sqlite.the_group_window_commits_without_flush") {
     std::this_thread::yield();
   }
   CHECK(reader->head("T1").value().version == 1);
+}
+
+// --- summary seals (schema 3) -----------------------------------------------------------
+
+namespace {
+
+/// Two tickets of customer C1 in the service centre's north queue, both
+/// with a timer due at 10:00.
+void two_tickets(tierflow::store& st, ticket_summary& t1, ticket_summary& t2) {
+  t1 = conformance::ticket("T1");
+  t2 = conformance::ticket("T2");
+  t1.next_timer = conformance::at(10);
+  t2.next_timer = conformance::at(10);
+  conformance::save(st, t1);
+  conformance::save(st, t2);
+}
+
+constexpr std::string_view forged_t1 = "the summary row of T1 does not match its trail: edited outside tierflow";
+
+/// T1 is reported as forged by summary() and left out of every index read;
+/// T2 is untouched.
+void t1_is_caught(const tierflow::store& st, const ticket_summary& t2) {
+  const auto s = st.summary("T1");
+  REQUIRE_FALSE(s);
+  CHECK(s.error().code() == errc::data_loss);
+  CHECK(s.error().message() == forged_t1);
+  CHECK(conformance::ids(st.queue("service_centre", "north")) == "T2");
+  CHECK(conformance::ids(st.queue("service_centre", "south")).empty());
+  CHECK(conformance::ids(st.customer_tickets("C1")) == "T2");
+  CHECK(conformance::ids(st.customer_tickets("C9")).empty());
+  CHECK(conformance::ids(st.open_tickets()) == "T2");
+  // A forged row takes no place in the limit: the one due ticket that is
+  // real comes first.
+  CHECK(conformance::ids(st.due(conformance::at(10), 1)) == "T2");
+  CHECK(st.summary("T2").value() == t2);
+  // The trail itself is intact: the row is what was edited.
+  CHECK(tierflow::verify(st.load("T1").value(), st.head("T1").value().head));
+}
+
+std::string hash_bytes(const tierflow::event_hash& h) {
+  return {reinterpret_cast<const char*>(h.data()), h.size()};
+}
+
+}  // namespace
+
+TEST_CASE("store.sqlite.a_summary_row_edited_outside_tierflow_is_data_loss_and_left_out_of_the_indexes") {
+  const temp_dir dir("tierflow_sqlite");
+  const std::string path = dir.file("t.db");
+  auto st = open_ok(path);
+  ticket_summary t1, t2;
+  two_tickets(*st, t1, t2);
+  connection c = raw(path);
+
+  // The triggers, a first fence: no DELETE, no UPDATE that leaves the
+  // version where it was.
+  for (const auto& [sql, message] :
+       {std::pair{"UPDATE tierflow_tickets SET owner = 'mallory' WHERE ticket_id = 'T1'",
+                  "a ticket summary changes only with its stream"},
+        std::pair{"DELETE FROM tierflow_tickets WHERE ticket_id = 'T1'", "ticket summaries are never deleted"}}) {
+    CAPTURE(sql);
+    const auto r = c.exec(sql);
+    REQUIRE_FALSE(r);
+    CHECK(contains(r.error().message(), message));
+  }
+  CHECK(st->summary("T1").value() == t1);
+
+  SUBCASE("another owner, the version raised past the trigger") {
+    exec_ok(c, "UPDATE tierflow_tickets SET owner = 'mallory', version = version + 1 WHERE ticket_id = 'T1'");
+    t1_is_caught(*st, t2);
+  }
+  SUBCASE("moved to another queue and another customer, the triggers dropped") {
+    exec_ok(c, "DROP TRIGGER tierflow_tickets_version_rises");
+    exec_ok(c, "UPDATE tierflow_tickets SET region = 'south', customer_id = 'C9' WHERE ticket_id = 'T1'");
+    t1_is_caught(*st, t2);
+  }
+  SUBCASE("the seal removed") {
+    exec_ok(c, "DROP TRIGGER tierflow_tickets_version_rises");
+    exec_ok(c, "UPDATE tierflow_tickets SET seal = NULL WHERE ticket_id = 'T1'");
+    t1_is_caught(*st, t2);
+  }
+  SUBCASE("an old row put back, with its seal, after the stream moved on") {
+    // T1 as it was at version 1 (in the north queue), then T1 moves south.
+    auto old = c.prepare("SELECT seal FROM tierflow_tickets WHERE ticket_id = 'T1'");
+    REQUIRE(old);
+    REQUIRE(old->step().value());
+    const std::string old_seal(old->column_bytes(0));
+    old->reset();
+    ticket_summary moved = t1;
+    moved.region = "south";
+    conformance::save(*st, moved);
+    CHECK(conformance::ids(st->queue("service_centre", "south")) == "T1");
+    exec_ok(c, "DROP TRIGGER tierflow_tickets_version_rises");
+    auto put_back =
+        c.prepare("UPDATE tierflow_tickets SET region = 'north', version = 1, seal = ?1 WHERE ticket_id = 'T1'");
+    REQUIRE(put_back);
+    put_back->bind_blob(1, old_seal);
+    REQUIRE(put_back->step());
+    t1_is_caught(*st, t2);
+  }
+  SUBCASE("a recomputed seal bound to a stale head") {
+    const auto stale = st->head("T1").value();
+    t1.state = "in_progress";
+    conformance::save(*st, t1);  // the stream moves on to version 2
+    ticket_summary forged = t1;
+    forged.owner = "mallory";
+    auto edit = c.prepare("UPDATE tierflow_tickets SET owner = 'mallory', version = version + 1, seal = ?1 "
+                          "WHERE ticket_id = 'T1'");
+    REQUIRE(edit);
+    forged.version = 3;
+    edit->bind_blob(1, hash_bytes(tierflow::detail::summary_seal(forged, stale.version, stale.head)));
+    REQUIRE(edit->step());
+    t1_is_caught(*st, t2);
+    // The limit of an unkeyed seal, said plainly: recomputed for the
+    // current head it passes here; the engine's fold cross-check and the
+    // signed checkpoints are what catch that forger.
+    const auto now = st->head("T1").value();
+    edit->reset();
+    exec_ok(c, "DROP TRIGGER tierflow_tickets_version_rises");
+    auto current = c.prepare("UPDATE tierflow_tickets SET seal = ?1 WHERE ticket_id = 'T1'");
+    REQUIRE(current);
+    current->bind_blob(1, hash_bytes(tierflow::detail::summary_seal(forged, now.version, now.head)));
+    REQUIRE(current->step());
+    CHECK(st->summary("T1").value() == forged);
+  }
+  // tierflow's own next append seals the ticket's row afresh.
+  exec_ok(c, "DROP TRIGGER IF EXISTS tierflow_tickets_version_rises");
+  ticket_summary next = t1;
+  next.state = "next";
+  next.region = "north";
+  conformance::save(*st, next);
+  CHECK(st->summary("T1").value() == next);
+}
+
+TEST_CASE("store.sqlite.a_schema_2_file_is_sealed_at_migration_and_read_unsealed_when_read_only") {
+  const temp_dir dir("tierflow_sqlite");
+  const std::string path = dir.file("v2.db");
+  // A file as a schema-2 tierflow left it: the old DDL (migrations 1 and 2
+  // as released), written by this build's store code paths for events and
+  // heads, and a summary row without a seal.
+  std::vector<event> events = conformance::sealed("T1", 0, {}, 2);
+  ticket_summary t1 = conformance::ticket("T1");
+  t1.version = 2;
+  t1.next_timer = conformance::at(10);
+  {
+    auto made = connection::open(path, open_flags{.create = true});
+    REQUIRE(made);
+    exec_ok(*made, tierflow::detail::sqlite::migrations()[0].sql);
+    exec_ok(*made, tierflow::detail::sqlite::migrations()[1].sql);
+    exec_ok(*made, "PRAGMA user_version = 2");
+    for (const event& e : events) {
+      auto s = made->prepare("INSERT INTO tierflow_events VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+      REQUIRE(s);
+      s->bind_text(1, e.ticket_id);
+      s->bind_int(2, static_cast<std::int64_t>(e.sequence));
+      s->bind_int(3, e.time.time_since_epoch().count());
+      s->bind_text(4, e.actor_id);
+      s->bind_text(5, e.workflow_id);
+      s->bind_int(6, e.workflow_version);
+      s->bind_int(7, static_cast<std::int64_t>(e.type));
+      s->bind_blob(8, tierflow::detail::encode_details(e.details));
+      s->bind_blob(9, hash_bytes(e.prev_hash));
+      s->bind_blob(10, hash_bytes(e.hash));
+      REQUIRE(s->step());
+    }
+    auto head = made->prepare("INSERT INTO tierflow_streams VALUES ('T1', 2, ?1)");
+    REQUIRE(head);
+    head->bind_blob(1, hash_bytes(events.back().hash));
+    REQUIRE(head->step());
+    exec_ok(*made,
+            "INSERT INTO tierflow_tickets VALUES ('T1', 'C1', 'complaint', 'complaint', 3, 'new', "
+            "'service_centre', 'north', 'csr_01', '', 0, 1795507200, NULL, 1795514400, NULL, 2)");
+    // A row with no stream at all, still a summary the file holds.
+    exec_ok(*made,
+            "INSERT INTO tierflow_tickets VALUES ('T9', 'C1', 'complaint', 'complaint', 3, 'new', "
+            "'service_centre', 'north', 'csr_01', '', 0, 1795507200, NULL, NULL, NULL, 0)");
+  }
+  ticket_summary t9 = conformance::ticket("T9");
+
+  {
+    // Read-only (an audit of an old file): opened, nothing written, and
+    // the rows are returned as the file holds them, unverified.
+    store_options ro;
+    ro.read_only = true;
+    auto st = open_ok(path, ro);
+    CHECK(st->summary("T1").value() == t1);
+    CHECK(st->summary("T9").value() == t9);
+    CHECK(conformance::ids(st->queue("service_centre", "north")) == "T1,T9");
+    CHECK(conformance::ids(st->due(conformance::at(10), 10)) == "T1");
+    CHECK(raw(path, true).query_int("PRAGMA user_version").value() == 2);
+  }
+
+  {
+    // The upgrade seals each row as it stands, against its stream's head
+    // as it stands: it blesses them.
+    auto st = open_ok(path);
+    CHECK(st->summary("T1").value() == t1);
+    CHECK(st->summary("T9").value() == t9);
+    CHECK(conformance::ids(st->queue("service_centre", "north")) == "T1,T9");
+    connection c = raw(path);
+    CHECK(c.query_int("PRAGMA user_version").value() == 3);
+    CHECK(c.query_int("SELECT count(*) FROM tierflow_tickets WHERE length(seal) = 32").value() == 2);
+    CHECK(c.query_text("SELECT value FROM tierflow_meta WHERE key = 'migrated_from_schema'").value() == "2");
+    // From then on an edit is caught, and appends seal as they go.
+    exec_ok(c, "UPDATE tierflow_tickets SET owner = 'mallory', version = 5 WHERE ticket_id = 'T9'");
+    CHECK(conformance::outcome(st->summary("T9")) == "data_loss");
+    CHECK(conformance::ids(st->queue("service_centre", "north")) == "T1");
+    t1.state = "in_progress";
+    conformance::save(*st, t1);
+    CHECK(st->summary("T1").value() == t1);
+  }
+  {
+    // A read-only open of the sealed file checks the seals.
+    store_options ro;
+    ro.read_only = true;
+    auto st = open_ok(path, ro);
+    CHECK(st->summary("T1").value() == t1);
+    CHECK(conformance::outcome(st->summary("T9")) == "data_loss");
+  }
+}
+
+// --- read-only opens, special files ------------------------------------------------------
+
+namespace {
+
+std::vector<std::string> names_in(const fs::path& dir) {
+  std::vector<std::string> out;
+  for (const auto& entry : fs::directory_iterator(dir)) out.push_back(entry.path().filename().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+/// Opens `path` read-only and reads through every kind of read; "" when
+/// all went as expected, else what did not.
+std::string read_everything(const std::string& path, const ticket_summary& t1) {
+  store_options ro;
+  ro.read_only = true;
+  auto st = sqlite_store::open(path, ro);
+  if (!st) return "open: " + st.error().message();
+  const auto s = (*st)->summary("T1");
+  if (!s) return "summary: " + s.error().message();
+  if (!(*s == t1)) return "summary differs";
+  const auto events = (*st)->load("T1");
+  if (!events || events->size() != t1.version) return "load";
+  const auto q = (*st)->queue("service_centre", "north");
+  if (!q || q->size() != 1) return "queue";
+  if (!(*st)->streams() || !(*st)->open_tickets() || !(*st)->due(conformance::at(23), 5)) return "index reads";
+  if ((*st)->append({.ticket_id = "T1", .expected_version = 1, .events = *events})) return "an append succeeded";
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("store.sqlite.a_read_only_open_creates_no_file_and_works_in_a_read_only_directory") {
+  const temp_dir dir("tierflow_sqlite");
+  const fs::path home = dir.path() / "store";
+  fs::create_directory(home);
+  const std::string path = (home / "t.db").string();
+  ticket_summary t1 = conformance::ticket("T1");
+  {
+    auto st = open_ok(path);
+    conformance::save(*st, t1);
+    CHECK(fs::exists(path + "-wal"));  // WAL mode, a writer live
+  }
+  // Closed cleanly: the last connection checkpointed and removed its -wal.
+  const std::vector<std::string> clean = names_in(home);
+  REQUIRE(clean == std::vector<std::string>{"t.db"});
+
+  SUBCASE("no writer: immutable, nothing created") {
+    CHECK(read_everything(path, t1).empty());
+    CHECK(names_in(home) == clean);
+  }
+
+  SUBCASE("a live writer: its -wal and -shm are used, nothing else is created") {
+    auto writer = open_ok(path);
+    t1.state = "in_progress";
+    conformance::save(*writer, t1);  // committed into the -wal only
+    const std::vector<std::string> live = names_in(home);
+    CHECK(live == std::vector<std::string>{"t.db", "t.db-shm", "t.db-wal"});
+    CHECK(read_everything(path, t1).empty());  // sees the writer's commit
+    CHECK(names_in(home) == live);
+  }
+
+  SUBCASE("a read-only directory") {
+    fs::permissions(home, fs::perms::owner_read | fs::perms::owner_exec | fs::perms::group_read |
+                              fs::perms::group_exec | fs::perms::others_read | fs::perms::others_exec);
+    std::string outcome;
+    if (::geteuid() == 0) {
+      // Root writes through 0555, so the mode alone would prove nothing
+      // here: the read runs in a child process that has given up root for
+      // nobody (65534), for whom the directory really is read-only, and
+      // reports by its exit status.
+      fs::permissions(dir.path(), fs::perms::others_exec, fs::perm_options::add);
+      const pid_t child = ::fork();
+      REQUIRE(child >= 0);
+      if (child == 0) {
+        const bool dropped = ::setgid(65534) == 0 && ::setuid(65534) == 0 && ::geteuid() == 65534;
+        // Proof that the directory is read-only for this process.
+        const bool refused = ::access(home.c_str(), W_OK) != 0;
+        _exit(!dropped ? 2 : !refused ? 3 : read_everything(path, t1).empty() ? 0 : 1);
+      }
+      int status = 0;
+      REQUIRE(::waitpid(child, &status, 0) == child);
+      REQUIRE(WIFEXITED(status));
+      const int code = WEXITSTATUS(status);
+      outcome = code == 0 ? "" : code == 2 ? "could not drop root" : code == 3 ? "directory writable" : "read failed";
+    } else {
+      outcome = read_everything(path, t1);
+    }
+    CHECK(outcome.empty());
+    fs::permissions(home, fs::perms::owner_all);
+    CHECK(names_in(home) == clean);
+  }
+}
+
+TEST_CASE("store.sqlite.a_fifo_a_device_or_a_directory_is_refused_before_sqlite_opens_it") {
+  const temp_dir dir("tierflow_sqlite");
+  const std::string fifo = dir.file("fifo.db");
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  const std::string folder = dir.file("folder.db");
+  fs::create_directory(folder);
+  for (const auto& [path, kind] : {std::pair<std::string, std::string>{fifo, "a FIFO"},
+                                   {folder, "a directory"},
+                                   {"/dev/null", "a character device"}}) {
+    for (const bool read_only : {false, true}) {
+      CAPTURE(path);
+      CAPTURE(read_only);
+      store_options o;
+      o.read_only = read_only;
+      // A FIFO opened by SQLite would block this test for ever: returning
+      // at all is half the check.
+      const auto r = sqlite_store::open(path, o);
+      REQUIRE_FALSE(r);
+      CHECK(r.error().code() == errc::invalid_argument);
+      CHECK(r.error().message() == "sqlite " + path + ": is " + kind + ", not a regular file");
+    }
+  }
+  CHECK(fs::is_fifo(fifo));
+  CHECK(names_in(dir.path()) == std::vector<std::string>{"fifo.db", "folder.db"});
+}
+
+// --- a file deleted or replaced under a running store -------------------------------------
+
+TEST_CASE("store.sqlite.a_file_deleted_or_replaced_while_open_fails_every_command_with_io_error") {
+  const temp_dir dir("tierflow_sqlite");
+  const std::string path = dir.file("t.db");
+  const std::string gone = "sqlite " + path + ": the database file was deleted or replaced while open";
+  const auto lost = [&](const tierflow::result<void>& r) {
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code() == errc::io_error);
+    CHECK(contains(r.error().message(), gone));
+  };
+  for (const bool replaced : {false, true}) {
+    for (const store_options& o : {per_command(), group(std::chrono::hours{1}, 1000)}) {
+      const bool grouped = o.mode == durability::group_commit;
+      CAPTURE(replaced);
+      CAPTURE(grouped);
+      for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path + suffix);
+      auto st = open_ok(path, o);
+      ticket_summary t1 = conformance::ticket("T1");
+      conformance::save(*st, t1);
+      REQUIRE(st->flush());
+      REQUIRE(st->next_ticket_number());
+      // In group mode this one is acknowledged and waits in the open group.
+      conformance::save(*st, t1);
+      if (replaced) {
+        const std::string other = dir.file("other.db");
+        { auto made = open_ok(other); }
+        fs::rename(other, path);
+      } else {
+        fs::remove(path);
+      }
+      t1.version = 3;
+      const auto next = conformance::append_next(*st, "T1", 1, &t1);
+      lost(next);
+      if (grouped) CHECK(contains(next.error().message(), "1 earlier acknowledged commands were rolled back"));
+      // And every later command, too: nothing "succeeds" into the lost file.
+      lost(conformance::append_next(*st, "T2", 1));
+      const auto number = st->next_ticket_number();
+      REQUIRE_FALSE(number);
+      CHECK(number.error().code() == errc::io_error);
+      CHECK(contains(number.error().message(), gone));
+      CHECK(st->flush());  // nothing open any more
+    }
+  }
+}
+
+TEST_CASE("store.sqlite.an_acknowledged_group_whose_file_goes_is_reported_by_flush") {
+  const temp_dir dir("tierflow_sqlite");
+  const std::string path = dir.file("t.db");
+  auto st = open_ok(path, group(std::chrono::hours{1}, 1000));
+  REQUIRE(conformance::append_next(*st, "T1", 1));
+  REQUIRE(conformance::append_next(*st, "T1", 1));  // both acknowledged, in the open group
+  fs::remove(path);
+  const auto r = st->flush();
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code() == errc::io_error);
+  CHECK(contains(r.error().message(), "the database file was deleted or replaced while open"));
+  CHECK(contains(r.error().message(), "2 earlier acknowledged commands were rolled back and lost"));
 }

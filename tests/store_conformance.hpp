@@ -152,13 +152,12 @@ inline void run_store_conformance(const std::function<std::unique_ptr<tierflow::
 
   SUBCASE("append_then_load_returns_the_events_byte_for_byte") {
     std::vector<event> first = draft("T1", 0, 3);
-    // Strings are bytes: empty, embedded NUL, not UTF-8, long, duplicate keys.
+    // Text of every kind a store must keep as given: empty, multi-byte
+    // UTF-8 up to U+10FFFF, control characters, long, duplicate keys.
     first[0].details = {{"channel", "95598"},
                         {"", ""},
-                        {"nul", std::string("a\0b", 3)},
-                        {"bytes",
-                         "\xff\xfe"
-                         " not utf-8"},
+                        {"\xe5\xae\xa2\xe6\x88\xb7", "\xe8\x8b\x8f\xe5\xb7\x9e \xf0\x9f\x94\x8c \xf4\x8f\xbf\xbf"},
+                        {"controls", "\x1b[31m\t\r\n\x7f"},
                         {"long", std::string(300, 'x')},
                         {"dup", "1"},
                         {"dup", "2"}};
@@ -211,12 +210,13 @@ inline void run_store_conformance(const std::function<std::unique_ptr<tierflow::
   SUBCASE("a_version_mismatch_is_a_conflict_and_changes_nothing") {
     ticket_summary s = ticket("T1");
     save(st, s);
-    REQUIRE(append_next(st, "T1", 1, &s));
+    save(st, s);
     const std::vector<event> before = st.load("T1").value();
     REQUIRE(before.size() == 2);
 
     ticket_summary later = s;
     later.state = "later";
+    later.version = 2;  // what the stale writer believes comes next
     // A writer that built on version 1, one from the future, one that
     // thought the ticket new.
     const std::vector<event> stale = sealed("T1", 1, before[0].hash, 1);
@@ -239,20 +239,21 @@ inline void run_store_conformance(const std::function<std::unique_ptr<tierflow::
     check_stream(st, "T2", {});
 
     // The writer that reloads succeeds.
-    REQUIRE(append_next(st, "T1", 1));
+    save(st, s);
     CHECK(st.head("T1").value().version == 3);
   }
 
   SUBCASE("malformed_appends_are_invalid_argument_and_store_nothing") {
     ticket_summary s = ticket("T1");
     save(st, s);
-    REQUIRE(append_next(st, "T1", 1, &s));
+    save(st, s);
     const std::vector<event> before = st.load("T1").value();
     REQUIRE(before.size() == 2);
     const event_hash head = before.back().hash;
     ticket_summary changed = s;
     changed.state = "changed";
     changed.unit = "elsewhere";
+    changed.version = 3;
 
     const auto rejected = [&](std::string_view ticket_id, std::uint64_t expected,
                               const std::vector<event>& events, const ticket_summary* summary) {
@@ -309,15 +310,127 @@ inline void run_store_conformance(const std::function<std::unique_ptr<tierflow::
     {
       INFO("a new ticket whose first event does not start the chain");
       ticket_summary t3 = ticket("T3");
+      t3.version = 1;
       rejected("T3", 0, sealed("T3", 0, head, 1), &t3);
       check_stream(st, "T3", {});
       CHECK(outcome(st.summary("T3")) == "not_found");
     }
+    {
+      INFO("a summary whose version is not the stream's new length");
+      ticket_summary behind = changed;
+      behind.version = 2;
+      rejected("T1", 2, sealed("T1", 2, head, 1), &behind);
+      ticket_summary ahead = changed;
+      ahead.version = 4;
+      rejected("T1", 2, sealed("T1", 2, head, 1), &ahead);
+    }
+    {
+      INFO("a ticket's stream without its summary");
+      rejected("T1", 2, sealed("T1", 2, head, 1), nullptr);
+    }
     CHECK(ids(st.queue("service_centre", "north")) == "T1");
     CHECK(ids(st.open_tickets()) == "T1");
     // The store still takes a well-formed append.
-    REQUIRE(append_next(st, "T1", 1));
+    REQUIRE(append_next(st, "T1", 1, &changed));
     CHECK(st.head("T1").value().version == 3);
+    CHECK(st.summary("T1").value() == changed);
+  }
+
+  SUBCASE("nul_bytes_and_invalid_utf8_are_refused_everywhere_with_one_message") {
+    ticket_summary s = ticket("T1");
+    save(st, s);
+    const std::vector<event> before = st.load("T1").value();
+    const event_hash head = before.back().hash;
+    ticket_summary next = s;
+    next.version = 2;
+    next.state = "next";
+
+    // Each is refused wherever it stands; the last two are the limits of
+    // what is allowed (U+10FFFF, U+E000) with one byte more or changed.
+    const std::vector<std::pair<std::string, std::string>> bad = {
+        {"a NUL byte", std::string("csr\0x", 5)},
+        {"a lone NUL", std::string(1, '\0')},
+        {"a NUL in a long ASCII run", std::string(17, 'a') + std::string(1, '\0') + std::string(9, 'b')},
+        {"a byte that starts nothing", "csr\xff"},
+        {"a continuation byte alone", "\x80" "abc"},
+        {"an overlong slash", "\xc0\xaf"},
+        {"an overlong three-byte form", "\xe0\x80\xaf"},
+        {"a UTF-16 surrogate", "\xed\xa0\x80"},
+        {"a sequence cut short", "ok \xe2\x82"},
+        {"a sequence cut short at the end of an ASCII run", "abcdefgh\xf0\x9f\x94"},
+        {"past U+10FFFF", "\xf4\x90\x80\x80"},
+        {"a five-byte form", "\xf8\x88\x80\x80\x80"},
+    };
+    const auto refused = [&](const tierflow::append_request& request, std::string_view message) {
+      const auto r = st.append(request);
+      CHECK(outcome(r) == "invalid_argument");
+      if (!r) CHECK(r.error().message() == message);
+      check_stream(st, "T1", before);
+      CHECK(st.summary("T1").value() == s);
+    };
+    for (const auto& [what, text] : bad) {
+      CAPTURE(what);
+      {
+        std::vector<event> e = draft("T1", 1, 1, text);
+        tierflow::seal(e, head);
+        refused({.ticket_id = "T1", .expected_version = 1, .events = e, .summary = &next},
+                "ticket T1: event 2: the actor id is not valid UTF-8 text (or holds a NUL byte)");
+      }
+      {
+        std::vector<event> e = draft("T1", 1, 1);
+        e[0].workflow_id = text;
+        tierflow::seal(e, head);
+        refused({.ticket_id = "T1", .expected_version = 1, .events = e, .summary = &next},
+                "ticket T1: event 2: the workflow id is not valid UTF-8 text (or holds a NUL byte)");
+      }
+      {
+        std::vector<event> e = draft("T1", 1, 1);
+        e[0].details.emplace_back("note", text);
+        tierflow::seal(e, head);
+        refused({.ticket_id = "T1", .expected_version = 1, .events = e, .summary = &next},
+                "ticket T1: event 2: detail 'note' is not valid UTF-8 text (or holds a NUL byte)");
+      }
+      {
+        std::vector<event> e = draft("T1", 1, 1);
+        e[0].details.emplace_back(text, "value");
+        tierflow::seal(e, head);
+        refused({.ticket_id = "T1", .expected_version = 1, .events = e, .summary = &next},
+                "ticket T1: event 2: the key of detail 3 is not valid UTF-8 text (or holds a NUL byte)");
+      }
+      for (std::string ticket_summary::*field :
+           {&ticket_summary::customer_id, &ticket_summary::ticket_type, &ticket_summary::workflow_id,
+            &ticket_summary::state, &ticket_summary::unit, &ticket_summary::region, &ticket_summary::owner,
+            &ticket_summary::assignee}) {
+        ticket_summary forged = next;
+        forged.*field = text;
+        const std::vector<event> e = sealed("T1", 1, head, 1);
+        const auto r = st.append({.ticket_id = "T1", .expected_version = 1, .events = e, .summary = &forged});
+        CHECK(outcome(r) == "invalid_argument");
+        if (!r) {
+          CHECK(r.error().message().starts_with("ticket T1: summary: the "));
+          CHECK(r.error().message().ends_with(" is not valid UTF-8 text (or holds a NUL byte)"));
+        }
+        check_stream(st, "T1", before);
+      }
+      {
+        const std::string id = "T" + text;
+        const std::vector<event> e = sealed(id, 0, zero, 1);
+        const auto r = st.append({.ticket_id = id, .expected_version = 0, .events = e});
+        CHECK(outcome(r) == "invalid_argument");
+        if (!r) CHECK(r.error().message() == "append: the ticket id is not valid UTF-8 text (or holds a NUL byte)");
+        check_stream(st, id, {});
+      }
+    }
+    CHECK(*st.streams() == std::vector<std::string>{"T1"});
+    CHECK(st.summary("T1").value() == s);
+    // The same text, well-formed, is taken.
+    std::vector<event> e = draft("T1", 1, 1, "\xe5\xb7\xa5\xe5\x8f\xb7 007");
+    e[0].details.emplace_back("\xef\xbf\xbd", "\xee\x80\x80 \xf4\x8f\xbf\xbf");
+    tierflow::seal(e, head);
+    next.owner = "\xe5\xbc\xa0\xe4\xb8\x89";
+    REQUIRE(st.append({.ticket_id = "T1", .expected_version = 1, .events = e, .summary = &next}));
+    CHECK(st.summary("T1").value() == next);
+    CHECK(st.load("T1").value().back() == e[0]);
   }
 
   SUBCASE("a_batch_is_stored_whole_or_not_at_all") {

@@ -220,8 +220,12 @@ class event_stream {
 ///      "details":[["channel","95598"]],"prev_hash":"00…","hash":"ab…"}
 ///
 /// (on one line). time is ISO 8601 UTC; details are [key, value] pairs in
-/// order; hashes are lowercase hex. Strings that are not valid UTF-8 are
-/// written with U+FFFD in place of the bad bytes (the hashes still cover the
+/// order; hashes are lowercase hex. Faithful: a JSON reader gets every
+/// string back as stored. Control characters are JSON-escaped, never
+/// written raw: C0 controls (ESC as `\u001b`, line feed as `\n`), DEL
+/// and the C1 controls U+0080–U+009F (`\u009b`); other UTF-8, Chinese
+/// included, is written as is. Strings that are not valid UTF-8 are written
+/// with U+FFFD in place of the bad bytes (the hashes still cover the
 /// original bytes). Does not throw on bad input; stream errors are left in
 /// `out`'s state.
 void write_jsonl(std::ostream& out, std::span<const event> events);
@@ -232,9 +236,22 @@ void write_jsonl(std::ostream& out, std::span<const event> events);
 /// Writes the events as CSV (RFC 4180): a header row
 /// `ticket,sequence,time,actor,workflow,workflow_version,type,details,prev_hash,hash`
 /// then one row per event, CRLF line ends, UTF-8 without a byte-order mark.
-/// A field is quoted when it contains a comma, a double quote, CR or LF,
-/// with quotes doubled. time, type and hashes as in write_jsonl; details is
-/// the JSON array of [key, value] pairs, as in write_jsonl.
+/// time, type and hashes as in write_jsonl; details is the JSON array of
+/// [key, value] pairs, as in write_jsonl.
+///
+/// The CSV export is for spreadsheets, so its text cells (ticket, actor,
+/// workflow, details) are made safe to open, not kept byte for byte (the
+/// faithful export is write_jsonl):
+/// - a cell that starts with `=`, `+`, `-`, `@`, TAB or CR, which a
+///   spreadsheet would run as a formula (OWASP "CSV Injection"), is
+///   neutralised: a single quote is put before it and the cell is quoted
+///   (`=cmd|' /C calc'!A0` is written `"'=cmd|' /C calc'!A0"`);
+/// - control characters never appear raw: C0 controls, DEL, the C1
+///   controls, the bidirectional overrides and the bytes of invalid UTF-8
+///   are written as the escapes of the tool's printable text (`\x1b`,
+///   `\n`, `\u{9b}`, `\xff`); valid UTF-8, Chinese included, is kept;
+/// - a cell is quoted when it contains a comma or a double quote, quotes
+///   doubled.
 void write_csv(std::ostream& out, std::span<const event> events);
 
 /// The CSV export as a string.

@@ -4,13 +4,17 @@
 // change as sealed events in a store.
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include <tierflow/catalog.hpp>
+#include <tierflow/checkpoint.hpp>
 #include <tierflow/clock.hpp>
 #include <tierflow/error.hpp>
 #include <tierflow/event.hpp>
@@ -22,6 +26,24 @@ namespace tierflow {
 
 /// How an engine is wired into its host. The engine does not own what
 /// these point to; they must outlive it.
+/// Signed checkpoints taken while the engine runs (tierflow/checkpoint.hpp):
+/// the heads of every stream as a Merkle tree, its root signed with a key
+/// the engine holds in memory and the database never sees, appended to a
+/// log the operator keeps (and copies elsewhere). `tierflow audit verify
+/// --checkpoints LOG --public-key KEY` then detects any rewrite of history
+/// older than the newest checkpoint, even a fully re-sealed chain.
+struct checkpoint_schedule {
+  /// The signing key (signing_key::parse of a file the engine reads, never
+  /// stored in the database); nullptr = no checkpoints.
+  const signing_key* key = nullptr;
+  /// The checkpoint log appended to (append_new_checkpoint: locked, numbered,
+  /// synced).
+  std::filesystem::path log;
+  /// How often: advance() takes one when it runs at least this long (engine
+  /// clock) after the last one this engine took, and on its first call.
+  std::chrono::seconds interval{std::chrono::hours{1}};
+};
+
 struct engine_options {
   /// Where "now" comes from; nullptr = the system clock.
   const clock* time_source = nullptr;
@@ -31,6 +53,8 @@ struct engine_options {
   notification_sink* sink = nullptr;
   /// Ticket ids are the prefix and an 8-digit number: "T00000042".
   std::string ticket_prefix = "T";
+  /// Periodic signed checkpoints; off by default.
+  checkpoint_schedule checkpoints;
 };
 
 /// The result of opening a ticket.
@@ -45,6 +69,9 @@ struct advance_report {
   std::size_t fired = 0;
   /// Distinct tickets they fired on.
   std::size_t tickets = 0;
+  /// The sequence number of the checkpoint this call took
+  /// (engine_options::checkpoints), or 0 when it took none.
+  std::uint64_t checkpoint = 0;
 };
 
 /// The customer contact record: every ticket and every event of one
@@ -52,15 +79,37 @@ struct advance_report {
 struct contact_record {
   std::string customer_id;
   std::vector<ticket_view> tickets;
-  /// All events of those tickets, ordered by time, then by ticket opening
-  /// order, then by sequence.
+  /// All events of those tickets and their refused commands (engine::denials:
+  /// `denied` events whose ticket_id is the denial stream,
+  /// denial_stream_of(ticket), and whose sequence counts in that stream),
+  /// merged and ordered by time, then by ticket opening order, then the
+  /// ticket's own events before its denials, then by sequence.
   std::vector<event> events;
+};
+
+/// A stored ticket the engine does not serve as the store has it, and why
+/// (engine::quarantined()).
+struct quarantined_ticket {
+  /// The ticket id; or a denial stream's id (denial_stream_of(ticket)) when
+  /// only the record of its refused commands fails to verify.
+  std::string ticket_id;
+  /// Why: errc::data_loss with a message naming the first broken event, the
+  /// event the fold could not apply, or the summary fields that disagree
+  /// with the trail.
+  error reason;
+  /// False: the trail does not verify or fold, and every command and query
+  /// on the ticket is refused with errc::data_loss. True: the trail is
+  /// intact but the store's summary row (the index queues and contact
+  /// records are found by) disagrees with it — someone edited the row. The
+  /// ticket is served from its verified trail, and its next command
+  /// rewrites the row (the entry then leaves this list).
+  bool served = false;
 };
 
 /// Counters for operators.
 struct engine_stats {
   std::uint64_t commands = 0;        ///< accepted opens and actions
-  std::uint64_t denied = 0;          ///< rejected commands (each audited)
+  std::uint64_t denied = 0;          ///< rejected commands, coalesced ones included
   std::uint64_t timers_fired = 0;
   std::uint64_t notifications = 0;   ///< handed to the sink
   std::uint64_t sink_failures = 0;   ///< the sink threw
@@ -75,20 +124,50 @@ struct engine_stats {
 /// command. The notification sink is called outside every lock.
 ///
 /// Errors: every rejected command returns a typed error (tierflow::errc)
-/// and changes nothing about the ticket; the denial itself is appended to
-/// the ticket's audit trail (a `denied` event) — or, for an unknown ticket
-/// id, to the engine's denial log (stream `denial_log_id`). Storage
-/// failures return errc::io_error and leave the ticket as it was.
+/// and changes nothing about the ticket — neither its state nor its
+/// version, so a stranger's refused command never makes another host's
+/// expected_version stale. The denial itself is recorded, hash-chained, on
+/// the ticket's denial stream (denial_stream_of(ticket id),
+/// tierflow/event_schema.hpp; read it with denials(), shown in the contact
+/// record) — or, for an unknown or unreadable ticket id and for refused
+/// opens, on the engine's denial log (stream `denial_log_id`). What a
+/// denial records is bounded: ids, action and region at most max_id_bytes,
+/// the reason at most max_denial_reason_bytes, control bytes and invalid
+/// UTF-8 escaped; identical denials (same ticket, actor, action and code)
+/// within denial_window of the last recorded one are counted in memory and
+/// not recorded, nor are more than max_denials_per_window of one ticket in
+/// one window: the next identical denial recorded carries their count as
+/// detail `repeated`. (Counts live in this engine: engines sharing a store
+/// coalesce separately, and counts not yet recorded are lost when the
+/// engine stops.) Storage failures return errc::io_error and leave the
+/// ticket as it was.
 class engine {
  public:
-  /// The stream that records denied commands on ticket ids that do not exist.
+  /// The stream that records denied commands on ticket ids that do not
+  /// exist (or cannot be read as ids), and refused opens.
   static constexpr std::string_view denial_log_id = "~denied";
+  /// The coalescing window of identical denials, in the engine clock's
+  /// time: one minute.
+  static constexpr std::chrono::seconds denial_window{60};
+  /// At most this many denials of one ticket are recorded per
+  /// denial_window; the rest are counted (see the class comment).
+  static constexpr std::size_t max_denials_per_window = 16;
+  /// The longest reason a recorded denial keeps (bytes, after escaping).
+  static constexpr std::size_t max_denial_reason_bytes = 512;
 
   /// An engine over `cat` (as loaded and validated by load_catalog). Tickets
-  /// already in the store are restored: their streams are verified and
-  /// folded, and their pending timers fire on the next advance().
-  /// Errors: errc::invalid_definition for a catalog with errors;
-  /// errc::io_error / invalid_argument when a stored stream fails.
+  /// already in the store are restored: every stream the store lists
+  /// (store::streams(), not only the open tickets its summary rows name) is
+  /// verified and folded, and the open tickets' pending timers fire on the
+  /// next advance(). A ticket whose trail does not verify or fold, or whose
+  /// summary row disagrees with its trail, does not stop the engine: it is
+  /// listed in quarantined().
+  /// Errors: errc::invalid_definition for a catalog with errors, or when a
+  /// stored ticket records a workflow fingerprint (detail_key::fingerprint
+  /// of `opened`) other than the catalog's workflow of the same id and
+  /// version has — that definition was edited in place; add a version
+  /// instead (a catalog built in code, without fingerprints, is not
+  /// checked); errc::io_error when the store cannot be read.
   [[nodiscard]] static result<std::unique_ptr<engine>> create(catalog cat,
                                                               engine_options options = {});
   ~engine();
@@ -99,32 +178,57 @@ class engine {
 
   /// Opens a ticket: picks the workflow for its type (the newest version in
   /// effect today), checks the attributes against the schema, routes it,
-  /// starts its deadlines and runs the open-time escalation rules.
-  /// Errors: errc::not_found (no workflow serves the type),
-  /// errc::invalid_argument (unknown channel or attribute, a value of the
-  /// wrong type, a derived attribute supplied, empty customer id),
-  /// errc::limit_exceeded (ids or texts too long).
+  /// starts its deadlines and runs the open-time escalation rules. The
+  /// `opened` event records the workflow's fingerprint when it has one.
+  /// Errors, each audited on the denial log: errc::not_found (no workflow
+  /// serves the type), errc::invalid_argument (unknown channel or
+  /// attribute, a value of the wrong type, NaN or ±inf, a derived attribute
+  /// supplied, empty customer id, a NUL byte or invalid UTF-8 in any
+  /// string, an opened_by reserved for the engine: "system" or "~…"),
+  /// errc::limit_exceeded (an id longer than max_id_bytes, a text longer
+  /// than max_text_bytes, more than max_attributes attributes).
   [[nodiscard]] result<opened_ticket> open(const open_request& request);
 
   /// Takes a staff action. First fires the ticket's timers that are due by
-  /// now, so the action meets the ticket as it is. Errors, with the ticket
-  /// unchanged and the denial audited: errc::not_found (unknown ticket, or
-  /// an action the workflow does not have in this state),
-  /// errc::permission_denied (no role of the actor may take it; the actor
-  /// serves another region than the ticket's queue),
-  /// errc::failed_precondition (a required note is missing; nothing to
-  /// return from), errc::conflict (expected_version is stale),
-  /// errc::limit_exceeded (note or ids too long).
+  /// now, so the action meets the ticket as it is.
+  ///
+  /// expected_version is stale only when a change other than timers firing
+  /// came after it: a host that read version v and acts with
+  /// expected_version = v is not refused because a warning or breach (and
+  /// the escalation it triggered) fired since — inside this call or in an
+  /// advance() in between. The action is still judged on the ticket as it
+  /// is now.
+  ///
+  /// Errors, with the ticket unchanged (state and version) and the denial
+  /// recorded on its denial stream (class comment): errc::not_found
+  /// (unknown ticket — recorded on the denial log —, or an action the
+  /// workflow does not have in this state), errc::permission_denied (no
+  /// role of the actor may take it; the actor serves another region than
+  /// the ticket's queue), errc::failed_precondition (a required note is
+  /// missing; nothing to return from), errc::conflict (expected_version is
+  /// stale: another person's command came after it, or it is ahead of the
+  /// ticket), errc::invalid_argument (an empty actor id or one reserved for
+  /// the engine: "system", "~…"; a NUL byte or invalid UTF-8 in any
+  /// string), errc::limit_exceeded (an id, the actor's region or a role
+  /// longer than max_id_bytes, the note longer than max_text_bytes),
+  /// errc::data_loss (the ticket is quarantined: see quarantined()).
   [[nodiscard]] result<ticket_view> act(const act_request& request);
 
   /// Fires every timer due at or before `now` (across all tickets, in due
   /// order, each exactly once): warnings, breaches and the escalation rules
   /// they trigger. Each fired timer is stamped with its due instant.
-  /// Errors: errc::io_error from the store (timers fired before the error
-  /// stay fired).
+  /// Then, when checkpoints are scheduled and one is due, takes one
+  /// (take_checkpoint). Errors: errc::io_error from the store or the
+  /// checkpoint log (timers fired before the error stay fired).
   [[nodiscard]] result<advance_report> advance(timestamp now);
   /// advance(clock now).
   [[nodiscard]] result<advance_report> advance();
+
+  /// Takes a signed checkpoint now and appends it to the scheduled log
+  /// (engine_options::checkpoints), whatever the interval; returns it.
+  /// Errors: errc::failed_precondition (no checkpoints scheduled), the
+  /// store's or the log's errors (errc::io_error, …).
+  [[nodiscard]] result<checkpoint> take_checkpoint();
 
   // --- queries ----------------------------------------------------------------
 
@@ -133,6 +237,7 @@ class engine {
   [[nodiscard]] result<routing_decision> explain_route(const open_request& request) const;
 
   /// A ticket's current view, deadlines evaluated at the clock's now.
+  /// Errors: errc::not_found, errc::data_loss (quarantined).
   [[nodiscard]] result<ticket_view> view(std::string_view ticket_id) const;
 
   /// The open tickets in a unit's queue (a tier or team; `region` for
@@ -151,18 +256,31 @@ class engine {
   /// `within` (wall-clock), nearest first.
   [[nodiscard]] result<std::vector<ticket_view>> at_risk(std::chrono::seconds within) const;
 
-  /// A ticket's audit trail (or the denial log's, by denial_log_id).
+  /// A ticket's audit trail: its own stream, the events replay() folds
+  /// (or the denial log's, by denial_log_id). Refused commands are not on
+  /// it: see denials().
   [[nodiscard]] result<std::vector<event>> events(std::string_view ticket_id) const;
+
+  /// A ticket's refused commands, oldest first: the `denied` events of its
+  /// denial stream (denial_stream_of(ticket_id)); empty when none were
+  /// refused. Errors: errc::not_found for an unknown ticket.
+  [[nodiscard]] result<std::vector<event>> denials(std::string_view ticket_id) const;
 
   /// The ticket's view folded afresh from its stored trail, ignoring the
   /// live state: equal to view() by construction (DESIGN invariant 2); a
-  /// check for operators and tests.
+  /// check for operators and tests. Errors: errc::not_found, errc::data_loss
+  /// (quarantined, or the trail holds an event the fold cannot apply).
   [[nodiscard]] result<ticket_view> replay(std::string_view ticket_id) const;
 
   /// Verifies a ticket's stored trail against its hash chain and the head
   /// the store recorded. Error: errc::invalid_argument naming the first
   /// broken link.
   [[nodiscard]] result<void> verify(std::string_view ticket_id) const;
+
+  /// The stored tickets this engine found damaged (restore, or loading a
+  /// ticket another engine opened on a shared store), by ticket id; see
+  /// quarantined_ticket. Empty when every stream verifies and folds.
+  [[nodiscard]] std::vector<quarantined_ticket> quarantined() const;
 
   [[nodiscard]] engine_stats stats() const;
   [[nodiscard]] const catalog& definitions() const noexcept;

@@ -8,6 +8,7 @@
 // constant here never changes its text. New keys are added; old keys stay.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include <tierflow/event.hpp>
@@ -21,6 +22,7 @@
 ///
 ///     opened             type channel customer region external_ref description
 ///                        customer.<attribute>… ticket.<field>… deadline.<deadline>…
+///                        workflow_fingerprint?
 ///     routed             kind rule unit region in.<field>…
 ///     accepted           person owner assignee
 ///     transitioned       action from to note?
@@ -36,8 +38,12 @@
 ///     paused, resumed    state
 ///     closed             state
 ///     notified           to unit region person reason
-///     denied             action code reason        (on the ticket's own trail)
-///                        ticket action code reason (on the denial log, engine::denial_log_id)
+///     denied             action code reason repeated?
+///                                                  (on the ticket's denial stream,
+///                                                  denial_stream_of(ticket); before
+///                                                  denial streams, on the ticket's trail)
+///                        ticket action code reason repeated?
+///                                                  (on the denial log, engine::denial_log_id)
 ///     reopened           (none yet)
 ///
 /// Keys that name a cause — `rule` (an escalation or routing rule) or
@@ -65,6 +71,10 @@ inline constexpr std::string_view description = "description";
 inline constexpr std::string_view customer_attribute_prefix = "customer.";
 /// Prefix of "ticket.<field>": a ticket field's value as text (opened).
 inline constexpr std::string_view ticket_field_prefix = "ticket.";
+/// The content fingerprint of the workflow version the ticket runs on,
+/// tierflow::workflow::fingerprint (opened; absent on tickets opened before
+/// fingerprints were recorded).
+inline constexpr std::string_view fingerprint = "workflow_fingerprint";
 /// Prefix of "deadline.<deadline id>": the `within` of the case of that
 /// deadline that applies to this ticket, e.g. "4bd" (opened).
 inline constexpr std::string_view deadline_prefix = "deadline.";
@@ -152,6 +162,10 @@ inline constexpr std::string_view reason = "reason";
 inline constexpr std::string_view code = "code";
 /// The ticket id the refused command named (denied, on the denial log only).
 inline constexpr std::string_view ticket = "ticket";
+/// How many identical denials (same actor, action and code) were coalesced
+/// into this one since the last recorded, as a decimal count (denied;
+/// absent when none were).
+inline constexpr std::string_view repeated = "repeated";
 
 }  // namespace tierflow::detail_key
 
@@ -171,3 +185,27 @@ inline constexpr std::string_view yes = "true";
 inline constexpr std::string_view no = "false";
 
 }  // namespace tierflow::detail_value
+
+namespace tierflow {
+
+/// Stream ids beginning with this prefix hold refused commands on one
+/// ticket: denial_stream_of(ticket id). A refused command is recorded there,
+/// hash-chained, and never on the ticket's own stream, so that it changes
+/// neither the ticket's state nor its version.
+inline constexpr std::string_view denial_stream_prefix = "~denied/";
+
+/// The id of the stream that records the refused commands on `ticket_id`.
+[[nodiscard]] inline std::string denial_stream_of(std::string_view ticket_id) {
+  std::string id(denial_stream_prefix);
+  id += ticket_id;
+  return id;
+}
+
+/// The ticket a denial stream belongs to, or "" when `stream_id` is not a
+/// per-ticket denial stream.
+[[nodiscard]] constexpr std::string_view ticket_of_denial_stream(std::string_view stream_id) noexcept {
+  return stream_id.starts_with(denial_stream_prefix) ? stream_id.substr(denial_stream_prefix.size())
+                                                     : std::string_view{};
+}
+
+}  // namespace tierflow

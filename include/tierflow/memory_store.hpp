@@ -10,7 +10,11 @@
 namespace tierflow {
 
 /// An in-memory implementation of store, with the full store contract
-/// (atomic appends, version checks, indexes). Thread-safe: one
+/// (atomic appends, version checks, text checks, indexes). Its summaries
+/// carry no seal: they live in this process's memory, written only by
+/// append under the store's lock together with the head, so nothing
+/// outside tierflow can edit one and a seal would only be checked against
+/// itself; summary() never returns errc::data_loss. Thread-safe: one
 /// reader-writer lock; every index operation is O(log n) in the number of
 /// tickets, queries are O(answer × log n).
 class memory_store final : public store {

@@ -30,12 +30,18 @@ namespace tierflow {
 ///
 /// Layout: the schema `tierflow` (tables tierflow_schema, events, heads,
 /// summaries; sequence ticket_numbers), created on first open; text ids
-/// use the "C" collation, so every ordering is byte-wise. PostgreSQL text
-/// cannot hold NUL bytes: an append whose ticket id, actor, workflow id or
-/// summary text contains one is refused with errc::invalid_argument (event
-/// details are stored as bytes and may hold any byte); reads of such an id
-/// find nothing. Text that is not valid in the database encoding (UTF-8
-/// expected) is refused by the server, also as errc::invalid_argument.
+/// use the "C" collation, so every ordering is byte-wise. Like every
+/// store, an append with a NUL byte or invalid UTF-8 in any string is
+/// refused with errc::invalid_argument before the server is asked
+/// (PostgreSQL text could not hold them); reads of an id with a NUL byte
+/// find nothing.
+///
+/// Summary rows carry a seal (schema 2) bound to their stream's head,
+/// written in the append's transaction and checked on every read (store's
+/// contract). Migrating a database to schema 2 seals its rows as they
+/// stand against the heads as they stand: the upgrade blesses them. A
+/// read-only open of a schema-1 database (an audit, which must not write)
+/// returns its rows as they stand, unverified.
 ///
 /// Errors: connection failures that a reconnect does not cure, statement
 /// and lock timeouts (lock_timeout = store_options::busy_timeout) and any
@@ -49,7 +55,7 @@ namespace tierflow {
 class postgres_store final : public store {
  public:
   /// The schema version this build writes.
-  static constexpr int schema_version = 1;
+  static constexpr int schema_version = 2;
 
   /// Connects to `conninfo` (a libpq URI or key=value string) and creates
   /// or migrates the schema, in one transaction under an advisory lock, so
@@ -84,6 +90,7 @@ class postgres_store final : public store {
   [[nodiscard]] result<std::vector<due_ticket>> due(timestamp now, std::size_t limit) const override;
   [[nodiscard]] result<std::vector<ticket_summary>> open_tickets() const override;
   [[nodiscard]] result<std::vector<std::string>> streams() const override;
+  [[nodiscard]] result<std::vector<std::string>> summary_ids() const override;
   [[nodiscard]] bool shared() const noexcept override { return true; }
   /// As store::claim_due. The claim is held by this handle (a name made of
   /// host, process id and a random number) until the ticket's next append

@@ -56,8 +56,10 @@ struct append_request {
   std::uint64_t expected_version = 0;
   /// Sealed events (prev_hash/hash set), sequence expected_version + 1 on.
   std::span<const event> events;
-  /// The ticket's summary after these events; nullptr for streams that are
-  /// not tickets (the engine's log of denied commands on unknown tickets).
+  /// The ticket's summary after these events (its version the stream's new
+  /// length); nullptr for streams that are not tickets (the engine's log of
+  /// denied commands on unknown tickets). A ticket's stream needs it with
+  /// every append: the summary's seal binds it to the head.
   const ticket_summary* summary = nullptr;
 };
 
@@ -75,10 +77,25 @@ struct due_ticket {
 ///   nothing. It never changes or removes a stored event; there is no
 ///   member that could.
 /// - append checks expected_version, that sequences continue the stream,
-///   that the first event's prev_hash is the stored head, and that every
-///   event belongs to the ticket: errc::conflict for a version mismatch,
-///   errc::invalid_argument for the rest, with nothing stored.
+///   that the first event's prev_hash is the stored head, that every
+///   event belongs to the ticket, that the summary's version is the
+///   stream's new length, that a stream which has a summary (a ticket's)
+///   gets one with every append, and that every string (ids, actor,
+///   workflow id, detail keys and values, the summary's text) is valid
+///   UTF-8 without NUL bytes: errc::conflict for a version mismatch,
+///   errc::invalid_argument for the rest (one message for every store),
+///   with nothing stored.
 /// - reads return what was appended, byte for byte.
+/// - a summary is never taken on trust from storage that others can write
+///   (the database stores): each row carries a seal over its fields and
+///   its stream's head, written in the append's transaction. summary()
+///   returns errc::data_loss ("the summary row of T1 does not match its
+///   trail: edited outside tierflow") for a row that no longer matches its
+///   seal or its stream's current head; queue, customer_tickets, due,
+///   claim_due and open_tickets leave such rows out. The seal is not keyed:
+///   it catches an edit of the row alone and an old row put back, not a
+///   forger who recomputes it for the current head (the engine compares
+///   rows with its fold of the verified stream for that).
 /// - every member is safe to call from several threads at once.
 /// - storage failures return errc::io_error and leave nothing half-done.
 class store {
@@ -101,7 +118,9 @@ class store {
   /// A fresh ticket number, never handed out before (1, 2, 3 …).
   [[nodiscard]] virtual result<std::uint64_t> next_ticket_number() = 0;
 
-  /// The latest summary of a ticket; errc::not_found when unknown.
+  /// The latest summary of a ticket; errc::not_found when unknown,
+  /// errc::data_loss when its stored row does not match its trail (see the
+  /// class contract).
   [[nodiscard]] virtual result<ticket_summary> summary(std::string_view ticket_id) const = 0;
 
   /// Open tickets in the queue of `unit` and `region` ("" for units that
@@ -115,7 +134,8 @@ class store {
       std::string_view customer_id) const = 0;
 
   /// Tickets whose next_timer is at or before `now`, earliest first (then
-  /// by ticket id), at most `limit`.
+  /// by ticket id), at most `limit` (rows that fail their seal take no
+  /// place in it).
   [[nodiscard]] virtual result<std::vector<due_ticket>> due(timestamp now,
                                                             std::size_t limit) const = 0;
 
@@ -125,6 +145,25 @@ class store {
   /// Every stream id (tickets and the engine's denial log), sorted
   /// bytewise: for audits that walk the whole trail.
   [[nodiscard]] virtual result<std::vector<std::string>> streams() const = 0;
+
+  /// Every ticket id that has a summary row, sealed or not, sorted
+  /// bytewise: for audits, which must also find a row that has no stream
+  /// behind it (a row copied or inserted outside tierflow; the index reads
+  /// leave such rows out). By default the streams whose summary() is not
+  /// errc::not_found: right for a store whose rows cannot exist without
+  /// their stream (the memory store); database stores list their table.
+  [[nodiscard]] virtual result<std::vector<std::string>> summary_ids() const {
+    auto all = streams();
+    if (!all) return fail(all.error());
+    std::vector<std::string> out;
+    for (auto& id : *all) {
+      auto row = summary(id);
+      if (!row && row.error().code() == errc::not_found) continue;
+      if (!row && row.error().code() != errc::data_loss) return fail(row.error());
+      out.push_back(std::move(id));
+    }
+    return out;
+  }
 
   // --- several engines on one store ------------------------------------------------
 

@@ -9,6 +9,7 @@
 #include <tierflow/audit.hpp>
 #include <tierflow/calendar.hpp>
 #include <tierflow/catalog.hpp>
+#include <tierflow/checkpoint.hpp>
 #include <tierflow/clock.hpp>
 #include <tierflow/condition.hpp>
 #include <tierflow/diagnostic.hpp>
@@ -29,6 +30,7 @@
 #include <tierflow/store_options.hpp>
 #include <tierflow/ticket.hpp>
 #include <tierflow/time.hpp>
+#include <tierflow/trail_summary.hpp>
 #include <tierflow/validate.hpp>
 #include <tierflow/version.hpp>
 #include <tierflow/workflow.hpp>

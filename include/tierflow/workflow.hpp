@@ -172,6 +172,13 @@ struct workflow {
   std::size_t initial = npos;
   std::vector<routing_rule> routing;
   std::vector<escalation_rule> escalations;
+  /// The content fingerprint of this definition: lowercase hex SHA-256 of
+  /// the workflow's canonical form (the parsed YAML re-emitted, so comments
+  /// and layout do not count; any change of meaning does). Recorded in each
+  /// ticket's `opened` event; an engine refuses to restore tickets onto a
+  /// definition whose fingerprint changed under the same id and version.
+  /// Empty for workflows built in code rather than loaded.
+  std::string fingerprint;
 
   /// The index of state `id`, or npos. O(number of states).
   [[nodiscard]] std::size_t state_index(std::string_view state_id) const noexcept {

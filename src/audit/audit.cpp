@@ -18,6 +18,8 @@
 #include <tierflow/audit.hpp>
 #include <tierflow/time.hpp>
 
+#include "text/escape.hpp"
+
 namespace tierflow {
 namespace {
 
@@ -182,17 +184,55 @@ nlohmann::ordered_json details_json(const event_details& details) {
 }
 
 // Invalid UTF-8 must not make an export throw: audit data is what it is.
+// nlohmann escapes C0 controls (ESC is \u001b); DEL and the C1 controls
+// (U+0080–U+009F, which a terminal may take for CSI and the like) are
+// valid raw in JSON, so they are escaped here: the same string to a JSON
+// reader, and nothing a `cat` of the file could act on. Outside strings
+// JSON text is ASCII, so every such byte sequence is inside a string.
 std::string dump(const nlohmann::ordered_json& j) {
-  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  const std::string raw = j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(raw.size());
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    const auto b = static_cast<unsigned char>(raw[i]);
+    unsigned code = 0x100;
+    if (b == 0x7f) {
+      code = 0x7f;
+    } else if (b == 0xc2 && i + 1 < raw.size()) {
+      const auto next = static_cast<unsigned char>(raw[i + 1]);
+      if (next >= 0x80 && next <= 0x9f) {
+        code = next;
+        ++i;
+      }
+    }
+    if (code == 0x100) {
+      out += raw[i];
+    } else {
+      out += "\\u00";
+      out += digits[code >> 4];
+      out += digits[code & 0x0f];
+    }
+  }
+  return out;
 }
 
+// A text cell of the CSV export, per OWASP "CSV Injection": a cell a
+// spreadsheet would take for a formula (it starts with = + - @, TAB or CR)
+// gets a leading single quote and is quoted; control characters and broken
+// UTF-8 are written as detail::printable's escapes, never raw.
 void write_csv_field(std::ostream& out, std::string_view field) {
-  if (field.find_first_of(",\"\r\n") == std::string_view::npos) {
-    out << field;
+  const bool formula = !field.empty() && (field.front() == '=' || field.front() == '+' ||
+                                          field.front() == '-' || field.front() == '@' ||
+                                          field.front() == '\t' || field.front() == '\r');
+  std::string text = formula ? "'" : "";
+  text += detail::printable(field);
+  if (!formula && text.find_first_of(",\"") == std::string::npos) {
+    out << text;
     return;
   }
   out << '"';
-  for (const char c : field) {
+  for (const char c : text) {
     if (c == '"') out << '"';
     out << c;
   }

@@ -1,20 +1,27 @@
 // SPDX-License-Identifier: MIT
 // `tierflow audit verify|show|export --db URL`: an auditor's view of a ticket
-// store. The store is opened read-only and never created (store_options
-// read_only, create = false), so an audit cannot change what it audits,
-// nor leave an empty database behind when the URL names a wrong file.
+// store. The store is opened read-only and never created (open_for_audit),
+// so an audit cannot change what it audits, nor leave an empty database
+// behind when the URL names a wrong file.
+//
+// Nothing read from the store is trusted as printed: every stream is judged
+// by the audit verifier (read_verified), every ticket's summary row is
+// checked against what its verified trail states (summarize_trail), and
+// every line goes out through detail::printable, so an id or a value from a
+// tampered file can neither drive the terminal nor forge a line.
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
-#include <memory>
+#include <iterator>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -22,96 +29,25 @@
 #include <tierflow/audit.hpp>
 #include <tierflow/engine.hpp>
 #include <tierflow/event.hpp>
-#include <tierflow/open_store.hpp>
+#include <tierflow/event_schema.hpp>
 #include <tierflow/store.hpp>
 #include <tierflow/time.hpp>
+#include <tierflow/trail_summary.hpp>
 #include <tierflow/verified_read.hpp>
 
+#include "cli/audit_store.hpp"
 #include "commands.hpp"
+#include "say.hpp"
+#include "text/escape.hpp"
 
 namespace tierflow::cli {
 namespace {
 
 constexpr std::string_view tool = "tierflow audit";
 
-/// The passwords a PostgreSQL URL carries (`user:secret@host`,
-/// `?password=secret`), as written in it; none for other URLs.
-std::vector<std::string> url_secrets(std::string_view url) {
-  std::vector<std::string> out;
-  const auto scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos || url.substr(0, 7) == "sqlite:") return out;
-  const auto authority = scheme_end + 3;
-  const auto authority_end = std::min(url.find_first_of("/?", authority), url.size());
-  const auto at = url.substr(0, authority_end).rfind('@');
-  if (at != std::string_view::npos && at >= authority) {
-    const auto colon = url.find(':', authority);
-    if (colon < at) out.emplace_back(url.substr(colon + 1, at - colon - 1));
-  }
-  for (auto pos = url.find("password="); pos != std::string_view::npos;
-       pos = url.find("password=", pos + 1)) {
-    if (pos == 0 || (url[pos - 1] != '?' && url[pos - 1] != '&')) continue;
-    const auto value = pos + 9;
-    out.emplace_back(url.substr(value, std::min(url.find('&', value), url.size()) - value));
-  }
-  return out;
-}
-
-/// `text` with every password of `url` replaced by "***": error messages
-/// end up in logs and terminals, and a store's (or libpq's) message may
-/// quote the URL it was given.
-std::string scrub(std::string text, std::string_view url) {
-  for (const auto& secret : url_secrets(url)) {
-    if (secret.empty()) continue;
-    for (auto pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos + 3)) {
-      text.replace(pos, secret.size(), "***");
-    }
-  }
-  return text;
-}
-
-/// The URL as it may be printed: without its passwords.
-std::string printable_url(std::string_view url) { return scrub(std::string(url), url); }
-
-/// A store opened for auditing, or the exit status of the failure (already
-/// reported on `err`).
-struct audit_store {
-  std::unique_ptr<store> handle;
-  int status = exit_ok;
-};
-
-audit_store open_for_audit(const std::string& url, std::FILE* err) {
-  const auto starts = [&](std::string_view p) { return url.compare(0, p.size(), p) == 0; };
-  // Checked here rather than left to open_store: `memory:` would open (a new,
-  // empty store) and then audit nothing, which must not read as "OK".
-  if (url == "memory:") {
-    fmt::print(err,
-               "{}: error: --db memory: is a new, empty store each time, so there is nothing to "
-               "audit; use sqlite:PATH or postgresql://…\n",
-               tool);
-    return {nullptr, exit_usage};
-  }
-  if (!starts("sqlite:") && !starts("postgresql://") && !starts("postgres://")) {
-    fmt::print(err, "{}: error: --db '{}': unknown store URL; use sqlite:PATH or postgresql://…\n",
-               tool, printable_url(url));
-    return {nullptr, exit_usage};
-  }
-  store_options options;
-  options.read_only = true;
-  options.create = false;
-  auto opened = open_store(url, options);
-  if (!opened) {
-    fmt::print(err, "{}: error: cannot open {}: {}\n", tool, printable_url(url),
-               scrub(opened.error().message(), url));
-    // A malformed URL is the command line's fault; everything else (a missing
-    // or foreign file, an unreachable server, a newer schema) is the input's.
-    return {nullptr, opened.error().code() == errc::invalid_argument ? exit_usage : exit_errors};
-  }
-  return {std::move(*opened), exit_ok};
-}
-
 /// A store call failed mid-audit: says so and gives the exit status.
 int store_failure(std::FILE* err, std::string_view url, std::string_view doing, const error& e) {
-  fmt::print(err, "{}: error: {}: {}\n", tool, doing, scrub(e.message(), url));
+  say(err, "{}: error: {}: {}", tool, doing, scrub(e.message(), url));
   return exit_errors;
 }
 
@@ -127,34 +63,15 @@ std::optional<timestamp> parse_since(std::string_view text) {
   return *t;
 }
 
-/// A detail value as it reads in `key=value`: bare when it is plain, else
-/// in double quotes with \" \\ \n \r \t and \xNN escapes, so a value can
-/// neither break the line nor pass for another key=value pair.
+/// A value (a detail, an id) as it reads in `key=value` or in a message:
+/// bare when it is plain, else in double quotes with \" \\ and the escapes
+/// of detail::printable, so it can neither break the line nor pass for
+/// another key=value pair.
 std::string quoted_value(std::string_view value) {
-  bool plain = !value.empty();
-  for (const char c : value) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u <= 0x20 || u == 0x7f || c == '"' || c == '\\' || c == '=') plain = false;
-  }
-  if (plain) return std::string(value);
-  std::string out = "\"";
-  for (const char c : value) {
-    const auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (u < 0x20 || u == 0x7f)
-          out += fmt::format("\\x{:02x}", u);
-        else
-          out += c;
-    }
-  }
-  out += '"';
-  return out;
+  bool plain = !value.empty() && detail::is_printable(value);
+  for (const char c : value)
+    if (static_cast<unsigned char>(c) <= 0x20 || c == '"' || c == '\\' || c == '=') plain = false;
+  return plain ? std::string(value) : detail::quoted_printable(value);
 }
 
 /// The outcome of checking one stream.
@@ -163,6 +80,8 @@ struct stream_check {
   /// Empty when the stream verifies; else why not, without the stream id
   /// ("broken at event 3: edited: content does not match its hash").
   std::string problem;
+  /// The store could not read the stream at all (no events to show).
+  bool unreadable = false;
 };
 
 /// Reads a stream and judges it with the audit verifier (read_verified: the
@@ -177,8 +96,10 @@ stream_check check_stream(const store& s, const std::string& id, std::string_vie
   stream_check out;
   auto read = read_verified(s, id);
   if (!read) {
-    if (read.error().code() != errc::not_found)
+    if (read.error().code() != errc::not_found) {
       out.problem = "cannot be read: " + scrub(read.error().message(), url);
+      out.unreadable = true;
+    }
     return out;
   }
   out.events = std::move(read->events);
@@ -198,9 +119,68 @@ stream_check check_stream(const store& s, const std::string& id, std::string_vie
   return out;
 }
 
+/// A ticket's summary row judged against its verified trail.
+struct row_check {
+  /// What the trail states; none when the stream is not a ticket's trail
+  /// (a denial stream, the denial log) or is empty.
+  std::optional<trail_summary> stated;
+  /// The store's row, when it has one that it could read.
+  std::optional<ticket_summary> row;
+  /// Empty when the row agrees with the trail (or neither exists); else
+  /// "summary row forged: …" or "summary row missing: …".
+  std::string problem;
+};
+
+/// "owner 'mallory', the trail says 'li.wei'; unit …".
+std::string describe(const std::vector<summary_difference>& diffs) {
+  std::string out;
+  for (const auto& d : diffs) {
+    if (!out.empty()) out += "; ";
+    out += fmt::format("{} '{}', the trail says '{}'", d.field, d.stored, d.stated);
+  }
+  return out;
+}
+
+/// Checks the summary row of stream `id`, whose verified events are
+/// `events`. Store errors other than a missing or a forged (sealed, and the
+/// seal fails: errc::data_loss) row are returned as errors.
+result<row_check> check_row(const store& s, const std::string& id, std::span<const event> events) {
+  row_check out;
+  if (!events.empty()) {
+    if (auto stated = summarize_trail(events)) out.stated = std::move(*stated);
+  }
+  auto row = s.summary(id);
+  if (!row) {
+    switch (row.error().code()) {
+      case errc::not_found:
+        if (out.stated)
+          out.problem = "summary row missing: the trail opens a ticket the store has no summary of";
+        return out;
+      case errc::data_loss:
+        out.problem = "summary row forged: " + row.error().message();
+        return out;
+      default: return fail(std::move(row).error());
+    }
+  }
+  out.row = std::move(*row);
+  if (!out.stated) {
+    out.problem = events.empty() ? "summary row forged: no trail stands behind it"
+                                 : "summary row forged: the stream is not a ticket's trail";
+    return out;
+  }
+  if (const auto diffs = differences(*out.row, *out.stated); !diffs.empty())
+    out.problem = "summary row forged: " + describe(diffs);
+  return out;
+}
+
 /// Writes `bytes` to `out`; false on a write error.
 bool write_all(std::FILE* out, std::string_view bytes) {
   return std::fwrite(bytes.data(), 1, bytes.size(), out) == bytes.size();
+}
+
+/// "1 stream" / "2 streams".
+std::string count(std::size_t n, std::string_view noun) {
+  return fmt::format("{} {}{}", n, noun, n == 1 ? "" : "s");
 }
 
 }  // namespace
@@ -208,150 +188,281 @@ bool write_all(std::FILE* out, std::string_view bytes) {
 const char* audit_help() noexcept {
   return "The store URL (--db): sqlite:PATH (a database file) or postgresql://USER@HOST/DB (a\n"
          "libpq URI). The store is opened read-only and never created: an audit changes\n"
-         "nothing. A password in the URL is never printed.\n"
+         "nothing. A password in the URL is never printed. A PATH that is a FIFO, a device or\n"
+         "a directory is refused unopened.\n"
          "\n"
-         "Exit status: 0 the audit passed; 1 a broken hash chain, an unknown ticket, or a\n"
-         "store that cannot be opened or read (a missing or foreign file, an unreachable\n"
-         "server; the message names it); 2 a usage error: a bad option, a malformed --since,\n"
-         "or a --db URL of an unknown scheme (or memory:, which holds nothing to audit).\n"
+         "verify checks every stream (tickets, their denial streams ~denied/TICKET, the\n"
+         "denial log ~denied) against its hash chain and recorded head, and every ticket's\n"
+         "summary row (queue, owner, assignee, state, customer) against what its verified\n"
+         "trail states; it prints one line per broken stream or forged row, then a total.\n"
+         "show prints a ticket's record as its verified trail states it, with its denial\n"
+         "stream's events merged by time (marked ~#N). export writes every event, those of\n"
+         "a broken stream too, and names the broken streams on stderr.\n"
+         "\n"
+         "Exit status: 0 the audit passed; 1 a broken hash chain (verify, show, export), a\n"
+         "summary row that disagrees with its trail (verify, show), history rewritten since a\n"
+         "checkpoint, a bad signature or a proof that does not hold, an unknown ticket, or a\n"
+         "store that cannot be opened or read (a missing, foreign or special file, an\n"
+         "unreachable server; the message names it); 2 a usage error: a bad option, a\n"
+         "malformed --since, a --db URL of an unknown scheme (or memory:, which holds\n"
+         "nothing to audit), or a key, checkpoint log or proof file that cannot be read.\n"
          "\n"
          "Times are UTC. `show` prints them as 2026-11-24 09:00:00Z; the exports use\n"
          "2026-11-24T09:00:00Z.";
 }
 
 int run_audit_verify(const audit_verify_options& options, std::FILE* out, std::FILE* err) {
-  auto opened = open_for_audit(options.db, err);
+  auto opened = open_for_audit(options.db, tool, err);
   if (!opened.handle) return opened.status;
   const store& s = *opened.handle;
   auto streams = s.streams();
   if (!streams) return store_failure(err, options.db, "listing the streams", streams.error());
   std::uint64_t events = 0;
-  std::size_t broken = 0;
+  std::size_t broken = 0, forged = 0;
+  // Quoted when odd: a stream id from a tampered file must not forge lines.
+  const auto report = [&](std::string_view id, std::string_view problem) {
+    say(out, "{}: {}", quoted_value(id), problem);
+  };
   for (const std::string& id : *streams) {
     const stream_check checked = check_stream(s, id, options.db);
     events += checked.events.size();
     if (!checked.problem.empty()) {
       ++broken;
-      // Quoted when odd: a stream id from a tampered file must not forge lines.
-      fmt::print(out, "{}: {}\n", quoted_value(id), checked.problem);
+      report(id, checked.problem);
+      continue;  // a broken trail states nothing a row could be held to
+    }
+    auto row = check_row(s, id, checked.events);
+    if (!row)
+      return store_failure(err, options.db, fmt::format("reading the summary of {}", quoted_value(id)),
+                           row.error());
+    if (!row->problem.empty()) {
+      ++forged;
+      report(id, row->problem);
     }
   }
-  fmt::print(out, "verified {} stream{}, {} event{}: ", streams->size(),
-             streams->size() == 1 ? "" : "s", events, events == 1 ? "" : "s");
-  if (broken == 0) {
-    fmt::print(out, "OK\n");
-    return exit_ok;
+  // A row with no stream at all: a ticket put into a queue by hand, or a
+  // row copied under a new id. The index reads leave such rows out (their
+  // seal names no head), so every row's id is listed (store::summary_ids).
+  auto rows = s.summary_ids();
+  if (!rows) return store_failure(err, options.db, "listing the summary rows", rows.error());
+  for (const std::string& id : *rows) {
+    if (std::binary_search(streams->begin(), streams->end(), id)) continue;
+    ++forged;
+    report(id, "summary row forged: no trail stands behind it");
   }
-  fmt::print(out, "{} broken\n", broken);
-  return exit_errors;
+
+  std::string verdict;
+  if (broken > 0) verdict = fmt::format("{} broken", broken);
+  if (forged > 0) {
+    if (!verdict.empty()) verdict += ", ";
+    verdict += count(forged, "forged summary row");
+  }
+  say(out, "verified {}, {}: {}", count(streams->size(), "stream"), count(events, "event"),
+      verdict.empty() ? "OK" : verdict);
+  return verdict.empty() ? exit_ok : exit_errors;
 }
 
+namespace {
+
+/// One event line of `audit show`: `marker` is "#" for the ticket's own
+/// events and "~#" for those of its denial stream.
+struct shown_event {
+  const event* e;
+  std::string_view marker;
+};
+
+void print_events(std::FILE* out, const std::vector<shown_event>& events) {
+  const auto number = [](const shown_event& s) { return fmt::format("{}{}", s.marker, s.e->sequence); };
+  std::size_t seq_width = 0, actor_width = 0, type_width = 0;
+  for (const shown_event& s : events) {
+    seq_width = std::max(seq_width, number(s).size());
+    actor_width = std::max(actor_width, detail::printable(s.e->actor_id).size());
+    type_width = std::max(type_width, to_string(s.e->type).size());
+  }
+  for (const shown_event& s : events) {
+    const event& e = *s.e;
+    std::string text = fmt::format("  {:<{}}  {}  {:<{}}  {:<{}}", number(s), seq_width,
+                                   utc_text(e.time), detail::printable(e.actor_id), actor_width,
+                                   to_string(e.type), type_width);
+    for (const auto& [key, value] : e.details)
+      text += fmt::format("  {}={}", detail::printable(key), quoted_value(value));
+    // Padding of the last column is not wanted at the end of a line.
+    while (!text.empty() && text.back() == ' ') text.pop_back();
+    say_line(out, text);
+  }
+}
+
+}  // namespace
+
 int run_audit_show(const audit_show_options& options, std::FILE* out, std::FILE* err) {
-  auto opened = open_for_audit(options.db, err);
+  auto opened = open_for_audit(options.db, tool, err);
   if (!opened.handle) return opened.status;
   const store& s = *opened.handle;
   const std::string& id = options.ticket;
+  // The ticket's refused commands, on their own stream (a stream id that is
+  // itself not a ticket has none).
+  const bool ticket_like = !id.empty() && id.front() != '~';
+  const std::string denial_id = ticket_like ? denial_stream_of(id) : std::string();
 
-  std::optional<ticket_summary> summary;
-  if (auto found = s.summary(id)) {
-    summary = std::move(*found);
-  } else if (found.error().code() != errc::not_found) {
-    return store_failure(err, options.db, fmt::format("reading ticket '{}'", id), found.error());
-  }
   const stream_check checked = check_stream(s, id, options.db);
-  const std::vector<event>& events = checked.events;
-  if (!summary && events.empty() && checked.problem.empty()) {
-    fmt::print(err, "{}: error: no ticket '{}' in {}\n", tool, id, printable_url(options.db));
+  stream_check denials;
+  if (ticket_like) denials = check_stream(s, denial_id, options.db);
+  row_check row;
+  if (checked.problem.empty()) {
+    auto r = check_row(s, id, checked.events);
+    if (!r)
+      return store_failure(err, options.db, fmt::format("reading ticket {}", quoted_value(id)),
+                           r.error());
+    row = std::move(*r);
+  } else if (auto found = s.summary(id)) {
+    row.row = std::move(*found);  // shown, marked unverified: the trail is broken
+  }
+  if (!row.row && !row.stated && checked.events.empty() && checked.problem.empty() &&
+      denials.events.empty() && denials.problem.empty() && row.problem.empty()) {
+    say(err, "{}: error: no ticket '{}' in {}", tool, id, printable_url(options.db));
     return exit_errors;
   }
 
   const auto line = [&](std::string_view label, std::string_view value) {
-    fmt::print(out, "{:<10}{}\n", label, value.empty() ? std::string_view("-") : value);
+    say(out, "{:<10}{}", label, value.empty() ? std::string_view("-") : value);
   };
-  if (summary) {
-    line("ticket", fmt::format("{}   (all times UTC)", summary->ticket_id));
-    line("customer", summary->customer_id);
-    line("type", summary->ticket_type);
-    line("workflow", fmt::format("{} v{}", summary->workflow_id, summary->workflow_version));
-    line("state", fmt::format("{} ({})", summary->state, summary->closed ? "closed" : "open"));
-    line("queue", summary->region.empty() ? summary->unit : summary->unit + "/" + summary->region);
-    line("owner", summary->owner);
-    line("assignee", summary->assignee);
-    line("opened", utc_text(summary->opened_at));
-    if (summary->closed_at) line("closed", utc_text(*summary->closed_at));
+  if (row.stated) {
+    // The record as the verified trail states it, never the row's word.
+    const trail_summary& t = *row.stated;
+    line("ticket", fmt::format("{}   (all times UTC; as the verified trail states it)", t.ticket_id));
+    line("customer", t.customer_id);
+    line("type", t.ticket_type);
+    line("workflow", fmt::format("{} v{}", t.workflow_id, t.workflow_version));
+    const std::string open_or_closed = t.closed ? "closed" : "open";
+    if (t.state)
+      line("state", fmt::format("{} ({})", *t.state, open_or_closed));
+    else if (row.row && row.problem.empty())
+      line("state", fmt::format("{} ({}; the summary row's: the trail records no transition yet)",
+                                row.row->state, open_or_closed));
+    else
+      line("state", fmt::format("the workflow's initial state ({}; no transition yet)",
+                                open_or_closed));
+    line("queue", t.region.empty() ? t.unit : t.unit + "/" + t.region);
+    line("owner", t.owner);
+    line("assignee", t.assignee);
+    line("opened", utc_text(t.opened_at));
+    if (t.closed_at) line("closed", utc_text(*t.closed_at));
+  } else if (row.row) {
+    const ticket_summary& t = *row.row;
+    line("ticket", fmt::format("{}   (all times UTC; the store's summary row, NOT verified)",
+                               t.ticket_id));
+    line("customer", t.customer_id);
+    line("type", t.ticket_type);
+    line("workflow", fmt::format("{} v{}", t.workflow_id, t.workflow_version));
+    line("state", fmt::format("{} ({})", t.state, t.closed ? "closed" : "open"));
+    line("queue", t.region.empty() ? t.unit : t.unit + "/" + t.region);
+    line("owner", t.owner);
+    line("assignee", t.assignee);
+    line("opened", utc_text(t.opened_at));
+    if (t.closed_at) line("closed", utc_text(*t.closed_at));
   } else {
-    const bool denial_log = id == engine::denial_log_id;
-    line("stream",
-         fmt::format("{}   ({}all times UTC)", id,
-                     denial_log ? "the log of commands denied on unknown tickets; " : ""));
+    std::string what;
+    if (id == engine::denial_log_id)
+      what = "the log of commands denied on unknown tickets; ";
+    else if (const auto of = ticket_of_denial_stream(id); !of.empty())
+      what = fmt::format("the commands refused on ticket {}; ", of);
+    line("stream", fmt::format("{}   ({}all times UTC)", id, what));
   }
+  if (!row.problem.empty()) line("summary", row.problem);
   line("trail",
-       fmt::format("{} event{}, hash chain {}", events.size(), events.size() == 1 ? "" : "s",
+       fmt::format("{}, hash chain {}", count(checked.events.size(), "event"),
                    checked.problem.empty() ? "verified" : "BROKEN: " + checked.problem));
+  if (!denials.events.empty() || !denials.problem.empty()) {
+    line("denials", fmt::format("{} on stream {}, hash chain {}",
+                                count(denials.events.size(), "refused command"), denial_id,
+                                denials.problem.empty() ? "verified" : "BROKEN: " + denials.problem));
+  }
 
-  if (summary) {
-    auto tickets = s.customer_tickets(summary->customer_id);
+  // The customer's other tickets, each as its own verified trail states it.
+  const std::string customer =
+      row.stated ? row.stated->customer_id : (row.row ? row.row->customer_id : std::string());
+  if (row.stated || row.row) {
+    auto tickets = s.customer_tickets(customer);
     if (!tickets)
-      return store_failure(
-          err, options.db,
-          fmt::format("reading the tickets of customer '{}'", summary->customer_id),
-          tickets.error());
-    std::vector<const ticket_summary*> others;
-    for (const auto& t : *tickets)
-      if (t.ticket_id != id) others.push_back(&t);
+      return store_failure(err, options.db,
+                           fmt::format("reading the tickets of customer {}", quoted_value(customer)),
+                           tickets.error());
+    struct other {
+      std::string id, type, state, note;
+      timestamp opened;
+    };
+    std::vector<other> others;
+    for (const auto& t : *tickets) {
+      if (t.ticket_id == id) continue;
+      other o{t.ticket_id, t.ticket_type, t.closed ? t.state + " (closed)" : t.state, {}, t.opened_at};
+      const stream_check trail = check_stream(s, t.ticket_id, options.db);
+      if (!trail.problem.empty()) {
+        o.note = "trail BROKEN: summary row unverified";
+      } else if (auto stated = summarize_trail(trail.events); !stated) {
+        o.note = "summary row forged: no trail stands behind it";
+      } else {
+        if (const auto diffs = differences(t, *stated); !diffs.empty())
+          o.note = "summary row forged: " + describe(diffs);
+        o.type = stated->ticket_type;
+        if (stated->state) o.state = *stated->state + (stated->closed ? " (closed)" : "");
+        o.opened = stated->opened_at;
+      }
+      others.push_back(std::move(o));
+    }
     if (others.empty()) {
-      fmt::print(out, "\nno other tickets of customer {}\n", summary->customer_id);
+      say_line(out, "");
+      say(out, "no other tickets of customer {}", customer);
     } else {
       std::size_t id_width = 0, type_width = 0, state_width = 0;
-      for (const auto* t : others) {
-        id_width = std::max(id_width, t->ticket_id.size());
-        type_width = std::max(type_width, t->ticket_type.size());
-        state_width = std::max(state_width, t->state.size() + (t->closed ? 9 : 0));
+      for (const auto& o : others) {
+        id_width = std::max(id_width, o.id.size());
+        type_width = std::max(type_width, o.type.size());
+        state_width = std::max(state_width, o.state.size());
       }
-      fmt::print(out, "\nother tickets of customer {} ({}), oldest first:\n", summary->customer_id,
-                 others.size());
-      for (const auto* t : others) {
-        fmt::print(out, "  {:<{}}  {:<{}}  {:<{}}  opened {}\n", t->ticket_id, id_width,
-                   t->ticket_type, type_width, t->closed ? t->state + " (closed)" : t->state,
-                   state_width, utc_text(t->opened_at));
+      say_line(out, "");
+      say(out, "other tickets of customer {} ({}), oldest first:", customer, others.size());
+      for (const auto& o : others) {
+        say(out, "  {:<{}}  {:<{}}  {:<{}}  opened {}{}", o.id, id_width, o.type, type_width,
+            o.state, state_width, utc_text(o.opened), o.note.empty() ? "" : "  [" + o.note + "]");
       }
     }
   }
 
-  std::size_t seq_width = 1, actor_width = 0, type_width = 0;
-  for (const event& e : events) {
-    seq_width = std::max(seq_width, fmt::formatted_size("{}", e.sequence));
-    actor_width = std::max(actor_width, e.actor_id.size());
-    type_width = std::max(type_width, to_string(e.type).size());
-  }
-  fmt::print(out, "\nevents:\n");
-  for (const event& e : events) {
-    std::string text =
-        fmt::format("  #{:<{}}  {}  {:<{}}  {:<{}}", e.sequence, seq_width, utc_text(e.time),
-                    e.actor_id, actor_width, to_string(e.type), type_width);
-    for (const auto& [key, value] : e.details)
-      text += fmt::format("  {}={}", key, quoted_value(value));
-    // Padding of the last column is not wanted at the end of a line.
-    while (!text.empty() && text.back() == ' ') text.pop_back();
-    fmt::print(out, "{}\n", text);
-  }
-  return exit_ok;
+  // The ticket's events and its refused commands, merged by time (a
+  // denial at the same second as an event stands after it).
+  std::vector<shown_event> merged;
+  merged.reserve(checked.events.size() + denials.events.size());
+  for (const event& e : checked.events) merged.push_back({&e, "#"});
+  std::vector<shown_event> refused;
+  for (const event& e : denials.events) refused.push_back({&e, "~#"});
+  std::vector<shown_event> all;
+  std::merge(merged.begin(), merged.end(), refused.begin(), refused.end(), std::back_inserter(all),
+             [](const shown_event& a, const shown_event& b) { return a.e->time < b.e->time; });
+  say_line(out, "");
+  if (refused.empty())
+    say(out, "events:");
+  else
+    say(out, "events (~#N: refused command N, from stream {}; it changed nothing):", denial_id);
+  print_events(out, all);
+
+  const bool failed = !checked.problem.empty() || !denials.problem.empty() || !row.problem.empty();
+  return failed ? exit_errors : exit_ok;
 }
 
 int run_audit_export(const audit_export_options& options, std::FILE* out, std::FILE* err) {
   const bool csv = options.format == "csv";
   if (!csv && options.format != "jsonl") {
-    fmt::print(err, "{} export: error: --format '{}': use jsonl or csv\n", tool, options.format);
+    say(err, "{} export: error: --format '{}': use jsonl or csv", tool, options.format);
     return exit_usage;
   }
   std::optional<timestamp> since;
   if (!options.since.empty()) {
     since = parse_since(options.since);
     if (!since) {
-      fmt::print(err,
-                 "{} export: error: --since '{}': expected a UTC time like 2026-11-24T09:00:00Z "
-                 "or a date like 2026-11-24\n",
-                 tool, options.since);
+      say(err,
+          "{} export: error: --since '{}': expected a UTC time like 2026-11-24T09:00:00Z or a "
+          "date like 2026-11-24",
+          tool, options.since);
       return exit_usage;
     }
   }
@@ -361,27 +472,31 @@ int run_audit_export(const audit_export_options& options, std::FILE* out, std::F
     if (path.substr(0, 2) == "//") path.remove_prefix(2);
     std::error_code ec;
     if (std::filesystem::equivalent(options.output, path, ec)) {
-      fmt::print(err, "{} export: error: -o '{}' is the database itself\n", tool, options.output);
+      say(err, "{} export: error: -o '{}' is the database itself", tool, options.output);
       return exit_usage;
     }
   }
   // The store first: a wrong --db must not leave an empty output file.
-  auto opened = open_for_audit(options.db, err);
+  auto opened = open_for_audit(options.db, tool, err);
   if (!opened.handle) return opened.status;
   const store& s = *opened.handle;
 
   std::vector<std::string> streams;
   if (!options.ticket.empty()) {
-    auto head = s.head(options.ticket);
-    if (!head)
-      return store_failure(err, options.db, fmt::format("reading stream '{}'", options.ticket),
-                           head.error());
-    if (head->version == 0) {
-      fmt::print(err, "{}: error: no ticket '{}' in {}\n", tool, options.ticket,
-                 printable_url(options.db));
+    // A ticket comes with its refused commands, on their own stream.
+    std::vector<std::string> candidates{options.ticket};
+    if (options.ticket.front() != '~') candidates.push_back(denial_stream_of(options.ticket));
+    for (const std::string& id : candidates) {
+      auto head = s.head(id);
+      if (!head)
+        return store_failure(err, options.db, fmt::format("reading stream {}", quoted_value(id)),
+                             head.error());
+      if (head->version > 0) streams.push_back(id);
+    }
+    if (streams.empty()) {
+      say(err, "{}: error: no ticket '{}' in {}", tool, options.ticket, printable_url(options.db));
       return exit_errors;
     }
-    streams.push_back(options.ticket);
   } else {
     auto all = s.streams();
     if (!all) return store_failure(err, options.db, "listing the streams", all.error());
@@ -392,25 +507,27 @@ int run_audit_export(const audit_export_options& options, std::FILE* out, std::F
   if (!options.output.empty()) {
     target = std::fopen(options.output.c_str(), "wb");
     if (target == nullptr) {
-      fmt::print(err, "{}: error: cannot write '{}': {}\n", tool, options.output,
-                 std::generic_category().message(errno));
+      say(err, "{}: error: cannot write '{}': {}", tool, options.output,
+          std::generic_category().message(errno));
       return exit_errors;
     }
   }
-  // Ends the export: closes the output file, and on failure removes it, so a
-  // partial export is never mistaken for a whole one.
-  const auto finish = [&](int status) {
+  // Ends the export: closes the output file, and when it could not be
+  // written whole removes it, so a partial export is never mistaken for a
+  // whole one. (A broken chain is exported whole: it is the evidence.)
+  const auto finish = [&](int status, bool whole) {
     if (target != out) {
-      if (std::fclose(target) != 0 && status == exit_ok) {
-        fmt::print(err, "{}: error: cannot write '{}'\n", tool, options.output);
+      if (std::fclose(target) != 0 && whole) {
+        say(err, "{}: error: cannot write '{}'", tool, options.output);
         status = exit_errors;
+        whole = false;
       }
-      if (status != exit_ok) {
+      if (!whole) {
         std::error_code ignored;
         std::filesystem::remove(options.output, ignored);
       }
-    } else if (std::fflush(out) != 0 && status == exit_ok) {
-      fmt::print(err, "{}: error: cannot write the export\n", tool);
+    } else if (std::fflush(out) != 0 && whole) {
+      say(err, "{}: error: cannot write the export", tool);
       status = exit_errors;
     }
     return status;
@@ -421,17 +538,19 @@ int run_audit_export(const audit_export_options& options, std::FILE* out, std::F
     const std::string header = to_csv({});
     ok = write_all(target, header);
   }
+  std::vector<std::pair<std::string, std::string>> broken;
   for (const std::string& id : streams) {
     if (!ok) break;
-    auto events = s.load(id);
-    if (!events) {
-      (void)store_failure(err, options.db, fmt::format("reading stream '{}'", id), events.error());
-      return finish(exit_errors);
+    stream_check checked = check_stream(s, id, options.db);
+    if (checked.unreadable) {
+      say(err, "{}: error: reading stream {}: {}", tool, quoted_value(id), checked.problem);
+      return finish(exit_errors, false);
     }
-    std::span<const event> chosen(*events);
+    if (!checked.problem.empty()) broken.emplace_back(id, checked.problem);
+    std::span<const event> chosen(checked.events);
     std::vector<event> recent;
     if (since) {
-      for (event& e : *events)
+      for (event& e : checked.events)
         if (e.time >= *since) recent.push_back(std::move(e));
       chosen = recent;
     }
@@ -446,11 +565,13 @@ int run_audit_export(const audit_export_options& options, std::FILE* out, std::F
     }
   }
   if (!ok) {
-    fmt::print(err, "{}: error: cannot write {}\n", tool,
-               options.output.empty() ? std::string("the export") : "'" + options.output + "'");
-    return finish(exit_errors);
+    say(err, "{}: error: cannot write {}", tool,
+        options.output.empty() ? std::string("the export") : "'" + options.output + "'");
+    return finish(exit_errors, false);
   }
-  return finish(exit_ok);
+  for (const auto& [id, problem] : broken)
+    say(err, "{}: error: {}: {} (exported as stored)", tool, quoted_value(id), problem);
+  return finish(broken.empty() ? exit_ok : exit_errors, true);
 }
 
 }  // namespace tierflow::cli

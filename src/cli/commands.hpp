@@ -20,6 +20,10 @@ struct validate_options {
   std::vector<std::string> paths;
   bool summary = false;
   bool quiet = false;  ///< errors only, no warnings and no totals
+  /// A store URL: also check that every workflow version its tickets run on
+  /// has the same content fingerprint as the definition loaded here (a
+  /// workflow edited in place instead of given a new version is an error).
+  std::string against;
 };
 int run_validate(const validate_options& options, std::FILE* out, std::FILE* err);
 
@@ -50,19 +54,78 @@ int run_route(const route_options& options, std::FILE* out, std::FILE* err);
 /// The ticket file format, for `tierflow route --help`.
 [[nodiscard]] const char* ticket_format_help() noexcept;
 
-/// `tierflow audit verify --db URL`: walks every stream of the store (tickets
-/// and the denial log), checks each against its hash chain and the head the
-/// store recorded, prints one line per broken stream and a summary line.
-/// 0 when every stream verifies, 1 on a broken stream or a store error.
+/// `tierflow audit verify --db URL`: walks every stream of the store
+/// (tickets, their denial streams and the denial log), checks each against
+/// its hash chain and the head the store recorded, compares every ticket's
+/// summary row with what its verified trail states, prints one line per
+/// broken stream or forged row and a summary line. 0 when everything
+/// verifies, 1 on a broken stream, a forged row or a store error.
 struct audit_verify_options {
   std::string db;  ///< store URL: sqlite:PATH or postgresql://…
+  /// A checkpoint log (`audit checkpoint --out`): also check that every
+  /// stream still holds the head each signed checkpoint recorded.
+  std::string checkpoints;
+  std::string public_key;  ///< the verify key file the checkpoints are signed for
 };
 int run_audit_verify(const audit_verify_options& options, std::FILE* out, std::FILE* err);
+/// The --checkpoints part of `audit verify` (audit_checkpoint_command.cpp):
+/// every checkpoint's signature, and every stream's event at each
+/// checkpoint's version against the head recorded there. 0 all hold, 1 a
+/// rewrite, a bad signature or a store error, 2 unreadable key or log.
+int run_audit_verify_checkpoints(const audit_verify_options& options, std::FILE* out,
+                                 std::FILE* err);
+
+/// `tierflow audit keygen --secret-key FILE --public-key FILE`: a new
+/// Ed25519 key pair for signing checkpoints. Neither file may exist; the
+/// secret key is written readable by its owner only.
+struct audit_keygen_options {
+  std::string secret_key;
+  std::string public_key;
+};
+int run_audit_keygen(const audit_keygen_options& options, std::FILE* out, std::FILE* err);
+
+/// `tierflow audit checkpoint --db URL --secret-key FILE --out FILE`: the
+/// heads of every stream as a Merkle tree, its root signed, appended to the
+/// checkpoint log FILE.
+struct audit_checkpoint_options {
+  std::string db;
+  std::string secret_key;
+  std::string output;
+};
+int run_audit_checkpoint(const audit_checkpoint_options& options, std::FILE* out,
+                         std::FILE* err);
+
+/// `tierflow audit prove --checkpoints FILE TICKET [-o FILE]`: the proof
+/// that the ticket's head is in the newest checkpoint that holds it (leaf,
+/// audit path, signed tree head), as JSON; checkable with `audit
+/// check-proof` without the database.
+struct audit_prove_options {
+  std::string checkpoints;
+  std::string ticket;
+  std::string output;
+};
+int run_audit_prove(const audit_prove_options& options, std::FILE* out, std::FILE* err);
+
+/// `tierflow audit check-proof PROOF --public-key FILE [--trail FILE]`: 0
+/// when the proof's path leads to its signed root and the signature holds
+/// (and, with --trail, the exported JSON Lines trail ends in the proven
+/// head), 1 when not, 2 for unreadable input.
+struct audit_check_proof_options {
+  std::string proof;
+  std::string public_key;
+  std::string trail;
+};
+int run_audit_check_proof(const audit_check_proof_options& options, std::FILE* out,
+                          std::FILE* err);
 
 /// `tierflow audit show --db URL TICKET`: the ticket's contact record for a
 /// supervisor: its summary, the customer's other tickets, and every event
-/// (UTC times, details as key=value). The denial log (`~denied`) shows its
-/// events only. 1 for a ticket the store does not hold.
+/// (UTC times, details as key=value), the ticket's refused commands (its
+/// denial stream) merged in by time. The summary is the one the verified
+/// trail states; a summary row that disagrees is flagged. TICKET may also
+/// be a denial stream (`~denied/T…`) or the denial log (`~denied`), shown
+/// as events only. 1 for a ticket the store does not hold, a broken chain
+/// or a forged summary row.
 struct audit_show_options {
   std::string db;
   std::string ticket;
@@ -72,8 +135,10 @@ int run_audit_show(const audit_show_options& options, std::FILE* out, std::FILE*
 /// `tierflow audit export --db URL [--format jsonl|csv] [--since T]
 /// [--ticket ID] [-o FILE]`: every event of every stream (or of one), in
 /// stream order, as JSON Lines or CSV (tierflow::write_jsonl / write_csv,
-/// one CSV header). --since keeps events at or after T ("2026-11-24" or
-/// "2026-11-24T09:00:00Z", UTC); a malformed T is a usage error (2).
+/// one CSV header); --ticket T includes T's denial stream. --since keeps
+/// events at or after T ("2026-11-24" or "2026-11-24T09:00:00Z", UTC); a
+/// malformed T is a usage error (2). A broken stream is still exported
+/// whole (it is the evidence), named on stderr, and the exit status is 1.
 struct audit_export_options {
   std::string db;
   std::string format = "jsonl";  ///< "jsonl" or "csv"

@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -16,6 +18,7 @@
 #include <tierflow/loader.hpp>
 
 #include "commands.hpp"
+#include "say.hpp"
 
 namespace tierflow::cli {
 namespace {
@@ -74,6 +77,20 @@ int render_with_dot(const std::string& dot_path, const std::string& format,
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+/// `text` with detail::printable applied to each line, the line ends kept.
+std::string printable_lines(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  while (!text.empty()) {
+    const auto end = text.find('\n');
+    out += detail::printable(text.substr(0, end));
+    if (end == std::string_view::npos) break;
+    out += '\n';
+    text.remove_prefix(end + 1);
+  }
+  return out;
+}
+
 }  // namespace
 
 int run_graph(const graph_options& options, std::FILE* out, std::FILE* err) {
@@ -87,17 +104,21 @@ int run_graph(const graph_options& options, std::FILE* out, std::FILE* err) {
   // The whole deployment beside the organisation is loaded, not just the one
   // workflow: catalog-wide checks (a derived attribute counting another
   // workflow's tickets) need the other workflows to be there.
+  // A workflow kept elsewhere (a draft beside a checked-in deployment) is
+  // loaded with the organisation file alone: adding it to the whole
+  // directory would load the organisation twice, or the workflow twice
+  // when the directory holds its released version. Checks across workflows
+  // are warnings only, and graph shows errors only.
   diagnostics diags;
-  const fs::path org_dir = fs::path(org_path).parent_path().empty()
-                               ? fs::path(".")
-                               : fs::path(org_path).parent_path();
-  std::vector<std::string> paths{org_dir.string()};
+  const auto dir_of = [](const fs::path& p) {
+    return p.parent_path().empty() ? fs::path(".") : p.parent_path();
+  };
   std::error_code ec;
-  if (!fs::equivalent(workflow_path.parent_path().empty() ? fs::path(".") : workflow_path.parent_path(),
-                      org_dir, ec)) {
-    paths.push_back(org_path);
-    paths.push_back(options.workflow_file);
-  }
+  std::vector<std::string> paths;
+  if (fs::equivalent(dir_of(workflow_path), dir_of(org_path), ec))
+    paths = {dir_of(org_path).string()};
+  else
+    paths = {org_path, options.workflow_file};
   auto sources = read_sources(paths, diags);
   // A directory read names files "dir/file.yaml"; find the one the user meant.
   std::string wanted;
@@ -106,18 +127,20 @@ int run_graph(const graph_options& options, std::FILE* out, std::FILE* err) {
   }
   const catalog cat = load_catalog(sources, diags);
   for (const auto& d : diags.items())
-    if (d.level == severity::error) fmt::print(err, "{}\n", d.str());
+    if (d.level == severity::error) say(err, "{}", d.str());
   if (diags.has_errors()) return exit_errors;
   const workflow* chosen = nullptr;
   for (const auto& wf : cat.workflows)
     if (!wanted.empty() && wf.where.file == wanted) chosen = &wf;
   if (chosen == nullptr) {
-    fmt::print(err, "{}: error: not a workflow file of organisation '{}'\n",
-               options.workflow_file, org_path);
+    say(err, "{}: error: not a workflow file of organisation '{}'", options.workflow_file,
+        org_path);
     return exit_errors;
   }
 
-  const std::string text = to_dot(*chosen, cat.org);
+  // Labels quote the definition's names and texts: no control character
+  // reaches the terminal or the file raw (the line breaks are DOT's own).
+  const std::string text = printable_lines(to_dot(*chosen, cat.org));
   if (options.output.empty()) {
     fmt::print(out, "{}", text);
     return exit_ok;
@@ -129,27 +152,27 @@ int run_graph(const graph_options& options, std::FILE* out, std::FILE* err) {
     file << text;
     file.close();
     if (!file) {
-      fmt::print(err, "{}: error: cannot write file\n", options.output);
+      say(err, "{}: error: cannot write file", options.output);
       return exit_errors;
     }
     return exit_ok;
   }
   if (extension != ".svg" && extension != ".png" && extension != ".pdf") {
-    fmt::print(err, "error: unknown output format '{}' (use .dot, .svg, .png or .pdf)\n",
+    say(err, "error: unknown output format '{}' (use .dot, .svg, .png or .pdf)",
                extension);
     return exit_usage;
   }
   const std::string dot_path = find_on_path("dot");
   if (dot_path.empty()) {
-    fmt::print(err,
-               "error: Graphviz's 'dot' is not installed, so '{}' cannot be rendered; install "
-               "the graphviz package, or write DOT with -o {}.dot\n",
-               options.output, fs::path(options.output).stem().string());
+    say(err,
+        "error: Graphviz's 'dot' is not installed, so '{}' cannot be rendered; install the "
+        "graphviz package, or write DOT with -o {}.dot",
+        options.output, fs::path(options.output).stem().string());
     return exit_errors;
   }
   const int status = render_with_dot(dot_path, extension.substr(1), options.output, text);
   if (status != 0) {
-    fmt::print(err, "error: dot failed to render '{}' (exit status {})\n", options.output, status);
+    say(err, "error: dot failed to render '{}' (exit status {})", options.output, status);
     return exit_errors;
   }
   return exit_ok;

@@ -7,6 +7,7 @@
 #include <tierflow/version.hpp>
 
 #include "commands.hpp"
+#include "text/escape.hpp"
 
 int main(int argc, char** argv) {
   using namespace tierflow::cli;
@@ -21,6 +22,9 @@ int main(int argc, char** argv) {
       ->required();
   validate_cmd->add_flag("-s,--summary", validate.summary, "also print what the definitions hold");
   validate_cmd->add_flag("-q,--quiet", validate.quiet, "print errors only");
+  validate_cmd->add_option("--against", validate.against,
+                           "a store URL: fail if a workflow version its tickets run on was "
+                           "edited in place (its content fingerprint changed)");
 
   graph_options graph;
   auto* graph_cmd = app.add_subcommand("graph", "print a workflow as Graphviz DOT, or render it");
@@ -54,7 +58,60 @@ int main(int argc, char** argv) {
   auto* audit_verify_cmd = audit_cmd->add_subcommand(
       "verify", "check every stream's hash chain against the head the store recorded");
   audit_verify_cmd->add_option("--db", audit_verify.db, db_help)->required();
+  auto* checkpoints_opt = audit_verify_cmd->add_option(
+      "--checkpoints", audit_verify.checkpoints,
+      "a checkpoint log: also detect any rewrite older than its checkpoints");
+  // A key without a log would be silently ignored: a usage error instead.
+  audit_verify_cmd
+      ->add_option("--public-key", audit_verify.public_key,
+                   "the key file the checkpoints are signed for")
+      ->needs(checkpoints_opt);
   audit_verify_cmd->footer(audit_help());
+
+  audit_keygen_options audit_keygen;
+  auto* audit_keygen_cmd =
+      audit_cmd->add_subcommand("keygen", "make an Ed25519 key pair for signing checkpoints");
+  audit_keygen_cmd->add_option("--secret-key", audit_keygen.secret_key,
+                               "where to write the secret key (kept away from the database)")
+      ->required();
+  audit_keygen_cmd->add_option("--public-key", audit_keygen.public_key,
+                               "where to write the public key")
+      ->required();
+  audit_keygen_cmd->footer(audit_help());
+
+  audit_checkpoint_options audit_checkpoint;
+  auto* audit_checkpoint_cmd = audit_cmd->add_subcommand(
+      "checkpoint", "sign the heads of every stream and append them to a checkpoint log");
+  audit_checkpoint_cmd->add_option("--db", audit_checkpoint.db, db_help)->required();
+  audit_checkpoint_cmd->add_option("--secret-key", audit_checkpoint.secret_key,
+                                   "the signing key file")
+      ->required();
+  audit_checkpoint_cmd->add_option("--out", audit_checkpoint.output,
+                                   "the checkpoint log to append to")
+      ->required();
+  audit_checkpoint_cmd->footer(audit_help());
+
+  audit_prove_options audit_prove;
+  auto* audit_prove_cmd = audit_cmd->add_subcommand(
+      "prove", "print the proof that a ticket's head is in a signed checkpoint");
+  audit_prove_cmd->add_option("--checkpoints", audit_prove.checkpoints, "the checkpoint log")
+      ->required();
+  audit_prove_cmd->add_option("TICKET", audit_prove.ticket, "the ticket id")->required();
+  audit_prove_cmd->add_option("-o,--output", audit_prove.output, "write to FILE, not stdout");
+  audit_prove_cmd->footer(audit_help());
+
+  audit_check_proof_options audit_check_proof;
+  auto* audit_check_proof_cmd = audit_cmd->add_subcommand(
+      "check-proof", "check an inclusion proof without the database");
+  audit_check_proof_cmd->add_option("PROOF", audit_check_proof.proof, "the proof file")
+      ->required();
+  audit_check_proof_cmd->add_option("--public-key", audit_check_proof.public_key,
+                                    "the key file the checkpoint is signed for")
+      ->required();
+  audit_check_proof_cmd->add_option("--trail", audit_check_proof.trail,
+                                    "the ticket's exported trail (JSON Lines): check that it "
+                                    "ends in the proven head");
+  audit_check_proof_cmd->footer(audit_help());
 
   audit_show_options audit_show;
   auto* audit_show_cmd = audit_cmd->add_subcommand(
@@ -62,7 +119,8 @@ int main(int argc, char** argv) {
   audit_show_cmd->add_option("--db", audit_show.db, db_help)->required();
   audit_show_cmd
       ->add_option("TICKET", audit_show.ticket,
-                   "the ticket id (or ~denied, the log of commands denied on unknown tickets)")
+                   "the ticket id; or ~denied/TICKET, its refused commands; or ~denied, the "
+                   "log of commands refused on unknown tickets")
       ->required();
   audit_show_cmd->footer(audit_help());
 
@@ -78,7 +136,8 @@ int main(int argc, char** argv) {
   audit_export_cmd->add_option("-t,--ticket", audit_export.ticket,
                                "only this ticket's events (or ~denied)");
   audit_export_cmd->add_option("-o,--output", audit_export.output,
-                               "write to FILE instead of stdout (removed if the export fails)");
+                               "write to FILE instead of stdout (removed if the export cannot be "
+                               "written; kept, with exit 1, when a stream is broken)");
   audit_export_cmd->footer(audit_help());
 
   try {
@@ -90,15 +149,29 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    // CLI11 numbers its own exit codes; the tool promises 2 for any usage error.
-    (void)app.exit(e);
+    // CLI11 numbers its own exit codes; the tool promises 2 for any usage
+    // error. Its message quotes the arguments as given: escaped, like
+    // every other line the tool prints.
+    std::fprintf(stderr, "%s\nRun with --help for more information.\n",
+                 tierflow::detail::printable(e.what()).c_str());
     return exit_usage;
   }
 
   if (validate_cmd->parsed()) return run_validate(validate, stdout, stderr);
   if (graph_cmd->parsed()) return run_graph(graph, stdout, stderr);
   if (route_cmd->parsed()) return run_route(route, stdout, stderr);
-  if (audit_verify_cmd->parsed()) return run_audit_verify(audit_verify, stdout, stderr);
+  if (audit_verify_cmd->parsed()) {
+    const int chains = run_audit_verify(audit_verify, stdout, stderr);
+    if (audit_verify.checkpoints.empty() || chains == exit_usage) return chains;
+    const int anchored = run_audit_verify_checkpoints(audit_verify, stdout, stderr);
+    return anchored > chains ? anchored : chains;
+  }
+  if (audit_keygen_cmd->parsed()) return run_audit_keygen(audit_keygen, stdout, stderr);
+  if (audit_checkpoint_cmd->parsed())
+    return run_audit_checkpoint(audit_checkpoint, stdout, stderr);
+  if (audit_prove_cmd->parsed()) return run_audit_prove(audit_prove, stdout, stderr);
+  if (audit_check_proof_cmd->parsed())
+    return run_audit_check_proof(audit_check_proof, stdout, stderr);
   if (audit_show_cmd->parsed()) return run_audit_show(audit_show, stdout, stderr);
   if (audit_export_cmd->parsed()) return run_audit_export(audit_export, stdout, stderr);
   return exit_usage;

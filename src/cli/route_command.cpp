@@ -7,7 +7,6 @@
 // engine (in memory, no history) to show what opening it would do.
 #include <algorithm>
 #include <cstdio>
-#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,6 +22,7 @@
 #include "text/text.hpp"
 #include "cli/ticket_file.hpp"
 #include "commands.hpp"
+#include "say.hpp"
 
 namespace tierflow::cli {
 namespace {
@@ -61,16 +61,16 @@ std::string unit_kind(const organisation& org, const assignment& a) {
 
 void print_diagnostics(const diagnostics& diags, std::FILE* out, bool errors_only) {
   for (const auto& d : diags.items())
-    if (!errors_only || d.level == severity::error) fmt::print(out, "{}\n", d.str());
+    if (!errors_only || d.level == severity::error) say(out, "{}", d.str());
 }
 
 /// The trace: every rule tried, in order, with the fields it read.
 void print_trace(const routing_decision& decision, const workflow* wf, std::FILE* out) {
-  fmt::print(out, "trace     rules in order; the first that matches assigns\n");
+  say(out, "trace     rules in order; the first that matches assigns");
   for (const auto& t : decision.trace) {
-    fmt::print(out, "  {}: {}\n", t.rule,
+    say(out, "  {}: {}", t.rule,
                t.matched ? (t.inputs.empty() ? "matched (catch-all)" : "matched") : "not matched");
-    for (const auto& [field, value] : t.inputs) fmt::print(out, "    {} = {}\n", field, value);
+    for (const auto& [field, value] : t.inputs) say(out, "    {} = {}", field, value);
   }
   if (wf == nullptr) return;
   std::vector<std::string> untried;
@@ -79,7 +79,7 @@ void print_trace(const routing_decision& decision, const workflow* wf, std::FILE
     if (after) untried.push_back(rule.id);
     if (rule.id == decision.rule) after = true;
   }
-  if (!untried.empty()) fmt::print(out, "  not tried: {}\n", join(untried, ", "));
+  if (!untried.empty()) say(out, "  not tried: {}", join(untried, ", "));
 }
 
 /// What opening the ticket does beyond routing, as seen on a scratch engine.
@@ -87,10 +87,10 @@ void print_open(engine& eng, const opened_ticket& opened, const workflow* wf,
                 const organisation& org, std::FILE* out) {
   const ticket_view& v = opened.ticket;
   const auto offset = org.utc_offset;
-  fmt::print(out, "on open   as the customer's first ticket (no history)\n");
-  if (opened.routing.escalations.empty()) fmt::print(out, "  escalation rules: none fire\n");
+  say(out, "on open   as the customer's first ticket (no history)");
+  if (opened.routing.escalations.empty()) say(out, "  escalation rules: none fire");
   for (const auto& [rule, unit] : opened.routing.escalations)
-    fmt::print(out, "  escalation rule {} (ticket then with {})\n", rule, unit);
+    say(out, "  escalation rule {} (ticket then with {})", rule, unit);
   if (const auto trail = eng.events(v.id)) {
     for (const event& e : *trail) {
       if (e.type != event_type::notified) continue;
@@ -99,12 +99,12 @@ void print_open(engine& eng, const opened_ticket& opened, const workflow* wf,
       };
       std::string whom = get(detail_key::to) + " " + get(detail_key::unit);
       if (!get(detail_key::region).empty()) whom += "/" + get(detail_key::region);
-      fmt::print(out, "  notify {} (rule {})\n", whom, get(detail_key::reason));
+      say(out, "  notify {} (rule {})", whom, get(detail_key::reason));
     }
   }
-  if (!v.flags.empty()) fmt::print(out, "  flags: {}\n", join(v.flags, ", "));
+  if (!v.flags.empty()) say(out, "  flags: {}", join(v.flags, ", "));
   if (v.assignee != opened.routing.to)
-    fmt::print(out, "  queue after open: {}\n", queue_name(org, v.assignee));
+    say(out, "  queue after open: {}", queue_name(org, v.assignee));
   std::size_t width = 0;
   for (const auto& d : v.deadlines) width = std::max(width, d.id.size());
   for (const auto& d : v.deadlines) {
@@ -116,7 +116,7 @@ void print_open(engine& eng, const opened_ticket& opened, const workflow* wf,
       when = "starts on entering " + def->from;
     else
       when = std::string(to_string(d.status));
-    fmt::print(out, "  deadline {:<{}} {:>4}  {}{}\n", d.id, width, d.within, when,
+    say(out, "  deadline {:<{}} {:>4}  {}{}", d.id, width, d.within, when,
                d.id == "step" ? " (state " + v.state + ")" : std::string{});
   }
 }
@@ -147,7 +147,6 @@ Exit status: 0 routed, 1 errors in the definitions or the ticket, 2 usage.)";
 }
 
 int run_route(const route_options& options, std::FILE* out, std::FILE* /*err*/) {
-  namespace fs = std::filesystem;
   diagnostics definition_diags;
   const auto sources = read_sources({options.definitions}, definition_diags);
   const catalog cat = load_catalog(sources, definition_diags);
@@ -157,21 +156,16 @@ int run_route(const route_options& options, std::FILE* out, std::FILE* /*err*/) 
   }
 
   diagnostics ticket_diags;
-  std::error_code ec;
-  if (fs::is_directory(options.ticket_file, ec)) {
-    fmt::print(out, "{}: error: cannot read file: is a directory\n", options.ticket_file);
-    return exit_errors;
-  }
-  const auto ticket_sources = read_sources({options.ticket_file}, ticket_diags);
+  // Read only when it is a regular file: a FIFO would block the tool.
+  const auto ticket_source = detail::read_ticket_source(options.ticket_file, ticket_diags);
   std::optional<detail::ticket_file> ticket;
-  if (ticket_sources.size() == 1)
-    ticket =
-        detail::load_ticket_file(ticket_sources.front(), cat, system_clock{}.now(), ticket_diags);
+  if (ticket_source)
+    ticket = detail::load_ticket_file(*ticket_source, cat, system_clock{}.now(), ticket_diags);
   print_diagnostics(ticket_diags, out, false);
   if (!ticket) return exit_errors;
 
   const auto failed = [&](const error& e) {
-    fmt::print(out, "{}: error: {}\n", options.ticket_file, e.message());
+    say(out, "{}: error: {}", options.ticket_file, e.message());
     return exit_errors;
   };
   manual_clock clock(ticket->at);
@@ -189,22 +183,22 @@ int run_route(const route_options& options, std::FILE* out, std::FILE* /*err*/) 
                        fmt::format("the customer has no 'region': '{}' keeps one queue per "
                                    "region, and the ticket would wait in none of them",
                                    decision->to.unit)};
-    fmt::print(out, "{}\n", missing.str());
+    say(out, "{}", missing.str());
   }
   if (!options.explain) {
-    fmt::print(out, "{}@{}: {} by rule {}\n", decision->workflow_id, decision->workflow_version,
+    say(out, "{}@{}: {} by rule {}", decision->workflow_id, decision->workflow_version,
                queue_name(org, decision->to), decision->rule);
     return exit_ok;
   }
 
   const workflow* wf = cat.find(decision->workflow_id, decision->workflow_version);
-  fmt::print(out, "ticket    {} via {}, customer {}\n", req.type, req.channel, req.customer_id);
-  fmt::print(out, "at        {}\n", format_iso8601(ticket->at, org.utc_offset));
-  fmt::print(out, "workflow  {}@{}{}\n", decision->workflow_id, decision->workflow_version,
+  say(out, "ticket    {} via {}, customer {}", req.type, req.channel, req.customer_id);
+  say(out, "at        {}", format_iso8601(ticket->at, org.utc_offset));
+  say(out, "workflow  {}@{}{}", decision->workflow_id, decision->workflow_version,
              wf != nullptr ? " (effective " + format_date(wf->effective) + ")" : std::string{});
-  fmt::print(out, "queue     {} ({})\n", queue_name(org, decision->to),
+  say(out, "queue     {} ({})", queue_name(org, decision->to),
              unit_kind(org, decision->to));
-  fmt::print(out, "rule      {}\n", decision->rule);
+  say(out, "rule      {}", decision->rule);
   print_trace(*decision, wf, out);
 
   // What opening it would do: the engine's own open, on the scratch engine.
@@ -214,7 +208,7 @@ int run_route(const route_options& options, std::FILE* out, std::FILE* /*err*/) 
   if (!opened) return failed(opened.error());
   // explain_route and open route alike by contract; say so if they ever do not.
   if (opened->routing.rule != decision->rule || opened->routing.to != decision->to)
-    fmt::print(out, "note      open() routed it to {} by rule {} instead\n",
+    say(out, "note      open() routed it to {} by rule {} instead",
                queue_name(org, opened->routing.to), opened->routing.rule);
   print_open(**eng, *opened, wf, org, out);
   return exit_ok;

@@ -51,6 +51,16 @@ struct ticket_file {
   source_pos customer_where;
 };
 
+/// Reads the ticket file at `path` for load_ticket_file. Only a regular
+/// file of at most `limits.max_file_bytes` is read: a FIFO, a device, a
+/// socket or a directory is refused unread (detail::read_input_file), so
+/// the tool can neither block on a FIFO nor read a device for ever. A
+/// problem is reported in `diags` as `PATH: error: cannot read file: WHY`
+/// (or the loader's size-limit message) and gives nullopt.
+[[nodiscard]] std::optional<source_file> read_ticket_source(const std::string& path,
+                                                            diagnostics& diags,
+                                                            const load_limits& limits = {});
+
 /// Reads `source` as a ticket file against `cat` (a catalog without
 /// errors). Every problem goes to `diags` (GNU style, the file's name and
 /// 1-based positions), sorted by position; returns nullopt if there was any

@@ -9,19 +9,19 @@
 
 #include "engine/authorization.hpp"
 #include "engine/engine_impl.hpp"
+#include "engine/input_rules.hpp"
 #include "engine/routing.hpp"
 
 namespace tierflow {
 
-using detail::too_long;
-
 // Optimistic on a shared store: a command is judged on the ticket as this
 // engine last saw it, with no read of the store first; if another engine
-// moved the ticket meanwhile, the append (of the action, of a timer it
-// catches up with, or of its denial) fails with errc::conflict, the
-// ticket is re-read, and the command is judged again on the new state —
-// a caller's pinned expected_version then meets the new version and is
-// refused, audited. `judged` says a refusal was recorded: that is final.
+// moved the ticket meanwhile, the append (of the action, or of a timer it
+// catches up with) fails with errc::conflict, the ticket is re-read, and
+// the command is judged again on the new state. A refusal is recorded on
+// the denial stream, which the ticket's version does not cover: before it
+// is final, the ticket's head is read once, and a ticket that moved is
+// judged again. `judged` says a refusal was recorded: that is final.
 result<ticket_view> engine::impl::act(const act_request& req, timestamp now) {
   for (int attempt = 1;; ++attempt) {
     bool judged = false;
@@ -33,13 +33,37 @@ result<ticket_view> engine::impl::act(const act_request& req, timestamp now) {
 }
 
 result<ticket_view> engine::impl::act_once(const act_request& req, timestamp now, bool& judged) {
-  if (too_long(req.ticket_id, max_id_bytes) || too_long(req.action, max_id_bytes) ||
-      too_long(req.by.id, max_id_bytes) || too_long(req.note, max_text_bytes) ||
-      req.by.roles.size() > max_attributes)
-    return deny_unknown(req.ticket_id, req.by.id, req.action, now,
-                        error(errc::limit_exceeded, "an id or the note is too long"));
+  if (auto valid = detail::check_act(req); !valid) {
+    // Recorded with the ticket when the id names one (even a quarantined
+    // one), else on the denial log.
+    error refusal = std::move(valid).error().with_context("ticket " +
+                                                          detail::recorded_text(req.ticket_id, max_id_bytes));
+    judged = true;
+    if (!detail::check_ticket_id(req.ticket_id))
+      return deny_unknown(req.ticket_id, req.by.id, req.action, now, std::move(refusal));
+    auto found = slot(req.ticket_id);
+    if (found && *found == nullptr)
+      return deny_unknown(req.ticket_id, req.by.id, req.action, now, std::move(refusal));
+    if (!found && found.error().code() != errc::data_loss) return fail(found.error());
+    result<void> recorded;
+    if (found) {
+      const std::lock_guard lock((*found)->mutex);
+      recorded = deny(req.ticket_id, &(*found)->record, req, now, refusal);
+    } else {
+      recorded = deny(req.ticket_id, nullptr, req, now, refusal);
+    }
+    if (!recorded) return fail(recorded.error());
+    return fail(std::move(refusal));
+  }
   auto found = slot(req.ticket_id);
-  if (!found) return fail(found.error());
+  if (!found) {
+    if (found.error().code() != errc::data_loss) return fail(found.error());
+    // Quarantined: refused, and the refusal audited like any other.
+    judged = true;
+    if (auto recorded = deny(req.ticket_id, nullptr, req, now, found.error()); !recorded)
+      return fail(recorded.error());
+    return fail(found.error());
+  }
   if (*found == nullptr)
     return deny_unknown(req.ticket_id, req.by.id, req.action, now,
                         error(errc::not_found, "unknown ticket '" + req.ticket_id + "'"));
@@ -65,8 +89,17 @@ result<ticket_view> engine::impl::act_once(const act_request& req, timestamp now
   const state& st = wf.states[r.state];
   const action* act = detail::find_action(st, req.action);
   if (auto allowed = detail::authorize(defs.org, r, req, act); !allowed) {
+    if (events->shared()) {
+      // Judged on what this engine last saw: make sure that is the ticket.
+      auto h = events->head(r.id);
+      if (!h) return failed(std::move(h).error().with_context("ticket " + r.id));
+      if (h->version != r.version || h->head != r.head) {
+        resync(s);
+        return failed(error(errc::conflict, "ticket " + r.id + " moved; judging again"));
+      }
+    }
     error refusal = std::move(allowed).error().with_context("ticket " + r.id);
-    auto recorded = deny(s, req, now, refusal);
+    auto recorded = deny(r.id, &r, req, now, refusal);
     if (!recorded) return failed(recorded.error());
     judged = true;
     return failed(std::move(refusal));

@@ -19,9 +19,16 @@ const action* find_action(const state& st, std::string_view id) noexcept {
 
 result<void> authorize(const organisation& org, const ticket_record& rec, const act_request& req,
                        const action* act) {
-  if (req.expected_version && *req.expected_version != rec.version)
-    return fail(errc::conflict, "expected version " + std::to_string(*req.expected_version) +
-                                    ", it is at " + std::to_string(rec.version));
+  // Timers fire whenever the clock passes them, also inside this very call:
+  // a version read before they fired is still what the host acted on.
+  if (req.expected_version &&
+      (*req.expected_version > rec.version || *req.expected_version < rec.last_change_version))
+    return fail(errc::conflict,
+                "expected version " + std::to_string(*req.expected_version) + ", it is at " +
+                    std::to_string(rec.version) +
+                    (*req.expected_version > rec.version
+                         ? std::string()
+                         : " (changed at version " + std::to_string(rec.last_change_version) + ")"));
   if (act == nullptr) {
     const state& st = rec.flow->wf->states[rec.state];
     return fail(errc::not_found,

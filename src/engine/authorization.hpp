@@ -25,8 +25,10 @@ namespace tierflow::detail {
 /// in the ticket's current state (find_action; nullptr when there is none).
 /// The rules, in order; the first that fails decides:
 ///
-///  1. version:   a given expected_version equals the ticket's version,
-///                else errc::conflict;
+///  1. version:   a given expected_version is not stale: at most the
+///                ticket's version, and no change but timers firing came
+///                after it (at least rec.last_change_version), else
+///                errc::conflict;
 ///  2. available: the state has the action, else errc::not_found;
 ///  3. role:      one of the actor's roles exists in `org` and is allowed to
 ///                take the action, else errc::permission_denied;

@@ -10,10 +10,12 @@
 #include <algorithm>
 #include <cstdint>
 #include <initializer_list>
+#include <optional>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include <tierflow/error.hpp>
 #include <tierflow/event.hpp>
 #include <tierflow/notification.hpp>
 
@@ -47,6 +49,10 @@ struct command {
   event_hash base_head;
   std::vector<event> events;
   std::vector<notification> notes;
+  /// The first event the fold refused (ticket_record::apply): the command
+  /// built something its own definitions cannot replay. commit() refuses
+  /// to store such a command.
+  std::optional<error> fault;
 
   /// Appends an event with these details (keys: tierflow/event_schema.hpp)
   /// and applies it to the record.
@@ -63,7 +69,7 @@ struct command {
     e.type = type;
     e.details = std::move(details);
     events.push_back(std::move(e));
-    rec.apply(cc, events.back());
+    if (auto ok = rec.apply(cc, events.back()); !ok && !fault) fault = std::move(ok).error();
     return events.back();
   }
 

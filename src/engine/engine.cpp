@@ -29,7 +29,14 @@ result<std::unique_ptr<engine>> engine::create(catalog cat, engine_options optio
   p->prefix = std::move(options.ticket_prefix);
   if (p->prefix.size() > 32)
     return fail(errc::invalid_argument, "creating engine: ticket prefix longer than 32 bytes");
-  // Restore the open tickets of a store that already holds some.
+  if (options.checkpoints.key != nullptr) {
+    if (options.checkpoints.log.empty())
+      return fail(errc::invalid_argument, "creating engine: checkpoints need a log file");
+    if (options.checkpoints.interval <= std::chrono::seconds::zero())
+      return fail(errc::invalid_argument, "creating engine: the checkpoint interval must be positive");
+  }
+  p->checkpoint_plan = std::move(options.checkpoints);
+  // Restore the tickets of a store that already holds some.
   if (auto ok = p->restore(); !ok) return fail(std::move(ok).error());
   return std::unique_ptr<engine>(new engine(std::move(p)));
 }
@@ -45,6 +52,12 @@ result<ticket_view> engine::act(const act_request& request) { return impl_->act(
 result<advance_report> engine::advance(timestamp t) { return impl_->advance(t); }
 
 result<advance_report> engine::advance() { return impl_->advance(now()); }
+
+result<checkpoint> engine::take_checkpoint() {
+  if (impl_->checkpoint_plan.key == nullptr)
+    return fail(errc::failed_precondition, "no checkpoints are scheduled (engine_options::checkpoints)");
+  return impl_->take_checkpoint(now());
+}
 
 // --- queries ----------------------------------------------------------------------------
 
@@ -76,6 +89,18 @@ result<std::vector<ticket_view>> engine::at_risk(std::chrono::seconds within) co
 
 result<std::vector<event>> engine::events(std::string_view ticket_id) const {
   return impl_->trail(ticket_id);
+}
+
+result<std::vector<event>> engine::denials(std::string_view ticket_id) const {
+  return impl_->denials(ticket_id);
+}
+
+std::vector<quarantined_ticket> engine::quarantined() const {
+  const std::lock_guard lock(impl_->quarantine_mutex);
+  std::vector<quarantined_ticket> out;
+  out.reserve(impl_->quarantine.size());
+  for (const auto& [id, q] : impl_->quarantine) out.push_back(q);
+  return out;
 }
 
 result<ticket_view> engine::replay(std::string_view ticket_id) const {

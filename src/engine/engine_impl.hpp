@@ -2,7 +2,8 @@
 // The engine's state and the declaration of its parts, one file each:
 //
 //   ticket_cache.cpp   tickets in memory: load, re-read, commit to the store
-//   restore.cpp        verifying stored streams, restoring open tickets
+//   restore.cpp        verifying stored streams, restoring tickets, quarantine
+//   input_rules.hpp    checks of a request's own bytes (free functions)
 //   intake.cpp         open: checking a request, the `opened` event
 //   routing.cpp        which queue a ticket goes to (free functions)
 //   authorization.cpp  whether an actor may take an action (free function)
@@ -10,7 +11,8 @@
 //   escalation.cpp     escalation rules: escalate, hand off, flag
 //   notifications.cpp  recording notifications, delivering them to the sink
 //   timers.cpp         deadline timers: firing one, advance()
-//   denials.cpp        recording refused commands
+//   checkpoints.cpp    signed checkpoints of every stream's head, on schedule
+//   denials.cpp        recording refused commands, bounded and coalesced
 //   queries.cpp        views, queues, the contact record, overdue, at risk
 //
 // and engine.cpp, the public front that forwards to them.
@@ -20,8 +22,10 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -30,6 +34,7 @@
 
 #include <tierflow/engine.hpp>
 #include <tierflow/memory_store.hpp>
+#include <tierflow/verified_read.hpp>
 
 #include "engine/command.hpp"
 #include "engine/ticket_record.hpp"
@@ -45,13 +50,27 @@ struct ticket_slot {
   /// The record holds events the store refused and could not be re-read
   /// after (the store failed twice): it is re-read before its next use.
   bool stale = false;
+  /// The store's summary row disagreed with the trail when the ticket was
+  /// restored (a served quarantine entry): the next commit rewrites the row
+  /// and clears the entry.
+  bool row_forged = false;
 };
 
-/// Whether a request's id or text exceeds its limit (max_id_bytes,
-/// max_text_bytes).
-[[nodiscard]] inline bool too_long(std::string_view s, std::size_t limit) noexcept {
-  return s.size() > limit;
-}
+/// Identical denials of one stream, coalesced (denials.cpp).
+struct denial_count {
+  timestamp last_recorded{};
+  /// Refused since last_recorded and not recorded.
+  std::uint64_t unrecorded = 0;
+};
+
+/// The denials of one stream (a ticket's denial stream, or the denial log)
+/// in the current window.
+struct denial_gate {
+  timestamp window_start{};
+  std::size_t recorded = 0;
+  /// By actor, action and code (and, on the denial log, the ticket named).
+  std::unordered_map<std::string, denial_count> counts;
+};
 
 }  // namespace detail
 
@@ -71,7 +90,20 @@ struct engine::impl {
   mutable std::shared_mutex map_mutex;
   mutable std::unordered_map<std::string, std::unique_ptr<ticket_slot>> tickets;
 
+  // Serialises denials: the coalescing counts and the appends to the
+  // denial streams, which no ticket lock covers.
   std::mutex denial_mutex;
+
+  // Periodic checkpoints (checkpoints.cpp).
+  checkpoint_schedule checkpoint_plan;
+  std::mutex checkpoint_mutex;
+  std::optional<timestamp> next_checkpoint;  // nullopt: at the next advance()
+  std::unordered_map<std::string, detail::denial_gate> denial_gates;
+  std::uint64_t denials_since_sweep = 0;
+
+  // The tickets restore (or a lazy load) found damaged, by id.
+  mutable std::mutex quarantine_mutex;
+  mutable std::map<std::string, quarantined_ticket> quarantine;
 
   std::atomic<std::uint64_t> commands{0}, denied{0}, timers_fired{0}, notified{0}, sink_failures{0};
 
@@ -99,12 +131,31 @@ struct engine::impl {
   // its summary. On failure the record is rebuilt from the store.
   result<void> commit(ticket_slot& s, command& cmd);
 
-  // --- restoring (restore.cpp) ------------------------------------------------------------------
+  // --- restoring and quarantine (restore.cpp) ----------------------------------------------------
 
   // Checks a stream against its hash chain and the head the store recorded.
   result<void> verify_stream(std::string_view id) const;
-  // Verifies and loads the open tickets of a store that already holds some.
+  // Verifies and folds every stream of a store that already holds some,
+  // keeps the open tickets, quarantines the damaged ones; refuses a
+  // catalog whose definitions changed under a stored ticket.
   result<void> restore();
+  // A ticket stream read, verified and folded: nullptr when the store has
+  // no such ticket; errc::data_loss (and the ticket quarantined) when it
+  // does not verify or fold.
+  result<std::unique_ptr<ticket_slot>> load_verified(std::string_view id) const;
+  // load_verified on a stream already read.
+  result<std::unique_ptr<ticket_slot>> fold_verified(std::string_view id,
+                                                     const verified_stream& read) const;
+  // Lists a ticket in quarantined(); `served`: see quarantined_ticket.
+  void add_quarantine(std::string id, error why, bool served) const;
+  // errc::data_loss naming why, when the ticket is quarantined and not served.
+  result<void> check_not_quarantined(std::string_view id) const;
+  // The tickets served from their trail while their summary row disagrees:
+  // query candidates the store's index may have misplaced.
+  std::vector<std::string> forged_rows() const;
+  // Compares the store's summary row of a ticket with its fold's; a
+  // mismatch or a row the store refuses is listed as a served entry.
+  result<void> check_summary_row(ticket_slot& s) const;
 
   // --- open (intake.cpp) ------------------------------------------------------------------------
 
@@ -159,19 +210,40 @@ struct engine::impl {
   result<bool> fire_next(ticket_slot& s, timestamp bound, std::vector<notification>& notes);
   result<advance_report> advance(timestamp now);
 
+  // --- checkpoints (checkpoints.cpp) ----------------------------------------------------------
+
+  // Takes a checkpoint now (the caller checked one is scheduled).
+  result<checkpoint> take_checkpoint(timestamp now);
+  // Takes one if it is due at `now`; its sequence number, or 0.
+  result<std::uint64_t> checkpoint_if_due(timestamp now);
+
   // --- denials (denials.cpp) --------------------------------------------------------------------
 
-  // Records a rejected command on the ticket's own trail.
-  result<void> deny(ticket_slot& s, const act_request& req, timestamp now, const error& why);
-  // Records a rejected command that has no ticket to record it on.
+  // Records a refused act on the ticket's denial stream (never its own
+  // trail); `rec` names the workflow, nullptr when the ticket cannot be
+  // folded. Counts it in stats().denied whether or not it is recorded
+  // (coalescing). Fails as the store fails.
+  result<void> deny(std::string_view ticket_id, const detail::ticket_record* rec,
+                    const act_request& req, timestamp now, const error& why);
+  // Records a refused command that has no ticket to record it on (an
+  // unknown or unreadable ticket id, an open) on the denial log; returns
+  // `why` whatever the log does.
   failure deny_unknown(std::string_view ticket_id, std::string_view actor_id, std::string_view what,
                        timestamp now, error why);
+  // Whether a denial is to be recorded now, and how many identical ones
+  // were coalesced since the last recorded (the caller holds
+  // denial_mutex); nullopt: counted, not recorded.
+  std::optional<std::uint64_t> admit_denial(const std::string& stream, std::string key,
+                                            timestamp now, std::size_t cap);
+  // Appends one denial to `stream`, chained on its head; retries when
+  // another writer appended first (the caller holds denial_mutex).
+  result<void> append_denial(std::string_view stream, event e);
 
   // --- queries (queries.cpp) --------------------------------------------------------------------
 
-  // The views of the listed tickets, each as of its last command.
-  result<std::vector<ticket_view>> views(const std::vector<ticket_summary>& summaries,
-                                         timestamp now) const;
+  // The views of the listed tickets, each as of its last command, folded
+  // from their verified trails; quarantined tickets are left out.
+  result<std::vector<ticket_view>> views(const std::vector<std::string>& ids, timestamp now) const;
   result<ticket_view> view(std::string_view ticket_id, timestamp now) const;
   result<std::vector<ticket_view>> queue(std::string_view unit, std::string_view region,
                                          timestamp now) const;
@@ -180,6 +252,10 @@ struct engine::impl {
   result<std::vector<ticket_view>> at_risk(std::chrono::seconds within, timestamp now) const;
   // A ticket's stored trail (or the denial log's).
   result<std::vector<event>> trail(std::string_view ticket_id) const;
+  // A ticket's denial stream.
+  result<std::vector<event>> denials(std::string_view ticket_id) const;
+  // The ids of store rows plus forged_rows(), each once, in row order.
+  std::vector<std::string> candidates(const std::vector<ticket_summary>& rows) const;
   result<ticket_view> replay(std::string_view ticket_id, timestamp now) const;
 };
 

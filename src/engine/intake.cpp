@@ -10,6 +10,7 @@
 #include <tierflow/time.hpp>
 
 #include "engine/engine_impl.hpp"
+#include "engine/input_rules.hpp"
 #include "engine/routing.hpp"
 
 namespace tierflow {
@@ -22,12 +23,10 @@ std::string ticket_id_for(std::string_view prefix, std::uint64_t n) {
 }
 
 // Checks named values against a schema; converts ints given for number
-// attributes. `what`: "customer attribute" or "ticket field".
+// attributes. `what`: "customer attribute" or "ticket field". Their bytes
+// (lengths, encoding, finite numbers) were checked by input_rules.hpp.
 result<attribute_values> check_values(const attribute_values& given,
                                       const std::vector<attribute>& schema, std::string_view what) {
-  if (given.size() > max_attributes)
-    return fail(errc::limit_exceeded,
-                std::string(what) + "s: more than " + std::to_string(max_attributes));
   attribute_values out;
   out.reserve(given.size());
   for (const auto& [name, v] : given) {
@@ -48,8 +47,7 @@ result<attribute_values> check_values(const attribute_values& given,
         ok = std::holds_alternative<double>(converted);
         break;
       case value_kind::string:
-        ok = std::holds_alternative<std::string>(v) &&
-             std::get<std::string>(v).size() <= max_text_bytes;
+        ok = std::holds_alternative<std::string>(v);
         break;
       case value_kind::enumeration:
         if (const auto* s = std::get_if<std::string>(&v))
@@ -79,16 +77,10 @@ result<attribute_values> check_values(const attribute_values& given,
 
 }  // namespace
 
-using detail::too_long;
-
 result<engine::impl::checked_request> engine::impl::check_request(const open_request& req,
                                                                   timestamp now) const {
   const organisation& org = defs.org;
-  if (too_long(req.type, max_id_bytes) || too_long(req.channel, max_id_bytes) ||
-      too_long(req.customer_id, max_id_bytes) || too_long(req.external_ref, max_id_bytes) ||
-      too_long(req.opened_by, max_id_bytes) || too_long(req.description, max_text_bytes))
-    return fail(errc::limit_exceeded, "an id or the description is too long");
-  if (req.customer_id.empty()) return fail(errc::invalid_argument, "empty customer id");
+  if (auto ok = detail::check_open(req); !ok) return fail(ok.error());
   checked_request out;
   out.wf = defs.workflow_for(req.type, local_day(now, org.utc_offset));
   if (out.wf == nullptr)
@@ -164,6 +156,9 @@ result<opened_ticket> engine::impl::open(const open_request& req, timestamp now)
       break;
     }
   }
+  // The definition the ticket runs on, by content: restoring it under an
+  // edited definition of the same version is refused (restore.cpp).
+  if (!wf.fingerprint.empty()) det.emplace_back(detail_key::fingerprint, wf.fingerprint);
   // The ticket itself is built only by the fold, from `opened` on.
   auto fresh = std::make_unique<ticket_slot>();
   detail::ticket_record& r = fresh->record;

@@ -13,32 +13,37 @@ result<engine::impl::ticket_slot*> engine::impl::slot(std::string_view id) const
     const std::shared_lock lock(map_mutex);
     if (const auto it = tickets.find(std::string(id)); it != tickets.end()) return it->second.get();
   }
-  auto stream = events->load(id);
-  if (!stream) return fail(stream.error());
-  if (stream->empty() || stream->front().type != event_type::opened) return nullptr;
-  auto fresh = std::make_unique<ticket_slot>();
-  fresh->record = detail::replay(cc, *stream);
-  if (fresh->record.flow == nullptr)
-    return fail(errc::invalid_definition, "ticket " + std::string(id) + " runs on workflow " +
-                                              stream->front().workflow_id + " v" +
-                                              std::to_string(stream->front().workflow_version) +
-                                              ", which the catalog does not have");
+  if (auto ok = check_not_quarantined(id); !ok) return fail(ok.error());
+  // First use: the ticket is read as an audit reads it, verified and folded
+  // (a ticket another engine opened on a shared store included).
+  auto fresh = load_verified(id);
+  if (!fresh) return fail(fresh.error());
+  if (*fresh == nullptr) return nullptr;
   const std::unique_lock lock(map_mutex);
-  auto [it, inserted] = tickets.try_emplace(std::string(id), std::move(fresh));
+  auto [it, inserted] = tickets.try_emplace(std::string(id), std::move(*fresh));
   return it->second.get();
 }
 
 void engine::impl::resync(ticket_slot& s) const {
   auto stream = events->load(s.record.id);
   s.stale = !stream || stream->empty();
-  if (!s.stale) s.record = detail::replay(cc, *stream);
+  if (s.stale) return;
+  auto folded = detail::replay(cc, *stream);
+  // What the store holds no longer folds: keep the record, re-read it next
+  // time (and fail then, naming the event).
+  s.stale = !folded;
+  if (folded) s.record = std::move(*folded);
 }
 
 result<void> engine::impl::reload_if_stale(ticket_slot& s) const {
   if (!s.stale) return {};
-  resync(s);
-  if (s.stale)
+  auto stream = events->load(s.record.id);
+  if (!stream || stream->empty())
     return fail(errc::io_error, "ticket " + s.record.id + ": cannot re-read it from the store");
+  auto folded = detail::replay(cc, *stream);
+  if (!folded) return fail(folded.error());
+  s.record = std::move(*folded);
+  s.stale = false;
   return {};
 }
 
@@ -55,6 +60,12 @@ result<void> engine::impl::refresh(ticket_slot& s) const {
 
 result<void> engine::impl::commit(ticket_slot& s, command& cmd) {
   if (cmd.events.empty()) return {};
+  if (cmd.fault) {
+    // The engine built an event its own fold refuses: store nothing.
+    resync(s);
+    return fail(errc::invalid_definition,
+                "ticket " + s.record.id + ": the command cannot be replayed: " + cmd.fault->message());
+  }
   const event_hash head = seal(cmd.events, cmd.base_head);
   const ticket_summary summary = s.record.summary();
   auto stored = events->append(append_request{s.record.id, cmd.base_version, cmd.events, &summary});
@@ -63,6 +74,13 @@ result<void> engine::impl::commit(ticket_slot& s, command& cmd) {
     return fail(std::move(stored).error().with_context("ticket " + s.record.id));
   }
   s.record.head = head;
+  if (s.row_forged) {
+    // The append rewrote the summary row from the trail.
+    s.row_forged = false;
+    const std::lock_guard lock(quarantine_mutex);
+    if (const auto it = quarantine.find(s.record.id); it != quarantine.end() && it->second.served)
+      quarantine.erase(it);
+  }
   return {};
 }
 

@@ -7,6 +7,7 @@
 
 #include <tierflow/event_schema.hpp>
 
+#include "engine/command.hpp"
 #include "text/number.hpp"
 
 namespace tierflow::detail {
@@ -321,19 +322,57 @@ void ticket_record::set_tier(std::string_view tier_id) {
   }
 }
 
-void ticket_record::apply(const compiled_catalog& cc, const event& e) {
-  version = e.sequence;
-  last_time = e.time;
+namespace {
+
+failure unknown(const event& e, std::string what) {
+  return fail(errc::data_loss, "event " + std::to_string(e.sequence) + " (" +
+                                   std::string(to_string(e.type)) + "): " + std::move(what));
+}
+
+}  // namespace
+
+result<void> ticket_record::apply(const compiled_catalog& cc, const event& e) {
+  if (e.sequence != version + 1)
+    return unknown(e, "expected sequence " + std::to_string(version + 1));
   const timestamp t = e.time;
   if (e.type == event_type::opened) {
+    if (version != 0) return unknown(e, "the ticket is already open");
     flow = cc.find(e.workflow_id, e.workflow_version);
+    if (flow == nullptr)
+      return unknown(e, "unknown workflow '" + e.workflow_id + "' v" +
+                            std::to_string(e.workflow_version) + ": the catalog does not have it");
     id = e.ticket_id;
     opened_at = t;
     unit_since = t;
+  } else if (flow == nullptr) {
+    return unknown(e, "the stream does not begin with `opened`");
+  } else if (e.workflow_id != flow->wf->id || e.workflow_version != flow->wf->version) {
+    return unknown(e, "of workflow '" + e.workflow_id + "' v" + std::to_string(e.workflow_version) +
+                          ", the ticket runs on '" + flow->wf->id + "' v" +
+                          std::to_string(flow->wf->version));
   }
-  if (flow == nullptr) return;  // a stream without a known opening: nothing to fold
+  version = e.sequence;
+  last_time = e.time;
+  // A timer's command begins with its deadline event; the escalation steps
+  // it runs follow, by the same actor. Everything else is a change a host
+  // must see before acting (authorization.hpp, rule 1).
+  if (e.actor_id != system_actor) {
+    in_timer_command_ = false;
+  } else if (e.type == event_type::deadline_warned || e.type == event_type::deadline_breached) {
+    in_timer_command_ = true;
+  } else if (e.type == event_type::opened) {
+    in_timer_command_ = false;
+  }
+  if (!in_timer_command_) last_change_version = version;
   const workflow& wf = *flow->wf;
   const organisation& org = *flow->org;
+  const auto state_named = [&](std::string_view key) -> result<std::size_t> {
+    const std::string_view name = get_or(e, key);
+    const std::size_t s = wf.state_index(name);
+    if (s >= wf.states.size())
+      return unknown(e, "unknown state '" + std::string(name) + "' (" + std::string(key) + ")");
+    return s;
+  };
   switch (e.type) {
     case event_type::opened: {
       type = get_or(e, detail_key::type);
@@ -346,6 +385,8 @@ void ticket_record::apply(const compiled_catalog& cc, const event& e) {
       for (const auto& [key, text] : e.details) {
         const std::string_view k = key;
         if (k.starts_with(detail_key::customer_attribute_prefix)) {
+          // Attributes belong to the organisation, which has no versions:
+          // one dropped from it since is left out, not a reason to refuse.
           const attribute* a =
               org.find_customer_attribute(k.substr(detail_key::customer_attribute_prefix.size()));
           if (a == nullptr) continue;
@@ -356,31 +397,44 @@ void ticket_record::apply(const compiled_catalog& cc, const event& e) {
           if (a == nullptr) continue;
           if (auto v = parse_value(a->type.kind, text)) fields.emplace_back(a->name, std::move(*v));
         } else if (k.starts_with(detail_key::deadline_prefix)) {
-          const std::size_t d = flow->clock_index(k.substr(detail_key::deadline_prefix.size()));
-          if (d < wf.deadlines.size())
-            if (auto dur = parse_duration(text)) clocks[d].within = *dur;
+          const std::string_view name = k.substr(detail_key::deadline_prefix.size());
+          const std::size_t d = flow->clock_index(name);
+          if (d >= wf.deadlines.size()) return unknown(e, "unknown deadline '" + std::string(name) + "'");
+          const auto dur = parse_duration(text);
+          if (!dur) return unknown(e, "deadline '" + std::string(name) + "': malformed duration");
+          clocks[d].within = *dur;
         }
       }
       for (std::size_t d = 0; d < wf.deadlines.size(); ++d)
         if (wf.deadlines[d].from_index == npos) start_clock(d, t);
       enter_state(wf.initial, t);
-      return;
+      return {};
     }
     case event_type::routed: {
       assignment a{std::string(get_or(e, detail_key::unit)),
                    std::string(get_or(e, detail_key::region)), {}};
+      // "" only when the organisation has no ladder to fall back on.
+      if (!a.unit.empty() && !org.is_unit(a.unit))
+        return unknown(e, "unknown unit '" + a.unit + "'");
       set_tier(a.unit);
       move_to(std::move(a), t);
-      return;
+      return {};
     }
     case event_type::accepted: {
       const std::string_view person = get_or(e, detail_key::person);
       if (owner.empty()) owner = person;
       if (get_or(e, detail_key::assignee) == detail_value::yes) assignee.person = person;
-      return;
+      return {};
     }
     case event_type::transitioned:
     case event_type::noted: {
+      std::size_t to = npos;
+      if (e.type == event_type::transitioned) {
+        if (auto from = state_named(detail_key::from); !from) return fail(from.error());
+        auto s = state_named(detail_key::to);
+        if (!s) return fail(s.error());
+        to = *s;
+      }
       if (const auto action = get(e, detail_key::action)) {
         auto it = std::find_if(action_counts.begin(), action_counts.end(),
                                [&](const auto& p) { return p.first == *action; });
@@ -391,15 +445,15 @@ void ticket_record::apply(const compiled_catalog& cc, const event& e) {
         const auto at = std::lower_bound(flags.begin(), flags.end(), *flag);
         if (at == flags.end() || *at != *flag) flags.emplace(at, *flag);
       }
-      if (e.type == event_type::transitioned)
-        enter_state(wf.state_index(get_or(e, detail_key::to)), t);
-      return;
+      if (to != npos) enter_state(to, t);
+      return {};
     }
     case event_type::handed_off: {
       const std::string_view to_unit = get_or(e, detail_key::to_unit);
+      if (!org.is_unit(to_unit)) return unknown(e, "unknown unit '" + std::string(to_unit) + "'");
       handoffs.push_back(handoff_frame{std::string(to_unit), assignee});
       move_to(assignment{std::string(to_unit), std::string(get_or(e, detail_key::region)), {}}, t);
-      return;
+      return {};
     }
     case event_type::returned: {
       if (get_or(e, detail_key::kind) == detail_value::handoff && !handoffs.empty()) {
@@ -407,21 +461,25 @@ void ticket_record::apply(const compiled_catalog& cc, const event& e) {
         handoffs.pop_back();
         move_to(std::move(back), t);
       }
-      return;
+      return {};
     }
     case event_type::escalated: {
       const std::string_view to_tier = get_or(e, detail_key::to_tier);
+      if (org.find_tier(to_tier) == nullptr)
+        return unknown(e, "unknown tier '" + std::string(to_tier) + "'");
       set_tier(to_tier);
       ++escalations;
       assignment a{std::string(to_tier), std::string(get_or(e, detail_key::region)), {}};
       if (handoffs.empty()) move_to(std::move(a), t);
       else handoffs.front().back = std::move(a);  // the team keeps working; it returns up the ladder
-      return;
+      return {};
     }
     case event_type::deadline_warned:
     case event_type::deadline_breached: {
-      const std::size_t c = flow->clock_index(get_or(e, detail_key::deadline));
-      if (c == npos || !clocks[c].started) return;
+      const std::string_view name = get_or(e, detail_key::deadline);
+      const std::size_t c = flow->clock_index(name);
+      if (c == npos) return unknown(e, "unknown deadline '" + std::string(name) + "'");
+      if (!clocks[c].started) return {};
       deadline_clock& k = clocks[c];
       const auto& slots = flow->slots[c];
       const auto percent_text = get(e, detail_key::percent);
@@ -438,31 +496,37 @@ void ticket_record::apply(const compiled_catalog& cc, const event& e) {
       }
       if (e.type == event_type::deadline_breached && !after) k.breached = true;
       schedule(c);
-      return;
+      return {};
     }
     case event_type::paused:
-      paused = true;
-      for (std::size_t c = 0; c + 1 < clocks.size(); ++c) pause_clock(c, t);
-      return;
     case event_type::resumed:
-      paused = false;
-      for (std::size_t c = 0; c + 1 < clocks.size(); ++c) resume_clock(c, t);
-      return;
-    case event_type::closed:
-      closed = true;
-      closed_at = t;
-      for (std::size_t c = 0; c < clocks.size(); ++c) finish_clock(c, t);
-      // Close the books on the last unit: its time ends here.
-      if (!assignee.unit.empty()) attribute_time(time_by_unit, assignee.unit, *flow->cal, unit_since, t);
-      unit_since = t;
-      return;
+    case event_type::closed: {
+      if (auto s = state_named(detail_key::state); !s) return fail(s.error());
+      if (e.type == event_type::paused) {
+        paused = true;
+        for (std::size_t c = 0; c + 1 < clocks.size(); ++c) pause_clock(c, t);
+      } else if (e.type == event_type::resumed) {
+        paused = false;
+        for (std::size_t c = 0; c + 1 < clocks.size(); ++c) resume_clock(c, t);
+      } else {
+        closed = true;
+        closed_at = t;
+        for (std::size_t c = 0; c < clocks.size(); ++c) finish_clock(c, t);
+        // Close the books on the last unit: its time ends here.
+        if (!assignee.unit.empty())
+          attribute_time(time_by_unit, assignee.unit, *flow->cal, unit_since, t);
+        unit_since = t;
+      }
+      return {};
+    }
     case event_type::reopened:
       closed = false;
       closed_at.reset();
-      return;
+      return {};
     case event_type::notified:
-    case event_type::denied: return;
+    case event_type::denied: return {};
   }
+  return {};
 }
 
 std::optional<std::pair<std::size_t, timestamp>> ticket_record::next_timer() const noexcept {
@@ -580,9 +644,11 @@ ticket_summary ticket_record::summary() const {
   return s;
 }
 
-ticket_record replay(const compiled_catalog& cc, std::span<const event> stream) {
+result<ticket_record> replay(const compiled_catalog& cc, std::span<const event> stream) {
   ticket_record r;
-  for (const event& e : stream) r.apply(cc, e);
+  for (const event& e : stream)
+    if (auto ok = r.apply(cc, e); !ok)
+      return fail(std::move(ok).error().with_context("ticket " + e.ticket_id));
   if (!stream.empty()) r.head = stream.back().hash;
   return r;
 }

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include <tierflow/catalog.hpp>
+#include <tierflow/error.hpp>
 #include <tierflow/event.hpp>
 #include <tierflow/store.hpp>
 #include <tierflow/ticket.hpp>
@@ -105,10 +106,17 @@ class ticket_record {
  public:
   ticket_record() = default;
 
-  /// Applies one event: the fold. Events must come in stream order; an
-  /// event this state cannot have produced is applied as far as it makes
-  /// sense (the chain check, not the fold, guards integrity).
-  void apply(const compiled_catalog& cc, const event& e);
+  /// Applies one event: the fold. Events must come in stream order. An
+  /// event the fold cannot apply is refused, the record then unusable:
+  /// errc::data_loss naming the event's sequence and what is unknown — a
+  /// sequence that does not continue the stream, an opening on a workflow
+  /// version the catalog lacks, an event of another workflow version than
+  /// the ticket's, an unknown state (transitioned, paused, resumed, closed),
+  /// deadline (opened, deadline_warned, deadline_breached), unit (routed,
+  /// handed_off) or tier (escalated), or any event before `opened`. Such a
+  /// trail was written under other definitions (a workflow edited in
+  /// place) or by someone other than the engine.
+  [[nodiscard]] result<void> apply(const compiled_catalog& cc, const event& e);
 
   /// The view as of `now`.
   [[nodiscard]] ticket_view view(timestamp now) const;
@@ -153,6 +161,11 @@ class ticket_record {
   std::optional<timestamp> closed_at;
   timestamp last_time{};
   std::uint64_t version = 0;
+  /// The version after the last event that was not a timer's (a timer
+  /// fired: a warning or breach and the escalation steps it ran, all by
+  /// system_actor). An expected_version from last_change_version on is not
+  /// stale: only timers fired since (authorization.hpp).
+  std::uint64_t last_change_version = 0;
   event_hash head{};
 
  private:
@@ -163,12 +176,16 @@ class ticket_record {
   void finish_clock(std::size_t c, timestamp t);
   void schedule(std::size_t c);
   void move_to(assignment a, timestamp t);
+  // Whether the events since the last `deadline_*` one are a timer's
+  // command (see last_change_version).
+  bool in_timer_command_ = false;
   void set_tier(std::string_view tier_id);
   [[nodiscard]] const calendar& clock_calendar(std::size_t c) const;
 };
 
-/// Folds a whole stream into a fresh record.
-[[nodiscard]] ticket_record replay(const compiled_catalog& cc, std::span<const event> stream);
+/// Folds a whole stream into a fresh record. Errors: the first event
+/// ticket_record::apply refuses (errc::data_loss), with the ticket id.
+[[nodiscard]] result<ticket_record> replay(const compiled_catalog& cc, std::span<const event> stream);
 
 /// The shared 24x7 calendar that calendar-unit deadlines (m, h, d) count in.
 [[nodiscard]] const calendar& wall_calendar() noexcept;

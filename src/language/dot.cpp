@@ -16,6 +16,7 @@
 #include <tierflow/dot.hpp>
 #include <tierflow/time.hpp>
 
+#include "text/escape.hpp"
 #include "text/text.hpp"
 
 namespace tierflow {
@@ -26,14 +27,22 @@ namespace {
 std::string escape(std::string_view text) {
   std::string out;
   out.reserve(text.size());
-  for (const char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': break;
-      default: out += c;
+  // Each line is made printable first (detail::printable: control
+  // characters, C1 controls and invalid UTF-8 as \xNN text, so a workflow's
+  // ids cannot smuggle terminal escapes into a viewer), then quoted for DOT.
+  std::size_t begin = 0;
+  for (;;) {
+    const std::size_t nl = text.find('\n', begin);
+    std::string line;
+    for (const char c : text.substr(begin, nl == std::string_view::npos ? nl : nl - begin))
+      if (c != '\r') line += c;
+    for (const char c : detail::printable(line)) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
     }
+    if (nl == std::string_view::npos) break;
+    out += "\\n";
+    begin = nl + 1;
   }
   return out;
 }

@@ -17,6 +17,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "language/messages.hpp"
+#include "text/number.hpp"
 
 namespace tierflow::detail {
 namespace {
@@ -278,6 +279,55 @@ std::optional<text_position> find_flow_too_deep(std::string_view text,
     prev = c;
   }
   return std::nullopt;
+}
+
+namespace {
+
+/// Whether the loader gives a plain scalar a meaning other than its text:
+/// booleans (load_common's boolean(), condition operands) and numbers
+/// (bounds, operands) are only read from plain scalars.
+bool typed_when_plain(std::string_view text) noexcept {
+  return text == "true" || text == "false" || parse_integer(text).has_value() ||
+         parse_number(text).has_value();
+}
+
+void append_canonical(const yaml_node& n, std::string& out) {
+  switch (n.type) {
+    case yaml_node::kind::null: out += '~'; return;
+    case yaml_node::kind::scalar:
+      out += n.plain && typed_when_plain(n.text) ? 'n' : 's';
+      out += std::to_string(n.text.size());
+      out += ':';
+      out += n.text;
+      return;
+    case yaml_node::kind::sequence:
+      out += '[';
+      out += std::to_string(n.items.size());
+      out += ':';
+      for (const yaml_node& item : n.items) append_canonical(item, out);
+      out += ']';
+      return;
+    case yaml_node::kind::mapping:
+      out += '{';
+      out += std::to_string(n.entries.size());
+      out += ':';
+      for (const yaml_entry& e : n.entries) {
+        append_canonical(e.key, out);
+        append_canonical(e.value, out);
+      }
+      out += '}';
+      return;
+  }
+}
+
+}  // namespace
+
+std::string canonical_form(const yaml_node& root) {
+  // The version line lets a later form be told apart from this one: a
+  // fingerprint is only comparable with one computed the same way.
+  std::string out = "tierflow-canonical-1\n";
+  append_canonical(root, out);
+  return out;
 }
 
 std::optional<yaml_node> read_yaml(std::string_view name, std::string_view text,

@@ -74,6 +74,30 @@ struct text_position {
 [[nodiscard]] std::optional<text_position> find_flow_too_deep(std::string_view text,
                                                               std::size_t max_depth) noexcept;
 
+/// The canonical form of a parsed tree, the text a workflow's content
+/// fingerprint hashes. What counts is what the loader reads:
+///
+/// - the kind of every node (empty, scalar, list, mapping) and the nesting;
+/// - the text of every scalar, byte for byte, as YAML delivers it after
+///   unquoting, unescaping and folding (so `a`, `'a'`, `"a"` and a block
+///   scalar `|-` holding `a` are one scalar);
+/// - for a plain scalar the loader would read as a number or a boolean
+///   (`315`, `1.5`, `true`), that it was plain: quoted, `"315"` is a string
+///   and means something else;
+/// - the order of list items and of mapping entries, as written (a routing
+///   table is first-match; a reordered mapping is counted as a change, which
+///   errs on the side of "changed");
+/// - aliases count as the subtree they stand for (already expanded).
+///
+/// What does not count: comments, indentation and other white space, line
+/// breaks (CRLF or LF), block or flow layout, quoting style, anchors' names,
+/// a leading BOM, the `---`/`...` document markers, key duplicates that were
+/// reported and dropped. The form is length-prefixed, so it cannot be
+/// ambiguous: `s3:abc` a scalar, `n3:315` a plain scalar read as a number
+/// or a boolean, `~` empty, `[N:…]` a list of N items, `{N:…}` a mapping of
+/// N key-value pairs; it starts with a version line, `tierflow-canonical-1`.
+[[nodiscard]] std::string canonical_form(const yaml_node& root);
+
 /// Parses one definition file into a tree. Problems go to `diags` with the
 /// file name `name`: a syntax error, an empty file, more than one document,
 /// duplicate keys, and the limits of `limits` (size, depth, aliases, nodes

@@ -4,13 +4,11 @@
 // graph checks of validate() on a catalog that loaded cleanly.
 #include <algorithm>
 #include <array>
-#include <cerrno>
 #include <cstdint>
 #include <exception>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -18,6 +16,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <openssl/evp.h>
 
 #include <tierflow/loader.hpp>
 #include <tierflow/time.hpp>
@@ -26,6 +25,7 @@
 #include "language/load_common.hpp"
 #include "language/load_yaml.hpp"
 #include "language/messages.hpp"
+#include "text/input_file.hpp"
 #include "text/suggest.hpp"
 
 namespace tierflow {
@@ -54,40 +54,45 @@ std::string where_str(const source_pos& p) {
   return fmt::format("{}:{}:{}", p.file, p.line, p.column);
 }
 
-/// Reads one file, refusing it unread when it is over the size limit.
+/// Reads one file through detail::read_input_file: a FIFO, a device or a
+/// socket is refused unread (reading would block for ever or never end),
+/// and a file over the size limit is refused without reading it all.
 std::optional<source_file> read_file(const fs::path& path, diagnostics& diags,
                                      const load_limits& limits) {
   const std::string name = path.string();
-  std::error_code ec;
-  const auto size = fs::file_size(path, ec);
-  if (!ec && size > limits.max_file_bytes) {
-    diags.error(file_pos(name), detail::msg::file_too_large(limits.max_file_bytes));
-    return std::nullopt;
+  auto text = detail::read_input_file(path, limits.max_file_bytes);
+  if (text) return source_file{name, std::move(*text)};
+  switch (text.error().code()) {
+    case errc::limit_exceeded:
+      diags.error(file_pos(name), detail::msg::file_too_large(limits.max_file_bytes));
+      break;
+    case errc::not_found:
+      diags.error(file_pos(name), detail::msg::cannot_read_file(reason(std::make_error_code(
+                                      std::errc::no_such_file_or_directory))));
+      break;
+    default: diags.error(file_pos(name), detail::msg::cannot_read_file(text.error().message()));
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    const std::error_code open_ec(errno != 0 ? errno : EIO, std::generic_category());
-    diags.error(file_pos(name), detail::msg::cannot_read_file(reason(open_ec)));
-    return std::nullopt;
+  return std::nullopt;
+}
+
+/// workflow::fingerprint: lowercase hex SHA-256 of the document's canonical
+/// form (load_yaml.hpp says what counts). One EVP_Digest call per workflow
+/// file: loading is rare, so no context is kept.
+std::string fingerprint_of(const yaml_node& root) {
+  const std::string form = detail::canonical_form(root);
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  if (EVP_Digest(form.data(), form.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1 ||
+      length != 32)
+    throw std::runtime_error("sha-256 of the workflow's canonical form failed");
+  static constexpr std::string_view hex = "0123456789abcdef";
+  std::string out;
+  out.reserve(2 * length);
+  for (unsigned int i = 0; i < length; ++i) {
+    out += hex[digest[i] >> 4U];
+    out += hex[digest[i] & 0x0fU];
   }
-  // Read at most one byte past the limit: a file that grew since file_size
-  // (or a device that has no size) is still refused without reading it all.
-  std::string text;
-  std::array<char, 64 * 1024> buffer{};
-  while (in && text.size() <= limits.max_file_bytes) {
-    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-    text.append(buffer.data(), static_cast<std::size_t>(in.gcount()));
-  }
-  if (in.bad()) {
-    diags.error(file_pos(name),
-                detail::msg::cannot_read_file(reason(std::make_error_code(std::errc::io_error))));
-    return std::nullopt;
-  }
-  if (text.size() > limits.max_file_bytes) {
-    diags.error(file_pos(name), detail::msg::file_too_large(limits.max_file_bytes));
-    return std::nullopt;
-  }
-  return source_file{name, std::move(text)};
+  return out;
 }
 
 bool is_yaml_name(const fs::path& p) {
@@ -208,6 +213,7 @@ catalog load_all(const std::vector<source_file>& sources, diagnostics& diags,
     detail::reader r(p.source->name, diags);
     workflow wf;
     detail::load_workflow(r, *p.tree, cat.org, org_file != nullptr, wf);
+    wf.fingerprint = fingerprint_of(*p.tree);
     workflow_errors += r.errors();
     cat.workflows.push_back(std::move(wf));
   }
@@ -238,11 +244,13 @@ std::vector<source_file> read_sources(const std::vector<std::string>& paths, dia
         if (auto f = read_file(path, diags, limits)) out.push_back(std::move(*f));
         continue;
       }
+      // Every *.yaml that is not a regular file (a FIFO, a device, a
+      // directory named x.yaml) is handed to read_file too, which refuses
+      // it unread and says what it is: skipping it silently would load an
+      // incomplete catalog.
       std::vector<fs::path> names;
-      for (fs::directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec)) {
-        std::error_code type_ec;
-        if (it->is_regular_file(type_ec) && is_yaml_name(it->path())) names.push_back(it->path());
-      }
+      for (fs::directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec))
+        if (is_yaml_name(it->path())) names.push_back(it->path());
       if (ec) {
         diags.error(file_pos(path), detail::msg::cannot_read_directory(reason(ec)));
         continue;

@@ -4,6 +4,11 @@
 #include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <memory>
+#include <new>
+#include <optional>
+
+#include <openssl/evp.h>
 
 namespace tierflow::detail {
 
@@ -33,7 +38,98 @@ bool get_text(std::string_view& in, std::string& out) {
   return true;
 }
 
+// --- the summary seal's encoding: big-endian, length-prefixed ---
+
+void put_u8(std::string& out, std::uint8_t v) { out.push_back(static_cast<char>(v)); }
+
+void put_be(std::string& out, std::uint64_t v, int bytes) {
+  for (int shift = 8 * (bytes - 1); shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xFFU));
+}
+
+void put_text(std::string& out, std::string_view s) {
+  put_be(out, s.size(), 8);
+  out.append(s);
+}
+
+void put_time(std::string& out, timestamp t) {
+  // Two's complement of the signed count: times before 1970 stay distinct.
+  put_be(out, static_cast<std::uint64_t>(t.time_since_epoch().count()), 8);
+}
+
+void put_optional_time(std::string& out, const std::optional<timestamp>& t) {
+  put_u8(out, t ? 1 : 0);
+  put_be(out, t ? static_cast<std::uint64_t>(t->time_since_epoch().count()) : 0U, 8);
+}
+
+constexpr std::string_view seal_tag = "tierflow summary seal 1";
+
+struct md_ctx_free {
+  void operator()(EVP_MD_CTX* ctx) const noexcept { EVP_MD_CTX_free(ctx); }
+};
+
+// SHA-256 with one context per thread, as the audit layer hashes events:
+// a seal is computed on every append and checked on every summary read.
+event_hash sha256(std::string_view bytes) {
+  thread_local std::unique_ptr<EVP_MD_CTX, md_ctx_free> ctx;
+  if (!ctx) ctx.reset(EVP_MD_CTX_new());
+  if (!ctx) throw std::bad_alloc();
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  if (md == nullptr) throw std::bad_alloc();
+  event_hash out{};
+  unsigned int length = 0;
+  // With the default provider SHA-256 can only fail for want of memory.
+  if (EVP_DigestInit_ex2(ctx.get(), md, nullptr) != 1 ||
+      EVP_DigestUpdate(ctx.get(), bytes.data(), bytes.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx.get(), out.data(), &length) != 1 || length != out.size()) {
+    throw std::bad_alloc();
+  }
+  return out;
+}
+
 }  // namespace
+
+std::string summary_seal_encoding(const ticket_summary& s, std::uint64_t stream_version,
+                                  const event_hash& stream_head) {
+  std::string out;
+  out.reserve(256 + s.ticket_id.size() + s.customer_id.size() + s.ticket_type.size() + s.workflow_id.size() +
+              s.state.size() + s.unit.size() + s.region.size() + s.owner.size() + s.assignee.size());
+  put_text(out, seal_tag);
+  put_text(out, s.ticket_id);
+  put_text(out, s.customer_id);
+  put_text(out, s.ticket_type);
+  put_text(out, s.workflow_id);
+  put_be(out, s.workflow_version, 4);
+  put_text(out, s.state);
+  put_text(out, s.unit);
+  put_text(out, s.region);
+  put_text(out, s.owner);
+  put_text(out, s.assignee);
+  put_u8(out, s.closed ? 1 : 0);
+  put_time(out, s.opened_at);
+  put_optional_time(out, s.closed_at);
+  put_optional_time(out, s.next_timer);
+  put_optional_time(out, s.nearest_due);
+  put_be(out, s.version, 8);
+  put_be(out, stream_version, 8);
+  out.append(reinterpret_cast<const char*>(stream_head.data()), stream_head.size());
+  return out;
+}
+
+event_hash summary_seal(const ticket_summary& s, std::uint64_t stream_version, const event_hash& stream_head) {
+  return sha256(summary_seal_encoding(s, stream_version, stream_head));
+}
+
+result<void> check_summary_seal(const ticket_summary& s, std::string_view stored_seal, std::uint64_t stream_version,
+                                const event_hash& stream_head) {
+  const event_hash expected = summary_seal(s, stream_version, stream_head);
+  const bool matches =
+      stored_seal.size() == expected.size() &&
+      std::equal(expected.begin(), expected.end(), stored_seal.begin(),
+                 [](std::uint8_t a, char b) { return a == static_cast<std::uint8_t>(b); });
+  if (matches) return {};
+  return fail(errc::data_loss, "the summary row of " + s.ticket_id +
+                                   " does not match its trail: edited outside tierflow");
+}
 
 std::string encode_details(const event_details& details) {
   std::size_t bytes = 4;

@@ -44,7 +44,7 @@ struct fixture {
   std::vector<bool> replied;  // per ticket: in handler_replied (else investigating)
 
   explicit fixture(std::size_t active, std::size_t background = 0) {
-    auto e = engine::create(shipped(), engine_options{&clk, &events, nullptr, "T"});
+    auto e = engine::create(shipped(), engine_options{&clk, &events, nullptr, "T", {}});
     if (!e) std::abort();
     eng = std::move(*e);
     for (std::size_t i = 0; i < background; ++i)

@@ -90,7 +90,7 @@ int main(int argc, char** argv) {
   const timestamp now =
       std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
   manual_clock clk{now};
-  auto eng = engine::create(tierflow_bench::shipped(), engine_options{&clk, st->get(), nullptr, "T"});
+  auto eng = engine::create(tierflow_bench::shipped(), engine_options{&clk, st->get(), nullptr, "T", {}});
   if (!eng) return fail(eng.error().message());
 
   std::vector<std::string> ids;

@@ -274,7 +274,7 @@ const command_shape& shape() {
   static const command_shape s = [] {
     manual_clock clk{start};
     memory_store mem;
-    auto e = engine::create(shipped(), engine_options{&clk, &mem, nullptr, "T"});
+    auto e = engine::create(shipped(), engine_options{&clk, &mem, nullptr, "T", {}});
     if (!e) fail(e.error().message());
     auto opened = (*e)->open(key_complaint(1));
     if (!opened) fail(opened.error().message());
@@ -662,7 +662,7 @@ struct engine_on_sqlite {
     auto s = open_store("sqlite:" + dir.file("engine.db"), options_for(mode));
     if (!s) fail(s.error().message());
     events = std::move(*s);
-    auto e = engine::create(shipped(), engine_options{&clk, events.get(), nullptr, "T"});
+    auto e = engine::create(shipped(), engine_options{&clk, events.get(), nullptr, "T", {}});
     if (!e) fail(e.error().message());
     eng = std::move(*e);
     for (std::size_t i = 0; i < tickets; ++i) {

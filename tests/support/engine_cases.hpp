@@ -2,13 +2,15 @@
 // What the engine's topic tests (tests/engine_*_test.cpp) share: catalogs of
 // our own (tests/data/engine/), a store that logs its appends, requests of
 // the shipped complaint workflow, reading views and trails, and the checks
-// that a refused command changed nothing but one `denied` event. The engine
-// itself comes from support/engine_fixture.hpp.
+// that a refused command changed nothing and left one `denied` event on the
+// ticket's denial stream. The engine itself comes from
+// support/engine_fixture.hpp.
 #pragma once
 
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -27,6 +29,7 @@
 #include <tierflow/diagnostic.hpp>
 #include <tierflow/engine.hpp>
 #include <tierflow/event.hpp>
+#include <tierflow/event_schema.hpp>
 #include <tierflow/loader.hpp>
 #include <tierflow/memory_store.hpp>
 #include <tierflow/notification.hpp>
@@ -242,6 +245,12 @@ inline std::vector<const tf::event*> of_type(const std::vector<tf::event>& t, tf
 /// Pointers into a temporary trail would dangle.
 std::vector<const tf::event*> of_type(std::vector<tf::event>&&, tf::event_type) = delete;
 
+/// How many events of a trail are of `type`.
+inline std::size_t count_type(const std::vector<tf::event>& t, tf::event_type type) {
+  return static_cast<std::size_t>(
+      std::count_if(t.begin(), t.end(), [&](const tf::event& e) { return e.type == type; }));
+}
+
 /// The ticket's trail verifies, and replay() gives view().
 inline void check_consistent(const tf::engine& e, std::string_view id) {
   auto ok = e.verify(id);
@@ -251,10 +260,11 @@ inline void check_consistent(const tf::engine& e, std::string_view id) {
   CHECK(*replayed == view_of(e, id));
 }
 
-/// `after` equals `before` except version (one more: the denied event) and
-/// as_of. Field by field first, for readable failures, then the whole view.
-inline void check_unchanged_but_version(const tf::ticket_view& before, const tf::ticket_view& after) {
-  CHECK(after.version == before.version + 1);
+/// `after` equals `before` except as_of: a refusal changes neither the
+/// ticket's state nor its version. Field by field first, for readable
+/// failures, then the whole view.
+inline void check_unchanged(const tf::ticket_view& before, const tf::ticket_view& after) {
+  CHECK(after.version == before.version);
   CHECK(after.id == before.id);
   CHECK(after.state == before.state);
   CHECK(after.closed == before.closed);
@@ -272,17 +282,25 @@ inline void check_unchanged_but_version(const tf::ticket_view& before, const tf:
   CHECK(after.time_by_unit == before.time_by_unit);
   CHECK(after.workflow_version == before.workflow_version);
   tf::ticket_view expected = before;
-  expected.version = before.version + 1;
   expected.as_of = after.as_of;
   CHECK(after == expected);
 }
 
+/// A ticket's refused commands (engine::denials), empty while none were.
+inline std::vector<tf::event> denials_of(const tf::engine& e, std::string_view id) {
+  auto d = e.denials(id);
+  REQUIRE_MESSAGE(d.has_value(), (d ? std::string() : d.error().message()));
+  return *d;
+}
+
 /// act(req) on an existing ticket is refused with `code`: the ticket is
-/// unchanged but for one `denied` event naming the action, code, reason and
-/// actor; nothing else is stored and the trail still verifies.
+/// unchanged — state, version and trail — and one `denied` event naming the
+/// action, code, reason and actor is chained onto the ticket's denial
+/// stream; nothing else is stored and both streams verify.
 inline void check_refused(engine_fixture& h, const tf::act_request& req, std::string_view code) {
   const tf::ticket_view before = view_of(*h, req.ticket_id);
   const std::vector<tf::event> trail_before = trail(*h, req.ticket_id);
+  const std::vector<tf::event> denials_before = denials_of(*h, req.ticket_id);
   const std::size_t log_before = denial_log(*h).size();
   const tf::engine_stats stats_before = h->stats();
 
@@ -291,25 +309,29 @@ inline void check_refused(engine_fixture& h, const tf::act_request& req, std::st
   CHECK(code_of(r.error()) == code);
 
   const tf::ticket_view after = view_of(*h, req.ticket_id);
-  check_unchanged_but_version(before, after);
+  check_unchanged(before, after);
+  CHECK(trail(*h, req.ticket_id) == trail_before);
 
-  const std::vector<tf::event> trail_after = trail(*h, req.ticket_id);
-  REQUIRE(trail_after.size() == trail_before.size() + 1);
-  CHECK(std::equal(trail_before.begin(), trail_before.end(), trail_after.begin()));
-  const tf::event& denied = trail_after.back();
+  const std::vector<tf::event> denials_after = denials_of(*h, req.ticket_id);
+  REQUIRE(denials_after.size() == denials_before.size() + 1);
+  CHECK(std::equal(denials_before.begin(), denials_before.end(), denials_after.begin()));
+  const tf::event& denied = denials_after.back();
   CHECK(denied.type == tf::event_type::denied);
-  CHECK(denied.sequence == before.version + 1);
+  CHECK(denied.ticket_id == tf::denial_stream_of(req.ticket_id));
+  CHECK(denied.sequence == denials_before.size() + 1);
   CHECK(denied.actor_id == req.by.id);
   CHECK(denied.time == h.clock.now());
   CHECK(detail(denied, "action") == req.action);
   CHECK(detail(denied, "code") == code);
   CHECK(detail(denied, "reason") == r.error().message());
   CHECK_FALSE(r.error().message().empty());
-  // A denial on a known ticket goes to its own trail, not to the denial log.
+  // A denial on a known ticket goes to its denial stream, not to the denial log.
   CHECK(denial_log(*h).size() == log_before);
   CHECK(h->stats().denied == stats_before.denied + 1);
   CHECK(h->stats().commands == stats_before.commands);
   check_consistent(*h, req.ticket_id);
+  auto ok = h->verify(tf::denial_stream_of(req.ticket_id));
+  CHECK_MESSAGE(ok.has_value(), (ok ? std::string() : ok.error().message()));
 }
 
 /// open(req) is refused with `code`: no ticket, one entry in the denial log.
@@ -346,6 +368,141 @@ inline void check_open_refused(engine_fixture& h, const tf::open_request& req, s
   CHECK(code_of(missing.error()) == "not_found");
   auto ok = h->verify(tf::engine::denial_log_id);
   CHECK_MESSAGE(ok.has_value(), (ok ? std::string() : ok.error().message()));
+}
+
+// --- input rules, the same on every store (tests/engine_input_rules*_test.cpp) ---------------------
+
+/// A text with `bad` in the middle: "before" + bad + "after".
+inline std::string spiked(std::string_view bad) { return "before" + std::string(bad) + "after"; }
+
+/// An open request that breaks one input rule, named, with the code it must get.
+struct bad_open {
+  std::string name;
+  tf::open_request request;
+  std::string code;
+};
+
+inline std::vector<bad_open> bad_opens() {
+  std::vector<bad_open> out;
+  const auto add = [&](std::string name, auto change, std::string code) {
+    tf::open_request r = complaint("cust_rules", "gusu", true);
+    change(r);
+    out.push_back(bad_open{std::move(name), std::move(r), std::move(code)});
+  };
+  const auto nan = std::numeric_limits<double>::quiet_NaN();
+  const auto inf = std::numeric_limits<double>::infinity();
+  add("NaN voltage", [&](tf::open_request& r) { r.customer.emplace_back("voltage_kv", tf::value{nan}); }, "invalid_argument");
+  add("+inf capacity", [&](tf::open_request& r) { r.customer.emplace_back("capacity_kva", tf::value{inf}); }, "invalid_argument");
+  add("-inf voltage", [&](tf::open_request& r) { r.customer.emplace_back("voltage_kv", tf::value{-inf}); }, "invalid_argument");
+  add("NUL in the description", [](tf::open_request& r) { r.description = spiked(std::string_view("\0", 1)); }, "invalid_argument");
+  add("invalid UTF-8 in the description", [](tf::open_request& r) { r.description = spiked("\xff\xfe"); }, "invalid_argument");
+  add("a surrogate in the external ref", [](tf::open_request& r) { r.external_ref = spiked("\xed\xa0\x80"); }, "invalid_argument");
+  add("an overlong slash in the customer id", [](tf::open_request& r) { r.customer_id = spiked("\xc0\xaf"); }, "invalid_argument");
+  add("NUL in a string attribute", [](tf::open_request& r) { r.customer.emplace_back("industry", tf::value{spiked(std::string_view("\0", 1))}); }, "invalid_argument");
+  add("invalid UTF-8 in an attribute name", [](tf::open_request& r) { r.customer.emplace_back(spiked("\x80"), tf::value{std::string("x")}); }, "invalid_argument");
+  add("a truncated sequence in opened_by", [](tf::open_request& r) { r.opened_by = "reg_\xe4\xb8"; }, "invalid_argument");
+  add("opened_by the timers' actor", [](tf::open_request& r) { r.opened_by = "system"; }, "invalid_argument");
+  add("opened_by a reserved ~ id", [](tf::open_request& r) { r.opened_by = "~denied"; }, "invalid_argument");
+  add("a customer id over max_id_bytes", [](tf::open_request& r) { r.customer_id = std::string(tf::max_id_bytes + 1, 'c'); }, "limit_exceeded");
+  add("an attribute name over max_id_bytes", [](tf::open_request& r) { r.customer.emplace_back(std::string(tf::max_id_bytes + 1, 'n'), tf::value{std::int64_t{1}}); }, "limit_exceeded");
+  add("a string value over max_text_bytes", [](tf::open_request& r) { r.customer.emplace_back("industry", tf::value{std::string(tf::max_text_bytes + 1, 'v')}); }, "limit_exceeded");
+  return out;
+}
+
+/// An act request that breaks one input rule, with the code it must get
+/// (the ticket id is filled in by the caller).
+struct bad_act {
+  std::string name;
+  tf::act_request request;
+  std::string code;
+};
+
+inline std::vector<bad_act> bad_acts() {
+  std::vector<bad_act> out;
+  const auto add = [&](std::string name, tf::actor by, std::string note, std::string code) {
+    out.push_back(bad_act{std::move(name), request("", "classify", std::move(by), std::move(note)), std::move(code)});
+  };
+  add("an empty actor id", regional("", "gusu"), "", "invalid_argument");
+  add("the timers' actor id", regional("system", "gusu"), "", "invalid_argument");
+  add("a ~ actor id", regional("~denied", "gusu"), "", "invalid_argument");
+  add("NUL in the note", regional("rm_gusu", "gusu"), spiked(std::string_view("\0", 1)), "invalid_argument");
+  add("invalid UTF-8 in the note", regional("rm_gusu", "gusu"), spiked("\xf5\x80\x80\x80"), "invalid_argument");
+  add("invalid UTF-8 in the actor id", regional("rm_\xc3", "gusu"), "", "invalid_argument");
+  add("NUL in the region", regional("rm_gusu", std::string("gusu\0", 5)), "", "invalid_argument");
+  add("a region over max_id_bytes", regional("rm_gusu", std::string(tf::max_id_bytes + 1, 'g')), "", "limit_exceeded");
+  add("a role over max_id_bytes", tf::actor{"rm_gusu", {std::string(tf::max_id_bytes + 1, 'r')}, "gusu"}, "", "limit_exceeded");
+  add("too many roles", tf::actor{"rm_gusu", std::vector<std::string>(tf::max_attributes + 1, "csr"), "gusu"}, "", "limit_exceeded");
+  add("a note over max_text_bytes", regional("rm_gusu", "gusu"), std::string(tf::max_text_bytes + 1, 'n'), "limit_exceeded");
+  return out;
+}
+
+/// Every input rule on an engine over `st` (nullptr: the engine's own
+/// memory store): each bad request gets its code, creates and changes
+/// nothing, and is audited — opens and unreadable ticket ids on the denial
+/// log, acts on the ticket's denial stream — with its bytes escaped; the
+/// stored records verify. Returns "code name" lines, for comparing stores.
+inline std::string check_input_rules(tf::store* st) {
+  std::string answers;
+  engine_fixture h(tierflow_test::local(2026, 11, 24, 9, 0), shipped(), st);
+  // A minute apart: identical refusals within denial_window are coalesced.
+  const auto next_minute = [&] { h.at(h.clock.now() + tf::engine::denial_window); };
+  for (const auto& c : bad_opens()) {
+    CAPTURE(c.name);
+    next_minute();
+    const std::size_t log_before = denial_log(*h).size();
+    auto r = h->open(c.request);
+    REQUIRE_FALSE(r.has_value());
+    CHECK(code_of(r.error()) == c.code);
+    answers += code_of(r.error()) + " " + c.name + "\n";
+    const auto log = denial_log(*h);
+    REQUIRE(log.size() == log_before + 1);
+    CHECK(detail(log.back(), "action") == "open");
+    CHECK(detail(log.back(), "code") == c.code);
+    for (const auto& [k, v] : log.back().details) CHECK(v.find('\0') == std::string::npos);
+    CHECK(log.back().actor_id.find('\xff') == std::string::npos);
+  }
+  CHECK_FALSE(h->view("T00000001").has_value());
+  const std::string id = open_ok(*h, complaint("cust_rules", "gusu", true));
+  const tf::ticket_view before = view_of(*h, id);
+  const std::vector<tf::event> trail_before = trail(*h, id);
+  std::size_t recorded = 0;
+  for (auto c : bad_acts()) {
+    CAPTURE(c.name);
+    next_minute();
+    c.request.ticket_id = id;
+    auto r = h->act(c.request);
+    REQUIRE_FALSE(r.has_value());
+    CHECK(code_of(r.error()) == c.code);
+    answers += code_of(r.error()) + " " + c.name + "\n";
+    const auto refused = denials_of(*h, id);
+    REQUIRE(refused.size() == ++recorded);
+    const tf::event& d = refused.back();
+    CHECK(detail(d, "code") == c.code);
+    CHECK(d.actor_id.size() <= tf::max_id_bytes);
+    CHECK(d.actor_id.find('\0') == std::string::npos);
+    for (const auto& [k, v] : d.details) CHECK(v.find('\0') == std::string::npos);
+  }
+  // The clock moved (a minute a case), so the deadlines read otherwise;
+  // the ticket itself did not change.
+  CHECK(view_of(*h, id).version == before.version);
+  CHECK(view_of(*h, id).state == before.state);
+  CHECK(trail(*h, id) == trail_before);
+  // A ticket id that is not one (invalid UTF-8): the denial log, escaped.
+  const std::size_t log_before = denial_log(*h).size();
+  auto r = h->act(request("T\xff\xfe", "classify", regional("rm_gusu", "gusu")));
+  REQUIRE_FALSE(r.has_value());
+  CHECK(code_of(r.error()) == "invalid_argument");
+  answers += code_of(r.error()) + " an invalid ticket id\n";
+  const auto log = denial_log(*h);
+  REQUIRE(log.size() == log_before + 1);
+  CHECK(detail(log.back(), "ticket") == "T\\xff\\xfe");
+  CHECK(h->verify(tf::engine::denial_log_id).has_value());
+  CHECK(h->verify(tf::denial_stream_of(id)).has_value());
+  check_consistent(*h, id);
+  // The good request still works.
+  CHECK(act_ok(*h, id, "classify", regional("rm_gusu", "gusu")).state == "classified");
+  CHECK(h->stats().denied == bad_opens().size() + bad_acts().size() + 1);
+  return answers;
 }
 
 }  // namespace tierflow_test::engine_cases

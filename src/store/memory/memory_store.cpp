@@ -244,6 +244,8 @@ result<void> memory_store::append(const append_request& request) {
     return ok;
   if (auto ok = detail::check_append_events(request, existing == nullptr ? &zero : &existing->head); !ok)
     return ok;
+  if (auto ok = detail::check_append_summary(request, existing != nullptr && existing->summary != nullptr); !ok)
+    return ok;
 
   // Allocate everything first (may throw std::bad_alloc, changes nothing).
   std::vector<event> copies(request.events.begin(), request.events.end());

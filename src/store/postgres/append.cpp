@@ -24,7 +24,6 @@
 namespace tierflow {
 namespace {
 
-using detail::postgres::has_nul;
 using detail::postgres::head_of;
 using detail::postgres::seconds;
 using detail::postgres::select_head;
@@ -87,6 +86,16 @@ detail::expected_with<void, append_failure> try_append(pg::connection& c,
     c.rollback();
     return refused(std::move(linked).error());
   }
+  if (request.summary == nullptr && head->version > 0) {
+    pg::params p;
+    p.text(id);
+    auto found = c.exec("SELECT 1 FROM tierflow.summaries WHERE ticket_id = $1", p);
+    if (!found) return abort(found.error());
+    if (auto ok = detail::check_append_summary(request, PQntuples(found->get()) > 0); !ok) {
+      c.rollback();
+      return refused(std::move(ok).error());
+    }
+  }
 
   for (std::size_t from = 0; from < request.events.size(); from += events_per_insert) {
     const std::size_t to = std::min(request.events.size(), from + events_per_insert);
@@ -128,6 +137,9 @@ detail::expected_with<void, append_failure> try_append(pg::connection& c,
   // The summary, and the end of any claim on the ticket (store::claim_due):
   // an append is what a claim waits for.
   if (const ticket_summary* s = request.summary; s != nullptr) {
+    // Sealed to the head this transaction writes: both land, or neither.
+    const event& last = request.events.back();
+    const event_hash seal = detail::summary_seal(*s, last.sequence, last.hash);
     pg::params p;
     p.text(s->ticket_id)
         .text(s->customer_id)
@@ -144,19 +156,20 @@ detail::expected_with<void, append_failure> try_append(pg::connection& c,
         .int8(seconds(s->closed_at))
         .int8(seconds(s->next_timer))
         .int8(seconds(s->nearest_due))
-        .int8(static_cast<std::int64_t>(s->version));
+        .int8(static_cast<std::int64_t>(s->version))
+        .bytes(seal.data(), seal.size());
     const auto r = c.exec(
         "INSERT INTO tierflow.summaries (ticket_id, customer_id, ticket_type, workflow_id,"
         " workflow_version, state, unit, region, owner, assignee, closed, opened_at, closed_at,"
-        " next_timer, nearest_due, version, claimed_by, claim_until)"
-        " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,NULL,NULL)"
+        " next_timer, nearest_due, version, seal, claimed_by, claim_until)"
+        " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,NULL,NULL)"
         " ON CONFLICT (ticket_id) DO UPDATE SET customer_id = EXCLUDED.customer_id,"
         " ticket_type = EXCLUDED.ticket_type, workflow_id = EXCLUDED.workflow_id,"
         " workflow_version = EXCLUDED.workflow_version, state = EXCLUDED.state,"
         " unit = EXCLUDED.unit, region = EXCLUDED.region, owner = EXCLUDED.owner,"
         " assignee = EXCLUDED.assignee, closed = EXCLUDED.closed, opened_at = EXCLUDED.opened_at,"
         " closed_at = EXCLUDED.closed_at, next_timer = EXCLUDED.next_timer,"
-        " nearest_due = EXCLUDED.nearest_due, version = EXCLUDED.version,"
+        " nearest_due = EXCLUDED.nearest_due, version = EXCLUDED.version, seal = EXCLUDED.seal,"
         " claimed_by = NULL, claim_until = NULL",
         p);
     if (!r) return abort(r.error());
@@ -184,34 +197,16 @@ detail::expected_with<void, append_failure> try_append(pg::connection& c,
 
 result<void> postgres_store::append(const append_request& request) {
   // Everything that needs no stored state is checked before the database is
-  // touched. PostgreSQL text cannot hold NUL bytes, so ids, actors and the
-  // summary's text with one are refused here (event details are bytea).
+  // touched, NUL bytes and invalid UTF-8 included (check_append_ids: the
+  // same refusal as every store's; PostgreSQL text could not hold them).
   const std::string_view id = request.ticket_id;
   if (auto ok = detail::check_append_ids(request); !ok) return ok;
-  if (has_nul(id)) {
-    return fail(errc::invalid_argument, "postgres: a ticket id with a NUL byte cannot be stored");
-  }
   if (request.expected_version >
       static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) - request.events.size()) {
     return fail(errc::invalid_argument, fmt::format("ticket {}: stream version out of range", id));
   }
   // The first link is checked against the stored head inside the transaction.
   if (auto ok = detail::check_append_events(request, nullptr); !ok) return ok;
-  for (const event& e : request.events) {
-    if (has_nul(e.actor_id) || has_nul(e.workflow_id)) {
-      return fail(errc::invalid_argument,
-                  fmt::format("ticket {}: event {}: postgres text cannot hold NUL bytes", id, e.sequence));
-    }
-  }
-  if (const ticket_summary* s = request.summary; s != nullptr) {
-    for (const std::string* text : {&s->customer_id, &s->ticket_type, &s->workflow_id, &s->state,
-                                    &s->unit, &s->region, &s->owner, &s->assignee}) {
-      if (has_nul(*text)) {
-        return fail(errc::invalid_argument,
-                    fmt::format("ticket {}: summary: postgres text cannot hold NUL bytes", id));
-      }
-    }
-  }
   if (auto ok = impl_->writable("append"); !ok) return ok;
 
   std::vector<std::string> details;

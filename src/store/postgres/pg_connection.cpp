@@ -157,6 +157,14 @@ std::optional<std::int64_t> row_reader::optional_int8() {
   return int8();
 }
 
+std::optional<std::string> row_reader::optional_bytes() {
+  if (null()) {
+    ++column_;
+    return std::nullopt;
+  }
+  return bytes();
+}
+
 // --- connection -----------------------------------------------------------------
 
 error connection_error(PGconn* c, std::string_view what) {

@@ -92,6 +92,7 @@ class row_reader {
   std::int16_t int2();
   bool boolean();
   std::optional<std::int64_t> optional_int8();
+  std::optional<std::string> optional_bytes();
   [[nodiscard]] bool ok() const noexcept { return !error_; }
   /// The decoding error (call only when !ok()).
   [[nodiscard]] error take_error() const { return *error_; }

@@ -10,13 +10,11 @@
 
 #include <unistd.h>
 
-#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <memory>
 #include <random>
 #include <string>
-#include <tuple>
 #include <utility>
 
 #include <fmt/format.h>
@@ -30,7 +28,6 @@ namespace tierflow {
 namespace {
 
 using detail::postgres::clamp_limit;
-using detail::postgres::due_of;
 using detail::postgres::has_nul;
 using detail::postgres::seconds;
 
@@ -68,9 +65,9 @@ result<std::unique_ptr<postgres_store>> postgres_store::open(const std::string& 
   auto state = std::make_unique<impl>(std::move(s), options);
   auto first = pg::connection::connect(state->connections.session());
   if (!first) return fail(first.error());
-  if (auto ok = detail::postgres::prepare_schema(**first, options.read_only); !ok) {
-    return fail(ok.error());
-  }
+  auto schema = detail::postgres::prepare_schema(**first, options.read_only);
+  if (!schema) return fail(schema.error());
+  state->sealed = *schema >= 2;
   state->connections.adopt(std::move(*first));
   return std::unique_ptr<postgres_store>(new postgres_store(std::move(state)));
 }
@@ -120,35 +117,54 @@ COMMIT;
 result<std::vector<due_ticket>> postgres_store::claim_due(timestamp now, std::size_t limit) {
   if (auto ok = impl_->writable("claiming due tickets"); !ok) return fail(ok.error());
   if (limit == 0) return std::vector<due_ticket>{};
-  auto claimed = impl_->read<std::vector<due_ticket>>(
-      [&](pg::connection& c) -> pg::outcome<std::vector<due_ticket>> {
-        // One statement, so one implicit transaction. SKIP LOCKED leaves
-        // tickets another handle is claiming (or appending to) right now to
-        // it; the lease runs on the server's clock, the only one all
-        // handles share; this handle's own claims do not hide tickets from
-        // it.
-        pg::params p;
-        p.text(impl_->claimant)
-            .int8(static_cast<std::int64_t>(impl_->options.claim_lease.count()))
-            .int8(seconds(now))
-            .int8(clamp_limit(limit));
-        auto r = c.exec(
-            "UPDATE tierflow.summaries SET claimed_by = $1,"
-            " claim_until = clock_timestamp() + $2::float8 * interval '1 second'"
-            " WHERE ticket_id IN (SELECT ticket_id FROM tierflow.summaries"
-            "   WHERE next_timer <= $3"
-            "   AND (claim_until IS NULL OR claim_until < clock_timestamp() OR claimed_by = $1)"
-            "   ORDER BY next_timer, ticket_id LIMIT $4 FOR UPDATE SKIP LOCKED)"
-            " RETURNING ticket_id, next_timer",
-            p);
-        if (!r) return fail(r.error());
-        return due_of(*r);
-      });
-  if (!claimed) return claimed;
-  std::sort(claimed->begin(), claimed->end(), [](const due_ticket& a, const due_ticket& b) {
-    return std::tie(a.due, a.ticket_id) < std::tie(b.due, b.ticket_id);
-  });
-  return claimed;
+  // As due(): a row that fails its seal is left out and makes room for one
+  // more in another round (it stays claimed by this handle until its lease
+  // ends, which hides nothing real from anyone).
+  std::size_t fetch = limit;
+  for (;;) {
+    std::size_t left_out = 0;
+    std::size_t rows = 0;
+    auto claimed = impl_->read<std::vector<ticket_summary>>(
+        [&](pg::connection& c) -> pg::outcome<std::vector<ticket_summary>> {
+          // One statement, so one implicit transaction. SKIP LOCKED leaves
+          // tickets another handle is claiming (or appending to) right now
+          // to it; the lease runs on the server's clock, the only one all
+          // handles share; this handle's own claims do not hide tickets
+          // from it. The outer SELECT reads the claimed rows as the
+          // statement's snapshot has them: a claim changes no sealed column.
+          pg::params p;
+          p.text(impl_->claimant)
+              .int8(static_cast<std::int64_t>(impl_->options.claim_lease.count()))
+              .int8(seconds(now))
+              .int8(clamp_limit(fetch));
+          auto r = c.exec(
+              ("WITH claimed AS (UPDATE tierflow.summaries SET claimed_by = $1,"
+               " claim_until = clock_timestamp() + $2::float8 * interval '1 second'"
+               " WHERE ticket_id IN (SELECT ticket_id FROM tierflow.summaries"
+               "   WHERE next_timer <= $3"
+               "   AND (claim_until IS NULL OR claim_until < clock_timestamp() OR claimed_by = $1)"
+               "   ORDER BY next_timer, ticket_id LIMIT $4 FOR UPDATE SKIP LOCKED)"
+               " RETURNING ticket_id) " +
+               detail::postgres::sealed_summary_select(impl_->sealed) +
+               "JOIN claimed ON claimed.ticket_id = s.ticket_id ORDER BY s.next_timer, s.ticket_id")
+                  .c_str(),
+              p);
+          if (!r) return fail(r.error());
+          rows = static_cast<std::size_t>(PQntuples(r->get()));
+          left_out = 0;
+          return detail::postgres::summaries_of(*r, impl_->sealed, &left_out);
+        });
+    if (!claimed) return fail(claimed.error());
+    if (claimed->size() >= limit || rows < fetch || left_out == 0) {
+      std::vector<due_ticket> out;
+      for (ticket_summary& t : *claimed) {
+        if (out.size() == limit) break;
+        out.push_back(due_ticket{std::move(t.ticket_id), *t.next_timer});
+      }
+      return out;
+    }
+    fetch += left_out;
+  }
 }
 
 }  // namespace tierflow

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "store/postgres/rows.hpp"
 
+#include <string>
 #include <utility>
+
+#include <fmt/format.h>
 
 #include "store/store_codec.hpp"
 
@@ -31,31 +34,70 @@ ticket_summary read_summary(pg::row_reader& row) {
 
 }  // namespace
 
-pg::outcome<std::vector<ticket_summary>> summaries_of(const pg::result_ptr& r) {
+std::string sealed_summary_select(bool sealed) {
+  return fmt::format(
+      "SELECT {}, {}, h.version, h.head FROM tierflow.summaries s"
+      " LEFT JOIN tierflow.heads h ON h.stream = s.ticket_id ",
+      sealed_summary_columns, sealed ? "s.seal" : "NULL::bytea");
+}
+
+result<sealed_row> read_sealed_row(pg::row_reader& row) {
+  sealed_row out;
+  out.summary = read_summary(row);
+  out.seal = row.optional_bytes();
+  const auto version = row.optional_int8();
+  auto head = row.optional_bytes();
+  if (version && head) {
+    auto h = detail::hash_from_bytes(*head);
+    if (!h) return fail(std::move(h).error().with_context("postgres"));
+    out.head = store::stream_head{static_cast<std::uint64_t>(*version), *h};
+  }
+  return out;
+}
+
+namespace {
+
+// The summary of a row, checked against its seal and its stream's head.
+result<ticket_summary> checked(sealed_row row, bool sealed) {
+  if (sealed) {
+    if (auto ok = detail::check_summary_seal(row.summary, row.seal.value_or(std::string()), row.head.version,
+                                             row.head.head);
+        !ok) {
+      return fail(std::move(ok).error());
+    }
+  }
+  return std::move(row.summary);
+}
+
+}  // namespace
+
+pg::outcome<std::vector<ticket_summary>> summaries_of(const pg::result_ptr& r, bool sealed, std::size_t* left_out) {
   std::vector<ticket_summary> out;
   const int rows = PQntuples(r.get());
   out.reserve(static_cast<std::size_t>(rows));
   for (int i = 0; i < rows; ++i) {
     pg::row_reader row(r.get(), i);
-    out.push_back(read_summary(row));
+    auto read = read_sealed_row(row);
     if (!row.ok()) return fail(pg::failure{row.take_error(), false});
+    if (!read) return fail(pg::failure{read.error(), false});
+    auto s = checked(std::move(*read), sealed);
+    if (!s) {
+      // Not the ticket's state: queues and contact records go on without it.
+      if (left_out != nullptr) ++*left_out;
+      continue;
+    }
+    out.push_back(std::move(*s));
   }
   return out;
 }
 
-pg::outcome<std::vector<due_ticket>> due_of(const pg::result_ptr& r) {
-  std::vector<due_ticket> out;
-  const int rows = PQntuples(r.get());
-  out.reserve(static_cast<std::size_t>(rows));
-  for (int i = 0; i < rows; ++i) {
-    pg::row_reader row(r.get(), i);
-    due_ticket d;
-    d.ticket_id = row.text();
-    d.due = from_seconds(row.int8());
-    if (!row.ok()) return fail(pg::failure{row.take_error(), false});
-    out.push_back(std::move(d));
-  }
-  return out;
+result<ticket_summary> one_summary_of(const pg::result_ptr& r, bool sealed, std::string_view ticket_id) {
+  if (PQntuples(r.get()) == 0) return fail(errc::not_found, fmt::format("ticket {}: not found", ticket_id));
+  pg::row_reader row(r.get(), 0);
+  auto read = read_sealed_row(row);
+  if (!row.ok()) return fail(row.take_error());
+  if (!read) return fail(std::move(read).error());
+  return checked(std::move(*read), sealed);
 }
 
 pg::outcome<store::stream_head> head_of(const pg::result_ptr& r) {

@@ -9,9 +9,11 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
+#include <tierflow/error.hpp>
 #include <tierflow/event.hpp>
 #include <tierflow/store.hpp>
 
@@ -19,11 +21,42 @@
 
 namespace tierflow::detail::postgres {
 
-/// The summary columns of tierflow.summaries, in the order summaries_of
-/// reads them.
-inline constexpr const char* summary_columns =
-    "ticket_id, customer_id, ticket_type, workflow_id, workflow_version, state, unit, region,"
-    " owner, assignee, closed, opened_at, closed_at, next_timer, nearest_due, version";
+/// The summary columns of tierflow.summaries as `s`, in the order
+/// read_sealed_row reads them; the seal and the stream's head (h.version,
+/// h.head of tierflow.heads as `h`) follow them (sealed_summary_select).
+inline constexpr const char* sealed_summary_columns =
+    "s.ticket_id, s.customer_id, s.ticket_type, s.workflow_id, s.workflow_version, s.state, s.unit,"
+    " s.region, s.owner, s.assignee, s.closed, s.opened_at, s.closed_at, s.next_timer, s.nearest_due,"
+    " s.version";
+
+/// "SELECT <sealed_summary_columns>, <seal>, h.version, h.head FROM
+/// tierflow.summaries s LEFT JOIN tierflow.heads h ON h.stream =
+/// s.ticket_id " — the seal column, or NULL in a database from before seals
+/// opened read-only (`sealed` false) — to which a query adds its WHERE.
+[[nodiscard]] std::string sealed_summary_select(bool sealed);
+
+/// A summary row as read, with its seal (none: NULL) and its stream's head
+/// (the empty stream's when the stream has no row).
+struct sealed_row {
+  ticket_summary summary;
+  std::optional<std::string> seal;
+  store::stream_head head;
+};
+
+/// Reads the columns of sealed_summary_select. errc::io_error for a stored
+/// head that is not 32 bytes; the row_reader's own errors stay in it.
+[[nodiscard]] result<sealed_row> read_sealed_row(pg::row_reader& row);
+
+/// The rows of a sealed_summary_select whose seals match (every row when
+/// not `sealed`); the others are left out, and counted in `left_out` when
+/// it is given.
+[[nodiscard]] pg::outcome<std::vector<ticket_summary>> summaries_of(const pg::result_ptr& r, bool sealed,
+                                                                    std::size_t* left_out = nullptr);
+
+/// The single row of a sealed_summary_select: errc::data_loss when it does
+/// not match its seal (and `sealed`), errc::not_found when there is none.
+[[nodiscard]] result<ticket_summary> one_summary_of(const pg::result_ptr& r, bool sealed,
+                                                    std::string_view ticket_id);
 
 /// PostgreSQL text cannot hold NUL bytes: such a value is never stored.
 [[nodiscard]] inline bool has_nul(std::string_view s) noexcept {
@@ -49,12 +82,6 @@ inline constexpr const char* summary_columns =
              ? std::numeric_limits<std::int64_t>::max()
              : static_cast<std::int64_t>(n);
 }
-
-/// The rows of a SELECT of summary_columns.
-[[nodiscard]] pg::outcome<std::vector<ticket_summary>> summaries_of(const pg::result_ptr& r);
-
-/// The rows of a query returning (ticket_id, next_timer).
-[[nodiscard]] pg::outcome<std::vector<due_ticket>> due_of(const pg::result_ptr& r);
 
 /// The head in the result of select_head; version 0 when there is no row.
 [[nodiscard]] pg::outcome<store::stream_head> head_of(const pg::result_ptr& r);

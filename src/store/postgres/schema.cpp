@@ -9,6 +9,9 @@
 
 #include <tierflow/postgres_store.hpp>
 
+#include "store/postgres/rows.hpp"
+#include "store/store_codec.hpp"
+
 namespace tierflow::detail::postgres {
 namespace {
 
@@ -87,9 +90,37 @@ CREATE TABLE tierflow.tierflow_schema (
 );
 )sql";
 
+// Version 2: summary seals (detail::summary_seal), written with each row
+// in the append's transaction and checked on every read. Rows already there
+// are sealed by seal_existing_rows from the row as it is and its stream's
+// head as it is: the upgrade blesses them as they stand.
+constexpr const char* schema_v2 = R"sql(
+ALTER TABLE tierflow.summaries ADD COLUMN seal bytea;
+UPDATE tierflow.tierflow_schema SET version = 2;
+)sql";
+
+pg::outcome<bool> seal_existing_rows(pg::connection& c) {
+  auto rows = c.exec(sealed_summary_select(false).c_str());
+  if (!rows) return fail(rows.error());
+  const int n = PQntuples(rows->get());
+  for (int i = 0; i < n; ++i) {
+    pg::row_reader row(rows->get(), i);
+    auto sealed = read_sealed_row(row);
+    if (!row.ok()) return fail(pg::failure{row.take_error(), false});
+    if (!sealed) return fail(pg::failure{sealed.error(), false});
+    const event_hash seal = summary_seal(sealed->summary, sealed->head.version, sealed->head.head);
+    pg::params p;
+    p.text(sealed->summary.ticket_id).bytes(seal.data(), seal.size());
+    if (auto r = c.exec("UPDATE tierflow.summaries SET seal = $2 WHERE ticket_id = $1", p); !r) {
+      return fail(r.error());
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
-result<void> prepare_schema(pg::connection& c, bool read_only) {
+result<int> prepare_schema(pg::connection& c, bool read_only) {
   const auto failed = [&](const pg::failure& f) {
     if (!read_only) c.rollback();
     return fail(f.err);
@@ -127,15 +158,19 @@ result<void> prepare_schema(pg::connection& c, bool read_only) {
   }
   if (read_only) {
     if (version == 0) return fail(errc::io_error, "postgres: the database holds no tierflow schema");
-    return {};
+    return version;
   }
   // Migrations, oldest first; version 1 is the first schema.
   if (version < 1) {
     if (auto r = c.script(schema_table); !r) return failed(r.error());
     if (auto r = c.script(schema_v1); !r) return failed(r.error());
   }
+  if (version < 2) {
+    if (auto r = c.script(schema_v2); !r) return failed(r.error());
+    if (auto r = seal_existing_rows(c); !r) return failed(r.error());
+  }
   if (auto r = c.script("COMMIT"); !r) return failed(r.error());
-  return {};
+  return postgres_store::schema_version;
 }
 
 }  // namespace tierflow::detail::postgres

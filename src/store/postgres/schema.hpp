@@ -13,7 +13,8 @@ namespace tierflow::detail::postgres {
 /// transaction under an advisory lock, so that concurrent opens do not
 /// race; errc::incompatible (nothing changed) for a newer schema. With
 /// `read_only` nothing is written: the schema must be there already
-/// (errc::io_error if not).
-[[nodiscard]] result<void> prepare_schema(pg::connection& c, bool read_only);
+/// (errc::io_error if not). Returns the schema version the database holds
+/// now (older than schema_version only for a read-only open).
+[[nodiscard]] result<int> prepare_schema(pg::connection& c, bool read_only);
 
 }  // namespace tierflow::detail::postgres

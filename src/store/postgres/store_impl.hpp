@@ -23,6 +23,9 @@ struct postgres_store::impl {
   store_options options;
   // This handle's name in claimed_by (store::claim_due).
   std::string claimant;
+  // False only for a read-only handle on a database from before schema 2:
+  // its summary rows have no seal, and are read as they stand.
+  bool sealed = true;
 
   // Runs a read on a pooled connection; a dropped connection is reset and
   // the read tried once more.

@@ -29,6 +29,13 @@ result<void> sqlite_store::impl::write_command(const append_request& request) {
   if (!stored) return fail(stored.error());
   if (auto ok = detail::check_append_version(request, stored->version); !ok) return ok;
   if (auto ok = detail::check_append_events(request, &stored->head); !ok) return ok;
+  if (request.summary == nullptr && stored->version > 0) {
+    const statement_use s(has_summary_stmt);
+    s->bind_text(1, request.ticket_id);
+    const auto found = s->step();
+    if (!found) return fail(found.error());
+    if (auto ok = detail::check_append_summary(request, *found); !ok) return ok;
+  }
   for (const event& e : request.events) {
     const statement_use s(insert_event_stmt);
     s->bind_text(1, request.ticket_id);
@@ -53,6 +60,9 @@ result<void> sqlite_store::impl::write_command(const append_request& request) {
   if (request.summary != nullptr) {
     const statement_use s(upsert_ticket_stmt);
     detail::sqlite::bind_summary(*s, *request.summary);
+    // Sealed to the head this transaction writes: both land, or neither.
+    const event& last = request.events.back();
+    s->bind_blob(17, as_bytes(detail::summary_seal(*request.summary, last.sequence, last.hash)));
     if (auto r = s->step(); !r) return fail(r.error());
   }
   return {};
@@ -69,6 +79,12 @@ result<void> sqlite_store::impl::append_alone(const append_request& request) {
     // so that nothing of the command is stored later by accident.
     if (!db.autocommit()) (void)db.exec("ROLLBACK");
     return r;
+  }
+  // Checked again after the commit: a file deleted or replaced while the
+  // command was written took the command with it, and the host must not
+  // take it as done.
+  if (auto r = check_in_place(); !r) {
+    return fail(std::move(r).error().with_context("the command was written to the lost file"));
   }
   return {};
 }
@@ -133,8 +149,16 @@ result<void> sqlite_store::impl::append_grouped(const append_request& request) {
 
 result<void> sqlite_store::impl::commit_group() {
   if (!group_open) return {};
+  if (auto r = check_in_place(); !r) {
+    // Committing would only make the group durable in the lost file.
+    (void)db.exec("ROLLBACK");
+    return fail(group_lost(std::move(r).error().with_context("committing a group")));
+  }
   if (auto r = db.exec("COMMIT"); !r) {
     if (!db.autocommit()) (void)db.exec("ROLLBACK");
+    return fail(group_lost(std::move(r).error().with_context("committing a group")));
+  }
+  if (auto r = check_in_place(); !r) {
     return fail(group_lost(std::move(r).error().with_context("committing a group")));
   }
   close_group();
@@ -165,8 +189,18 @@ result<void> sqlite_store::append(const append_request& request) {
   if (auto ok = detail::check_append_ids(request); !ok) return ok;
   const std::lock_guard lock(impl_->mutex);
   if (impl_->options.read_only) return impl_->read_only_refusal("append");
-  auto r = impl_->options.mode == durability::group_commit ? impl_->append_grouped(request)
-                                                           : impl_->append_alone(request);
+  // Before anything is written: a file deleted or replaced under this
+  // handle would take the command (and, in group_commit mode, the open
+  // group's acknowledged commands) with it. Every later command fails too.
+  auto r = impl_->check_in_place();
+  if (!r && impl_->group_open) {
+    (void)impl_->db.exec("ROLLBACK");
+    r = fail(impl_->group_lost(std::move(r).error()));
+  }
+  if (r) {
+    r = impl_->options.mode == durability::group_commit ? impl_->append_grouped(request)
+                                                        : impl_->append_alone(request);
+  }
   if (!r && r.error().code() == errc::io_error) {
     return fail(std::move(r).error().with_context("appending to " +
                                                   detail::sqlite::ticket_context(request.ticket_id)));
@@ -193,6 +227,9 @@ result<std::uint64_t> sqlite_store::next_ticket_number() {
   }
   // Its own transaction: the open group (which cannot share it) goes first.
   if (auto r = impl_->commit_group(); !r) return fail(r.error());
+  // A number from a lost file could be handed out again by the file that
+  // replaced it.
+  if (auto r = impl_->check_in_place(); !r) return fail(std::move(r).error().with_context("next ticket number"));
   connection& db = impl_->db;
   if (auto r = db.exec("BEGIN IMMEDIATE"); !r) return fail(r.error());
   const auto undo = [&db](error e) -> result<std::uint64_t> {
@@ -213,6 +250,7 @@ result<std::uint64_t> sqlite_store::next_ticket_number() {
   }
   if (number < 1) return undo(malformed(impl_->path, "ticket number counter"));
   if (auto r = db.exec("COMMIT"); !r) return undo(r.error());
+  if (auto r = impl_->check_in_place(); !r) return fail(std::move(r).error().with_context("next ticket number"));
   return static_cast<std::uint64_t>(number);
 }
 

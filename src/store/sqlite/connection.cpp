@@ -46,6 +46,29 @@ error make_error(sqlite3* db, std::string_view path, std::string_view what) {
   return error(errc::io_error, std::move(message));
 }
 
+// `path` as a URI filename (https://sqlite.org/uri.html): every byte but
+// unreserved ones and '/' percent-encoded, so that '?', '#' and '%' in a
+// path stay part of it; an absolute path gets the empty authority.
+std::string uri_of(const std::string& path, std::string_view query) {
+  std::string out = path.starts_with('/') ? "file://" : "file:";
+  constexpr char hex[] = "0123456789ABCDEF";
+  for (const char ch : path) {
+    const auto c = static_cast<unsigned char>(ch);
+    const bool plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+                       c == '.' || c == '_' || c == '~' || c == '/';
+    if (plain) {
+      out += ch;
+    } else {
+      out += '%';
+      out += hex[c >> 4U];
+      out += hex[c & 0xFU];
+    }
+  }
+  out += '?';
+  out += query;
+  return out;
+}
+
 std::string_view file_of(sqlite3_stmt* stmt) noexcept {
   const char* name = sqlite3_db_filename(sqlite3_db_handle(stmt), "main");
   return name == nullptr ? std::string_view{} : std::string_view{name};
@@ -123,9 +146,20 @@ result<connection> connection::open(const std::string& path, open_flags flags) {
   if (flags.create && !flags.read_only) mode |= SQLITE_OPEN_CREATE;
   // NOMUTEX: the store serialises every use of its connection itself.
   mode |= SQLITE_OPEN_NOMUTEX;
+  // Read-only with no -wal beside the file: no writer is live and the last
+  // one checkpointed everything into the file, so it is read as immutable
+  // and SQLite creates no -wal or -shm (which a read-only directory would
+  // refuse, and which would be left behind). With a -wal, a writer is live
+  // (or crashed): plain SQLITE_OPEN_READONLY reads through its -shm.
+  const bool immutable = flags.read_only && !std::filesystem::exists(path + "-wal", ec);
+  std::string name = path;
+  if (immutable) {
+    name = uri_of(path, "immutable=1");
+    mode |= SQLITE_OPEN_URI;
+  }
   sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &db, mode, nullptr);
-  connection c(db, path);  // closes db on every path out
+  const int rc = sqlite3_open_v2(name.c_str(), &db, mode, nullptr);
+  connection c(db, path, immutable);  // closes db on every path out
   if (rc != SQLITE_OK) return fail(c.last_error("cannot open"));
   sqlite3_extended_result_codes(db, 1);
   return c;
@@ -134,15 +168,25 @@ result<connection> connection::open(const std::string& path, open_flags flags) {
 connection::~connection() { sqlite3_close_v2(db_); }
 
 connection::connection(connection&& other) noexcept
-    : db_(std::exchange(other.db_, nullptr)), path_(std::move(other.path_)) {}
+    : db_(std::exchange(other.db_, nullptr)), path_(std::move(other.path_)), immutable_(other.immutable_) {}
 
 connection& connection::operator=(connection&& other) noexcept {
   if (this != &other) {
     sqlite3_close_v2(db_);
     db_ = std::exchange(other.db_, nullptr);
     path_ = std::move(other.path_);
+    immutable_ = other.immutable_;
   }
   return *this;
+}
+
+result<bool> connection::has_moved() {
+  int moved = 0;
+  const int rc = sqlite3_file_control(db_, "main", SQLITE_FCNTL_HAS_MOVED, &moved);
+  // A VFS without the file control cannot tell: nothing to report.
+  if (rc == SQLITE_NOTFOUND) return false;
+  if (rc != SQLITE_OK) return fail(make_error(db_, path_, "checking that the database file is still in place"));
+  return moved != 0;
 }
 
 result<void> connection::exec(std::string_view sql) {

@@ -20,7 +20,12 @@ namespace tierflow::detail::sqlite {
 
 /// How to open a connection.
 struct open_flags {
-  /// SQLITE_OPEN_READONLY instead of SQLITE_OPEN_READWRITE.
+  /// SQLITE_OPEN_READONLY instead of SQLITE_OPEN_READWRITE. With no `-wal`
+  /// file beside the database (its last writer shut down cleanly) the file
+  /// is opened `immutable=1` as well: SQLite then takes no locks and
+  /// creates no `-wal` or `-shm` file, so a read-only directory or file
+  /// works and nothing is left behind (sqlite_store.hpp says what that
+  /// trades away).
   bool read_only = false;
   /// SQLITE_OPEN_CREATE: create the file when missing.
   bool create = false;
@@ -105,6 +110,14 @@ class connection {
 
   /// Sets the busy timeout (how long a locked database is retried).
   void busy_timeout(std::int64_t milliseconds) noexcept;
+  /// True when the file this connection opened is no longer at its path:
+  /// deleted, or another file renamed over it (SQLITE_FCNTL_HAS_MOVED: the
+  /// path's inode differs from the open file's). Writes then go to a file
+  /// nobody will open again. io_error when SQLite cannot tell.
+  [[nodiscard]] result<bool> has_moved();
+  /// True when the file was opened immutable (see open_flags::read_only).
+  [[nodiscard]] bool immutable() const noexcept { return immutable_; }
+
   /// True outside an explicit transaction (SQLite may roll one back by
   /// itself after some errors: this tells whether it did).
   [[nodiscard]] bool autocommit() const noexcept;
@@ -116,9 +129,11 @@ class connection {
   [[nodiscard]] error last_error(std::string_view what) const;
 
  private:
-  connection(sqlite3* db, std::string path) noexcept : db_(db), path_(std::move(path)) {}
+  connection(sqlite3* db, std::string path, bool immutable) noexcept
+      : db_(db), path_(std::move(path)), immutable_(immutable) {}
   sqlite3* db_ = nullptr;
   std::string path_;
+  bool immutable_ = false;
 };
 
 }  // namespace tierflow::detail::sqlite

@@ -6,7 +6,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <limits>
 #include <mutex>
 #include <string>
 #include <utility>
@@ -35,16 +34,43 @@ result<store::stream_head> sqlite_store::impl::read_head(std::string_view id) {
   return stream_head{static_cast<std::uint64_t>(version), *h};
 }
 
-result<std::vector<ticket_summary>> sqlite_store::impl::read_summaries(statement& stmt) {
+result<ticket_summary> sqlite_store::impl::read_sealed_summary(const statement& stmt) const {
+  auto s = detail::sqlite::read_summary(stmt, path);
+  if (!s) return s;
+  // Columns 16..18: the seal, the stream's version and head (NULL when the
+  // stream has no row: the empty stream's head, as head() reports it).
+  if (!sealed) return s;  // a file from before seals, read as it stands
+  stream_head head;
+  if (!stmt.is_null(17)) {
+    const std::int64_t version = stmt.column_int(17);
+    if (version < 0) return fail(detail::sqlite::malformed(path, "stream version"));
+    head.version = static_cast<std::uint64_t>(version);
+    auto h = detail::hash_from_bytes(stmt.column_bytes(18));
+    if (!h) return fail(std::move(h).error().with_context("sqlite " + path));
+    head.head = *h;
+  }
+  if (auto ok = detail::check_summary_seal(*s, stmt.column_bytes(16), head.version, head.head); !ok) {
+    return fail(std::move(ok).error());
+  }
+  return s;
+}
+
+result<std::vector<ticket_summary>> sqlite_store::impl::read_summaries(statement& stmt, std::size_t limit) {
   std::vector<ticket_summary> out;
-  for (;;) {
+  while (out.size() < limit) {
     const auto row = stmt.step();
     if (!row) return fail(row.error());
-    if (!*row) return out;
-    auto s = detail::sqlite::read_summary(stmt, path);
-    if (!s) return fail(std::move(s).error());
+    if (!*row) break;
+    auto s = read_sealed_summary(stmt);
+    if (!s) {
+      // A row that does not match its trail is not the ticket's state:
+      // queues and contact records go on without it.
+      if (s.error().code() == errc::data_loss) continue;
+      return fail(std::move(s).error());
+    }
     out.push_back(std::move(*s));
   }
+  return out;
 }
 
 result<std::vector<event>> sqlite_store::load(std::string_view ticket_id) const {
@@ -77,7 +103,7 @@ result<ticket_summary> sqlite_store::summary(std::string_view ticket_id) const {
     // Not a ticket, or not there at all: the same answer as the memory store.
     return fail(errc::not_found, detail::sqlite::ticket_context(ticket_id) + ": not found");
   }
-  return detail::sqlite::read_summary(*s, impl_->path);
+  return impl_->read_sealed_summary(*s);
 }
 
 result<std::vector<ticket_summary>> sqlite_store::queue(std::string_view unit,
@@ -101,16 +127,12 @@ result<std::vector<due_ticket>> sqlite_store::due(timestamp now, std::size_t lim
   const std::lock_guard lock(impl_->mutex);
   const statement_use s(impl_->due_stmt);
   s->bind_int(1, detail::sqlite::to_db(now));
-  constexpr auto most = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
-  s->bind_int(2, static_cast<std::int64_t>(limit > most ? most : limit));
+  auto summaries = impl_->read_summaries(*s, limit);
+  if (!summaries) return fail(std::move(summaries).error());
   std::vector<due_ticket> out;
-  for (;;) {
-    const auto row = s->step();
-    if (!row) return fail(row.error());
-    if (!*row) return out;
-    out.push_back(due_ticket{std::string(s->column_bytes(0)),
-                             detail::sqlite::time_from_db(s->column_int(1))});
-  }
+  out.reserve(summaries->size());
+  for (ticket_summary& t : *summaries) out.push_back(due_ticket{std::move(t.ticket_id), *t.next_timer});
+  return out;
 }
 
 result<std::vector<ticket_summary>> sqlite_store::open_tickets() const {
@@ -122,6 +144,18 @@ result<std::vector<ticket_summary>> sqlite_store::open_tickets() const {
 result<std::vector<std::string>> sqlite_store::streams() const {
   const std::lock_guard lock(impl_->mutex);
   const statement_use s(impl_->streams_stmt);
+  std::vector<std::string> out;
+  for (;;) {
+    const auto row = s->step();
+    if (!row) return fail(row.error());
+    if (!*row) return out;
+    out.emplace_back(s->column_bytes(0));
+  }
+}
+
+result<std::vector<std::string>> sqlite_store::summary_ids() const {
+  const std::lock_guard lock(impl_->mutex);
+  const statement_use s(impl_->summary_ids_stmt);
   std::vector<std::string> out;
   for (;;) {
     const auto row = s->step();

@@ -6,9 +6,15 @@
 #include "store/sqlite/schema.hpp"
 
 #include <array>
+#include <cstdint>
 #include <string>
+#include <utility>
 
+#include <tierflow/store.hpp>
 #include <tierflow/version.hpp>
+
+#include "store/sqlite/rows.hpp"
+#include "store/store_codec.hpp"
 
 namespace tierflow::detail::sqlite {
 namespace {
@@ -111,10 +117,70 @@ CREATE TABLE tierflow_meta (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array<migration, 2> all_migrations{{
+// Migration 3: summary seals. Each tierflow_tickets row gets `seal`, the
+// SHA-256 of its columns and its stream's head (detail::summary_seal),
+// written with the row in every append and checked on every read: a row
+// edited outside tierflow, or an old row put back, no longer matches. Rows
+// already in the file are sealed by seal_existing_rows, from the row as it
+// is and the stream's head as it is: the upgrade blesses them as they stand
+// (the engine's fold cross-check and `tierflow audit verify` still compare
+// them with their trails). Two triggers are a first fence against the
+// casual edit — a DELETE, an UPDATE that does not raise the version (every
+// append does: the summary's version is the stream's new length) — but
+// whoever can write the file can drop them; the seal is the check. The
+// UPDATE trigger lets the migration seal rows that have no seal yet.
+constexpr std::string_view schema_3 = R"sql(ALTER TABLE tierflow_tickets ADD COLUMN seal BLOB;
+
+CREATE TRIGGER tierflow_tickets_no_delete BEFORE DELETE ON tierflow_tickets
+BEGIN
+  SELECT RAISE(ABORT, 'tierflow: ticket summaries are never deleted');
+END;
+
+CREATE TRIGGER tierflow_tickets_version_rises BEFORE UPDATE ON tierflow_tickets
+WHEN NEW.version <= OLD.version AND OLD.seal IS NOT NULL
+BEGIN
+  SELECT RAISE(ABORT, 'tierflow: a ticket summary changes only with its stream (its version must rise)');
+END;
+)sql";
+
+result<void> seal_existing_rows(connection& db) {
+  auto rows = db.prepare(
+      "SELECT t.ticket_id, t.customer_id, t.ticket_type, t.workflow_id, t.workflow_version, t.state, t.unit, "
+      "t.region, t.owner, t.assignee, t.closed, t.opened_at, t.closed_at, t.next_timer, t.nearest_due, "
+      "t.version, s.version, s.head FROM tierflow_tickets t "
+      "LEFT JOIN tierflow_streams s ON s.stream_id = t.ticket_id");
+  if (!rows) return fail(std::move(rows).error());
+  auto update = db.prepare("UPDATE tierflow_tickets SET seal = ?1 WHERE ticket_id = ?2");
+  if (!update) return fail(std::move(update).error());
+  for (;;) {
+    const auto row = rows->step();
+    if (!row) return fail(row.error());
+    if (!*row) return {};
+    auto summary = read_summary(*rows, db.path());
+    if (!summary) return fail(std::move(summary).error());
+    // A summary without a stream row (no stream of that id) is sealed to
+    // the empty stream's head, which is what head() reports for it.
+    store::stream_head head;
+    if (!rows->is_null(16)) {
+      head.version = static_cast<std::uint64_t>(rows->column_int(16));
+      auto h = hash_from_bytes(rows->column_bytes(17));
+      if (!h) return fail(std::move(h).error().with_context("sqlite " + db.path()));
+      head.head = *h;
+    }
+    const event_hash seal = summary_seal(*summary, head.version, head.head);
+    update->reset();
+    update->bind_blob(1, as_bytes(seal));
+    update->bind_text(2, summary->ticket_id);
+    if (auto r = update->step(); !r) return fail(r.error());
+  }
+}
+
+constexpr std::array<migration, 3> all_migrations{{
     {1, "events, stream heads, ticket summaries, ticket number counter, append-only triggers",
      schema_1},
     {2, "indexes for queues, customers, due timers and open tickets; tierflow_meta", schema_2},
+    {3, "summary seals bound to the stream heads; triggers against deleting or rewinding summaries",
+     schema_3, seal_existing_rows},
 }};
 
 constexpr int newest = all_migrations.back().version;
@@ -161,7 +227,9 @@ result<void> apply(connection& db, int target) {
   }
   for (const migration& m : all_migrations) {
     if (m.version <= *found || m.version > target) continue;
-    if (auto r = db.exec(m.sql); !r) {
+    auto r = db.exec(m.sql);
+    if (r && m.then != nullptr) r = m.then(db);
+    if (!r) {
       return fail(std::move(r).error().with_context(
           "migrating to schema " + std::to_string(m.version) + " (" + std::string(m.summary) +
           ")"));

@@ -21,6 +21,9 @@ struct migration {
   /// What it does, for people reading the code and error messages.
   std::string_view summary;
   std::string_view sql;
+  /// What SQL alone cannot do, run after `sql` in the same transaction
+  /// (computing the summary seals of schema 3); may be null.
+  result<void> (*then)(connection& db) = nullptr;
 };
 
 /// Every migration, in order; the last one's version is the schema this

@@ -13,11 +13,13 @@
 #include <string>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "store/sqlite/connection.hpp"
 #include "store/sqlite/schema.hpp"
 #include "store/sqlite/store_access.hpp"
 #include "store/sqlite/store_impl.hpp"
+#include "text/input_file.hpp"
 
 namespace tierflow {
 namespace {
@@ -25,10 +27,20 @@ namespace {
 using detail::sqlite::connection;
 using detail::sqlite::statement;
 
-// The summary's columns, in the order bind_summary and read_summary use.
+// The summary's columns, in the order bind_summary uses.
 #define TIERFLOW_SUMMARY_COLUMNS                                                          \
   "ticket_id, customer_id, ticket_type, workflow_id, workflow_version, state, unit, "    \
   "region, owner, assignee, closed, opened_at, closed_at, next_timer, nearest_due, version"
+
+// A summary as the reads take it: its columns in the order read_summary
+// uses, then the seal and the stream's head it is checked against
+// (read_sealed_summary). `%SEAL%` is the seal column, or NULL in a file from
+// before schema 3 opened read-only.
+#define TIERFLOW_SEALED_SUMMARY                                                                          \
+  "SELECT t.ticket_id, t.customer_id, t.ticket_type, t.workflow_id, t.workflow_version, t.state, "      \
+  "t.unit, t.region, t.owner, t.assignee, t.closed, t.opened_at, t.closed_at, t.next_timer, "           \
+  "t.nearest_due, t.version, %SEAL%, s.version, s.head FROM tierflow_tickets t "                        \
+  "LEFT JOIN tierflow_streams s ON s.stream_id = t.ticket_id "
 
 constexpr std::string_view head_sql =
     "SELECT version, head FROM tierflow_streams WHERE stream_id = ?1";
@@ -44,37 +56,48 @@ constexpr std::string_view upsert_stream_sql =
     "ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, head = excluded.head";
 constexpr std::string_view upsert_ticket_sql =
     "INSERT INTO tierflow_tickets (" TIERFLOW_SUMMARY_COLUMNS
-    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) "
+    ", seal) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) "
     "ON CONFLICT (ticket_id) DO UPDATE SET customer_id = excluded.customer_id, "
     "ticket_type = excluded.ticket_type, workflow_id = excluded.workflow_id, "
     "workflow_version = excluded.workflow_version, state = excluded.state, "
     "unit = excluded.unit, region = excluded.region, owner = excluded.owner, "
     "assignee = excluded.assignee, closed = excluded.closed, opened_at = excluded.opened_at, "
     "closed_at = excluded.closed_at, next_timer = excluded.next_timer, "
-    "nearest_due = excluded.nearest_due, version = excluded.version";
-constexpr std::string_view summary_sql =
-    "SELECT " TIERFLOW_SUMMARY_COLUMNS " FROM tierflow_tickets WHERE ticket_id = ?1";
+    "nearest_due = excluded.nearest_due, version = excluded.version, seal = excluded.seal";
+constexpr std::string_view has_summary_sql = "SELECT 1 FROM tierflow_tickets WHERE ticket_id = ?1";
+constexpr std::string_view summary_sql = TIERFLOW_SEALED_SUMMARY "WHERE t.ticket_id = ?1";
 // `nearest_due IS NULL` first: tickets without a deadline sort last (the
 // queue index of schema 2 has the same leading expressions).
 constexpr std::string_view queue_sql =
-    "SELECT " TIERFLOW_SUMMARY_COLUMNS
-    " FROM tierflow_tickets WHERE closed = 0 AND unit = ?1 AND region = ?2 "
-    "ORDER BY nearest_due IS NULL, nearest_due, ticket_id";
+    TIERFLOW_SEALED_SUMMARY
+    "WHERE t.closed = 0 AND t.unit = ?1 AND t.region = ?2 "
+    "ORDER BY t.nearest_due IS NULL, t.nearest_due, t.ticket_id";
 constexpr std::string_view customer_sql =
-    "SELECT " TIERFLOW_SUMMARY_COLUMNS
-    " FROM tierflow_tickets WHERE customer_id = ?1 ORDER BY opened_at, ticket_id";
+    TIERFLOW_SEALED_SUMMARY "WHERE t.customer_id = ?1 ORDER BY t.opened_at, t.ticket_id";
+// No LIMIT: due() steps through the rows in order and stops at its limit
+// of rows that pass their seal check, so a forged row cannot take a slot.
 constexpr std::string_view due_sql =
-    "SELECT ticket_id, next_timer FROM tierflow_tickets "
-    "WHERE next_timer IS NOT NULL AND next_timer <= ?1 ORDER BY next_timer, ticket_id LIMIT ?2";
+    TIERFLOW_SEALED_SUMMARY
+    "WHERE t.next_timer IS NOT NULL AND t.next_timer <= ?1 ORDER BY t.next_timer, t.ticket_id";
 constexpr std::string_view open_sql =
-    "SELECT " TIERFLOW_SUMMARY_COLUMNS
-    " FROM tierflow_tickets WHERE closed = 0 ORDER BY ticket_id";
+    TIERFLOW_SEALED_SUMMARY "WHERE t.closed = 0 ORDER BY t.ticket_id";
 constexpr std::string_view streams_sql = "SELECT stream_id FROM tierflow_streams ORDER BY stream_id";
+constexpr std::string_view summary_ids_sql =
+    "SELECT ticket_id FROM tierflow_tickets ORDER BY ticket_id";
 constexpr std::string_view bump_counter_sql =
     "UPDATE tierflow_counters SET value = value + 1 WHERE name = 'ticket_number'";
 constexpr std::string_view read_counter_sql =
     "SELECT value FROM tierflow_counters WHERE name = 'ticket_number'";
 
+// The statement's SQL with the seal column put in (see TIERFLOW_SEALED_SUMMARY).
+std::string with_seal(std::string_view sql, bool sealed) {
+  std::string out(sql);
+  constexpr std::string_view mark = "%SEAL%";
+  if (const auto at = out.find(mark); at != std::string::npos) out.replace(at, mark.size(), sealed ? "t.seal" : "NULL");
+  return out;
+}
+
+#undef TIERFLOW_SEALED_SUMMARY
 #undef TIERFLOW_SUMMARY_COLUMNS
 
 }  // namespace
@@ -94,27 +117,35 @@ sqlite_store::impl::~impl() {
 }
 
 result<void> sqlite_store::impl::prepare_all() {
-  const std::pair<statement*, std::string_view> all[] = {
-      {&head_stmt, head_sql},
-      {&load_stmt, load_sql},
-      {&insert_event_stmt, insert_event_sql},
-      {&upsert_stream_stmt, upsert_stream_sql},
-      {&upsert_ticket_stmt, upsert_ticket_sql},
-      {&summary_stmt, summary_sql},
-      {&queue_stmt, queue_sql},
-      {&customer_stmt, customer_sql},
-      {&due_stmt, due_sql},
-      {&open_stmt, open_sql},
-      {&streams_stmt, streams_sql},
-      {&bump_counter_stmt, bump_counter_sql},
-      {&read_counter_stmt, read_counter_sql},
+  std::vector<std::pair<statement*, std::string_view>> all = {
+      {&head_stmt, head_sql},       {&load_stmt, load_sql},         {&summary_stmt, summary_sql},
+      {&queue_stmt, queue_sql},     {&customer_stmt, customer_sql}, {&due_stmt, due_sql},
+      {&open_stmt, open_sql},       {&streams_stmt, streams_sql},
+      {&summary_ids_stmt, summary_ids_sql},
   };
+  // A read-only handle prepares no writes: a file from before schema 3
+  // has no seal column for the upsert to name.
+  if (!options.read_only) {
+    all.insert(all.end(), {{&insert_event_stmt, insert_event_sql},
+                           {&upsert_stream_stmt, upsert_stream_sql},
+                           {&upsert_ticket_stmt, upsert_ticket_sql},
+                           {&has_summary_stmt, has_summary_sql},
+                           {&bump_counter_stmt, bump_counter_sql},
+                           {&read_counter_stmt, read_counter_sql}});
+  }
   for (const auto& [target, sql] : all) {
-    auto s = db.prepare(sql, true);
+    auto s = db.prepare(with_seal(sql, sealed), true);
     if (!s) return fail(std::move(s).error());
     *target = std::move(*s);
   }
   return {};
+}
+
+result<void> sqlite_store::impl::check_in_place() {
+  auto moved = db.has_moved();
+  if (!moved) return fail(std::move(moved).error());
+  if (!*moved) return {};
+  return fail(errc::io_error, "sqlite " + path + ": the database file was deleted or replaced while open");
 }
 
 result<void> sqlite_store::impl::read_only_refusal(std::string_view what) const {
@@ -130,6 +161,11 @@ result<std::unique_ptr<sqlite_store>> sqlite_store::open(const std::string& path
   if (options.mode == durability::group_commit && options.group_max == 0) {
     return fail(errc::invalid_argument,
                 "sqlite " + path + ": group_commit needs group_max of at least 1");
+  }
+  // A FIFO would block SQLite's open for ever, a device or a directory is
+  // no database: refused before SQLite touches the path.
+  if (auto ok = detail::require_regular_or_absent(path); !ok) {
+    return fail(errc::invalid_argument, "sqlite " + path + ": " + ok.error().message());
   }
   auto db = detail::sqlite::connection::open(path, {.read_only = options.read_only,
                                                     .create = options.create && !options.read_only});
@@ -167,6 +203,9 @@ result<std::unique_ptr<sqlite_store>> sqlite_store::open(const std::string& path
   }
 
   auto state = std::make_unique<impl>(std::move(*db), options, path);
+  // A writable open has just migrated the file to schema 3 (seals); a
+  // read-only one reads an older file as it stands, unsealed.
+  state->sealed = !options.read_only || *found >= 3;
   if (auto r = state->prepare_all(); !r) return fail(r.error());
   if (options.mode == durability::group_commit && !options.read_only) {
     impl* raw = state.get();

@@ -37,8 +37,11 @@ struct sqlite_store::impl {
 
   // Prepared once, by prepare_all, from the SQL in sqlite_store.cpp.
   detail::sqlite::statement head_stmt, load_stmt, insert_event_stmt, upsert_stream_stmt,
-      upsert_ticket_stmt, summary_stmt, queue_stmt, customer_stmt, due_stmt, open_stmt,
-      streams_stmt, bump_counter_stmt, read_counter_stmt;
+      upsert_ticket_stmt, has_summary_stmt, summary_stmt, queue_stmt, customer_stmt, due_stmt,
+      open_stmt, streams_stmt, summary_ids_stmt, bump_counter_stmt, read_counter_stmt;
+  // False only for a read-only handle on a file from before schema 3: its
+  // summary rows have no seal, and are read as they stand.
+  bool sealed = true;
 
   // --- group commit state (guarded by mutex) ---
   bool group_open = false;
@@ -62,11 +65,20 @@ struct sqlite_store::impl {
   // --- sqlite_store.cpp ---
   [[nodiscard]] result<void> prepare_all();
   [[nodiscard]] result<void> read_only_refusal(std::string_view what) const;
+  // io_error when the database file was deleted or replaced under this
+  // handle (connection::has_moved): writes would go to a file nobody opens.
+  [[nodiscard]] result<void> check_in_place();
 
   // --- reads.cpp (caller holds the mutex) ---
   [[nodiscard]] result<stream_head> read_head(std::string_view id);
-  // Runs a statement whose rows are summaries.
-  [[nodiscard]] result<std::vector<ticket_summary>> read_summaries(detail::sqlite::statement& stmt);
+  // The summary in the current row of a TIERFLOW_SEALED_SUMMARY statement,
+  // checked against its seal and its stream's head: errc::data_loss for a
+  // row edited outside tierflow.
+  [[nodiscard]] result<ticket_summary> read_sealed_summary(const detail::sqlite::statement& stmt) const;
+  // Runs a statement whose rows are sealed summaries; rows that fail their
+  // seal are left out (summary() names them), at most `limit` are taken.
+  [[nodiscard]] result<std::vector<ticket_summary>> read_summaries(
+      detail::sqlite::statement& stmt, std::size_t limit = static_cast<std::size_t>(-1));
 
   // --- append.cpp (caller holds the mutex) ---
   // Checks the request and writes its rows, inside the caller's transaction
