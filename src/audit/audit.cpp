@@ -20,7 +20,10 @@
 
 #include "text/escape.hpp"
 
+#include "audit/sha256.hpp"
+
 namespace tierflow {
+using detail::sha256;
 namespace {
 
 // --- Canonical encoding ------------------------------------------------------------
@@ -62,34 +65,6 @@ void encode_into(std::string& out, const event_hash& prev_hash, const event& e) 
     put_bytes(out, key);
     put_bytes(out, value);
   }
-}
-
-// --- SHA-256 -------------------------------------------------------------------------
-
-struct md_ctx_free {
-  void operator()(EVP_MD_CTX* ctx) const noexcept { EVP_MD_CTX_free(ctx); }
-};
-
-event_hash sha256(std::string_view bytes) {
-  // One context per thread, reused: creating one per event would cost an
-  // allocation on the engine's hottest path (every appended event).
-  thread_local std::unique_ptr<EVP_MD_CTX, md_ctx_free> ctx;
-  if (!ctx) ctx.reset(EVP_MD_CTX_new());
-  if (!ctx) throw std::bad_alloc();
-  event_hash out{};
-  unsigned int length = 0;
-  // Fetched once and kept for the life of the process: EVP_sha256() makes
-  // OpenSSL 3 look the implementation up again on every init, which costs
-  // about a third of hashing an event.
-  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  if (md == nullptr) throw std::bad_alloc();
-  // With the default provider SHA-256 can only fail for want of memory.
-  if (EVP_DigestInit_ex2(ctx.get(), md, nullptr) != 1 ||
-      EVP_DigestUpdate(ctx.get(), bytes.data(), bytes.size()) != 1 ||
-      EVP_DigestFinal_ex(ctx.get(), out.data(), &length) != 1 || length != out.size()) {
-    throw std::bad_alloc();
-  }
-  return out;
 }
 
 // --- Verification ----------------------------------------------------------------------
@@ -426,5 +401,37 @@ std::string to_csv(std::span<const event> events) {
   write_csv(out, events);
   return std::move(out).str();
 }
+
+namespace detail {
+namespace {
+struct md_ctx_free {
+  void operator()(EVP_MD_CTX* ctx) const noexcept { EVP_MD_CTX_free(ctx); }
+};
+
+}  // namespace
+
+event_hash sha256(std::string_view bytes) {
+  // One context per thread, reused: creating one per event would cost an
+  // allocation on the engine's hottest path (every appended event).
+  thread_local std::unique_ptr<EVP_MD_CTX, md_ctx_free> ctx;
+  if (!ctx) ctx.reset(EVP_MD_CTX_new());
+  if (!ctx) throw std::bad_alloc();
+  event_hash out{};
+  unsigned int length = 0;
+  // Fetched once and kept for the life of the process: EVP_sha256() makes
+  // OpenSSL 3 look the implementation up again on every init, which costs
+  // about a third of hashing an event.
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  if (md == nullptr) throw std::bad_alloc();
+  // With the default provider SHA-256 can only fail for want of memory.
+  if (EVP_DigestInit_ex2(ctx.get(), md, nullptr) != 1 ||
+      EVP_DigestUpdate(ctx.get(), bytes.data(), bytes.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx.get(), out.data(), &length) != 1 || length != out.size()) {
+    throw std::bad_alloc();
+  }
+  return out;
+}
+
+}  // namespace detail
 
 }  // namespace tierflow

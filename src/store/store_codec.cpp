@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "store/store_codec.hpp"
 
+#include "audit/sha256.hpp"
+
 #include <algorithm>
 #include <cstdint>
 #include <limits>
@@ -63,29 +65,6 @@ void put_optional_time(std::string& out, const std::optional<timestamp>& t) {
 
 constexpr std::string_view seal_tag = "tierflow summary seal 1";
 
-struct md_ctx_free {
-  void operator()(EVP_MD_CTX* ctx) const noexcept { EVP_MD_CTX_free(ctx); }
-};
-
-// SHA-256 with one context per thread, as the audit layer hashes events:
-// a seal is computed on every append and checked on every summary read.
-event_hash sha256(std::string_view bytes) {
-  thread_local std::unique_ptr<EVP_MD_CTX, md_ctx_free> ctx;
-  if (!ctx) ctx.reset(EVP_MD_CTX_new());
-  if (!ctx) throw std::bad_alloc();
-  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  if (md == nullptr) throw std::bad_alloc();
-  event_hash out{};
-  unsigned int length = 0;
-  // With the default provider SHA-256 can only fail for want of memory.
-  if (EVP_DigestInit_ex2(ctx.get(), md, nullptr) != 1 ||
-      EVP_DigestUpdate(ctx.get(), bytes.data(), bytes.size()) != 1 ||
-      EVP_DigestFinal_ex(ctx.get(), out.data(), &length) != 1 || length != out.size()) {
-    throw std::bad_alloc();
-  }
-  return out;
-}
-
 }  // namespace
 
 std::string summary_seal_encoding(const ticket_summary& s, std::uint64_t stream_version,
@@ -116,7 +95,7 @@ std::string summary_seal_encoding(const ticket_summary& s, std::uint64_t stream_
 }
 
 event_hash summary_seal(const ticket_summary& s, std::uint64_t stream_version, const event_hash& stream_head) {
-  return sha256(summary_seal_encoding(s, stream_version, stream_head));
+  return detail::sha256(summary_seal_encoding(s, stream_version, stream_head));
 }
 
 result<void> check_summary_seal(const ticket_summary& s, std::string_view stored_seal, std::uint64_t stream_version,

@@ -141,9 +141,11 @@ result<std::vector<ticket_summary>> sqlite_store::open_tickets() const {
   return impl_->read_summaries(*s);
 }
 
-result<std::vector<std::string>> sqlite_store::streams() const {
-  const std::lock_guard lock(impl_->mutex);
-  const statement_use s(impl_->streams_stmt);
+namespace {
+
+// The first column of every row of a one-column statement, as bytes.
+result<std::vector<std::string>> ids_of(detail::sqlite::statement& stmt) {
+  const statement_use s(stmt);
   std::vector<std::string> out;
   for (;;) {
     const auto row = s->step();
@@ -153,16 +155,16 @@ result<std::vector<std::string>> sqlite_store::streams() const {
   }
 }
 
+}  // namespace
+
+result<std::vector<std::string>> sqlite_store::streams() const {
+  const std::lock_guard lock(impl_->mutex);
+  return ids_of(impl_->streams_stmt);
+}
+
 result<std::vector<std::string>> sqlite_store::summary_ids() const {
   const std::lock_guard lock(impl_->mutex);
-  const statement_use s(impl_->summary_ids_stmt);
-  std::vector<std::string> out;
-  for (;;) {
-    const auto row = s->step();
-    if (!row) return fail(row.error());
-    if (!*row) return out;
-    out.emplace_back(s->column_bytes(0));
-  }
+  return ids_of(impl_->summary_ids_stmt);
 }
 
 }  // namespace tierflow
