@@ -18,10 +18,14 @@
 // in engine_cases' complaint() may be uninitialized, in this file only
 // (its inlining differs here); the warning is wrong, the code is the one
 // every engine test uses.
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include "support/engine_cases.hpp"
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
+#endif
 #include "support/scratch_db.hpp"
 #include "test_support.hpp"
 

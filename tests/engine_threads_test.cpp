@@ -444,7 +444,10 @@ TEST_CASE("engine.threads.workers_shared_tickets_advance_and_queries_at_once") {
                 std::string(e.detail("code").value_or(""))}] +=
           1 + (repeated ? std::stoull(std::string(*repeated)) : 0);
     }
-    for (const auto& [key, n] : recorded) {
+    for (const auto& entry : recorded) {
+      // No structured binding: clang 14 cannot capture one in CHECK_MESSAGE.
+      const auto& key = entry.first;
+      const auto n = entry.second;
       const auto it = told.find(key);
       CHECK_MESSAGE((it != told.end() && it->second >= n),
                     "recorded refusal nobody was told of: " << std::get<0>(key) << " "

@@ -783,10 +783,13 @@ TEST_CASE("store.sqlite.a_summary_row_edited_outside_tierflow_is_data_loss_and_l
 
   // The triggers, a first fence: no DELETE, no UPDATE that leaves the
   // version where it was.
-  for (const auto& [sql, message] :
+  for (const auto& attempt :
        {std::pair{"UPDATE tierflow_tickets SET owner = 'mallory' WHERE ticket_id = 'T1'",
                   "a ticket summary changes only with its stream"},
         std::pair{"DELETE FROM tierflow_tickets WHERE ticket_id = 'T1'", "ticket summaries are never deleted"}}) {
+    // No structured binding: clang 14 cannot capture one in CAPTURE's lambda.
+    const auto& [sql_text, message] = attempt;
+    const char* const sql = sql_text;
     CAPTURE(sql);
     const auto r = c.exec(sql);
     REQUIRE_FALSE(r);
@@ -1048,9 +1051,12 @@ TEST_CASE("store.sqlite.a_fifo_a_device_or_a_directory_is_refused_before_sqlite_
   REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
   const std::string folder = dir.file("folder.db");
   fs::create_directory(folder);
-  for (const auto& [path, kind] : {std::pair<std::string, std::string>{fifo, "a FIFO"},
-                                   {folder, "a directory"},
-                                   {"/dev/null", "a character device"}}) {
+  for (const auto& target : {std::pair<std::string, std::string>{fifo, "a FIFO"},
+                             {folder, "a directory"},
+                             {"/dev/null", "a character device"}}) {
+    // No structured binding: clang 14 cannot capture one in CAPTURE's lambda.
+    const std::string& path = target.first;
+    const std::string& kind = target.second;
     for (const bool read_only : {false, true}) {
       CAPTURE(path);
       CAPTURE(read_only);

@@ -368,7 +368,11 @@ inline void run_store_conformance(const std::function<std::unique_ptr<tierflow::
       check_stream(st, "T1", before);
       CHECK(st.summary("T1").value() == s);
     };
-    for (const auto& [what, text] : bad) {
+    for (const auto& bad_case : bad) {
+      // Not a structured binding: CAPTURE's lambda cannot capture one
+      // before C++20's P1091 lands in clang (clang 14 refuses it).
+      const auto& what = bad_case.first;
+      const auto& text = bad_case.second;
       CAPTURE(what);
       {
         std::vector<event> e = draft("T1", 1, 1, text);
