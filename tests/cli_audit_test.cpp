@@ -54,6 +54,7 @@
 #include <tierflow/trail_summary.hpp>
 
 #include "store/store_codec.hpp"
+#include "support/cli_runner.hpp"
 #include "support/engine_fixture.hpp"
 #include "support/scratch_db.hpp"
 #include "test_support.hpp"
@@ -67,46 +68,11 @@ using tierflow_test::shipped;
 namespace {
 
 using tierflow_test::temp_dir;
-
-// --- a scratch directory and the tool as a process ------------------------------------
-
-/// `text` in single quotes for /bin/sh ("~denied" must not be expanded).
-std::string sh_quote(std::string_view text) {
-  std::string out = "'";
-  for (const char c : text) {
-    if (c == '\'')
-      out += "'\\''";
-    else
-      out += c;
-  }
-  return out + "'";
-}
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-struct cli_result {
-  int status = -1;  ///< exit status; -1 if the tool did not exit normally
-  std::string out;
-  std::string err;
-};
-
-/// Runs `tierflow ARGS…`, its stdout and stderr captured in files of `dir`.
-cli_result run_cli(const temp_dir& dir, const std::vector<std::string>& args) {
-  const fs::path out_file = dir.path() / "cli.stdout";
-  const fs::path err_file = dir.path() / "cli.stderr";
-  std::string command = sh_quote(TIERFLOW_CLI);
-  for (const auto& arg : args) command += " " + sh_quote(arg);
-  command += " >" + sh_quote(out_file.string()) + " 2>" + sh_quote(err_file.string());
-  const int raw = std::system(command.c_str());
-  cli_result r;
-  r.status = raw != -1 && WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  r.out = read_file(out_file);
-  r.err = read_file(err_file);
-  return r;
-}
+using tierflow_test::cli_result;
+using tierflow_test::read_file;
+using tierflow_test::run_cli;
+using tierflow_test::run_cli_bounded;
+using tierflow_test::sh_quote;
 
 /// The lines of `text` (split at "\n"), without the line ends.
 std::vector<std::string> lines_of(const std::string& text) {
@@ -869,22 +835,6 @@ std::string line_starting(const std::string& text, std::string_view prefix) {
   return {};
 }
 
-/// Runs `tierflow ARGS…` under timeout(1): a tool that blocks (on a FIFO)
-/// fails the test with status 124 instead of hanging it.
-cli_result run_cli_bounded(const temp_dir& dir, std::vector<std::string> args) {
-  args.insert(args.begin(), {"--kill-after=5", "20", TIERFLOW_CLI});
-  const fs::path out_file = dir.path() / "cli.stdout";
-  const fs::path err_file = dir.path() / "cli.stderr";
-  std::string command = "timeout";
-  for (const auto& arg : args) command += " " + sh_quote(arg);
-  command += " >" + sh_quote(out_file.string()) + " 2>" + sh_quote(err_file.string());
-  const int raw = std::system(command.c_str());
-  cli_result r;
-  r.status = raw != -1 && WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  r.out = read_file(out_file);
-  r.err = read_file(err_file);
-  return r;
-}
 
 }  // namespace
 

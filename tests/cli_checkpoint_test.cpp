@@ -24,25 +24,18 @@
 #include <tierflow/store.hpp>
 
 #include "support/checkpoint_cases.hpp"
+#include "support/cli_runner.hpp"
 #include "support/scratch_db.hpp"
 
 namespace fs = std::filesystem;
 namespace tf = tierflow;
 using tierflow_test::append_events;
 using tierflow_test::temp_dir;
+using tierflow_test::cli_result;
+using tierflow_test::read_file;
+using tierflow_test::run_cli;
 
 namespace {
-
-std::string sh_quote(std::string_view text) {
-  std::string out = "'";
-  for (const char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 void write_file(const fs::path& path, std::string_view text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -53,25 +46,6 @@ bool contains(std::string_view text, std::string_view part) {
   return text.find(part) != std::string_view::npos;
 }
 
-struct cli_result {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
-
-cli_result run_cli(const temp_dir& dir, const std::vector<std::string>& args) {
-  const fs::path out_file = dir.path() / "cli.stdout";
-  const fs::path err_file = dir.path() / "cli.stderr";
-  std::string command = sh_quote(TIERFLOW_CLI);
-  for (const auto& arg : args) command += " " + sh_quote(arg);
-  command += " >" + sh_quote(out_file.string()) + " 2>" + sh_quote(err_file.string());
-  const int raw = std::system(command.c_str());
-  cli_result r;
-  r.status = raw != -1 && WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  r.out = read_file(out_file);
-  r.err = read_file(err_file);
-  return r;
-}
 
 /// A store of three streams, a key pair and one checkpoint of the store.
 struct anchored_store {

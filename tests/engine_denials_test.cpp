@@ -175,6 +175,29 @@ TEST_CASE("engine.denials.a_ticket_records_at_most_a_cap_per_window") {
   CHECK(denials_of(*h, other).size() == 1);
 }
 
+TEST_CASE("engine.denials.ever_new_actor_ids_are_counted_together_not_kept_each") {
+  // Refusals under 1000 made-up actor ids in one window: the engine keeps
+  // counts for a bounded number of them; the rest are counted together and
+  // carried by the ticket's next recorded denial as `others`.
+  engine_fixture h(local(2026, 11, 24, 9, 0));
+  const std::string id = open_ok(*h, complaint("cust_many", "gusu", true));
+  const std::size_t cap = tf::engine::max_denials_per_window;
+  constexpr std::size_t strangers = 1000;
+  for (std::size_t i = 0; i < strangers; ++i)
+    REQUIRE_FALSE(h->act(request(id, "classify", tf::actor{"made_up_" + std::to_string(i), {}, ""})).has_value());
+  CHECK(denials_of(*h, id).size() == cap);
+  h.at(local(2026, 11, 24, 9, 1));
+  REQUIRE_FALSE(h->act(request(id, "classify", tf::actor{"late", {}, ""})).has_value());
+  const auto refused = denials_of(*h, id);
+  REQUIRE(refused.size() == cap + 1);
+  CHECK(refused.back().actor_id == "late");
+  // Most of the 1000 are in `others`: at least all beyond the kept keys.
+  const std::string others = detail(refused.back(), "others");
+  REQUIRE(others != "(absent)");
+  CHECK(std::stoull(others) >= strangers - 4 * cap);
+  CHECK(std::stoull(others) <= strangers - cap);
+}
+
 TEST_CASE("engine.denials.the_contact_record_shows_them_by_time") {
   engine_fixture h(local(2026, 11, 24, 9, 0));
   const std::string id = open_ok(*h, complaint("cust_record", "gusu", true));

@@ -86,6 +86,36 @@ void exec_ok(connection& c, std::string_view sql) {
   REQUIRE(r);
 }
 
+/// Writes `events` of one stream and its head row as an older tierflow's
+/// schema holds them (for migration tests: the events and streams tables
+/// kept their columns since schema 1).
+void insert_stream_rows(connection& c, const std::vector<event>& events) {
+  const auto hash_bytes = [](const tierflow::event_hash& h) {
+    return std::string(reinterpret_cast<const char*>(h.data()), h.size());
+  };
+  for (const event& e : events) {
+    auto s = c.prepare("INSERT INTO tierflow_events VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+    REQUIRE(s);
+    s->bind_text(1, e.ticket_id);
+    s->bind_int(2, static_cast<std::int64_t>(e.sequence));
+    s->bind_int(3, e.time.time_since_epoch().count());
+    s->bind_text(4, e.actor_id);
+    s->bind_text(5, e.workflow_id);
+    s->bind_int(6, e.workflow_version);
+    s->bind_int(7, static_cast<std::int64_t>(e.type));
+    s->bind_blob(8, tierflow::detail::encode_details(e.details));
+    s->bind_blob(9, hash_bytes(e.prev_hash));
+    s->bind_blob(10, hash_bytes(e.hash));
+    REQUIRE(s->step());
+  }
+  auto head = c.prepare("INSERT INTO tierflow_streams VALUES (?1, ?2, ?3)");
+  REQUIRE(head);
+  head->bind_text(1, events.back().ticket_id);
+  head->bind_int(2, static_cast<std::int64_t>(events.back().sequence));
+  head->bind_blob(3, hash_bytes(events.back().hash));
+  REQUIRE(head->step());
+}
+
 std::string file_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   REQUIRE(in);
@@ -306,29 +336,7 @@ TEST_CASE("store.sqlite.a_schema_1_file_is_migrated_with_its_data_intact") {
     exec_ok(*made, v1);
     exec_ok(*made, "PRAGMA user_version = 1");
     exec_ok(*made, "UPDATE tierflow_counters SET value = 7 WHERE name = 'ticket_number'");
-    const auto hash_bytes = [](const tierflow::event_hash& h) {
-      return std::string(reinterpret_cast<const char*>(h.data()), h.size());
-    };
-    for (const event& e : events) {
-      auto s = made->prepare(
-          "INSERT INTO tierflow_events VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
-      REQUIRE(s);
-      s->bind_text(1, e.ticket_id);
-      s->bind_int(2, static_cast<std::int64_t>(e.sequence));
-      s->bind_int(3, e.time.time_since_epoch().count());
-      s->bind_text(4, e.actor_id);
-      s->bind_text(5, e.workflow_id);
-      s->bind_int(6, e.workflow_version);
-      s->bind_int(7, static_cast<std::int64_t>(e.type));
-      s->bind_blob(8, tierflow::detail::encode_details(e.details));
-      s->bind_blob(9, hash_bytes(e.prev_hash));
-      s->bind_blob(10, hash_bytes(e.hash));
-      REQUIRE(s->step());
-    }
-    auto head = made->prepare("INSERT INTO tierflow_streams VALUES ('T1', 3, ?1)");
-    REQUIRE(head);
-    head->bind_blob(1, hash_bytes(events.back().hash));
-    REQUIRE(head->step());
+    insert_stream_rows(*made, events);
     exec_ok(*made,
             "INSERT INTO tierflow_tickets VALUES ('T1', 'C1', 'complaint', 'complaint', 3, 'new', "
             "'service_centre', 'north', 'csr_01', '', 0, 1795507200, NULL, 1795514400, NULL, 3)");
@@ -880,25 +888,7 @@ TEST_CASE("store.sqlite.a_schema_2_file_is_sealed_at_migration_and_read_unsealed
     exec_ok(*made, tierflow::detail::sqlite::migrations()[0].sql);
     exec_ok(*made, tierflow::detail::sqlite::migrations()[1].sql);
     exec_ok(*made, "PRAGMA user_version = 2");
-    for (const event& e : events) {
-      auto s = made->prepare("INSERT INTO tierflow_events VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
-      REQUIRE(s);
-      s->bind_text(1, e.ticket_id);
-      s->bind_int(2, static_cast<std::int64_t>(e.sequence));
-      s->bind_int(3, e.time.time_since_epoch().count());
-      s->bind_text(4, e.actor_id);
-      s->bind_text(5, e.workflow_id);
-      s->bind_int(6, e.workflow_version);
-      s->bind_int(7, static_cast<std::int64_t>(e.type));
-      s->bind_blob(8, tierflow::detail::encode_details(e.details));
-      s->bind_blob(9, hash_bytes(e.prev_hash));
-      s->bind_blob(10, hash_bytes(e.hash));
-      REQUIRE(s->step());
-    }
-    auto head = made->prepare("INSERT INTO tierflow_streams VALUES ('T1', 2, ?1)");
-    REQUIRE(head);
-    head->bind_blob(1, hash_bytes(events.back().hash));
-    REQUIRE(head->step());
+    insert_stream_rows(*made, events);
     exec_ok(*made,
             "INSERT INTO tierflow_tickets VALUES ('T1', 'C1', 'complaint', 'complaint', 3, 'new', "
             "'service_centre', 'north', 'csr_01', '', 0, 1795507200, NULL, 1795514400, NULL, 2)");

@@ -137,7 +137,11 @@ struct engine_stats {
 /// within denial_window of the last recorded one are counted in memory and
 /// not recorded, nor are more than max_denials_per_window of one ticket in
 /// one window: the next identical denial recorded carries their count as
-/// detail `repeated`. (Counts live in this engine: engines sharing a store
+/// detail `repeated`. Counts are kept for at most 4 × max_denials_per_window
+/// distinct (actor, action, code) per stream; refusals beyond those are
+/// counted together and carried by the stream's next recorded denial as
+/// detail `others`, so that ever new actor ids grow neither the store nor
+/// the engine's memory. (Counts live in this engine: engines sharing a store
 /// coalesce separately, and counts not yet recorded are lost when the
 /// engine stops.) Storage failures return errc::io_error and leave the
 /// ticket as it was.

@@ -38,11 +38,11 @@
 ///     paused, resumed    state
 ///     closed             state
 ///     notified           to unit region person reason
-///     denied             action code reason repeated?
+///     denied             action code reason repeated? others?
 ///                                                  (on the ticket's denial stream,
 ///                                                  denial_stream_of(ticket); before
 ///                                                  denial streams, on the ticket's trail)
-///                        ticket action code reason repeated?
+///                        ticket action code reason repeated? others?
 ///                                                  (on the denial log, engine::denial_log_id)
 ///     reopened           (none yet)
 ///
@@ -166,6 +166,11 @@ inline constexpr std::string_view ticket = "ticket";
 /// into this one since the last recorded, as a decimal count (denied;
 /// absent when none were).
 inline constexpr std::string_view repeated = "repeated";
+/// How many other denials of the same stream were counted but not recorded
+/// since its last recorded denial, because the engine keeps coalescing
+/// counts for only 4 × engine::max_denials_per_window distinct (actor, action,
+/// code) per stream, as a decimal count (denied; absent when none were).
+inline constexpr std::string_view others = "others";
 
 }  // namespace tierflow::detail_key
 

@@ -4,6 +4,7 @@
 // (inclusion_proof.cpp).
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -41,5 +42,16 @@ void put_tree_head(nlohmann::ordered_json& out, const tree_head& head);
 /// JSON text, one line, never throwing on odd bytes (replaced; stream ids
 /// that need it are written as hex by stream_json).
 [[nodiscard]] std::string dump_line(const nlohmann::ordered_json& j);
+
+/// Takes the next line off the front of a JSON Lines `text` (without its
+/// "\n" and a trailing "\r"), counting it in `line_number`.
+[[nodiscard]] inline std::string_view take_line(std::string_view& text, std::size_t& line_number) {
+  ++line_number;
+  const auto newline = text.find('\n');
+  std::string_view line = text.substr(0, newline);
+  text.remove_prefix(newline == std::string_view::npos ? text.size() : newline + 1);
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  return line;
+}
 
 }  // namespace tierflow::detail

@@ -367,11 +367,7 @@ result<std::vector<checkpoint>> parse_checkpoint_log(std::string_view text) {
   std::vector<checkpoint> out;
   std::size_t line_number = 0;
   while (!text.empty()) {
-    ++line_number;
-    const auto newline = text.find('\n');
-    std::string_view line = text.substr(0, newline);
-    text.remove_prefix(newline == std::string_view::npos ? text.size() : newline + 1);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    const std::string_view line = detail::take_line(text, line_number);
     if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
     auto parsed = detail::parse_line(line);
     if (!parsed) {

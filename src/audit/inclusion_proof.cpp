@@ -182,11 +182,8 @@ result<std::uint64_t> check_trail(const inclusion_proof& proof, std::string_view
   std::vector<event> events;
   std::size_t line_number = 0;
   while (!jsonl.empty()) {
-    ++line_number;
-    const auto newline = jsonl.find('\n');
-    std::string_view line = jsonl.substr(0, newline);
-    jsonl.remove_prefix(newline == std::string_view::npos ? jsonl.size() : newline + 1);
-    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+    const std::string_view line = detail::take_line(jsonl, line_number);
+    if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
     auto parsed = parse_exported(nlohmann::json::parse(line, nullptr, false));
     if (!parsed) {
       return fail(std::move(parsed).error().with_context("line " + std::to_string(line_number)));

@@ -24,6 +24,10 @@ namespace {
 // The denial log takes the refusals of every unknown ticket and every open:
 // it gets a larger share than one ticket's stream.
 constexpr std::size_t log_cap_factor = 16;
+// A stream keeps coalescing counts for at most this many times its cap of
+// distinct (actor, action, code): enough for every refusal a window can
+// record and more, bounded however many actor ids a caller makes up.
+constexpr std::size_t keys_per_cap = 4;
 // How many denials pass between sweeps of counts nobody will carry.
 constexpr std::uint64_t sweep_every = 1024;
 
@@ -37,9 +41,16 @@ std::string gate_key(std::initializer_list<std::string_view> parts) {
   return key;
 }
 
+// The counts a recorded denial carries: identical ones coalesced into it,
+// and others counted without a key of their own.
+void add_tally(event& e, const detail::denial_tally& tally) {
+  if (tally.repeated > 0) e.details.emplace_back(detail_key::repeated, std::to_string(tally.repeated));
+  if (tally.others > 0) e.details.emplace_back(detail_key::others, std::to_string(tally.others));
+}
+
 }  // namespace
 
-std::optional<std::uint64_t> engine::impl::admit_denial(const std::string& stream, std::string key,
+std::optional<detail::denial_tally> engine::impl::admit_denial(const std::string& stream, std::string key,
                                                         timestamp now, std::size_t cap) {
   if (++denials_since_sweep >= sweep_every) {
     // Counts with nothing unrecorded and out of their window carry no
@@ -57,7 +68,31 @@ std::optional<std::uint64_t> engine::impl::admit_denial(const std::string& strea
     gate.window_start = now;
     gate.recorded = 0;
   }
-  auto [it, first] = gate.counts.try_emplace(std::move(key));
+  auto found = gate.counts.find(key);
+  if (found == gate.counts.end() && gate.counts.size() >= cap * keys_per_cap) {
+    // No room for another key. A key out of its window gives up its
+    // place: first one that carries nothing (as the sweep would forget it),
+    // else one with a count waiting, which goes to `others`. If every key
+    // is in its window, this denial is counted without a key, reported as
+    // `others` by the stream's next recorded denial.
+    const auto out_of_window = [&](const detail::denial_count& c) {
+      return now < c.last_recorded || now - c.last_recorded >= engine::denial_window;
+    };
+    auto stale = std::find_if(gate.counts.begin(), gate.counts.end(), [&](const auto& kv) {
+      return kv.second.unrecorded == 0 && out_of_window(kv.second);
+    });
+    if (stale == gate.counts.end())
+      stale = std::find_if(gate.counts.begin(), gate.counts.end(),
+                           [&](const auto& kv) { return out_of_window(kv.second); });
+    if (stale == gate.counts.end()) {
+      ++gate.others;
+      return std::nullopt;
+    }
+    gate.others += stale->second.unrecorded;
+    gate.counts.erase(stale);
+  }
+  auto [it, first] = found != gate.counts.end() ? std::pair{found, false}
+                                                : gate.counts.try_emplace(std::move(key));
   detail::denial_count& count = it->second;
   const bool recent = !first && now >= count.last_recorded &&
                       now - count.last_recorded < engine::denial_window;
@@ -65,11 +100,12 @@ std::optional<std::uint64_t> engine::impl::admit_denial(const std::string& strea
     ++count.unrecorded;
     return std::nullopt;
   }
-  const std::uint64_t coalesced = count.unrecorded;
+  const detail::denial_tally tally{count.unrecorded, gate.others};
   count.unrecorded = 0;
+  gate.others = 0;
   count.last_recorded = now;
   ++gate.recorded;
-  return coalesced;
+  return tally;
 }
 
 result<void> engine::impl::append_denial(std::string_view stream, event e) {
@@ -109,7 +145,7 @@ result<void> engine::impl::deny(std::string_view ticket_id, const detail::ticket
   e.details.emplace_back(detail_key::code, code);
   e.details.emplace_back(detail_key::reason,
                          detail::recorded_text(why.message(), engine::max_denial_reason_bytes));
-  if (*coalesced > 0) e.details.emplace_back(detail_key::repeated, std::to_string(*coalesced));
+  add_tally(e, *coalesced);
   if (auto ok = append_denial(stream, std::move(e)); !ok)
     return fail(std::move(ok).error().with_context("recording the denial on " + stream));
   return {};
@@ -136,7 +172,7 @@ failure engine::impl::deny_unknown(std::string_view ticket_id, std::string_view 
     e.details.emplace_back(detail_key::code, code);
     e.details.emplace_back(detail_key::reason,
                            detail::recorded_text(why.message(), engine::max_denial_reason_bytes));
-    if (*coalesced > 0) e.details.emplace_back(detail_key::repeated, std::to_string(*coalesced));
+    add_tally(e, *coalesced);
     // A failing denial log must not hide the original error from the caller.
     (void)append_denial(engine::denial_log_id, std::move(e));
   }

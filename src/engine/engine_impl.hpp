@@ -63,13 +63,26 @@ struct denial_count {
   std::uint64_t unrecorded = 0;
 };
 
+/// What a recorded denial carries besides itself: identical denials
+/// coalesced into it (detail `repeated`), and denials of its stream counted
+/// without a key of their own (detail `others`).
+struct denial_tally {
+  std::uint64_t repeated = 0;
+  std::uint64_t others = 0;
+};
+
 /// The denials of one stream (a ticket's denial stream, or the denial log)
 /// in the current window.
 struct denial_gate {
   timestamp window_start{};
   std::size_t recorded = 0;
-  /// By actor, action and code (and, on the denial log, the ticket named).
+  /// By actor, action and code (and, on the denial log, the ticket named);
+  /// at most a few times the stream's cap of keys (denials.cpp), so that refusals under ever new
+  /// actor ids cannot grow the engine's memory.
   std::unordered_map<std::string, denial_count> counts;
+  /// Refusals not recorded and not counted under a key of their own (the
+  /// keys were full), since the last recorded denial of the stream.
+  std::uint64_t others = 0;
 };
 
 }  // namespace detail
@@ -230,10 +243,11 @@ struct engine::impl {
   // `why` whatever the log does.
   failure deny_unknown(std::string_view ticket_id, std::string_view actor_id, std::string_view what,
                        timestamp now, error why);
-  // Whether a denial is to be recorded now, and how many identical ones
-  // were coalesced since the last recorded (the caller holds
-  // denial_mutex); nullopt: counted, not recorded.
-  std::optional<std::uint64_t> admit_denial(const std::string& stream, std::string key,
+  // Whether a denial is to be recorded now, and what it carries: how many
+  // identical ones were coalesced since the last recorded, and how many of
+  // the stream were counted without a key (the caller holds denial_mutex);
+  // nullopt: counted, not recorded.
+  std::optional<detail::denial_tally> admit_denial(const std::string& stream, std::string key,
                                             timestamp now, std::size_t cap);
   // Appends one denial to `stream`, chained on its head; retries when
   // another writer appended first (the caller holds denial_mutex).

@@ -12,6 +12,7 @@
 
 #include <tierflow/catalog.hpp>
 #include <tierflow/diagnostic.hpp>
+#include <tierflow/engine.hpp>
 #include <tierflow/loader.hpp>
 #include <tierflow/ticket.hpp>
 
@@ -56,5 +57,28 @@ inline tierflow::open_request key_complaint(std::size_t customer) {
 
 /// The 95598 agent who works the tickets.
 inline const tierflow::actor csr{"csr_01", {"csr"}, ""};
+
+/// The enterprise account manager the key complaints are routed to.
+inline const tierflow::actor manager{"em_01", {"enterprise_manager"}, ""};
+
+/// Opens the complaint of customer "C<customer>" and brings it to
+/// `investigating` (classify, dispatch, acknowledge, contact, investigate),
+/// where reply and review_rejected move it back and forth; aborts if a step
+/// fails. Its ticket id.
+inline std::string open_investigating(tierflow::engine& eng, std::size_t customer) {
+  auto o = eng.open(key_complaint(customer));
+  if (!o) std::abort();
+  const std::string id = o->ticket.id;
+  const auto must = [](const tierflow::result<tierflow::ticket_view>& r) {
+    if (!r) {
+      std::fprintf(stderr, "%s\n", r.error().message().c_str());
+      std::abort();
+    }
+  };
+  for (const char* a : {"classify", "dispatch"}) must(eng.act({id, a, csr, "", {}}));
+  for (const char* a : {"acknowledge", "contact_customer", "start_investigation"})
+    must(eng.act({id, a, manager, "", {}}));
+  return id;
+}
 
 }  // namespace tierflow_bench

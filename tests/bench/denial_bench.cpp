@@ -27,12 +27,11 @@
 namespace {
 
 using namespace tierflow;
-using tierflow_bench::csr;
-using tierflow_bench::key_complaint;
 using tierflow_bench::shipped;
 using tierflow_bench::start;
 
-const actor manager{"em_01", {"enterprise_manager"}, ""};
+using tierflow_bench::manager;
+using tierflow_bench::open_investigating;
 
 // 1000 tickets in `investigating`, where reply / review_rejected move them
 // back and forth.
@@ -46,14 +45,7 @@ struct fixture {
     auto e = engine::create(shipped(), engine_options{&clk, &events, nullptr, "T", {}});
     if (!e) std::abort();
     eng = std::move(*e);
-    for (std::size_t i = 0; i < 1000; ++i) {
-      auto o = eng->open(key_complaint(i));
-      if (!o) std::abort();
-      ids.push_back(o->ticket.id);
-      for (const char* a : {"classify", "dispatch"}) must(eng->act({ids.back(), a, csr, "", {}}));
-      for (const char* a : {"acknowledge", "contact_customer", "start_investigation"})
-        must(eng->act({ids.back(), a, manager, "", {}}));
-    }
+    for (std::size_t i = 0; i < 1000; ++i) ids.push_back(open_investigating(*eng, i));
   }
   static void must(const result<ticket_view>& r) {
     if (!r) {

@@ -30,7 +30,7 @@ using tierflow_bench::key_complaint;
 using tierflow_bench::shipped;
 using tierflow_bench::start;
 
-const actor manager{"em_01", {"enterprise_manager"}, ""};
+using tierflow_bench::manager;
 
 // An engine with its own store and clock: `background` tickets just opened
 // (they sit in their queues with running deadlines), and `active` tickets
@@ -62,13 +62,7 @@ struct fixture {
   }
 
   std::string open_investigating(std::size_t customer) {
-    auto o = eng->open(key_complaint(customer));
-    if (!o) std::abort();
-    const std::string id = o->ticket.id;
-    for (const char* a : {"classify", "dispatch"}) must(eng->act({id, a, csr, "", {}}));
-    for (const char* a : {"acknowledge", "contact_customer", "start_investigation"})
-      must(eng->act({id, a, manager, "", {}}));
-    return id;
+    return tierflow_bench::open_investigating(*eng, customer);
   }
 };
 
