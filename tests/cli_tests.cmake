@@ -51,8 +51,9 @@ endforeach()
 tierflow_cli_test(route.one_line
   ARGS route workflows tests/data/cli/route_regional_big_customer.yaml
   GOLDEN tests/data/golden/cli/route_one_line.txt)
-tierflow_cli_test(route.no_region_warns
+tierflow_cli_test(route.no_region_is_an_error
   ARGS route workflows tests/data/cli/route_no_region.yaml
+  EXIT 1
   GOLDEN tests/data/golden/cli/route_no_region.txt)
 tierflow_cli_test(route.bad_ticket_reports_every_error
   ARGS route --explain workflows tests/data/cli/route_bad_ticket.yaml
@@ -140,3 +141,11 @@ tierflow_cli_special_file_test(graph.refuses_a_fifo_workflow
 tierflow_cli_special_file_test(route.refuses_a_device_ticket
   "/dev/zero: error: cannot read file: is a character device, not a regular file.*exit=1"
   route workflows /dev/zero)
+
+# The shipped rules' own scenario tests (workflows/tests/): every case passes,
+# every rule, step, state, action and deadline is exercised, and every mutant
+# of the rules is killed or declared equivalent with its reason. The mutants
+# take seconds; under the sanitizers many times that.
+tierflow_cli_test(test.shipped_workflows
+  ARGS test workflows --min-coverage 100 --mutate)
+set_tests_properties(cli.test.shipped_workflows PROPERTIES TIMEOUT 600)

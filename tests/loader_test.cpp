@@ -71,6 +71,19 @@ loaded load_workflow(std::string text, const tierflow::load_limits& limits = {})
   return load({{fixture_name, read_fixture()}, {"wf.yaml", std::move(text)}}, limits);
 }
 
+/// The fixture organisation with `region` required, plus one workflow text:
+/// the workflows below route and escalate into the region-split tier, which
+/// the validator allows only when every ticket has a region. Same lines as
+/// the fixture, so positions in it do not move.
+loaded load_with_regions(std::string text) {
+  std::string org = read_fixture();
+  const std::string_view from = "  region: region\n";
+  const auto at = org.find(from);
+  REQUIRE(at != std::string::npos);
+  org.replace(at, from.size(), "  region: { type: region, required: true }\n");
+  return load({{fixture_name, std::move(org)}, {"wf.yaml", std::move(text)}});
+}
+
 std::vector<std::string> lines(const tierflow::diagnostics& diags) {
   std::vector<std::string> out;
   for (const auto& d : diags.items()) out.push_back(d.str());
@@ -269,7 +282,7 @@ TEST_CASE("loader.organisation.loads_the_fixture") {
 }
 
 TEST_CASE("loader.workflow.loads_every_construct_with_indices_resolved") {
-  const auto r = load_workflow(complete_workflow);
+  const auto r = load_with_regions(complete_workflow);
   REQUIRE_MESSAGE(r.diags.empty(), r.diags.str());
   REQUIRE(r.cat.workflows.size() == 1);
   const tierflow::workflow& wf = r.cat.workflows.front();
@@ -355,7 +368,7 @@ TEST_CASE("loader.workflow.loads_every_construct_with_indices_resolved") {
 }
 
 TEST_CASE("loader.conditions.converts_operands_to_field_type") {
-  const auto r = load_workflow(complete_workflow);
+  const auto r = load_with_regions(complete_workflow);
   REQUIRE_MESSAGE(r.diags.empty(), r.diags.str());
   const auto& routing = r.cat.workflows.at(0).routing;
   using tierflow::compare_op;
@@ -467,7 +480,7 @@ TEST_CASE("loader.conditions.ticket_type_is_an_enum_of_the_ticket_types") {
 }
 
 TEST_CASE("loader.conditions.ticket_times_counts_an_action") {
-  const auto r = load_workflow(head +
+  const auto r = load_with_regions(head +
                                "states:\n"
                                "  received:\n"
                                "    initial: true\n"
@@ -612,7 +625,7 @@ TEST_CASE("loader.limits.each_limit_refuses_the_file") {
 }
 
 TEST_CASE("loader.limits.defaults_accept_the_fixture_and_a_real_workflow") {
-  const auto r = load_workflow(complete_workflow);
+  const auto r = load_with_regions(complete_workflow);
   CHECK(r.diags.empty());
 }
 
@@ -840,7 +853,7 @@ namespace {
 /// The fingerprint of the one workflow `text` loads to, after checking it
 /// loaded cleanly.
 std::string fingerprint_of(const std::string& text) {
-  const auto r = load_workflow(text);
+  const auto r = load_with_regions(text);
   REQUIRE_MESSAGE(!r.diags.has_errors(), r.diags.str());
   REQUIRE(r.cat.workflows.size() == 1);
   return r.cat.workflows[0].fingerprint;

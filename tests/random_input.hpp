@@ -67,12 +67,13 @@ inline tierflow::value random_value(rng& r, const tierflow::attribute_type& type
 }
 
 /// Values for some of `schema`'s non-derived attributes (each with
-/// probability `each`, the region nearly always), in random order.
+/// probability `each`, the region nearly always, required ones always), in
+/// random order.
 inline tierflow::attribute_values random_values(rng& r, const std::vector<tierflow::attribute>& schema, double each) {
   tierflow::attribute_values out;
   for (const auto& a : schema) {
     if (a.derived) continue;
-    if (!r.chance(a.name == "region" ? 0.93 : each)) continue;
+    if (!a.required && !r.chance(a.name == "region" ? 0.93 : each)) continue;
     out.emplace_back(a.name, random_value(r, a.type));
   }
   // Any order is accepted.

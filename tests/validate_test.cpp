@@ -481,7 +481,11 @@ TEST_CASE("validate.escalation.team_routed_tickets_join_the_ladder_by_named_esca
   CHECK(run(wf) ==
         "wf.yaml:60:3: error: escalation rules can loop: enterprise_account_manager -> "
         "regional_account_manager (rule 'to_regional') -> enterprise_account_manager (rule "
-        "'unsatisfied', next)\n");
+        "'unsatisfied', next)\n"
+        // make_org has no `region` attribute: no ticket has a region.
+        "wf.yaml:91:3: error: routing rule 'all' assigns a ticket without a customer region to "
+        "'repair_crew', whose queues are by region: no one serves it there (make 'region' "
+        "required in the organisation, or test customer.region in the rule's 'when')\n");
 }
 
 TEST_CASE("validate.escalation.unknown_tiers_are_skipped") {
@@ -753,14 +757,32 @@ escalations:
 )";
   SUBCASE("without from: the named tier is also a way down") {
     CHECK(load_with_fixture(header + body + "    do: [{ escalate: regional_account_manager }]\n") ==
+          "wf.yaml:23:10: error: escalation rule 'no_contact' escalates a ticket without a "
+          "customer region to 'regional_account_manager', whose queues are by region: no one "
+          "serves it there (make 'region' required in the organisation, or test customer.region "
+          "in the rule's 'when')\n"
           "wf.yaml:24:5: error: escalation rules can loop: enterprise_account_manager -> "
           "regional_account_manager (rule 'unsatisfied') -> enterprise_account_manager (rule "
-          "'no_contact', next)\n");
+          "'no_contact', next)\n"
+          "wf.yaml:27:10: error: escalation rule 'unsatisfied' escalates a ticket without a "
+          "customer region to 'regional_account_manager', whose queues are by region: no one "
+          "serves it there (make 'region' required in the organisation, or test customer.region "
+          "in the rule's 'when')\n");
   }
   SUBCASE("from the bottom only: no loop") {
     CHECK(load_with_fixture(header + body +
                             "    from: [customer_service_center]\n"
-                            "    do: [{ escalate: regional_account_manager }]\n") == "");
+                            "    do: [{ escalate: regional_account_manager }]\n") ==
+          // No loop; the fixture's region is optional, so the region queues
+          // are still reported.
+          "wf.yaml:23:10: error: escalation rule 'no_contact' escalates a ticket without a "
+          "customer region to 'regional_account_manager', whose queues are by region: no one "
+          "serves it there (make 'region' required in the organisation, or test customer.region "
+          "in the rule's 'when')\n"
+          "wf.yaml:28:10: error: escalation rule 'unsatisfied' escalates a ticket without a "
+          "customer region to 'regional_account_manager', whose queues are by region: no one "
+          "serves it there (make 'region' required in the organisation, or test customer.region "
+          "in the rule's 'when')\n");
   }
 }
 

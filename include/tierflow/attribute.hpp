@@ -63,6 +63,12 @@ struct attribute {
   attribute_type type;
   /// Set for attributes the engine computes, never supplied by the host.
   std::optional<derivation> derived;
+  /// Customer attributes only (`required: true`): the engine refuses to
+  /// open a ticket whose request lacks it (errc::invalid_argument), and the
+  /// validator counts on every ticket carrying it (a required `region`
+  /// means no ticket lands in a region-split queue without a region).
+  /// Never set on derived attributes or ticket fields: the loader refuses.
+  bool required = false;
   std::string description;
   source_pos where;
 };

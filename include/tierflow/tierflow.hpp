@@ -21,13 +21,17 @@
 #include <tierflow/event_schema.hpp>
 #include <tierflow/loader.hpp>
 #include <tierflow/memory_store.hpp>
+#include <tierflow/mutation.hpp>
 #include <tierflow/notification.hpp>
 #include <tierflow/open_store.hpp>
 #include <tierflow/organisation.hpp>
 #include <tierflow/postgres_store.hpp>
+#include <tierflow/rule_coverage.hpp>
+#include <tierflow/scenario.hpp>
 #include <tierflow/sqlite_store.hpp>
 #include <tierflow/store.hpp>
 #include <tierflow/store_options.hpp>
+#include <tierflow/testing.hpp>
 #include <tierflow/ticket.hpp>
 #include <tierflow/time.hpp>
 #include <tierflow/trail_summary.hpp>

@@ -152,4 +152,43 @@ int run_audit_export(const audit_export_options& options, std::FILE* out, std::F
 /// `tierflow audit --help`.
 [[nodiscard]] const char* audit_help() noexcept;
 
+/// `tierflow test [--workflows DIR] PATH...`: runs the scenario tests
+/// (`*.test.yaml`, tierflow/scenario.hpp) in PATH (a file, or a directory's
+/// test files and those of its `tests/` subdirectory) on the definitions in
+/// DIR (default: the directory that holds the tests, or the parent of a
+/// `tests` directory). Prints one line per case (`PASS  FILE: NAME  (0.4 ms)`
+/// or `FAIL …` with each failure below it: step, `file:line:col`, what was
+/// expected and what happened) and a summary line; with --format json one
+/// JSON document instead. Diagnostics of the definitions and of the
+/// scenario files go to `err`, GNU style; any error runs nothing.
+///
+/// --coverage adds, per workflow the cases ran on, the share of routing
+/// rules, escalation rules and steps, states, actions and deadlines they
+/// exercised, and each item they did not as a `note:` diagnostic;
+/// --mutate (only after every case passed) runs the cases on every mutant
+/// of the workflows (tierflow/mutation.hpp) and reports each survivor as a
+/// `warning:` diagnostic at the mutated rule. --junit writes JUnit XML for
+/// CI servers (atomically; a FIFO or device path is refused).
+///
+/// Exit: 0 every case passed; 1 a case failed, the coverage of a workflow
+/// that has cases is below --min-coverage, a mutant survived, or --mutate
+/// was asked of a failing suite; 2 a usage error, a path that cannot be
+/// read, definitions or scenario files with errors, a filter that selects
+/// no case, or a JUnit file that cannot be written.
+struct test_options {
+  std::vector<std::string> paths;
+  std::string workflows;         ///< empty: found from the paths (see above)
+  std::string filter;            ///< run only cases whose "FILE: NAME" contains it
+  std::string junit;             ///< empty: no JUnit XML
+  std::string format = "text";   ///< "text" or "json"
+  std::string color = "auto";    ///< "auto", "always" or "never"
+  bool coverage = false;
+  double min_coverage = -1;      ///< percent 0..100, implies coverage; < 0: none
+  bool mutate = false;
+};
+int run_test(const test_options& options, std::FILE* out, std::FILE* err);
+
+/// Exit statuses and colour rules of `tierflow test`, for its --help.
+[[nodiscard]] const char* test_help() noexcept;
+
 }  // namespace tierflow::cli

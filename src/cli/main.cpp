@@ -48,6 +48,36 @@ int main(int argc, char** argv) {
                       "opening the ticket would do");
   route_cmd->footer(ticket_format_help());
 
+  test_options test;
+  auto* test_cmd = app.add_subcommand(
+      "test",
+      "run scenario tests (*.test.yaml) of workflows; with --coverage and --mutate, "
+      "show what they leave untested");
+  test_cmd
+      ->add_option("paths", test.paths,
+                   "*.test.yaml files, or directories of them (and of their tests/ "
+                   "subdirectory)")
+      ->required();
+  test_cmd->add_option("-w,--workflows", test.workflows,
+                       "the directory of the organisation and workflows (default: the one "
+                       "holding the tests, or the parent of their tests/ directory)");
+  test_cmd->add_option("--filter", test.filter,
+                       "run only the cases whose 'FILE: NAME' contains TEXT");
+  test_cmd->add_option("--junit", test.junit, "also write JUnit XML to FILE (for CI servers)");
+  test_cmd->add_option("-f,--format", test.format, "text (default) or json (one document)")
+      ->check(CLI::IsMember({"text", "json"}));
+  test_cmd->add_option("--color", test.color, "auto (default: on a terminal), always or never")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
+  test_cmd->add_flag("--coverage", test.coverage,
+                     "show the rules, steps, states, actions and deadlines no case exercised");
+  test_cmd
+      ->add_option("--min-coverage", test.min_coverage,
+                   "fail when a workflow's coverage is below N percent (implies --coverage)")
+      ->check(CLI::Range(0.0, 100.0));
+  test_cmd->add_flag("--mutate", test.mutate,
+                     "run the cases on mutants of the rules and list those no case kills");
+  test_cmd->footer(test_help());
+
   auto* audit_cmd =
       app.add_subcommand("audit", "check and read the audit trail of a ticket store (read-only)");
   audit_cmd->require_subcommand(1);
@@ -160,6 +190,7 @@ int main(int argc, char** argv) {
   if (validate_cmd->parsed()) return run_validate(validate, stdout, stderr);
   if (graph_cmd->parsed()) return run_graph(graph, stdout, stderr);
   if (route_cmd->parsed()) return run_route(route, stdout, stderr);
+  if (test_cmd->parsed()) return run_test(test, stdout, stderr);
   if (audit_verify_cmd->parsed()) {
     const int chains = run_audit_verify(audit_verify, stdout, stderr);
     if (audit_verify.checkpoints.empty() || chains == exit_usage) return chains;

@@ -89,6 +89,15 @@ result<engine::impl::checked_request> engine::impl::check_request(const open_req
     return fail(errc::invalid_argument, "unknown channel '" + req.channel + "'");
   auto customer = check_values(req.customer, org.customer_attributes, "customer attribute");
   if (!customer) return fail(customer.error());
+  // The validator trusts these to be there (a required region keeps tickets
+  // out of region queues nobody serves): a request without one never opens.
+  for (const attribute& a : org.customer_attributes) {
+    if (!a.required) continue;
+    const bool given = std::any_of(customer->begin(), customer->end(),
+                                   [&](const auto& kv) { return kv.first == a.name; });
+    if (!given)
+      return fail(errc::invalid_argument, "customer attribute '" + a.name + "' is required");
+  }
   auto fields = check_values(req.fields, out.wf->fields, "ticket field");
   if (!fields) return fail(fields.error());
   out.customer = std::move(*customer);

@@ -102,8 +102,8 @@ std::optional<attribute> load_attribute(reader& r, const yaml_entry& entry, attr
     return out;
   }
 
-  const auto f =
-      check_keys(r, v, {"type", "values", "min", "max", "description", "derived"}, {"type"});
+  const auto f = check_keys(
+      r, v, {"type", "values", "min", "max", "description", "derived", "required"}, {"type"});
   const yaml_node* type_node = f["type"];
   if (type_node == nullptr) return out;
   const auto word = scalar(r, *type_node, quoted("type"));
@@ -147,6 +147,18 @@ std::optional<attribute> load_attribute(reader& r, const yaml_entry& entry, attr
     } else {
       out.derived = load_derivation(r, *derived);
     }
+  }
+
+  if (const auto* required = f["required"]) {
+    const bool on = boolean(r, *required, quoted("required")).value_or(false);
+    // The host supplies a required attribute at open: a ticket field is the
+    // workflow's business, a derived attribute the engine's.
+    if (scope == attribute_scope::ticket)
+      r.error(*f.key("required"), msg::required_only_for_customers());
+    else if (f["derived"] != nullptr)
+      r.error(*f.key("required"), msg::derived_cannot_be_required());
+    else
+      out.required = on;
   }
   return out;
 }

@@ -186,6 +186,12 @@ inline std::string derived_type_not_served(std::string_view attribute, std::stri
   return fmt::format("derived attribute 'customer.{}' counts '{}', which no workflow serves",
                      attribute, type);
 }
+inline std::string required_only_for_customers() {
+  return "'required' is only for customer attributes";
+}
+inline std::string derived_cannot_be_required() {
+  return "a derived attribute cannot be 'required': the engine computes it";
+}
 inline std::string builtin_field(std::string_view name) {
   return fmt::format("'ticket.{}' is a built-in field", name);
 }
@@ -276,6 +282,114 @@ inline std::string times_at_open(std::string_view field) {
       "'{}' is always 0 when a ticket opens: use it in escalation rules on action, warning or "
       "breach",
       field);
+}
+
+// --- Validation: stuck tickets, region queues, shadowed rules, deadlines --------------
+// Read by the business analysts who write the rules: they name states, units
+// and rules, never the validator's own terms. `line` arguments are "line 12",
+// or "file:12" for a position in another file.
+
+/// `who`: "tickets" or "tickets without a customer region"; `reasons`: why
+/// no one can act (stuck_* below, joined by "; "); `path`: how a ticket gets
+/// there (steps joined by ", then ").
+inline std::string stuck_ticket(std::string_view who, std::string_view state, std::string_view unit,
+                                std::string_view reasons, std::string_view path) {
+  return fmt::format("{} get stuck in state '{}' at '{}': {}; a ticket gets there when {}", who,
+                     state, unit, reasons, path);
+}
+/// `actions`: "'a'", "'a' or 'b'", ….
+inline std::string stuck_needs_region(std::string_view actions) {
+  return fmt::format("only staff who serve the ticket's region may take {}", actions);
+}
+/// `actions`: "'a'", "'a' and 'b'", …; `plural`: more than one.
+inline std::string stuck_needs_handoff(std::string_view actions, bool plural) {
+  return fmt::format("{} only {} a handoff, and the ticket is not handed off", actions,
+                     plural ? "return" : "returns");
+}
+inline std::string stuck_no_such_role(std::string_view actions) {
+  return fmt::format("no role that may take {} exists in the organisation", actions);
+}
+inline std::string path_routed(std::string_view rule, std::string_view line,
+                               std::string_view unit) {
+  return fmt::format("routing rule '{}' ({}) assigns it to '{}'", rule, line, unit);
+}
+/// `effects`: "moves it to 'x'", "hands it off to 'y'", … joined by " and ".
+inline std::string path_action(std::string_view action, std::string_view line,
+                               std::string_view effects) {
+  return fmt::format("action '{}' ({}) {}", action, line, effects);
+}
+inline std::string path_rule(std::string_view rule, std::string_view line,
+                             std::string_view effects) {
+  return fmt::format("escalation rule '{}' ({}) {}", rule, line, effects);
+}
+inline std::string effect_moves(std::string_view state) {
+  return fmt::format("moves it to state '{}'", state);
+}
+inline std::string effect_hands_off(std::string_view team) {
+  return fmt::format("hands it off to '{}'", team);
+}
+inline std::string effect_returns(std::string_view unit) {
+  return fmt::format("returns it to '{}'", unit);
+}
+inline std::string effect_escalates(std::string_view tier) {
+  return fmt::format("escalates it to '{}'", tier);
+}
+inline std::string effect_reroutes(std::string_view rule, std::string_view line,
+                                   std::string_view unit) {
+  return fmt::format("sends it back to routing, where rule '{}' ({}) assigns it to '{}'", rule,
+                     line, unit);
+}
+/// `what`: "routing rule 'r' assigns", "action 'a' hands off", "escalation
+/// rule 'e' escalates", …
+inline std::string effect_reroutes_to_bottom(std::string_view unit) {
+  return fmt::format("sends it back to routing, where no other rule matches and it goes to '{}'",
+                     unit);
+}
+/// `rule`: the culprit is a rule, whose `when` could test the region.
+inline std::string regionless_into_split_unit(std::string_view what, std::string_view unit,
+                                              bool rule) {
+  return fmt::format(
+      "{} a ticket without a customer region to '{}', whose queues are by region: no one "
+      "serves it there (make 'region' required in the organisation{})",
+      what, unit, rule ? ", or test customer.region in the rule's 'when'" : "");
+}
+/// `part`: the conjunct, as "customer.x: { ge: 10 }, ticket.y: a".
+inline std::string partly_shadowed_rule(std::string_view rule, std::string_view earlier,
+                                        std::string_view line, std::string_view part) {
+  return fmt::format(
+      "part of routing rule '{}' is shadowed by rule '{}' ({}): a ticket with {} always matches "
+      "'{}' first",
+      rule, earlier, line, part, earlier);
+}
+inline std::string shadowed_value(std::string_view value, std::string_view field,
+                                  std::string_view rule, std::string_view earlier,
+                                  std::string_view line, std::string_view part) {
+  return fmt::format(
+      "value '{}' of {} in routing rule '{}' is shadowed by rule '{}' ({}): a ticket with {} "
+      "always matches '{}' first",
+      value, field, rule, earlier, line, part, earlier);
+}
+/// Every part of `rule` is taken by earlier rules (`earlier`: "rule 'a' (line
+/// 3)", "rules 'a' (line 3) and 'b' (line 7)").
+inline std::string wholly_shadowed_rule(std::string_view rule, std::string_view earlier) {
+  return fmt::format(
+      "routing rule '{}' can never match: every ticket it describes matches {} before it", rule,
+      earlier);
+}
+/// `stops`: "'a' or 'b'" or "any terminal state"; `from`: a state id.
+inline std::string deadline_never_stops(std::string_view deadline, std::string_view stops,
+                                        std::string_view from) {
+  return fmt::format(
+      "deadline '{}' can never be met: no state that stops it ({}) can be reached from state "
+      "'{}', where it starts",
+      deadline, stops, from);
+}
+inline std::string deadline_never_starts(std::string_view deadline, std::string_view from,
+                                         std::string_view initial) {
+  return fmt::format(
+      "deadline '{}' never starts: its 'from' state '{}' is unreachable from the initial state "
+      "'{}'",
+      deadline, from, initial);
 }
 
 }  // namespace tierflow::detail::msg

@@ -26,6 +26,9 @@
 #include <tierflow/calendar.hpp>
 #include <tierflow/validate.hpp>
 
+#include "language/messages.hpp"
+#include "language/validate_checks.hpp"
+
 namespace tierflow {
 namespace {
 
@@ -514,16 +517,76 @@ void check_deadlines(const workflow& wf, const organisation& org, diagnostics& d
   }
 }
 
+// --- Deadlines no state stops ------------------------------------------------------------
+//
+// A deadline runs from its `from` state (or the open) until the ticket
+// enters one of its `until` states (or any terminal state). If none of
+// those can follow the start, the deadline breaches on every ticket, and
+// its escalations fire on every ticket: almost always a state left out of
+// `until` or an action's `to` pointing elsewhere.
+
+void check_deadline_stops(const workflow& wf, const state_graph& sg, diagnostics& diags) {
+  const std::size_t n = wf.states.size();
+  if (wf.initial >= n) return;
+  const auto from_initial = reached_from(sg.graph, {wf.initial});
+  for (const deadline& d : wf.deadlines) {
+    const std::size_t from = d.from.empty() ? wf.initial : d.from_index;
+    if (from >= n) continue;  // reported by the loader
+    if (!from_initial[from]) {
+      // It never starts, so it never breaches either: say that, not both.
+      diags.warning(d.where,
+                    detail::msg::deadline_never_starts(d.id, d.from, wf.states[wf.initial].id));
+      continue;
+    }
+    std::vector<std::size_t> stops;
+    bool unresolved = false;
+    if (d.until.empty()) {
+      for (std::size_t s = 0; s < n; ++s)
+        if (wf.states[s].terminal) stops.push_back(s);
+      if (stops.empty()) continue;  // no terminal state at all: reported as such
+    } else {
+      for (const std::size_t s : d.until_index) {
+        if (s < n)
+          stops.push_back(s);
+        else
+          unresolved = true;
+      }
+      unresolved = unresolved || d.until_index.size() != d.until.size();
+    }
+    if (unresolved) continue;
+    const auto reached = reached_from(sg.graph, {from});
+    bool stopped = false;
+    for (std::size_t s = 0; s < n; ++s)
+      // An exit that did not resolve may lead to a stop: no second report.
+      stopped = stopped || (reached[s] && sg.unresolved_exit[s]);
+    for (const std::size_t s : stops) stopped = stopped || reached[s];
+    if (stopped) continue;
+    std::string stops_text = "any terminal state";
+    if (!d.until.empty()) {
+      stops_text.clear();
+      for (std::size_t i = 0; i < d.until.size(); ++i) {
+        if (i > 0) stops_text += i + 1 == d.until.size() ? " or " : ", ";
+        stops_text += quoted(d.until[i]);
+      }
+    }
+    diags.error(d.where, detail::msg::deadline_never_stops(d.id, stops_text, wf.states[from].id));
+  }
+}
+
 }  // namespace
 
 void validate(const catalog& cat, diagnostics& diags) {
   const bool strict_ladder = check_ladder(cat.org, diags);
   for (const workflow& wf : cat.workflows) {
-    check_states(wf, build_state_graph(wf, {}), diags);
+    const state_graph sg = build_state_graph(wf, {});
+    check_states(wf, sg, diags);
     // With a tier listed twice, `next` has no single meaning: the ladder
     // error comes first and loops are not looked for.
     if (strict_ladder) check_escalation_loops(wf, cat.org, diags);
     check_deadlines(wf, cat.org, diags);
+    check_deadline_stops(wf, sg, diags);
+    detail::check_stuck_tickets(wf, cat.org, diags);
+    detail::check_partly_shadowed_rules(wf, cat.org, diags);
   }
 }
 
