@@ -14,8 +14,6 @@
 // type the fixture's derived attribute counts). Expected and produced lines
 // are compared as sorted lists.
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -24,39 +22,20 @@
 
 #include <tierflow/loader.hpp>
 
+#include "support/corpus.hpp"
+
 namespace {
 
-namespace fs = std::filesystem;
+using tierflow_test::corpus::expected_lines;
+using tierflow_test::corpus::listing;
+using tierflow_test::corpus::read_text;
+using tierflow_test::corpus::without_file;
 
-const std::string source_dir = TIERFLOW_SOURCE_DIR;
 const std::string fixture_name = "tests/data/org_fixture.yaml";
 const std::string corpus_dir = "tests/data/bad";
 
-std::string read_text(const std::string& relative) {
-  std::ifstream in(fs::path(source_dir) / relative, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
 std::vector<std::string> corpus_files() {
-  std::vector<std::string> out;
-  for (const auto& entry : fs::directory_iterator(fs::path(source_dir) / corpus_dir))
-    if (entry.path().extension() == ".yaml")
-      out.push_back(corpus_dir + "/" + entry.path().filename().string());
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-std::vector<std::string> expected_lines(const std::string& text) {
-  const std::string marker = "# expect: ";
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.rfind(marker, 0) == 0) out.push_back(line.substr(marker.size()));
-  }
-  return out;
+  return tierflow_test::corpus::files(corpus_dir, ".yaml");
 }
 
 bool is_organisation_file(const std::string& text) {
@@ -67,22 +46,6 @@ bool is_organisation_file(const std::string& text) {
     return line.rfind("organisation:", 0) == 0;
   }
   return false;
-}
-
-/// A diagnostic as the corpus writes it: str() without "FILE:" (or
-/// "FILE: " for one without a position).
-std::string without_file(const tierflow::diagnostic& d) {
-  std::string s = d.str();
-  if (d.where.file.empty()) return s;
-  s.erase(0, d.where.file.size() + 1);
-  if (!s.empty() && s.front() == ' ') s.erase(0, 1);
-  return s;
-}
-
-std::string listing(const std::vector<std::string>& lines) {
-  std::string out;
-  for (const auto& l : lines) out += "    " + l + "\n";
-  return out.empty() ? "    (none)\n" : out;
 }
 
 }  // namespace

@@ -12,9 +12,6 @@
 //
 // then the YAML. Expected and produced lines are compared as sorted lists.
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -22,54 +19,20 @@
 
 #include <tierflow/scenario.hpp>
 
+#include "support/corpus.hpp"
 #include "test_support.hpp"
 
 namespace {
 
-namespace fs = std::filesystem;
+using tierflow_test::corpus::expected_lines;
+using tierflow_test::corpus::listing;
+using tierflow_test::corpus::read_text;
+using tierflow_test::corpus::without_file;
 
 const std::string corpus_dir = "tests/data/bad_scenarios";
 
-std::string read_text(const std::string& relative) {
-  std::ifstream in(fs::path(TIERFLOW_SOURCE_DIR) / relative, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
 std::vector<std::string> corpus_files() {
-  std::vector<std::string> out;
-  for (const auto& entry : fs::directory_iterator(fs::path(TIERFLOW_SOURCE_DIR) / corpus_dir))
-    if (entry.path().filename().string().ends_with(".test.yaml"))
-      out.push_back(corpus_dir + "/" + entry.path().filename().string());
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-std::vector<std::string> expected_lines(const std::string& text) {
-  const std::string marker = "# expect: ";
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.rfind(marker, 0) == 0) out.push_back(line.substr(marker.size()));
-  }
-  return out;
-}
-
-/// A diagnostic as the corpus writes it: str() without "FILE:".
-std::string without_file(const tierflow::diagnostic& d) {
-  std::string s = d.str();
-  if (d.where.file.empty()) return s;
-  s.erase(0, d.where.file.size() + 1);
-  if (!s.empty() && s.front() == ' ') s.erase(0, 1);
-  return s;
-}
-
-std::string listing(const std::vector<std::string>& lines) {
-  std::string out;
-  for (const auto& l : lines) out += "    " + l + "\n";
-  return out.empty() ? "    (none)\n" : out;
+  return tierflow_test::corpus::files(corpus_dir, ".test.yaml");
 }
 
 }  // namespace

@@ -18,7 +18,7 @@
 #include "language/load_ticket.hpp"
 #include "language/load_yaml.hpp"
 #include "language/messages.hpp"
-#include "text/input_file.hpp"
+#include "language/read_source.hpp"
 #include "text/suggest.hpp"
 
 namespace tierflow::detail {
@@ -68,21 +68,7 @@ top_level check_top_level(reader& r, const yaml_node& root, const catalog& cat) 
 
 std::optional<source_file> read_ticket_source(const std::string& path, diagnostics& diags,
                                               const load_limits& limits) {
-  auto text = read_input_file(path, limits.max_file_bytes);
-  if (text) return source_file{path, std::move(*text)};
-  source_pos where;
-  where.file = path;
-  switch (text.error().code()) {
-    case errc::not_found:
-      // The wording of the definitions' loader, so both read alike.
-      diags.error(std::move(where), msg::cannot_read_file("no such file or directory"));
-      break;
-    case errc::limit_exceeded:
-      diags.error(std::move(where), msg::file_too_large(limits.max_file_bytes));
-      break;
-    default: diags.error(std::move(where), msg::cannot_read_file(text.error().message()));
-  }
-  return std::nullopt;
+  return read_source_file(path, diags, limits);
 }
 
 std::optional<ticket_file> load_ticket_file(const source_file& source, const catalog& cat,

@@ -25,7 +25,7 @@
 #include "language/load_common.hpp"
 #include "language/load_yaml.hpp"
 #include "language/messages.hpp"
-#include "text/input_file.hpp"
+#include "language/read_source.hpp"
 #include "text/suggest.hpp"
 
 namespace tierflow {
@@ -34,45 +34,9 @@ namespace {
 namespace fs = std::filesystem;
 using detail::yaml_node;
 
-source_pos file_pos(std::string file) {
-  source_pos out;
-  out.file = std::move(file);
-  return out;
-}
-
-/// std::error_code texts start with a capital ("No such file or
-/// directory"); diagnostics are lowercase.
-std::string reason(const std::error_code& ec) {
-  std::string text = ec.message();
-  if (!text.empty() && text.front() >= 'A' && text.front() <= 'Z')
-    text.front() = static_cast<char>(text.front() - 'A' + 'a');
-  return text;
-}
-
 std::string where_str(const source_pos& p) {
   if (p.line == 0) return p.file;
   return fmt::format("{}:{}:{}", p.file, p.line, p.column);
-}
-
-/// Reads one file through detail::read_input_file: a FIFO, a device or a
-/// socket is refused unread (reading would block for ever or never end),
-/// and a file over the size limit is refused without reading it all.
-std::optional<source_file> read_file(const fs::path& path, diagnostics& diags,
-                                     const load_limits& limits) {
-  const std::string name = path.string();
-  auto text = detail::read_input_file(path, limits.max_file_bytes);
-  if (text) return source_file{name, std::move(*text)};
-  switch (text.error().code()) {
-    case errc::limit_exceeded:
-      diags.error(file_pos(name), detail::msg::file_too_large(limits.max_file_bytes));
-      break;
-    case errc::not_found:
-      diags.error(file_pos(name), detail::msg::cannot_read_file(reason(std::make_error_code(
-                                      std::errc::no_such_file_or_directory))));
-      break;
-    default: diags.error(file_pos(name), detail::msg::cannot_read_file(text.error().message()));
-  }
-  return std::nullopt;
 }
 
 /// workflow::fingerprint: lowercase hex SHA-256 of the document's canonical
@@ -145,9 +109,8 @@ void check_workflows(const catalog& cat, diagnostics& diags) {
       const auto shared = std::find_if(w.ticket_types.begin(), w.ticket_types.end(),
                                        [&](const std::string& t) { return earlier.serves(t); });
       if (shared != w.ticket_types.end()) {
-        diags.error(w.where,
-                    detail::msg::ambiguous_ticket_type(*shared, earlier.id, w.version,
-                                                       format_date(earlier.effective)));
+        diags.error(w.where, detail::msg::ambiguous_ticket_type(*shared, earlier.id, w.version,
+                                                                format_date(earlier.effective)));
         break;
       }
     }
@@ -237,11 +200,11 @@ std::vector<source_file> read_sources(const std::vector<std::string>& paths, dia
       const fs::file_status status = fs::status(path, ec);
       if (ec || !fs::exists(status)) {
         if (!ec) ec = std::make_error_code(std::errc::no_such_file_or_directory);
-        diags.error(file_pos(path), detail::msg::cannot_read_file(reason(ec)));
+        diags.error(detail::file_pos(path), detail::msg::cannot_read_file(detail::error_text(ec)));
         continue;
       }
       if (!fs::is_directory(status)) {
-        if (auto f = read_file(path, diags, limits)) out.push_back(std::move(*f));
+        if (auto f = detail::read_source_file(path, diags, limits)) out.push_back(std::move(*f));
         continue;
       }
       // Every *.yaml that is not a regular file (a FIFO, a device, a
@@ -252,16 +215,17 @@ std::vector<source_file> read_sources(const std::vector<std::string>& paths, dia
       for (fs::directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec))
         if (is_yaml_name(it->path())) names.push_back(it->path());
       if (ec) {
-        diags.error(file_pos(path), detail::msg::cannot_read_directory(reason(ec)));
+        diags.error(detail::file_pos(path),
+                    detail::msg::cannot_read_directory(detail::error_text(ec)));
         continue;
       }
       std::sort(names.begin(), names.end(), [](const fs::path& a, const fs::path& b) {
         return a.filename().string() < b.filename().string();
       });
       for (const fs::path& name : names)
-        if (auto f = read_file(name, diags, limits)) out.push_back(std::move(*f));
+        if (auto f = detail::read_source_file(name, diags, limits)) out.push_back(std::move(*f));
     } catch (const std::exception& e) {
-      diags.error(file_pos(path), detail::msg::cannot_read_file(e.what()));
+      diags.error(detail::file_pos(path), detail::msg::cannot_read_file(e.what()));
     }
   }
   return out;

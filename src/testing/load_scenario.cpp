@@ -25,9 +25,9 @@
 #include "language/load_ticket.hpp"
 #include "language/load_yaml.hpp"
 #include "language/messages.hpp"
+#include "language/read_source.hpp"
 #include "testing/load_scenario_messages.hpp"
 #include "testing/load_scenario_parts.hpp"
-#include "text/input_file.hpp"
 #include "text/suggest.hpp"
 
 namespace tierflow::detail::scenario_loading {
@@ -491,42 +491,6 @@ std::optional<scenario_file> load(const source_file& source, const catalog& cat,
   return out;
 }
 
-source_pos file_pos(std::string file) {
-  source_pos out;
-  out.file = std::move(file);
-  return out;
-}
-
-/// std::error_code texts start with a capital; diagnostics are lowercase.
-std::string reason(const std::error_code& ec) {
-  std::string text = ec.message();
-  if (!text.empty() && text.front() >= 'A' && text.front() <= 'Z')
-    text.front() = static_cast<char>(text.front() - 'A' + 'a');
-  return text;
-}
-
-/// One file, refused unread when it is not a regular file or too large
-/// (detail::read_input_file), with the definitions' loader's wording.
-void read_one(const std::filesystem::path& path, diagnostics& diags, const load_limits& limits,
-              std::vector<source_file>& out) {
-  const std::string name = path.string();
-  auto text = read_input_file(path, limits.max_file_bytes);
-  if (text) {
-    out.push_back({name, std::move(*text)});
-    return;
-  }
-  switch (text.error().code()) {
-    case errc::limit_exceeded:
-      diags.error(file_pos(name), msg::file_too_large(limits.max_file_bytes));
-      break;
-    case errc::not_found:
-      diags.error(file_pos(name), msg::cannot_read_file(reason(
-                                      std::make_error_code(std::errc::no_such_file_or_directory))));
-      break;
-    default: diags.error(file_pos(name), msg::cannot_read_file(text.error().message()));
-  }
-}
-
 bool is_scenario_name(const std::filesystem::path& p) {
   const std::string name = p.filename().string();
   return name.size() > 10 && name.ends_with(".test.yaml");
@@ -566,16 +530,16 @@ std::vector<source_file> read_scenario_sources(const std::vector<std::string>& p
       const fs::file_status status = fs::status(path, ec);
       if (ec || !fs::exists(status)) {
         if (!ec) ec = std::make_error_code(std::errc::no_such_file_or_directory);
-        diags.error(sl::file_pos(path), detail::msg::cannot_read_file(sl::reason(ec)));
+        diags.error(detail::file_pos(path), detail::msg::cannot_read_file(detail::error_text(ec)));
         continue;
       }
       if (!fs::is_directory(status)) {
-        sl::read_one(path, diags, limits, out);
+        if (auto f = detail::read_source_file(path, diags, limits)) out.push_back(std::move(*f));
         continue;
       }
       // The directory's own test files and those of its tests/ folder (the
       // workflows' tests sit next to them): what is not a regular file is
-      // still handed to read_one, which says what it is.
+      // still handed to read_source_file, which says what it is.
       std::vector<fs::path> names;
       bool listed = true;
       for (const fs::path& dir : {fs::path(path), fs::path(path) / "tests"}) {
@@ -583,20 +547,21 @@ std::vector<source_file> read_scenario_sources(const std::vector<std::string>& p
         for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
           if (sl::is_scenario_name(it->path())) names.push_back(it->path());
         if (ec) {
-          diags.error(sl::file_pos(dir.string()),
-                      detail::msg::cannot_read_directory(sl::reason(ec)));
+          diags.error(detail::file_pos(dir.string()),
+                      detail::msg::cannot_read_directory(detail::error_text(ec)));
           listed = false;
           ec.clear();
         }
       }
       std::sort(names.begin(), names.end());
       if (names.empty() && listed)
-        diags.error(sl::file_pos(path), detail::scenario_msg::no_scenario_files());
-      for (const fs::path& name : names) sl::read_one(name, diags, limits, out);
+        diags.error(detail::file_pos(path), detail::scenario_msg::no_scenario_files());
+      for (const fs::path& name : names)
+        if (auto f = detail::read_source_file(name, diags, limits)) out.push_back(std::move(*f));
     } catch (const std::bad_alloc&) {
       throw;
     } catch (const std::exception& e) {
-      diags.error(sl::file_pos(path), detail::msg::cannot_read_file(e.what()));
+      diags.error(detail::file_pos(path), detail::msg::cannot_read_file(e.what()));
     }
   }
   return out;
