@@ -193,42 +193,7 @@ catalog load_all(const std::vector<source_file>& sources, diagnostics& diags,
 
 std::vector<source_file> read_sources(const std::vector<std::string>& paths, diagnostics& diags,
                                       const load_limits& limits) {
-  std::vector<source_file> out;
-  for (const std::string& path : paths) {
-    try {
-      std::error_code ec;
-      const fs::file_status status = fs::status(path, ec);
-      if (ec || !fs::exists(status)) {
-        if (!ec) ec = std::make_error_code(std::errc::no_such_file_or_directory);
-        diags.error(detail::file_pos(path), detail::msg::cannot_read_file(detail::error_text(ec)));
-        continue;
-      }
-      if (!fs::is_directory(status)) {
-        if (auto f = detail::read_source_file(path, diags, limits)) out.push_back(std::move(*f));
-        continue;
-      }
-      // Every *.yaml that is not a regular file (a FIFO, a device, a
-      // directory named x.yaml) is handed to read_file too, which refuses
-      // it unread and says what it is: skipping it silently would load an
-      // incomplete catalog.
-      std::vector<fs::path> names;
-      for (fs::directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec))
-        if (is_yaml_name(it->path())) names.push_back(it->path());
-      if (ec) {
-        diags.error(detail::file_pos(path),
-                    detail::msg::cannot_read_directory(detail::error_text(ec)));
-        continue;
-      }
-      std::sort(names.begin(), names.end(), [](const fs::path& a, const fs::path& b) {
-        return a.filename().string() < b.filename().string();
-      });
-      for (const fs::path& name : names)
-        if (auto f = detail::read_source_file(name, diags, limits)) out.push_back(std::move(*f));
-    } catch (const std::exception& e) {
-      diags.error(detail::file_pos(path), detail::msg::cannot_read_file(e.what()));
-    }
-  }
-  return out;
+  return detail::read_source_paths(paths, diags, limits, {&is_yaml_name, false, {}});
 }
 
 catalog load_catalog(const std::vector<source_file>& sources, diagnostics& diags,

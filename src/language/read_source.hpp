@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <system_error>
+#include <vector>
 
 #include <tierflow/diagnostic.hpp>
 #include <tierflow/loader.hpp>
@@ -29,5 +30,26 @@ namespace tierflow::detail {
 [[nodiscard]] std::optional<source_file> read_source_file(const std::filesystem::path& path,
                                                           diagnostics& diags,
                                                           const load_limits& limits);
+
+/// How read_source_paths walks a directory.
+struct source_walk {
+  /// The files of a directory to read (by name); others are skipped. A
+  /// wanted name that is not a regular file (a FIFO, a device, a directory
+  /// named x.yaml) is still read, so read_source_file refuses it and says
+  /// what it is: skipping it silently would load an incomplete set.
+  bool (*wanted)(const std::filesystem::path&) = nullptr;
+  /// Also the directory's `tests/` folder, when it has one.
+  bool tests_folder = false;
+  /// Reported at a directory in which no wanted file was found; empty: none.
+  std::string none_found;
+};
+
+/// Reads `paths`: a file as it is, a directory's wanted files (see
+/// source_walk) sorted by path. Missing paths, unreadable directories and
+/// files are reported in `diags`.
+[[nodiscard]] std::vector<source_file> read_source_paths(const std::vector<std::string>& paths,
+                                                         diagnostics& diags,
+                                                         const load_limits& limits,
+                                                         const source_walk& walk);
 
 }  // namespace tierflow::detail

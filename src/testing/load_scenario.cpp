@@ -521,50 +521,11 @@ std::optional<scenario_file> load_scenario_file(const source_file& source, const
 
 std::vector<source_file> read_scenario_sources(const std::vector<std::string>& paths,
                                                diagnostics& diags, const load_limits& limits) {
-  namespace fs = std::filesystem;
-  namespace sl = detail::scenario_loading;
-  std::vector<source_file> out;
-  for (const std::string& path : paths) {
-    try {
-      std::error_code ec;
-      const fs::file_status status = fs::status(path, ec);
-      if (ec || !fs::exists(status)) {
-        if (!ec) ec = std::make_error_code(std::errc::no_such_file_or_directory);
-        diags.error(detail::file_pos(path), detail::msg::cannot_read_file(detail::error_text(ec)));
-        continue;
-      }
-      if (!fs::is_directory(status)) {
-        if (auto f = detail::read_source_file(path, diags, limits)) out.push_back(std::move(*f));
-        continue;
-      }
-      // The directory's own test files and those of its tests/ folder (the
-      // workflows' tests sit next to them): what is not a regular file is
-      // still handed to read_source_file, which says what it is.
-      std::vector<fs::path> names;
-      bool listed = true;
-      for (const fs::path& dir : {fs::path(path), fs::path(path) / "tests"}) {
-        if (dir != fs::path(path) && !fs::is_directory(dir, ec)) continue;
-        for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
-          if (sl::is_scenario_name(it->path())) names.push_back(it->path());
-        if (ec) {
-          diags.error(detail::file_pos(dir.string()),
-                      detail::msg::cannot_read_directory(detail::error_text(ec)));
-          listed = false;
-          ec.clear();
-        }
-      }
-      std::sort(names.begin(), names.end());
-      if (names.empty() && listed)
-        diags.error(detail::file_pos(path), detail::scenario_msg::no_scenario_files());
-      for (const fs::path& name : names)
-        if (auto f = detail::read_source_file(name, diags, limits)) out.push_back(std::move(*f));
-    } catch (const std::bad_alloc&) {
-      throw;
-    } catch (const std::exception& e) {
-      diags.error(detail::file_pos(path), detail::msg::cannot_read_file(e.what()));
-    }
-  }
-  return out;
+  // The workflows' tests sit next to them: a directory's own test files and
+  // those of its tests/ folder.
+  return detail::read_source_paths(paths, diags, limits,
+                                   {&detail::scenario_loading::is_scenario_name, true,
+                                    detail::scenario_msg::no_scenario_files()});
 }
 
 }  // namespace tierflow::testing
