@@ -569,7 +569,7 @@ TEST_CASE("cli.audit.export.csv_header_once_then_one_row_per_event") {
 TEST_CASE("cli.audit.export.malformed_since_is_usage_error") {
   const temp_dir dir("tierflow_cli_audit");
   const fs::path file = dir.path() / "never.db";
-  for (const std::string since : {"yesterday", "2026-11-24T09:00:00", "2026-13-01", "2026-02-30",
+  for (const std::string since : {"yesterday", "2026-13-01", "2026-02-30",
                                   "2026-11-24T24:00:00Z", "2026-11-24 09:00:00Z", "2026-11-2"}) {
     INFO("--since ", since);
     const auto r =

@@ -107,6 +107,14 @@ const tf::action* find_action(const tf::state& st, std::string_view id) {
   return nullptr;
 }
 
+// The classification the actor must give with `act`, or nullptr when the
+// action takes none from them (none recorded, or a value its definition
+// fixes).
+const tf::classification* asks_classification(const tf::workflow& wf, const tf::action* act) {
+  if (act == nullptr || act->classifies.empty() || !act->classification_value.empty()) return nullptr;
+  return wf.find_classification(act->classifies);
+}
+
 // --- random requests -------------------------------------------------------------------------
 
 
@@ -483,6 +491,16 @@ class run {
       req.note = r_.chance(0.85) ? random_note(r_) : std::string();
     else
       req.note = r_.chance(0.25) ? random_note(r_) : std::string();
+    // A classification: mostly one of the values where the action asks the
+    // actor for one; sometimes none, an unknown one, or one given to an
+    // action that takes none.
+    const tf::classification* asked = asks_classification(wf, act);
+    if (asked != nullptr && !asked->values.empty())
+      req.classification = r_.chance(0.85)  ? r_.pick(asked->values)
+                           : r_.chance(0.5) ? std::string()
+                                            : std::string("no_such_class");
+    else if (r_.chance(0.03))
+      req.classification = "stray";
     const double ev = std::uniform_real_distribution<double>(0, 1)(r_.gen);
     if (ev < 0.35)
       req.expected_version = before.version;
@@ -493,7 +511,8 @@ class run {
               : before.version + 1 + r_.below(3);
 
     INFO("act " << req.action << " on " << t.id << " in " << before.state << " by " << req.by.id
-                << " (" << req.by.region << ") note '" << req.note << "' expected "
+                << " (" << req.by.region << ") note '" << req.note << "' classification '"
+                << req.classification << "' expected "
                 << (req.expected_version ? std::to_string(*req.expected_version)
                                          : std::string("-")));
     const auto stats_before = eng_->stats();
@@ -544,6 +563,8 @@ class run {
       want = tf::errc::failed_precondition;
     else if (act->effect == tf::action_effect::give_back && judged.handoffs.empty())
       want = tf::errc::failed_precondition;
+    else if (asked != nullptr ? !asked->allows(req.classification) : !req.classification.empty())
+      want = tf::errc::invalid_argument;
 
     if (want) {
       REQUIRE_MESSAGE(!res.has_value(),

@@ -199,6 +199,13 @@ TEST_CASE("engine.threads.workers_shared_tickets_advance_and_queries_at_once") {
           if (permitted(org, who, a, view->region)) fit.push_back(&who);
     req.by = !fit.empty() && r.chance(0.85) ? *r.pick(fit) : r.pick(pool);
     req.note = "w" + std::to_string(worker) + "#" + std::to_string(n);
+    // An action that records a classification the actor gives gets one of
+    // its values: the refusals here are the ones races and roles make.
+    for (const auto& a : st.actions)
+      if (a.id == req.action && !a.classifies.empty() && a.classification_value.empty())
+        if (const tf::classification* c = wf->find_classification(a.classifies);
+            c != nullptr && !c->values.empty())
+          req.classification = r.pick(c->values);
     bool stale = false;
     if (contested || r.chance(0.3)) {
       req.expected_version = view->version;

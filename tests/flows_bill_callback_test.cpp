@@ -57,7 +57,13 @@ TEST_CASE("engine.flows.bill_callback.bill_error_tracked_until_satisfied") {
   r.act_at(local(2026, 11, 25, 9, 5), id, "start_contact", caller);
   r.act_at(local(2026, 11, 25, 9, 10), id, "no_answer", caller, "no answer");
   r.act_at(local(2026, 11, 25, 9, 30), id, "reached", caller);
-  r.act_at(local(2026, 11, 25, 9, 40), id, "issue_found", caller, "bill amount wrong: meter reading doubled");
+  // issue_found records the bill-callback procedure's issue class (bill|payment|service|policy).
+  r.at(local(2026, 11, 25, 9, 40));
+  {
+    auto found = r.eng->act(tierflow::act_request{id, "issue_found", caller,
+                                                  "bill amount wrong: meter reading doubled", std::nullopt, "bill"});
+    REQUIRE_MESSAGE(found.has_value(), (found ? std::string() : found.error().message()));
+  }
   auto v = r.act_at(local(2026, 11, 25, 10, 0), id, "assign_billing", marketing);
   CHECK(show(v.assignee) == "billing//");
   CHECK(join(v.handoffs) == "billing");
@@ -108,10 +114,10 @@ TEST_CASE("engine.flows.bill_callback.bill_error_tracked_until_satisfied") {
         "2026-11-25 09:05:00 cb_01 accepted person=cb_01 owner=true assignee=true\n"
         "2026-11-25 09:05:00 cb_01 transitioned action=start_contact from=planned to=contact_attempt_1\n"
         "2026-11-25 09:10:00 cb_01 transitioned action=no_answer from=contact_attempt_1 to=contact_attempt_2"
-        " note=no answer\n"
+        " note=no answer class.callback=unreachable\n"
         "2026-11-25 09:30:00 cb_01 transitioned action=reached from=contact_attempt_2 to=feedback_recorded\n"
         "2026-11-25 09:40:00 cb_01 transitioned action=issue_found from=feedback_recorded to=classified"
-        " note=bill amount wrong: meter reading doubled\n"
+        " note=bill amount wrong: meter reading doubled class.issue_class=bill\n"
         "2026-11-25 10:00:00 mkt_01 transitioned action=assign_billing from=classified"
         " to=assigned_to_responsible_dept\n"
         "2026-11-25 10:00:00 mkt_01 handed_off action=assign_billing from_unit=customer_service_center"
@@ -125,7 +131,7 @@ TEST_CASE("engine.flows.bill_callback.bill_error_tracked_until_satisfied") {
         "2026-11-27 10:00:00 mkt_01 transitioned action=inform_customer from=commitment_given"
         " to=customer_informed note=corrected bill issued\n"
         "2026-11-27 10:30:00 cb_01 transitioned action=customer_unsatisfied from=customer_informed"
-        " to=investigating note=late-payment fee not refunded\n"
+        " to=investigating note=late-payment fee not refunded class.callback=unsatisfied\n"
         "2026-11-27 10:30:00 cb_01 noted rule=customer_unsatisfied flag=unsatisfied\n"
         "2026-11-27 10:30:00 cb_01 notified to=owner unit=billing region= person=cb_01"
         " reason=customer_unsatisfied\n"
@@ -136,7 +142,7 @@ TEST_CASE("engine.flows.bill_callback.bill_error_tracked_until_satisfied") {
         "2026-11-27 15:00:00 cb_01 transitioned action=inform_customer from=resolved_immediately"
         " to=customer_informed\n"
         "2026-11-27 15:30:00 cb_01 transitioned action=customer_unsatisfied from=customer_informed"
-        " to=investigating note=wants a written apology\n"
+        " to=investigating note=wants a written apology class.callback=unsatisfied\n"
         "2026-11-27 15:30:00 cb_01 noted rule=customer_unsatisfied flag=unsatisfied\n"
         "2026-11-27 15:30:00 cb_01 notified to=owner unit=billing region= person=cb_01"
         " reason=customer_unsatisfied\n"
@@ -150,7 +156,7 @@ TEST_CASE("engine.flows.bill_callback.bill_error_tracked_until_satisfied") {
         " to=resolved_immediately note=apology letter sent\n"
         "2026-11-27 16:30:00 em_01 transitioned action=inform_customer from=resolved_immediately"
         " to=customer_informed\n"
-        "2026-11-27 17:00:00 em_01 transitioned action=customer_satisfied from=customer_informed to=closed\n"
+        "2026-11-27 17:00:00 em_01 transitioned action=customer_satisfied from=customer_informed to=closed class.callback=satisfied\n"
         "2026-11-27 17:00:00 em_01 returned action=customer_satisfied kind=handoff from_unit=billing"
         " to_unit=enterprise_account_manager region= person=\n"
         "2026-11-27 17:00:00 em_01 closed state=closed\n");

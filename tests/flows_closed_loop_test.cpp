@@ -57,6 +57,12 @@ TEST_CASE("engine.flows.complaint.seed004_level1_own_post") {
   CHECK(types(r.events(id)) ==
         "opened routed accepted transitioned transitioned transitioned transitioned transitioned transitioned"
         " transitioned transitioned transitioned transitioned closed");
+  // Level 1 recorded on the owner's reply; the callback's outcome too.
+  const std::string flow = trail(r.events(id));
+  CHECK(flow.find("action=reply from=investigating to=handler_replied class.closed_loop=own_post") !=
+        std::string::npos);
+  CHECK(flow.find("class.callback=satisfied") != std::string::npos);
+  CHECK(stopped(r.events(id)) == "contact=met reply=met answer=met");
   CHECK(deadlines(v) ==
         "contact met 24h due=2026-11-25 09:00:00\n"
         "reply met 4bd due=2026-11-30 09:00:00\n"
@@ -148,7 +154,7 @@ TEST_CASE("engine.flows.complaint.seed004_level3_cross_organisation") {
   r.act_at(local(2026, 11, 24, 9, 15), id, "acknowledge", rm_sip);
   r.act_at(local(2026, 11, 24, 9, 20), id, "contact_customer", rm_sip);
   r.act_at(local(2026, 11, 24, 9, 25), id, "start_investigation", rm_sip);
-  const std::size_t mark = r.events(id).size();
+  const std::size_t mark = flow_events(r.events(id)).size();
   // The voltage dips come from a neighbouring grid company's line: forwarded
   // through the 95598 work-order system.
   v = r.act_at(local(2026, 11, 24, 9, 30), id, "cross_organisation", rm_sip,
@@ -164,7 +170,9 @@ TEST_CASE("engine.flows.complaint.seed004_level3_cross_organisation") {
   // The other organisation's reply comes back through the liaison desk.
   v = r.act_at(local(2026, 11, 25, 10, 0), id, "other_org_replied", liaison,
                "line owner replaced a faulty capacitor bank");
-  CHECK(v.state == "investigating");
+  // Back with the first responder, who answers the customer; the level the
+  // loop was closed at (cross-organisation) stands.
+  CHECK(v.state == "back_with_owner");
   CHECK(v.handoffs.empty());
   CHECK(show(v.assignee) == "regional_account_manager/suzhou_industrial_park/rm_sip");
   CHECK(v.tier == "regional_account_manager");
@@ -184,7 +192,8 @@ TEST_CASE("engine.flows.complaint.seed004_level3_cross_organisation") {
 
   CHECK(trail(r.events(id), mark) ==
         "2026-11-24 09:30:00 rm_sip transitioned action=cross_organisation from=investigating"
-        " to=cross_org_dispatch note=dips originate on the neighbouring company's 110 kV line\n"
+        " to=cross_org_dispatch note=dips originate on the neighbouring company's 110 kV line"
+        " class.closed_loop=cross_organisation\n"
         "2026-11-24 09:30:00 rm_sip handed_off action=cross_organisation from_unit=regional_account_manager"
         " to_unit=national_95598_center region=\n"
         "2026-11-24 09:30:00 rm_sip notified to=owner unit=national_95598_center region= person=rm_sip"
@@ -196,16 +205,19 @@ TEST_CASE("engine.flows.complaint.seed004_level3_cross_organisation") {
         "2026-11-24 14:00:00 csr_01 notified to=owner unit=national_95598_center region= person=rm_sip"
         " reason=customer_urged\n"
         "2026-11-25 10:00:00 liaison_01 transitioned action=other_org_replied from=cross_org_dispatch"
-        " to=investigating note=line owner replaced a faulty capacitor bank\n"
+        " to=back_with_owner note=line owner replaced a faulty capacitor bank\n"
         "2026-11-25 10:00:00 liaison_01 returned action=other_org_replied kind=handoff"
         " from_unit=national_95598_center to_unit=regional_account_manager region=suzhou_industrial_park"
         " person=rm_sip\n"
-        "2026-11-25 10:30:00 rm_sip transitioned action=reply from=investigating to=handler_replied\n"
+        "2026-11-25 10:30:00 rm_sip transitioned action=reply from=back_with_owner to=handler_replied\n"
         "2026-11-25 11:00:00 em_01 transitioned action=review_passed from=handler_replied to=reviewed\n"
-        "2026-11-25 11:30:00 cb_01 transitioned action=callback_satisfied from=reviewed to=callback_done\n"
+        "2026-11-25 11:30:00 cb_01 transitioned action=callback_satisfied from=reviewed to=callback_done"
+        " class.callback=satisfied\n"
         "2026-11-25 14:00:00 rm_sip transitioned action=close from=callback_done to=closed\n"
         "2026-11-25 14:10:00 cb_01 transitioned action=archive from=closed to=archived\n"
         "2026-11-25 14:10:00 cb_01 closed state=archived\n");
+  // The outcome records of the deadlines (their figures: engine_outcomes_test).
+  CHECK(stopped(r.events(id)) == "contact=met reply=met answer=met");
   CHECK(show(r.inbox.drain()) ==
         "T00000001 2026-11-24 09:30:00 owner rm_sip national_95598_center/ handed_off\n"
         "T00000001 2026-11-24 14:00:00 assignee  national_95598_center/ customer_urged\n"

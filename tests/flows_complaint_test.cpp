@@ -233,9 +233,9 @@ TEST_CASE("engine.flows.complaint.seed002_big_customer_tech_department_then_hq")
         "2026-11-24 11:00:00 tech_01 notified to=owner unit=hq_key_account_desk region= person=csr_01"
         " reason=escalated\n"
         "2026-11-24 11:30:00 hq_01 accepted person=hq_01 owner=false assignee=true\n"
-        "2026-11-24 11:30:00 hq_01 transitioned action=reply from=investigating to=handler_replied\n"
+        "2026-11-24 11:30:00 hq_01 transitioned action=reply from=investigating to=handler_replied class.closed_loop=own_post\n"
         "2026-11-24 11:45:00 sup_01 transitioned action=review_passed from=handler_replied to=reviewed\n"
-        "2026-11-24 11:50:00 cb_01 transitioned action=callback_satisfied from=reviewed to=callback_done\n"
+        "2026-11-24 11:50:00 cb_01 transitioned action=callback_satisfied from=reviewed to=callback_done class.callback=satisfied\n"
         "2026-11-24 11:55:00 sup_01 transitioned action=close from=callback_done to=closed\n"
         "2026-11-24 11:58:00 sup_01 transitioned action=archive from=closed to=archived\n"
         "2026-11-24 11:58:00 sup_01 closed state=archived\n");
@@ -392,7 +392,7 @@ TEST_CASE("engine.flows.complaint.skip_level_risk_to_t2_hq_informed_once") {
 
   // Skip-level risk reported during handling of the first (T1) complaint:
   // rule skip_level_reported lifts it to T2 and informs T3, once.
-  const std::size_t mark = r.events(first.ticket.id).size();
+  const std::size_t mark = flow_events(r.events(first.ticket.id)).size();
   const auto v = r.act_at(local(2026, 11, 24, 9, 4), first.ticket.id, "report_skip_level_risk", csr1,
                           "customer says they will call 12398");
   CHECK(v.state == "received");

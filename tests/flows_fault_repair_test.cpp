@@ -96,7 +96,7 @@ TEST_CASE("engine.flows.fault_repair.urban_arrival_missed_restoration_met") {
   // 22:50, crew still on the road: advance() fires the 50/75/90 % warnings
   // (22:22:30, 22:33:45, 22:40:30: 1350, 2025, 2430 of 2700 s) and the
   // breach at 22:45, each stamped with its due instant.
-  const std::size_t mark = r.events(id).size();
+  const std::size_t mark = flow_events(r.events(id)).size();
   auto rep = r.advance(local(2026, 11, 28, 22, 50));
   CHECK(rep.fired == 4);
   CHECK(rep.tickets == 1);
@@ -175,7 +175,7 @@ TEST_CASE("engine.flows.fault_repair.urban_arrival_missed_restoration_met") {
         " to=handler_replied note=fuse replaced at the meter box\n"
         "2026-11-29 01:00:00 crew_wz_1 returned action=report_restored kind=handoff from_unit=repair_crew"
         " to_unit=customer_service_center region= person=csr_01\n"
-        "2026-11-29 09:00:00 cb_01 transitioned action=callback_satisfied from=handler_replied to=callback_done\n"
+        "2026-11-29 09:00:00 cb_01 transitioned action=callback_satisfied from=handler_replied to=callback_done class.callback=satisfied\n"
         "2026-11-29 09:10:00 cb_01 transitioned action=archive from=callback_done to=archived\n"
         "2026-11-29 09:10:00 cb_01 closed state=archived\n");
   CHECK(trail(r.events(id), 0, mark) ==
@@ -237,7 +237,7 @@ TEST_CASE("engine.flows.fault_repair.rural_arrival_met_restoration_missed") {
   r.act_at(local(2026, 11, 30, 14, 45), id, "start_repair", crew_changshu);
 
   // 18:50, still repairing: warnings at 16:40, 17:40, 18:16 and the breach at 18:40.
-  const std::size_t mark = r.events(id).size();
+  const std::size_t mark = flow_events(r.events(id)).size();
   const auto rep = r.advance(local(2026, 11, 30, 18, 50));
   CHECK(rep.fired == 4);
   CHECK(rep.tickets == 1);

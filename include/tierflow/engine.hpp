@@ -196,6 +196,16 @@ class engine {
   /// Takes a staff action. First fires the ticket's timers that are due by
   /// now, so the action meets the ticket as it is.
   ///
+  /// Its events carry the outcome records the service indicators read
+  /// (tierflow/event_schema.hpp): the time spent in the state left (and
+  /// whether its step limit held), the wait until the first take, the time
+  /// spent in a unit the ticket leaves and, on closing, in the whole
+  /// ticket; a `deadline_stopped` event follows each event that stops a
+  /// deadline (an `until` state entered, a close), met or missed as the
+  /// view shows it. An action that records a classification
+  /// (action::classifies) puts its value — request.classification, or the
+  /// definition's fixed one — into its own event as "class.NAME".
+  ///
   /// expected_version is stale only when a change other than timers firing
   /// came after it: a host that read version v and acts with
   /// expected_version = v is not refused because a warning or breach (and
@@ -213,8 +223,11 @@ class engine {
   /// stale: another person's command came after it, or it is ahead of the
   /// ticket), errc::invalid_argument (an empty actor id or one reserved for
   /// the engine: "system", "~…"; a NUL byte or invalid UTF-8 in any
-  /// string), errc::limit_exceeded (an id, the actor's region or a role
-  /// longer than max_id_bytes, the note longer than max_text_bytes),
+  /// string; a classification missing where the action asks the actor for
+  /// one, not among its values, or given to an action that takes none),
+  /// errc::limit_exceeded (an id, the actor's region, a role or the
+  /// classification longer than max_id_bytes, the note longer than
+  /// max_text_bytes),
   /// errc::data_loss (the ticket is quarantined: see quarantined()).
   [[nodiscard]] result<ticket_view> act(const act_request& request);
 

@@ -35,16 +35,17 @@ enum class event_type : std::uint8_t {
   denied = 14,            ///< A command was rejected; details say which and why.
   closed = 15,            ///< The ticket reached a terminal state.
   reopened = 16,          ///< A closed ticket was opened again.
+  deadline_stopped = 17,  ///< A deadline stopped (an `until` state): met or missed, time counted.
 };
 
 /// Every event_type, in numeric order.
-inline constexpr std::array<event_type, 16> all_event_types{
+inline constexpr std::array<event_type, 17> all_event_types{
     event_type::opened,       event_type::routed,          event_type::accepted,
     event_type::transitioned, event_type::handed_off,      event_type::returned,
     event_type::escalated,    event_type::deadline_warned, event_type::deadline_breached,
     event_type::paused,       event_type::resumed,         event_type::notified,
     event_type::noted,        event_type::denied,          event_type::closed,
-    event_type::reopened};
+    event_type::reopened,     event_type::deadline_stopped};
 
 /// The snake_case name of an event type, e.g. "handed_off", as used in the
 /// JSON Lines and CSV exports; "unknown" for a value outside the enum.
@@ -66,6 +67,7 @@ inline constexpr std::array<event_type, 16> all_event_types{
     case event_type::denied: return "denied";
     case event_type::closed: return "closed";
     case event_type::reopened: return "reopened";
+    case event_type::deadline_stopped: return "deadline_stopped";
   }
   return "unknown";
 }

@@ -45,6 +45,30 @@
 ///                        ticket action code reason repeated? others?
 ///                                                  (on the denial log, engine::denial_log_id)
 ///     reopened           (none yet)
+///     deadline_stopped   deadline outcome due calendar_s business_s paused_s
+///
+/// Outcome records (what the service indicators read, tierflow/kpi.hpp; added
+/// after the first release, so older trails lack them). All durations are
+/// whole seconds as decimal text; "business" seconds count the working time
+/// of the workflow's calendar (a deadline's own calendar for
+/// deadline_stopped), worked out by the engine when the event is written,
+/// so that no reader ever redoes calendar arithmetic on old data:
+///
+///     transitioned       … state_calendar_s state_business_s step?   (time in `from`;
+///                                                  `step` met|missed when `from` has a limit)
+///                        … class.<classification>?  (transitioned or noted: a recorded
+///                                                  classification of the action)
+///     accepted           … wait_calendar_s wait_business_s    (only when `owner` is true:
+///                                                  opened → first taken)
+///     routed (reroute), handed_off, returned (kind handoff), escalated (not
+///                        during a handoff)
+///                        … unit_calendar_s unit_business_s    (time in the unit left;
+///                                                  only on events that move the ticket out
+///                                                  of its unit, so no stay counts twice:
+///                                                  a reroute's `returned` moves nothing,
+///                                                  its `routed` carries them)
+///     closed             … unit_calendar_s unit_business_s ticket_calendar_s ticket_business_s
+///                                                  (time in the last unit; opened → closed)
 ///
 /// Keys that name a cause — `rule` (an escalation or routing rule) or
 /// `action` (a staff action) — say which of the two caused the event.
@@ -162,6 +186,46 @@ inline constexpr std::string_view reason = "reason";
 inline constexpr std::string_view code = "code";
 /// The ticket id the refused command named (denied, on the denial log only).
 inline constexpr std::string_view ticket = "ticket";
+// --- outcomes (service indicators) ----------------------------------------------------------
+/// detail_value::met or detail_value::missed: whether the deadline stopped
+/// in time (deadline_stopped); whether the state's step limit held
+/// (transitioned, key `step`).
+inline constexpr std::string_view outcome = "outcome";
+/// The step limit's outcome of the state left (transitioned; only when the
+/// state has a limit): detail_value::met or detail_value::missed.
+inline constexpr std::string_view step = "step";
+/// The instant the deadline was due, ISO 8601 UTC ("2026-10-09T09:00:00Z"),
+/// pauses included (deadline_stopped).
+inline constexpr std::string_view due = "due";
+/// Calendar seconds the deadline counted, start to stop, time paused left
+/// out (deadline_stopped).
+inline constexpr std::string_view calendar_seconds = "calendar_s";
+/// Business seconds the deadline counted on its calendar, time paused left
+/// out (deadline_stopped).
+inline constexpr std::string_view business_seconds = "business_s";
+/// Calendar seconds the deadline stood paused (deadline_stopped).
+inline constexpr std::string_view paused_seconds = "paused_s";
+/// Seconds spent in the state left, since the ticket last entered it,
+/// calendar and business (transitioned).
+inline constexpr std::string_view state_calendar_seconds = "state_calendar_s";
+inline constexpr std::string_view state_business_seconds = "state_business_s";
+/// Seconds from opening to the first person taking the ticket, calendar and
+/// business (accepted, with `owner` true).
+inline constexpr std::string_view wait_calendar_seconds = "wait_calendar_s";
+inline constexpr std::string_view wait_business_seconds = "wait_business_s";
+/// Seconds spent in the unit (tier or team) left, since the ticket last
+/// entered its queue, calendar and business (routed with kind reroute,
+/// handed_off, returned with kind handoff, escalated when no handoff is
+/// under way, closed): summed over a trail, the view's time by unit.
+inline constexpr std::string_view unit_calendar_seconds = "unit_calendar_s";
+inline constexpr std::string_view unit_business_seconds = "unit_business_s";
+/// Seconds from opening to this close, calendar and business (closed).
+inline constexpr std::string_view ticket_calendar_seconds = "ticket_calendar_s";
+inline constexpr std::string_view ticket_business_seconds = "ticket_business_s";
+/// Prefix of "class.<classification>": the value an action recorded for a
+/// classification the workflow declares (transitioned, noted).
+inline constexpr std::string_view classification_prefix = "class.";
+
 /// How many identical denials (same actor, action and code) were coalesced
 /// into this one since the last recorded, as a decimal count (denied;
 /// absent when none were).
@@ -188,6 +252,10 @@ inline constexpr std::string_view handoff = "handoff";
 inline constexpr std::string_view yes = "true";
 /// False, for `owner` and `assignee` (accepted).
 inline constexpr std::string_view no = "false";
+/// `outcome` and `step`: the clock stopped in time.
+inline constexpr std::string_view met = "met";
+/// `outcome` and `step`: the clock stopped after it was due.
+inline constexpr std::string_view missed = "missed";
 
 }  // namespace tierflow::detail_value
 

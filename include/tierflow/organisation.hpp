@@ -52,6 +52,16 @@ struct role {
 ///
 /// Lookups are linear: organisations have tens of entries, and the engine
 /// compiles what it needs into indexed tables.
+/// The weight of one indicator in the manager points score (台區客服經理
+/// 積分, tierflow/kpi.hpp; the indicator names are kpi::points_indicators()).
+/// The organisation file's `manager_points: { weights: { NAME: W, … } }`.
+struct points_weight {
+  std::string indicator;
+  double weight = 0;  ///< > 0
+  source_pos where;
+  friend bool operator==(const points_weight&, const points_weight&) = default;
+};
+
 struct organisation {
   std::string id;
   source_pos where;
@@ -65,6 +75,9 @@ struct organisation {
   std::vector<calendar> calendars;
   /// The customer attribute schema: what `customer.<name>` may name.
   std::vector<attribute> customer_attributes;
+  /// The manager points score's weights, in file order; empty = equal
+  /// weights (tierflow/kpi.hpp).
+  std::vector<points_weight> manager_points;
 
   [[nodiscard]] const tier* find_tier(std::string_view key) const noexcept { return find(ladder, key); }
   [[nodiscard]] const team* find_team(std::string_view key) const noexcept { return find(teams, key); }

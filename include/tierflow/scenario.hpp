@@ -28,6 +28,8 @@ namespace tierflow::testing {
 ///     closed  paused  escalations  flags  has_flag  lacks_flag
 ///     deadline.<id>          pending | running | paused | met | missed | breached
 ///     deadline.<id>.due      a local instant ("2026-03-02 09:00"): `instant`
+///     classified.<name>      the value last recorded for classification <name>
+///                            (the trail's "class.<name>" details), "none" if none
 ///
 /// `team` is the team the ticket is handed off to ("none" when it is not),
 /// `queue` the unit whose queue holds it with its region ("unit/region",
@@ -92,6 +94,10 @@ struct act_step {
   std::optional<errc> error;
   source_pos where;
   source_pos error_where;
+  /// The value the actor gives for the action's classification
+  /// (act_request::classification); empty: none. Last, so that
+  /// brace-initialised steps of earlier releases still compile.
+  std::string classification{};
 };
 
 /// `advance:` — the clock moves forward and every timer due fires

@@ -69,6 +69,12 @@ struct act_request {
   /// (ticket_view::version). When given and different, the command is
   /// refused with errc::conflict.
   std::optional<std::uint64_t> expected_version;
+  /// The value the action records for its classification, when the
+  /// definition leaves it to the actor (`classify: NAME`): required then,
+  /// one of the classification's values; must be empty otherwise
+  /// (errc::invalid_argument, denied and audited). Last, so that
+  /// brace-initialised requests of earlier releases still compile.
+  std::string classification{};
 };
 
 /// Where a ticket is: a tier or a team, the region queue for region-split

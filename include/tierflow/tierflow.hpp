@@ -19,6 +19,7 @@
 #include <tierflow/error.hpp>
 #include <tierflow/event.hpp>
 #include <tierflow/event_schema.hpp>
+#include <tierflow/kpi.hpp>
 #include <tierflow/loader.hpp>
 #include <tierflow/memory_store.hpp>
 #include <tierflow/mutation.hpp>

@@ -47,6 +47,28 @@ struct action {
   bool claims = false;
   /// A note must accompany the action (e.g. why a ticket is sent back).
   bool needs_note = false;
+  /// The classification the action records (`classify: NAME`, or
+  /// `classify: { NAME: VALUE }`), empty for none; the value goes into the
+  /// action's event as "class.NAME" (tierflow/event_schema.hpp) for the
+  /// reports to group by (tierflow/kpi.hpp).
+  std::string classifies;
+  /// The value recorded, fixed by the definition (`{ NAME: VALUE }`); empty
+  /// when the actor gives it with the action (act_request::classification).
+  std::string classification_value;
+};
+
+/// A classification the workflow's actions record: a declared set of
+/// values, e.g. the bill callback's issue class (bill, payment, service,
+/// policy) or the complaint's closed-loop level.
+struct classification {
+  std::string id;
+  source_pos where;
+  std::vector<std::string> values;
+  [[nodiscard]] bool allows(std::string_view candidate) const noexcept {
+    for (const auto& v : values)
+      if (v == candidate) return true;
+    return false;
+  }
 };
 
 /// A state of the workflow.
@@ -167,6 +189,8 @@ struct workflow {
   std::string calendar;
   /// Ticket fields the host supplies at open (`ticket.<name>`).
   std::vector<attribute> fields;
+  /// What actions may record (`classifications:`), in file order.
+  std::vector<classification> classifications;
   std::vector<deadline> deadlines;
   std::vector<state> states;
   std::size_t initial = npos;
@@ -185,6 +209,11 @@ struct workflow {
     for (std::size_t i = 0; i < states.size(); ++i)
       if (states[i].id == state_id) return i;
     return npos;
+  }
+  [[nodiscard]] const classification* find_classification(std::string_view key) const noexcept {
+    for (const auto& c : classifications)
+      if (c.id == key) return &c;
+    return nullptr;
   }
   [[nodiscard]] const deadline* find_deadline(std::string_view deadline_id) const noexcept {
     for (const auto& d : deadlines)

@@ -21,6 +21,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -36,6 +37,7 @@
 #include <tierflow/verified_read.hpp>
 
 #include "cli/audit_store.hpp"
+#include "cli/time_args.hpp"
 #include "commands.hpp"
 #include "say.hpp"
 #include "text/escape.hpp"
@@ -55,11 +57,20 @@ int store_failure(std::FILE* err, std::string_view url, std::string_view doing, 
 /// (the exports keep the "T" form of tierflow::write_jsonl).
 std::string utc_text(timestamp t) { return format_local(t, std::chrono::minutes{0}, "%F %TZ"); }
 
-/// Parses `--since`: "2026-11-24T09:00:00Z", "2026-11-24" (00:00:00 UTC) or
-/// any ISO 8601 time with an offset (tierflow::parse_iso8601).
-std::optional<timestamp> parse_since(std::string_view text) {
-  auto t = parse_iso8601(text);
-  if (!t) return std::nullopt;
+/// Parses a time option of the export (`--since`, `--until`): an instant
+/// with "Z" or an offset is taken as written; a date (its midnight) or a
+/// date and time without one is wall-clock time at `offset` (--tz, UTC by
+/// default: the audit reads no definitions, so it knows no other zone).
+/// The error names the option and quotes the text: "--since '2026-02-30':
+/// invalid date '2026-02-30': day 30 does not exist in 2026-02".
+result<timestamp> parse_export_time(std::string_view option, std::string_view text,
+                                    std::chrono::minutes offset) {
+  auto t = parse_iso8601(text, offset);
+  if (!t)
+    return fail(errc::invalid_argument,
+                fmt::format("{} '{}': {}; write 2026-11-24, 2026-11-24T09:00 (at --tz) or "
+                            "2026-11-24T09:00:00+08:00",
+                            option, text, t.error().message()));
   return *t;
 }
 
@@ -204,11 +215,16 @@ const char* audit_help() noexcept {
          "checkpoint, a bad signature or a proof that does not hold, an unknown ticket, or a\n"
          "store that cannot be opened or read (a missing, foreign or special file, an\n"
          "unreachable server; the message names it); 2 a usage error: a bad option, a\n"
-         "malformed --since, a --db URL of an unknown scheme (or memory:, which holds\n"
-         "nothing to audit), or a key, checkpoint log or proof file that cannot be read.\n"
+         "malformed --since, --until or --tz, a --db URL of an unknown scheme (or memory:,\n"
+         "which holds nothing to audit), or a key, checkpoint log or proof file that cannot\n"
+         "be read.\n"
          "\n"
          "Times are UTC. `show` prints them as 2026-11-24 09:00:00Z; the exports use\n"
-         "2026-11-24T09:00:00Z.";
+         "2026-11-24T09:00:00Z. export --since T keeps the events at or after T, --until T\n"
+         "those before T; T is a date (2026-11-24: its midnight), a date and time\n"
+         "(2026-11-24T09:00 or 2026-11-24T09:00:00), both read at --tz (an offset such as\n"
+         "+08:00; default UTC), or either with Z or an offset, taken as written\n"
+         "(2026-11-24T09:00:00+08:00).";
 }
 
 int run_audit_verify(const audit_verify_options& options, std::FILE* out, std::FILE* err) {
@@ -455,16 +471,28 @@ int run_audit_export(const audit_export_options& options, std::FILE* out, std::F
     say(err, "{} export: error: --format '{}': use jsonl or csv", tool, options.format);
     return exit_usage;
   }
-  std::optional<timestamp> since;
-  if (!options.since.empty()) {
-    since = parse_since(options.since);
-    if (!since) {
-      say(err,
-          "{} export: error: --since '{}': expected a UTC time like 2026-11-24T09:00:00Z or a "
-          "date like 2026-11-24",
-          tool, options.since);
+  // The zone of times written without an offset: --tz, else UTC (the
+  // audit reads no definitions, so it knows no organisation's zone).
+  std::chrono::minutes offset{0};
+  if (!options.tz.empty()) {
+    auto parsed = zone_offset(options.tz, nullptr);
+    if (!parsed) {
+      say(err, "{} export: error: {}", tool, parsed.error().message());
       return exit_usage;
     }
+    offset = *parsed;
+  }
+  std::optional<timestamp> since, until;
+  for (const auto& [option, text, target] :
+       {std::tuple{std::string_view("--since"), &options.since, &since},
+        std::tuple{std::string_view("--until"), &options.until, &until}}) {
+    if (text->empty()) continue;
+    auto t = parse_export_time(option, *text, offset);
+    if (!t) {
+      say(err, "{} export: error: {}", tool, t.error().message());
+      return exit_usage;
+    }
+    *target = *t;
   }
   // -o naming the database itself would truncate the trail being exported.
   if (!options.output.empty() && options.db.rfind("sqlite:", 0) == 0) {
@@ -549,9 +577,10 @@ int run_audit_export(const audit_export_options& options, std::FILE* out, std::F
     if (!checked.problem.empty()) broken.emplace_back(id, checked.problem);
     std::span<const event> chosen(checked.events);
     std::vector<event> recent;
-    if (since) {
+    if (since || until) {
       for (event& e : checked.events)
-        if (e.time >= *since) recent.push_back(std::move(e));
+        if ((!since || e.time >= *since) && (!until || e.time < *until))
+          recent.push_back(std::move(e));
       chosen = recent;
     }
     if (chosen.empty()) continue;

@@ -133,16 +133,22 @@ struct audit_show_options {
 int run_audit_show(const audit_show_options& options, std::FILE* out, std::FILE* err);
 
 /// `tierflow audit export --db URL [--format jsonl|csv] [--since T]
-/// [--ticket ID] [-o FILE]`: every event of every stream (or of one), in
-/// stream order, as JSON Lines or CSV (tierflow::write_jsonl / write_csv,
-/// one CSV header); --ticket T includes T's denial stream. --since keeps
-/// events at or after T ("2026-11-24" or "2026-11-24T09:00:00Z", UTC); a
-/// malformed T is a usage error (2). A broken stream is still exported
-/// whole (it is the evidence), named on stderr, and the exit status is 1.
+/// [--until T] [--tz ±HH:MM] [--ticket ID] [-o FILE]`: every event of every
+/// stream (or of one), in stream order, as JSON Lines or CSV
+/// (tierflow::write_jsonl / write_csv, one CSV header); --ticket T includes
+/// T's denial stream. --since keeps events at or after T, --until those
+/// before T: "2026-11-24" (midnight), "2026-11-24T09:00[:00]" (both at --tz,
+/// default UTC: the audit reads no definitions), or either with "Z" or an
+/// offset ("2026-11-24T09:00:00+08:00", taken as written); a malformed T or
+/// --tz is a usage error (2) naming the option. A broken stream is still
+/// exported whole (it is the evidence), named on stderr, and the exit status
+/// is 1.
 struct audit_export_options {
   std::string db;
   std::string format = "jsonl";  ///< "jsonl" or "csv"
-  std::string since;             ///< empty: every event
+  std::string since;             ///< empty: from the first event
+  std::string until;             ///< empty: to the last event
+  std::string tz;                ///< empty: UTC
   std::string ticket;            ///< empty: every stream
   std::string output;            ///< empty: stdout
 };
@@ -190,5 +196,61 @@ int run_test(const test_options& options, std::FILE* out, std::FILE* err);
 
 /// Exit statuses and colour rules of `tierflow test`, for its --help.
 [[nodiscard]] const char* test_help() noexcept;
+
+/// `tierflow tickets --db URL [filters] [--sort KEY] [--limit N]
+/// [--format table|csv|jsonl] [--tz ±HH:MM] [--workflows DIR] [--now T]`:
+/// lists tickets from a store's summaries and verified trails, for a
+/// supervisor ("which tickets are overdue in region wuzhong and who owns
+/// them?"). Times are shown and read in the organisation's zone (its file in
+/// --workflows, default `workflows`), or --tz; a time with an explicit "Z" or
+/// offset is taken as written. Exit: 0 listed (possibly none: a table says
+/// so); 1 a broken or unreadable trail; 2 a usage error (unknown sort key,
+/// malformed time or duration, no zone to read times in).
+struct tickets_options {
+  std::string db;
+  std::string workflows = "workflows";
+  std::string tz;                          ///< empty: the organisation's
+  std::string now;                         ///< empty: the current time
+  std::vector<std::string> types, states, units, regions, owners, assignees, customers, flags;
+  std::string since, until;                ///< opened in [since, until)
+  std::string closed_since, closed_until;  ///< closed in [closed_since, closed_until)
+  bool open_only = false, closed_only = false;
+  bool overdue = false;                    ///< a deadline breached and still running
+  std::string at_risk;                     ///< a duration: nearest due within it from now
+  std::string escalated_to;                ///< a tier the ticket was escalated to
+  std::string sort = "due";                ///< due, opened, closed, id, region, unit, owner, state
+  bool descending = false;
+  std::size_t limit = 0;                   ///< 0: all
+  std::string format = "auto";             ///< auto or table (a table), csv, jsonl
+};
+int run_tickets(const tickets_options& options, std::FILE* out, std::FILE* err);
+
+/// Filters, sort keys, formats and exit statuses of `tierflow tickets`, for
+/// its --help.
+[[nodiscard]] const char* tickets_help() noexcept;
+
+/// `tierflow report --db URL --from T --to T [--by KEYS] [--format
+/// table|csv|json] [--html FILE] [--tz ±HH:MM] [--workflows DIR]
+/// [--every D] [--top N]`: the service indicators of the period
+/// (tierflow/kpi.hpp, workflows/INDICATORS.md) grouped by KEYS, and with
+/// --html one self-contained HTML report (inline SVG charts, no script, no
+/// network). Exit: 0 a report (an empty period says so); 1 a broken trail or
+/// a store that cannot be read (a newer tierflow's included); 2 a usage
+/// error (unknown group key, empty or reversed period, malformed time).
+struct report_options {
+  std::string db;
+  std::string workflows = "workflows";
+  std::string from, to;
+  std::string by;                ///< comma-separated group keys; empty: one row
+  std::string format = "table";  ///< table, csv or json
+  std::string html;              ///< empty: no HTML file
+  std::string tz;                ///< empty: the organisation's
+  std::string every = "1d";      ///< backlog sampling step
+  std::size_t top = 20;          ///< worst overdue tickets listed
+};
+int run_report(const report_options& options, std::FILE* out, std::FILE* err);
+
+/// Group keys, formats and exit statuses of `tierflow report`, for its --help.
+[[nodiscard]] const char* report_help() noexcept;
 
 }  // namespace tierflow::cli

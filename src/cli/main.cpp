@@ -161,14 +161,74 @@ int main(int argc, char** argv) {
   audit_export_cmd->add_option("-f,--format", audit_export.format, "jsonl (default) or csv")
       ->check(CLI::IsMember({"jsonl", "csv"}));
   audit_export_cmd->add_option("--since", audit_export.since,
-                               "only events at or after T: 2026-11-24T09:00:00Z, or a date "
-                               "2026-11-24 (its start, UTC)");
+                               "only events at or after T: 2026-11-24 (midnight), "
+                               "2026-11-24T09:00 (at --tz), or with Z or an offset");
+  audit_export_cmd->add_option("--until", audit_export.until,
+                               "only events before T (the forms of --since)");
+  audit_export_cmd->add_option("--tz", audit_export.tz,
+                               "read --since and --until without an offset at this offset, "
+                               "e.g. +08:00 (default: UTC)");
   audit_export_cmd->add_option("-t,--ticket", audit_export.ticket,
                                "only this ticket's events (or ~denied)");
   audit_export_cmd->add_option("-o,--output", audit_export.output,
                                "write to FILE instead of stdout (removed if the export cannot be "
                                "written; kept, with exit 1, when a stream is broken)");
   audit_export_cmd->footer(audit_help());
+
+  tickets_options tickets;
+  auto* tickets_cmd = app.add_subcommand(
+      "tickets", "list tickets of a store with filters: overdue, at risk, by region, owner …");
+  tickets_cmd->add_option("--db", tickets.db, db_help)->required();
+  tickets_cmd->add_option("--workflows", tickets.workflows,
+                          "the definitions (the organisation's time zone, tiers and teams); "
+                          "default: workflows");
+  tickets_cmd->add_option("--tz", tickets.tz, "show and read times at this offset, e.g. +08:00");
+  tickets_cmd->add_option("--now", tickets.now, "judge overdue and at-risk as of T (default: now)");
+  tickets_cmd->add_option("--type", tickets.types, "ticket type (repeatable)");
+  tickets_cmd->add_option("--state", tickets.states, "current state (repeatable)");
+  tickets_cmd->add_option("--unit", tickets.units, "tier or team holding it (repeatable)");
+  tickets_cmd->add_option("--region", tickets.regions, "customer region (repeatable)");
+  tickets_cmd->add_option("--owner", tickets.owners, "owner, the first responder (repeatable)");
+  tickets_cmd->add_option("--assignee", tickets.assignees, "assignee (repeatable)");
+  tickets_cmd->add_option("--customer", tickets.customers, "customer id (repeatable)");
+  tickets_cmd->add_option("--flag", tickets.flags, "carries this flag (repeatable: all of them)");
+  tickets_cmd->add_option("--since", tickets.since, "opened at or after T");
+  tickets_cmd->add_option("--until", tickets.until, "opened before T");
+  tickets_cmd->add_option("--closed-since", tickets.closed_since, "closed at or after T");
+  tickets_cmd->add_option("--closed-until", tickets.closed_until, "closed before T");
+  tickets_cmd->add_flag("--open", tickets.open_only, "only open tickets");
+  tickets_cmd->add_flag("--closed", tickets.closed_only, "only closed tickets");
+  tickets_cmd->add_flag("--overdue", tickets.overdue, "a deadline breached and still running");
+  tickets_cmd->add_option("--at-risk", tickets.at_risk,
+                          "a running deadline due within D (e.g. 4h, 1d) and not yet breached");
+  tickets_cmd->add_option("--escalated-to", tickets.escalated_to, "escalated to this tier");
+  tickets_cmd->add_option("--sort", tickets.sort,
+                          "due (default), opened, closed, id, region, unit, owner, state");
+  tickets_cmd->add_flag("--desc", tickets.descending, "sort descending");
+  tickets_cmd->add_option("--limit", tickets.limit, "at most N tickets");
+  tickets_cmd->add_option("-f,--format", tickets.format, "table (default), csv or jsonl")
+      ->check(CLI::IsMember({"auto", "table", "csv", "jsonl"}));
+  tickets_cmd->footer(tickets_help());
+
+  report_options report;
+  auto* report_cmd = app.add_subcommand(
+      "report", "the service indicators of a period, as a table, CSV, JSON or an HTML report");
+  report_cmd->add_option("--db", report.db, db_help)->required();
+  report_cmd->add_option("--workflows", report.workflows,
+                         "the definitions (time zone, tiers, manager points weights); "
+                         "default: workflows");
+  report_cmd->add_option("--from", report.from, "the period's start, e.g. 2026-11-01")->required();
+  report_cmd->add_option("--to", report.to, "the period's end (exclusive), e.g. 2026-12-01")
+      ->required();
+  report_cmd->add_option("--by", report.by,
+                         "group rows by: workflow,type,tier,team,region,owner,assignee,class.NAME");
+  report_cmd->add_option("-f,--format", report.format, "table (default), csv or json")
+      ->check(CLI::IsMember({"table", "csv", "json"}));
+  report_cmd->add_option("--html", report.html, "also write a self-contained HTML report to FILE");
+  report_cmd->add_option("--tz", report.tz, "read and show times at this offset, e.g. +08:00");
+  report_cmd->add_option("--every", report.every, "backlog sampling step (default 1d)");
+  report_cmd->add_option("--top", report.top, "worst overdue tickets listed (default 20)");
+  report_cmd->footer(report_help());
 
   try {
     app.parse(argc, argv);
@@ -205,5 +265,7 @@ int main(int argc, char** argv) {
     return run_audit_check_proof(audit_check_proof, stdout, stderr);
   if (audit_show_cmd->parsed()) return run_audit_show(audit_show, stdout, stderr);
   if (audit_export_cmd->parsed()) return run_audit_export(audit_export, stdout, stderr);
+  if (tickets_cmd->parsed()) return run_tickets(tickets, stdout, stderr);
+  if (report_cmd->parsed()) return run_report(report, stdout, stderr);
   return exit_usage;
 }

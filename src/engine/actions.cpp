@@ -10,6 +10,7 @@
 #include "engine/authorization.hpp"
 #include "engine/engine_impl.hpp"
 #include "engine/input_rules.hpp"
+#include "engine/outcomes.hpp"
 #include "engine/routing.hpp"
 
 namespace tierflow {
@@ -116,11 +117,14 @@ result<ticket_view> engine::impl::act_once(const act_request& req, timestamp now
         in_unit = true;
     const bool new_owner = r.owner.empty();
     const bool new_assignee = in_unit && r.assignee.person != req.by.id;
-    if (new_owner || new_assignee)
-      cmd.emit(event_type::accepted,
-               {{detail_key::person, req.by.id},
-                {detail_key::owner, new_owner ? detail_value::yes : detail_value::no},
-                {detail_key::assignee, new_assignee ? detail_value::yes : detail_value::no}});
+    if (new_owner || new_assignee) {
+      event_details taken;
+      taken.emplace_back(detail_key::person, req.by.id);
+      taken.emplace_back(detail_key::owner, new_owner ? detail_value::yes : detail_value::no);
+      taken.emplace_back(detail_key::assignee, new_assignee ? detail_value::yes : detail_value::no);
+      if (new_owner) detail::add_wait_time(taken, r, cmd.time);
+      cmd.emit(event_type::accepted, std::move(taken));
+    }
   }
   const bool moves = act->to_index != npos && act->to_index != r.state;
   event_details det;
@@ -130,22 +134,34 @@ result<ticket_view> engine::impl::act_once(const act_request& req, timestamp now
     det.emplace_back(detail_key::to, wf.states[act->to_index].id);
   }
   if (!req.note.empty()) det.emplace_back(detail_key::note, req.note);
+  if (moves) detail::add_state_time(det, r, cmd.time);
+  // authorize() checked the value: the definition's, or one the
+  // classification allows.
+  if (!act->classifies.empty())
+    det.emplace_back(
+        std::string(detail_key::classification_prefix) + act->classifies,
+        act->classification_value.empty() ? req.classification : act->classification_value);
   cmd.emit(moves ? event_type::transitioned : event_type::noted, std::move(det));
   switch (act->effect) {
     case action_effect::none: break;
     case action_effect::handoff: hand_off(cmd, act->target, detail_key::action, act->id); break;
     case action_effect::give_back: {
       const assignment& back = r.handoffs.back().back;
-      cmd.emit(event_type::returned, {{detail_key::action, act->id},
-                                      {detail_key::kind, detail_value::handoff},
-                                      {detail_key::from_unit, r.assignee.unit},
-                                      {detail_key::to_unit, back.unit},
-                                      {detail_key::region, back.region},
-                                      {detail_key::person, back.person}});
+      event_details ret;
+      ret.emplace_back(detail_key::action, act->id);
+      ret.emplace_back(detail_key::kind, detail_value::handoff);
+      ret.emplace_back(detail_key::from_unit, r.assignee.unit);
+      ret.emplace_back(detail_key::to_unit, back.unit);
+      ret.emplace_back(detail_key::region, back.region);
+      ret.emplace_back(detail_key::person, back.person);
+      detail::add_unit_time(ret, r, back.unit, cmd.time);
+      cmd.emit(event_type::returned, std::move(ret));
       break;
     }
     case action_effect::escalate: escalate(cmd, act->target, detail_key::action, act->id); break;
     case action_effect::reroute: {
+      // The unit is left with the `routed` that follows (the fold moves the
+      // ticket there): that event, not this one, records the time spent.
       const std::string from = r.assignee.unit;
       cmd.emit(event_type::returned, {{detail_key::action, act->id},
                                       {detail_key::kind, detail_value::reroute},
@@ -171,7 +187,12 @@ void engine::impl::after_transition(command& cmd) {
   const state& st = r.flow->wf->states[r.state];
   if (st.pauses_clock && !r.paused) cmd.emit(event_type::paused, {{detail_key::state, st.id}});
   if (!st.pauses_clock && r.paused) cmd.emit(event_type::resumed, {{detail_key::state, st.id}});
-  if (st.terminal && !r.closed) cmd.emit(event_type::closed, {{detail_key::state, st.id}});
+  if (st.terminal && !r.closed) {
+    event_details closing;
+    closing.emplace_back(detail_key::state, st.id);
+    detail::add_close_time(closing, r, cmd.time);
+    cmd.emit(event_type::closed, std::move(closing));
+  }
 }
 
 }  // namespace tierflow

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "engine/routing.hpp"
+#include "text/text.hpp"
 
 namespace tierflow::detail {
 
@@ -16,6 +17,35 @@ const action* find_action(const state& st, std::string_view id) noexcept {
     if (a.id == id) found = &a;
   return found;
 }
+
+namespace {
+
+// Rule 7. The value is recorded in the action's event for the reports to
+// group by: a value outside the declared set would make a group of its own.
+result<void> check_classification(const workflow& wf, const act_request& req, const action& act) {
+  const bool actor_gives = !act.classifies.empty() && act.classification_value.empty();
+  if (!actor_gives) {
+    if (req.classification.empty()) return {};
+    return fail(errc::invalid_argument,
+                "action '" + act.id + "' takes no classification" +
+                    (act.classifies.empty() ? std::string()
+                                            : ": it records " + act.classifies + " '" +
+                                                  act.classification_value + "' itself") +
+                    ", got '" + req.classification + "'");
+  }
+  const classification* c = wf.find_classification(act.classifies);
+  if (req.classification.empty())
+    return fail(errc::invalid_argument,
+                "action '" + act.id + "' needs a classification: " + act.classifies +
+                    (c == nullptr ? std::string() : " (" + join(c->values, ", ") + ")"));
+  if (c == nullptr || !c->allows(req.classification))
+    return fail(errc::invalid_argument,
+                "unknown " + act.classifies + " '" + req.classification + "'" +
+                    (c == nullptr ? std::string() : ": expected one of " + join(c->values, ", ")));
+  return {};
+}
+
+}  // namespace
 
 result<void> authorize(const organisation& org, const ticket_record& rec, const act_request& req,
                        const action* act) {
@@ -56,7 +86,7 @@ result<void> authorize(const organisation& org, const ticket_record& rec, const 
     return fail(errc::failed_precondition, "action '" + act->id + "' needs a note");
   if (act->effect == action_effect::give_back && rec.handoffs.empty())
     return fail(errc::failed_precondition, "nothing to return: the ticket is not handed off");
-  return {};
+  return check_classification(*rec.flow->wf, req, *act);
 }
 
 }  // namespace tierflow::detail

@@ -38,7 +38,11 @@ namespace tierflow::detail {
 ///  5. note:      an action that needs a note has one, else
 ///                errc::failed_precondition;
 ///  6. give-back: an action that gives the ticket back has a handoff to
-///                return from, else errc::failed_precondition.
+///                return from, else errc::failed_precondition;
+///  7. classification: an action that records a classification the actor
+///                gives (action::classifies, no classification_value) has
+///                one of its values in req.classification; any other action
+///                has none there; else errc::invalid_argument.
 ///
 /// Returns nothing when all hold; else the refusal, its message without the
 /// ticket id (act() puts "ticket <id>: " in front).

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
@@ -19,6 +20,7 @@
 #include <tierflow/event.hpp>
 #include <tierflow/notification.hpp>
 
+#include "engine/outcomes.hpp"
 #include "engine/ticket_record.hpp"
 
 namespace tierflow::detail {
@@ -55,8 +57,34 @@ struct command {
   std::optional<error> fault;
 
   /// Appends an event with these details (keys: tierflow/event_schema.hpp)
-  /// and applies it to the record.
+  /// and applies it to the record; then, for each deadline the event
+  /// stopped (ticket_record::stopped: an `until` state entered, a close),
+  /// a deadline_stopped event with its outcome (outcomes.hpp). The
+  /// reference is to the event asked for, not those that follow it.
   event& emit(event_type type, event_details details) {
+    const std::size_t at = events.size();
+    append(type, std::move(details));
+    if (type != event_type::deadline_stopped && !rec.stopped.empty()) {
+      const std::vector<std::size_t> stopped = rec.stopped;
+      for (const std::size_t c : stopped)
+        append(event_type::deadline_stopped, stopped_details(rec, c));
+    }
+    return events[at];
+  }
+
+  /// emit() with the details written in place: {{detail_key::x, value}, …}.
+  /// The keys are string_views (event_schema.hpp), which do not convert to
+  /// the std::string of event_details implicitly.
+  event& emit(event_type type,
+              std::initializer_list<std::pair<std::string_view, std::string_view>> details) {
+    event_details d;
+    d.reserve(details.size());
+    for (const auto& [key, value] : details) d.emplace_back(key, value);
+    return emit(type, std::move(d));
+  }
+
+ private:
+  void append(event_type type, event_details details) {
     event e;
     e.ticket_id = rec.id;
     e.sequence = rec.version + 1;
@@ -70,18 +98,6 @@ struct command {
     e.details = std::move(details);
     events.push_back(std::move(e));
     if (auto ok = rec.apply(cc, events.back()); !ok && !fault) fault = std::move(ok).error();
-    return events.back();
-  }
-
-  /// emit() with the details written in place: {{detail_key::x, value}, …}.
-  /// The keys are string_views (event_schema.hpp), which do not convert to
-  /// the std::string of event_details implicitly.
-  event& emit(event_type type,
-              std::initializer_list<std::pair<std::string_view, std::string_view>> details) {
-    event_details d;
-    d.reserve(details.size());
-    for (const auto& [key, value] : details) d.emplace_back(key, value);
-    return emit(type, std::move(d));
   }
 };
 

@@ -190,8 +190,9 @@ namespace tierflow::detail {
 
 /// Every check of an act request's own bytes: the ticket id (check_ticket_id),
 /// the action, the actor's id, region and each role at most max_id_bytes,
-/// at most max_attributes roles, the note at most max_text_bytes; every
-/// string free of NUL and valid UTF-8; the actor's id non-empty and not a
+/// at most max_attributes roles, the note at most max_text_bytes, the
+/// classification at most max_id_bytes; every string free of NUL and valid
+/// UTF-8; the actor's id non-empty and not a
 /// reserved id (reserved_actor_id). Errors: errc::limit_exceeded,
 /// errc::invalid_argument.
 [[nodiscard]] inline result<void> check_act(const act_request& req) {
@@ -204,6 +205,7 @@ namespace tierflow::detail {
   for (const auto& role : req.by.roles)
     if (auto ok = check_text("actor role", role, max_id_bytes); !ok) return ok;
   if (auto ok = check_text("note", req.note, max_text_bytes); !ok) return ok;
+  if (auto ok = check_text("classification", req.classification, max_id_bytes); !ok) return ok;
   if (req.by.id.empty())
     return fail(errc::invalid_argument, "a staff action needs an actor id");
   if (reserved_actor_id(req.by.id))

@@ -7,6 +7,8 @@
 #include <tierflow/condition.hpp>
 #include <tierflow/event_schema.hpp>
 
+#include "engine/outcomes.hpp"
+
 namespace tierflow::detail {
 
 bool region_split(const organisation& org, std::string_view unit) {
@@ -65,6 +67,9 @@ void emit_routed(command& cmd, const routing_decision& d, std::string_view kind)
     if (t.rule == d.rule)
       for (const auto& [f, v] : t.inputs)
         det.emplace_back(std::string(detail_key::routing_input_prefix) + f, v);
+  // A reroute leaves the unit that sent the ticket back (at open there is
+  // none to leave).
+  add_unit_time(det, cmd.rec, d.to.unit, cmd.time);
   cmd.emit(event_type::routed, std::move(det));
 }
 

@@ -246,6 +246,9 @@ void ticket_record::start_clock(std::size_t c, timestamp t) {
   k.total = due == timestamp::max() ? 0 : working_seconds_between(cal, t, due);
   k.consumed = 0;
   k.since = t;
+  k.started_at = t;
+  k.counted_calendar = 0;
+  k.counted_business = 0;
   k.due = due;
   // A deadline that starts while the ticket waits for the customer starts
   // paused (the step limit never pauses: it measures the step itself).
@@ -257,6 +260,8 @@ void ticket_record::pause_clock(std::size_t c, timestamp t) {
   deadline_clock& k = clocks[c];
   if (!k.started || k.finished || !k.running) return;
   k.consumed += signed_working(clock_calendar(c), k.since, t);
+  k.counted_calendar += (t - k.since).count();
+  k.counted_business += signed_working(*flow->clock_calendar[c], k.since, t);
   k.running = false;
   schedule(c);
 }
@@ -271,18 +276,28 @@ void ticket_record::resume_clock(std::size_t c, timestamp t) {
   schedule(c);
 }
 
+bool ticket_record::would_miss(std::size_t c, timestamp t) const noexcept {
+  const deadline_clock& k = clocks[c];
+  return k.breached || (k.running ? t > k.due : k.consumed > k.total);
+}
+
 void ticket_record::finish_clock(std::size_t c, timestamp t) {
   deadline_clock& k = clocks[c];
   if (!k.started || k.finished) return;
+  k.breached = would_miss(c, t);
   if (k.running) {
-    if (t > k.due) k.breached = true;
     k.consumed += signed_working(clock_calendar(c), k.since, t);
-  } else if (k.consumed > k.total) {
-    k.breached = true;
+    k.counted_calendar += (t - k.since).count();
+    k.counted_business += signed_working(*flow->clock_calendar[c], k.since, t);
+  } else if (!k.breached) {
+    // Stopped while paused, in time: its due is where the time it had left
+    // would have run out from here (its `due` was last set when it ran).
+    k.due = add_working_seconds(clock_calendar(c), t, k.total - k.consumed);
   }
   k.running = false;
   k.finished = true;
   k.finished_at = t;
+  if (c != flow->step_clock()) stopped.push_back(c);
   schedule(c);
 }
 
@@ -290,6 +305,7 @@ void ticket_record::enter_state(std::size_t s, timestamp t) {
   const workflow& wf = *flow->wf;
   if (s >= wf.states.size()) return;
   state = s;
+  state_since = t;
   for (const std::size_t d : flow->ends[s]) finish_clock(d, t);
   for (const std::size_t d : flow->starts[s])
     if (!clocks[d].started) start_clock(d, t);
@@ -353,6 +369,7 @@ result<void> ticket_record::apply(const compiled_catalog& cc, const event& e) {
   }
   version = e.sequence;
   last_time = e.time;
+  stopped.clear();
   // A timer's command begins with its deadline event; the escalation steps
   // it runs follow, by the same actor. Everything else is a change a host
   // must see before acting (authorization.hpp, rule 1).
@@ -523,6 +540,16 @@ result<void> ticket_record::apply(const compiled_catalog& cc, const event& e) {
       closed = false;
       closed_at.reset();
       return {};
+    case event_type::deadline_stopped: {
+      // A record of what the event before it did to the clock (the fold
+      // stopped it there, so that trails older than these records fold
+      // alike); it changes nothing, but must name a deadline of the
+      // workflow.
+      const std::string_view name = get_or(e, detail_key::deadline);
+      if (flow->clock_index(name) >= wf.deadlines.size())
+        return unknown(e, "unknown deadline '" + std::string(name) + "'");
+      return {};
+    }
     case event_type::notified:
     case event_type::denied: return {};
   }

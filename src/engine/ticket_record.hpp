@@ -90,6 +90,13 @@ struct deadline_clock {
   timestamp due = timestamp::max();
   std::vector<bool> fired;    ///< per timer slot
   std::optional<timestamp> finished_at;
+  /// When it started, and the time it counted while running since (pauses
+  /// left out): calendar seconds, and working seconds on the deadline's
+  /// own calendar whatever its unit (compiled_workflow::clock_calendar) —
+  /// what its deadline_stopped event records.
+  timestamp started_at{};
+  std::int64_t counted_calendar = 0;
+  std::int64_t counted_business = 0;
   /// The next unfired slot's instant (timestamp::max() when none).
   timestamp next = timestamp::max();
   std::size_t next_slot = static_cast<std::size_t>(-1);
@@ -122,6 +129,12 @@ class ticket_record {
   [[nodiscard]] ticket_view view(timestamp now) const;
   /// The summary a store indexes.
   [[nodiscard]] ticket_summary summary() const;
+
+  /// Whether clock `c`, stopped at `t`, misses its deadline: it was
+  /// breached already, or `t` is after its due (running), or it used more
+  /// than its time before it paused. The one judgement behind the view's
+  /// met/missed and the outcome records (deadline_stopped, `step`).
+  [[nodiscard]] bool would_miss(std::size_t c, timestamp t) const noexcept;
 
   /// The earliest pending timer: clock index and instant; nullopt if none.
   [[nodiscard]] std::optional<std::pair<std::size_t, timestamp>> next_timer() const noexcept;
@@ -156,7 +169,15 @@ class ticket_record {
   std::vector<deadline_clock> clocks;
   std::vector<std::pair<std::string, std::uint32_t>> action_counts;
   std::vector<unit_time> time_by_unit;
+  /// When the ticket last entered its current unit's queue, and its
+  /// current state: the outcome records' time in a unit or state is
+  /// measured from these, so no command scans the trail for them.
   timestamp unit_since{};
+  timestamp state_since{};
+  /// The deadline clocks (never the step limit) the last event applied
+  /// stopped, in clock order: the engine records a deadline_stopped event
+  /// for each (command.hpp).
+  std::vector<std::size_t> stopped;
   timestamp opened_at{};
   std::optional<timestamp> closed_at;
   timestamp last_time{};

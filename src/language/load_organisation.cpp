@@ -1,14 +1,20 @@
 // SPDX-License-Identifier: MIT
 // The organisation file: ladder, teams, regions, channels, roles, calendars
 // and the customer attribute schema.
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include <fmt/format.h>
 
 #include <tierflow/time.hpp>
 
 #include "language/load_common.hpp"
 #include "language/messages.hpp"
+#include "language/points_indicators.hpp"
+#include "text/number.hpp"
+#include "text/suggest.hpp"
 
 namespace tierflow::detail {
 namespace {
@@ -23,12 +29,41 @@ bool non_empty_mapping(reader& r, const yaml_node& n, std::string_view key) {
   return true;
 }
 
+/// `manager_points: { weights: { INDICATOR: W, … } }`: the weights of the
+/// manager points score (tierflow/kpi.hpp), in file order.
+void load_manager_points(reader& r, const yaml_node& n, organisation& out) {
+  if (!r.expect(n, yaml_node::kind::mapping, quoted("manager_points"))) return;
+  const auto f = check_keys(r, n, {"weights"}, {"weights"});
+  const yaml_node* weights = f["weights"];
+  if (weights == nullptr || !non_empty_mapping(r, *weights, "weights")) return;
+  const std::string max = fmt::format("{}", max_points_weight);
+  for (const yaml_entry* e : scalar_keyed(r, *weights)) {
+    const std::string& name = e->key.text;
+    const bool known = std::find(points_indicator_names.begin(), points_indicator_names.end(),
+                                 name) != points_indicator_names.end();
+    if (!known) {
+      r.error(e->key,
+              msg::unknown("indicator", name, did_you_mean(name, points_indicator_names)));
+      continue;
+    }
+    const auto text = scalar(r, e->value, quoted(name));
+    if (!text) continue;
+    const auto w = e->value.plain ? parse_number(*text) : std::nullopt;
+    if (!w || *w <= 0 || *w > max_points_weight) {
+      r.error(e->value, msg::invalid_points_weight(*text, max));
+      continue;
+    }
+    out.manager_points.push_back({name, *w, r.pos(e->key)});
+  }
+}
+
 }  // namespace
 
 void load_organisation(reader& r, const yaml_node& root, organisation& out) {
   const auto f = check_keys(r, root,
                             {"organisation", "title", "timezone", "ladder", "teams", "regions",
-                             "by_region", "channels", "roles", "calendars", "attributes"},
+                             "by_region", "channels", "roles", "calendars", "attributes",
+                             "manager_points"},
                             {"organisation", "timezone", "ladder", "roles", "calendars"});
   if (const auto* key = f.key("organisation")) {
     out.where = r.pos(*key);
@@ -114,6 +149,8 @@ void load_organisation(reader& r, const yaml_node& root, organisation& out) {
         out.customer_attributes.push_back(std::move(*a));
     }
   }
+
+  if (const auto* n = f["manager_points"]) load_manager_points(r, *n, out);
 }
 
 }  // namespace tierflow::detail

@@ -38,7 +38,7 @@ class workflow_loader {
     const auto f = check_keys(
         r_, root,
         {"workflow", "title", "version", "effective", "ticket_types", "calendar", "fields",
-         "deadlines", "states", "routing", "escalations"},
+         "classifications", "deadlines", "states", "routing", "escalations"},
         {"workflow", "version", "effective", "ticket_types", "calendar", "states", "routing"});
     if (const auto* key = f.key("workflow")) {
       wf_.where = r_.pos(*key);
@@ -70,10 +70,16 @@ class workflow_loader {
     scope_ =
         condition_scope{&org_, org_known_, &wf_.fields, &wf_.ticket_types, &action_ids_, false};
 
+    const std::size_t errors_before = r_.errors();
+    // Before the states: their actions name the classifications.
+    if (const auto* n = f["classifications"]) classifications(*n);
     if (const auto* n = f["states"]) states(*n, *f.key("states"));
     if (const auto* n = f["deadlines"]) deadlines(*n);
     if (const auto* n = f["routing"]) routing(*n);
     if (const auto* n = f["escalations"]) escalations(*n);
+    // Only on a clean file: a misspelt `classify` would otherwise also
+    // warn that the classification it meant is never recorded.
+    if (r_.errors() == errors_before) unrecorded_classifications();
   }
 
  private:
@@ -104,6 +110,69 @@ class workflow_loader {
     if (!c) return std::nullopt;
     if (constant != nullptr) *constant = c->constant;
     return std::move(c->cond);
+  }
+
+  // --- Classifications ---------------------------------------------------------------
+
+  /// `classifications: { NAME: [value, …] }`: what actions may record for
+  /// the reports to group by.
+  void classifications(const yaml_node& n) {
+    if (!r_.expect(n, yaml_node::kind::mapping, quoted("classifications"))) return;
+    for (const yaml_entry* e : scalar_keyed(r_, n)) {
+      classification c;
+      c.id = e->key.text;
+      c.where = r_.pos(e->key);
+      if (!is_identifier(c.id)) r_.error(e->key, msg::invalid_identifier(c.id));
+      for (auto& v : identifier_list(r_, e->value, c.id, "classification value", true))
+        c.values.push_back(std::move(v.id));
+      classification_keys_.push_back(&e->key);
+      wf_.classifications.push_back(std::move(c));
+    }
+  }
+
+  /// `classify: NAME` (the actor gives the value) or `classify: { NAME:
+  /// VALUE }` (the definition fixes it).
+  void classify(const yaml_node& n, tierflow::action& out) {
+    const std::vector<std::string> names = ids_of(wf_.classifications);
+    if (n.is_scalar()) {
+      if (check_reference(r_, n, n.text, "classification", names)) out.classifies = n.text;
+      return;
+    }
+    if (!n.is_mapping()) {
+      r_.error(n, msg::wrong_kind(quoted("classify"), "a classification or a mapping",
+                                  node_kind_name(n.type)));
+      return;
+    }
+    if (n.entries.size() != 1) {
+      r_.error(n, msg::classify_one_entry());
+      return;
+    }
+    const auto entries = scalar_keyed(r_, n);
+    if (entries.empty()) return;
+    const yaml_entry& e = *entries.front();
+    if (!check_reference(r_, e.key, e.key.text, "classification", names)) return;
+    const auto value = scalar(r_, e.value, quoted(e.key.text));
+    if (!value) return;
+    const classification& c = *wf_.find_classification(e.key.text);
+    if (!c.allows(*value)) {
+      r_.error(e.value,
+               msg::not_a_classification_value(*value, c.id, did_you_mean(*value, c.values)));
+      return;
+    }
+    out.classifies = c.id;
+    out.classification_value = *value;
+  }
+
+  /// A classification no action records: a report grouped by it would
+  /// only ever show "no value".
+  void unrecorded_classifications() {
+    for (std::size_t i = 0; i < wf_.classifications.size(); ++i) {
+      const std::string& id = wf_.classifications[i].id;
+      bool recorded = false;
+      for (const tierflow::state& s : wf_.states)
+        for (const tierflow::action& a : s.actions) recorded = recorded || a.classifies == id;
+      if (!recorded) r_.warning(*classification_keys_[i], msg::classification_never_recorded(id));
+    }
   }
 
   // --- States and actions ------------------------------------------------------------
@@ -177,7 +246,8 @@ class workflow_loader {
       return std::nullopt;
 
     const auto f = check_keys(
-        r_, e.value, {"by", "to", "claim", "note", "handoff", "return", "escalate", "reroute"},
+        r_, e.value,
+        {"by", "to", "claim", "note", "classify", "handoff", "return", "escalate", "reroute"},
         {"by"});
     if (const auto* n = f["by"]) {
       if (const auto* items = sequence(r_, *n, quoted("by"), true)) {
@@ -197,6 +267,7 @@ class workflow_loader {
     }
     if (const auto* n = f["claim"]) out.claims = boolean(r_, *n, quoted("claim")).value_or(false);
     if (const auto* n = f["note"]) out.needs_note = boolean(r_, *n, quoted("note")).value_or(false);
+    if (const auto* n = f["classify"]) classify(*n, out);
 
     // At most one effect; the second one named is the mistake.
     std::string_view first_effect;
@@ -532,6 +603,9 @@ class workflow_loader {
   std::vector<std::string> tiers_, teams_, units_, roles_, calendars_;
   std::vector<std::string> state_ids_;
   std::vector<std::string> action_ids_;
+  /// The key of each classification, in wf_.classifications' order: where
+  /// a warning about it goes.
+  std::vector<const yaml_node*> classification_keys_;
   bool bad_initial_ = false;
 };
 

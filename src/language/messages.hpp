@@ -254,6 +254,32 @@ inline std::string one_step_per_item(std::string_view key) {
   return fmt::format("one step per item: '{}' needs an item of its own", key);
 }
 
+// --- Classifications ------------------------------------------------------------------
+
+/// `classify: { NAME: VALUE }` names one classification.
+inline std::string classify_one_entry() {
+  return "'classify' takes one classification: write { name: value }";
+}
+/// A value `classify` fixes that the classification does not declare.
+inline std::string not_a_classification_value(std::string_view value, std::string_view name,
+                                              std::string_view hint) {
+  return fmt::format("'{}' is not a value of classification '{}'{}", value, name, hint);
+}
+/// A declared classification no action records (a warning: reports would
+/// group by a key that never has a value).
+inline std::string classification_never_recorded(std::string_view name) {
+  return fmt::format("no action records classification '{}': add 'classify: {}' to the action "
+                     "that decides it",
+                     name, name);
+}
+
+// --- Manager points ----------------------------------------------------------------------
+
+inline std::string invalid_points_weight(std::string_view text, std::string_view max) {
+  return fmt::format("invalid weight '{}': expected a number greater than 0 and at most {}", text,
+                     max);
+}
+
 // --- Conditions
 // -------------------------------------------------------------------------------------------
 

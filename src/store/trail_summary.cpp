@@ -100,6 +100,7 @@ result<trail_summary> summarize_trail(std::span<const event> stream) {
         break;
       case event_type::deadline_warned:
       case event_type::deadline_breached:
+      case event_type::deadline_stopped:
       case event_type::notified:
       case event_type::noted:
       case event_type::denied: break;

@@ -67,6 +67,22 @@ inline std::string unknown_detail(std::string_view key, std::string_view event,
                                   std::string_view hint) {
   return fmt::format("unknown detail '{}' of '{}' events{}", key, event, hint);
 }
+/// A `classification` on an act step whose action lets the actor give none
+/// (it records none, or a fixed value).
+inline std::string action_takes_no_classification(std::string_view action,
+                                                  std::string_view workflow) {
+  return fmt::format(
+      "action '{}' of workflow '{}' records no classification the actor gives: leave out "
+      "'classification' or expect an 'error'",
+      action, workflow);
+}
+/// An act step without the value its action's classification needs;
+/// `values`: "bill, payment, service, policy".
+inline std::string classification_needed(std::string_view action, std::string_view name,
+                                         std::string_view values) {
+  return fmt::format("action '{}' records classification '{}': give 'classification', one of {}",
+                     action, name, values);
+}
 inline std::string reserved_actor(std::string_view id) {
   return fmt::format("actor id '{}' is reserved for the engine", id);
 }

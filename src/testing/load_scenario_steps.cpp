@@ -50,9 +50,11 @@ void add_unique(std::vector<std::string>& out, const std::string& id) {
 
 /// What a case's steps may name in its workflow.
 struct workflow_names {
-  std::vector<std::string> states, actions, deadlines, flags, routing_rules, reasons;
+  std::vector<std::string> states, actions, deadlines, flags, routing_rules, reasons,
+      classifications;
 
   explicit workflow_names(const workflow& w) {
+    classifications = ids_of(w.classifications);
     for (const state& s : w.states) {
       states.push_back(s.id);
       for (const action& a : s.actions) add_unique(actions, a.id);
@@ -93,25 +95,41 @@ detail_keys details_of(event_type type) {
                    k::fingerprint},
                   {k::customer_attribute_prefix, k::ticket_field_prefix, k::deadline_prefix});
     case event_type::routed:
-      return list({k::kind, k::rule, k::unit, k::region}, {k::routing_input_prefix});
-    case event_type::accepted: return list({k::person, k::owner, k::assignee});
-    case event_type::transitioned: return list({k::action, k::from, k::to, k::note});
-    case event_type::noted: return list({k::action, k::note, k::rule, k::by_action, k::flag});
+      return list({k::kind, k::rule, k::unit, k::region, k::unit_calendar_seconds,
+                   k::unit_business_seconds},
+                  {k::routing_input_prefix});
+    case event_type::accepted:
+      return list({k::person, k::owner, k::assignee, k::wait_calendar_seconds,
+                   k::wait_business_seconds});
+    case event_type::transitioned:
+      return list({k::action, k::from, k::to, k::note, k::state_calendar_seconds,
+                   k::state_business_seconds, k::step},
+                  {k::classification_prefix});
+    case event_type::noted:
+      return list({k::action, k::note, k::rule, k::by_action, k::flag}, {k::classification_prefix});
     case event_type::handed_off:
-      return list({k::rule, k::action, k::from_unit, k::to_unit, k::region});
+      return list({k::rule, k::action, k::from_unit, k::to_unit, k::region,
+                   k::unit_calendar_seconds, k::unit_business_seconds});
     case event_type::returned:
-      return list({k::action, k::kind, k::from_unit, k::to_unit, k::region, k::person});
+      return list({k::action, k::kind, k::from_unit, k::to_unit, k::region, k::person,
+                   k::unit_calendar_seconds, k::unit_business_seconds});
     case event_type::escalated:
-      return list({k::rule, k::action, k::from_tier, k::to_tier, k::region});
+      return list({k::rule, k::action, k::from_tier, k::to_tier, k::region,
+                   k::unit_calendar_seconds, k::unit_business_seconds});
     case event_type::deadline_warned: return list({k::deadline, k::percent});
     case event_type::deadline_breached: return list({k::deadline, k::after});
     case event_type::paused:
-    case event_type::resumed:
-    case event_type::closed: return list({k::state});
+    case event_type::resumed: return list({k::state});
+    case event_type::closed:
+      return list({k::state, k::unit_calendar_seconds, k::unit_business_seconds,
+                   k::ticket_calendar_seconds, k::ticket_business_seconds});
     case event_type::notified: return list({k::to, k::unit, k::region, k::person, k::reason});
     case event_type::denied:
       return list({k::action, k::code, k::reason, k::repeated, k::others, k::ticket});
     case event_type::reopened: return list({});
+    case event_type::deadline_stopped:
+      return list({k::deadline, k::outcome, k::due, k::calendar_seconds, k::business_seconds,
+                   k::paused_seconds});
   }
   return {};
 }
@@ -148,6 +166,8 @@ class step_reader {
   void queue_field(expectation& e, const yaml_entry& entry);
   void flag_fields(expectation& e, const yaml_entry& entry, std::string_view field);
   void flags_field(expectation& e, const yaml_entry& entry);
+  void classified_fields(expectation& e, const yaml_node& classified);
+  void act_classification(const act_step& out, const mapping_fields& keys, const yaml_node& item);
   void deadline_fields(expectation& e, const yaml_node& deadlines);
   std::optional<std::vector<notification_expectation>> notified(const yaml_node& n,
                                                                 std::string_view name);
@@ -167,7 +187,7 @@ std::optional<testing::step> step_reader::step(const yaml_node& item) {
   if (!r_.expect(item, yaml_node::kind::mapping, "a step")) return std::nullopt;
   const std::size_t errors_before = r_.errors();
   const mapping_fields keys =
-      check_keys(r_, item, {"act", "by", "note", "error", "advance", "expect"}, {});
+      check_keys(r_, item, {"act", "by", "note", "classification", "error", "advance", "expect"}, {});
   std::vector<const yaml_entry*> kinds;
   for (const yaml_entry* e : keys.entries())
     if (e->key.text == "act" || e->key.text == "advance" || e->key.text == "expect")
@@ -234,7 +254,57 @@ act_step step_reader::act(const yaml_node& item, const mapping_fields& keys) {
         r_.error(*error, msg::unknown("error code", *code, did_you_mean(*code, codes)));
     }
   }
+  if (const yaml_node* c = keys["classification"]) {
+    if (auto value = scalar(r_, *c, quoted("classification"))) out.classification = std::move(*value);
+  }
+  act_classification(out, keys, item);
   return out;
+}
+
+/// Checks an act step's `classification` against what its action records.
+/// A step that expects a refusal may give anything: refusing a wrong value
+/// is what it tests.
+void step_reader::act_classification(const act_step& out, const mapping_fields& keys,
+                                     const yaml_node& item) {
+  if (!names_ || keys["error"] != nullptr) return;
+  // The classifications the actor gives with this action, in any state;
+  // whether every definition of the action needs one.
+  std::vector<const classification*> given;
+  bool every_needs = true;
+  bool defined = false;
+  for (const state& s : scope_.flow->states) {
+    for (const action& a : s.actions) {
+      if (a.id != out.action) continue;
+      defined = true;
+      const bool needs = !a.classifies.empty() && a.classification_value.empty();
+      every_needs = every_needs && needs;
+      const classification* c = needs ? scope_.flow->find_classification(a.classifies) : nullptr;
+      if (c != nullptr && std::find(given.begin(), given.end(), c) == given.end()) given.push_back(c);
+    }
+  }
+  if (!defined) return;  // an unknown action: reported already
+  const yaml_node* value = keys["classification"];
+  if (value == nullptr) {
+    if (every_needs && !given.empty()) {
+      std::string values;
+      for (const std::string& v : given.front()->values) values += (values.empty() ? "" : ", ") + v;
+      r_.error(item, scenario_msg::classification_needed(out.action, given.front()->id, values));
+    }
+    return;
+  }
+  if (!value->is_scalar()) return;  // reported by scalar()
+  if (given.empty()) {
+    r_.error(*keys.key("classification"),
+             scenario_msg::action_takes_no_classification(out.action, flow_id()));
+    return;
+  }
+  std::vector<std::string> values;
+  for (const classification* c : given) {
+    if (c->allows(out.classification)) return;
+    values.insert(values.end(), c->values.begin(), c->values.end());
+  }
+  r_.error(*value, msg::not_a_classification_value(out.classification, given.front()->id,
+                                                   did_you_mean(out.classification, values)));
 }
 
 std::optional<advance_step> step_reader::advance(const yaml_node& item, const yaml_node& value) {
@@ -341,6 +411,31 @@ void step_reader::flags_field(expectation& e, const yaml_entry& entry) {
   std::string joined;
   for (const std::string& f : flags) joined += (joined.empty() ? "" : ",") + f;
   add(e, "flags", joined, entry.key);
+}
+
+/// `classified: { NAME: VALUE, … }`: the latest value recorded for each
+/// named classification, or `none`.
+void step_reader::classified_fields(expectation& e, const yaml_node& classified) {
+  if (!r_.expect(classified, yaml_node::kind::mapping, quoted("classified"))) return;
+  if (classified.entries.empty())
+    r_.error(classified, msg::must_not_be_empty(quoted("classified")));
+  for (const yaml_entry* c : scalar_keyed(r_, classified)) {
+    const std::string& name = c->key.text;
+    const auto value = scalar(r_, c->value, quoted(name));
+    if (!value) continue;
+    if (names_) {
+      if (!in_workflow(c->key, name, "classification", names_->classifications)) continue;
+      const classification& declared = *scope_.flow->find_classification(name);
+      if (*value != "none" && !declared.allows(*value)) {
+        std::vector<std::string> values = declared.values;
+        values.emplace_back("none");
+        r_.error(c->value, msg::not_a_classification_value(*value, name,
+                                                           did_you_mean(*value, values)));
+        continue;
+      }
+    }
+    add(e, "classified." + name, *value, c->key);
+  }
 }
 
 void step_reader::deadline_fields(expectation& e, const yaml_node& deadlines) {
@@ -482,8 +577,8 @@ std::optional<expectation> step_reader::expect(const yaml_node& item, const yaml
   const mapping_fields keys = check_keys(
       r_, value,
       {"state", "tier", "team", "queue", "region", "owner", "assignee", "rule", "closed", "paused",
-       "escalations", "flags", "has_flag", "lacks_flag", "deadlines", "notified", "events",
-       "not_notified", "not_events"},
+       "escalations", "flags", "has_flag", "lacks_flag", "deadlines", "classified", "notified",
+       "events", "not_notified", "not_events"},
       {});
   for (const yaml_entry* entry : keys.entries()) {
     const std::string& key = entry->key.text;
@@ -534,6 +629,8 @@ std::optional<expectation> step_reader::expect(const yaml_node& item, const yaml
       flag_fields(out, *entry, key);
     } else if (key == "deadlines") {
       deadline_fields(out, v);
+    } else if (key == "classified") {
+      classified_fields(out, v);
     } else if (key == "notified") {
       out.notified = notified(v, key);
     } else if (key == "events") {

@@ -233,6 +233,7 @@ class case_run {
     req.action = s.action;
     req.by = s.by;
     req.note = s.note;
+    req.classification = s.classification;
     const std::string what = "act " + s.action;
     auto done = engine_->act(req);
     if (s.error) {
@@ -365,6 +366,15 @@ class case_run {
     return "none";
   }
 
+  /// The value last recorded for classification `name` ("class.<name>" on
+  /// the trail), or "none": the value reports group the ticket by.
+  static std::string last_classified(const std::vector<event>& trail, std::string_view name) {
+    const std::string key = std::string(detail_key::classification_prefix) + std::string(name);
+    for (auto it = trail.rbegin(); it != trail.rend(); ++it)
+      if (const std::string* v = detail_of(*it, key)) return *v;
+    return "none";
+  }
+
   void check_field(const field_expectation& f, const ticket_view& v,
                    const std::vector<event>& trail) {
     const std::string& name = f.field;
@@ -382,6 +392,8 @@ class case_run {
     else if (name == "closed") actual = v.closed ? "true" : "false";
     else if (name == "paused") actual = v.paused ? "true" : "false";
     else if (name == "escalations") actual = std::to_string(v.escalations);
+    else if (name.starts_with("classified."))
+      actual = last_classified(trail, std::string_view(name).substr(11));
     else if (name == "flags") {
       std::string joined;
       for (const auto& fl : v.flags) joined += (joined.empty() ? "" : ",") + fl;

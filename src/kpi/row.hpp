@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: MIT
+// The running counts of one report row (a group, one manager's tickets, or
+// all tickets) while trails stream in, and their turning into
+// kpi::indicators at the end.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include <tierflow/kpi.hpp>
+
+namespace tierflow::kpi::detail {
+
+/// The counts of one deadline in one row.
+struct deadline_counts {
+  std::uint64_t stopped = 0, met = 0;   // on time: met ÷ stopped
+  std::uint64_t due = 0, breached = 0;  // breached ÷ due in the period
+  [[nodiscard]] bool any() const noexcept { return stopped + due != 0; }
+};
+
+/// What a row has counted so far. Deadlines and workflows are indexed by
+/// the accumulator's slots (names interned once), so adding to a row never
+/// looks a name up.
+struct row_counts {
+  std::uint64_t opened = 0, closed = 0;
+  std::vector<deadline_counts> deadlines;  // by deadline slot
+  // Duration samples, whole seconds: the one part that grows with tickets.
+  std::vector<std::int64_t> contact_calendar, contact_business, resolve_calendar, resolve_business;
+  std::uint64_t first_contact_resolved = 0;
+  std::uint64_t escalated = 0;
+  std::vector<std::uint64_t> levels;  // by level reached
+  std::uint64_t handoffs = 0, returns = 0;
+  std::uint64_t bounced = 0, repeats = 0, reopened = 0;
+  std::vector<std::uint64_t> closed_by_workflow;  // by workflow slot, for the callback rate
+  std::uint64_t callbacks = 0;
+  std::uint64_t satisfied = 0, answered = 0;
+
+  deadline_counts& deadline(std::size_t slot) {
+    if (deadlines.size() <= slot) deadlines.resize(slot + 1);
+    return deadlines[slot];
+  }
+  void count_level(std::size_t level) {
+    if (levels.size() <= level) levels.resize(level + 1);
+    ++levels[level];
+  }
+  void count_closed_workflow(std::size_t slot) {
+    if (closed_by_workflow.size() <= slot) closed_by_workflow.resize(slot + 1);
+    ++closed_by_workflow[slot];
+  }
+};
+
+/// Count, mean and nearest-rank percentiles of `samples` (sorted here).
+[[nodiscard]] inline distribution distribution_of(std::vector<std::int64_t>& samples) {
+  distribution d;
+  d.count = samples.size();
+  if (samples.empty()) return d;
+  std::sort(samples.begin(), samples.end());
+  // Summed as long double: 10^5 samples of years in seconds stay exact.
+  const long double sum = std::accumulate(
+      samples.begin(), samples.end(), 0.0L,
+      [](long double a, std::int64_t v) { return a + static_cast<long double>(v); });
+  d.mean = static_cast<double>(sum / static_cast<long double>(samples.size()));
+  // Nearest rank: the smallest value with at least p·n values at or below
+  // it, rank ⌈p·n⌉ (1-based), in integers so that p·n never rounds wrong.
+  const auto rank = [&](std::uint64_t percent) {
+    const std::uint64_t n = samples.size();
+    const std::uint64_t r = (percent * n + 99) / 100;
+    return samples[static_cast<std::size_t>(std::max<std::uint64_t>(r, 1) - 1)];
+  };
+  d.p50 = rank(50);
+  d.p90 = rank(90);
+  d.p99 = rank(99);
+  d.max = samples.back();
+  return d;
+}
+
+/// The names the slots stand for, and which workflows record callbacks.
+struct slot_names {
+  const std::vector<std::string>* deadlines = nullptr;  // by deadline slot
+  std::size_t step_slot = 0;                            // the slot of "step"
+  const std::vector<bool>* records_callback = nullptr;  // by workflow slot
+};
+
+/// The indicators of a row (its samples are sorted and left in place).
+[[nodiscard]] inline indicators indicators_of(row_counts& r, const slot_names& names) {
+  indicators out;
+  out.opened = r.opened;
+  out.closed = r.closed;
+  for (std::size_t slot = 0; slot < r.deadlines.size(); ++slot) {
+    const deadline_counts& c = r.deadlines[slot];
+    if (!c.any()) continue;
+    out.deadlines[(*names.deadlines)[slot]] = {{c.met, c.stopped}, {c.breached, c.due}};
+    // The step limits are per state, not promises to the customer: they
+    // have their own row and stay out of the overall on-time rate.
+    if (slot == names.step_slot) continue;
+    out.on_time.numerator += c.met;
+    out.on_time.denominator += c.stopped;
+  }
+  out.contact_calendar = distribution_of(r.contact_calendar);
+  out.contact_business = distribution_of(r.contact_business);
+  out.resolve_calendar = distribution_of(r.resolve_calendar);
+  out.resolve_business = distribution_of(r.resolve_business);
+  out.first_contact_resolution = {r.first_contact_resolved, r.closed};
+  out.escalation = {r.escalated, r.opened};
+  for (std::size_t level = 0; level < r.levels.size(); ++level)
+    if (r.levels[level] != 0)
+      out.levels_reached[static_cast<std::uint32_t>(level)] = r.levels[level];
+  out.handoffs = r.handoffs;
+  out.returns = r.returns;
+  out.bounce = {r.bounced, r.opened};
+  out.repeat = {r.repeats, r.opened};
+  out.reopen = {r.reopened, r.closed};
+  // Only the workflows that record callbacks owe one: a fault repair closed
+  // without a callback is not a missed callback.
+  std::uint64_t owing = 0;
+  for (std::size_t w = 0; w < r.closed_by_workflow.size(); ++w)
+    if (w < names.records_callback->size() && (*names.records_callback)[w])
+      owing += r.closed_by_workflow[w];
+  out.callback = {r.callbacks, owing};
+  out.satisfaction = {r.satisfied, r.answered};
+  return out;
+}
+
+}  // namespace tierflow::kpi::detail
