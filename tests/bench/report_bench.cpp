@@ -70,6 +70,8 @@ run_result run(const std::vector<std::string>& argv, bool show_errors = true) {
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  // The child inherits unflushed stdio buffers: flush, or it prints them again.
+  std::fflush(nullptr);
   const auto t0 = std::chrono::steady_clock::now();
   const pid_t pid = ::fork();
   if (pid == 0) {
