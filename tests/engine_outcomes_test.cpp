@@ -150,7 +150,8 @@ const tf::event& find(const std::vector<tf::event>& trail, tf::event_type type,
   return *it;
 }
 
-const tf::deadline_view& deadline_of(const tf::ticket_view& v, std::string_view id) {
+// By value: callers pass the temporary view the fixture returns.
+tf::deadline_view deadline_of(const tf::ticket_view& v, std::string_view id) {
   const auto it = std::find_if(v.deadlines.begin(), v.deadlines.end(),
                                [&](const tf::deadline_view& d) { return d.id == id; });
   REQUIRE(it != v.deadlines.end());
