@@ -120,6 +120,23 @@ void BM_transition(benchmark::State& state) {
 }
 BENCHMARK(BM_transition)->Arg(1000)->Arg(10'000)->Arg(100'000)->Arg(1'000'000)->Unit(benchmark::kNanosecond);
 
+// One open(): a key complaint of a new customer each time (routing, the
+// attribute checks, the derived history counts, the deadlines, the open-time
+// escalation rules, the sealed `opened`/`routed` events), with range(0)
+// tickets already open. Read against BM_transition: the simulator opens a
+// ticket for every few actions it takes.
+void BM_open(benchmark::State& state) {
+  fixture f(0, static_cast<std::size_t>(state.range(0)));
+  std::size_t customer = static_cast<std::size_t>(state.range(0));
+  for (auto _ : state) {
+    auto o = f.eng->open(key_complaint(customer++));
+    if (!o) state.SkipWithError(o.error().message().c_str());
+    benchmark::DoNotOptimize(o);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_open)->Arg(1000)->Arg(100'000)->Unit(benchmark::kNanosecond);
+
 // A whole complaint lifecycle, open to archived, with every event sealed.
 void BM_complaint_lifecycle(benchmark::State& state) {
   fixture f(0);

@@ -191,6 +191,9 @@ struct memory_store::impl {
 
   mutable std::shared_mutex mutex;
   stream_map streams;
+  /// Makes the node of a new stream (try_emplace, then extract): kept, so
+  /// that a new ticket does not build and free a whole map for its node.
+  stream_map node_maker;
   queue_map queues;
   customer_index customers;
   due_index timers;
@@ -251,11 +254,16 @@ result<void> memory_store::append(const append_request& request) {
   std::vector<event> copies(request.events.begin(), request.events.end());
   impl::stream_map::node_type fresh;
   if (existing == nullptr) {
-    impl::stream_map one;
-    one.try_emplace(std::string(request.ticket_id));
-    fresh = one.extract(one.begin());
-    // Rehashing allocates: do it now, so inserting the node later cannot throw.
-    impl_->streams.reserve(impl_->streams.size() + 1);
+    impl_->node_maker.try_emplace(std::string(request.ticket_id));
+    fresh = impl_->node_maker.extract(impl_->node_maker.begin());
+    // Rehashing allocates: do it now, so inserting the node later cannot
+    // throw. Grown by doubling when the next insert would rehash anyway:
+    // reserve(size() + 1) on every new stream rehashed every tenth or so
+    // with libstdc++ (its prime policy), most of the cost of opening a ticket.
+    auto& streams = impl_->streams;
+    const auto fits = static_cast<std::size_t>(static_cast<float>(streams.bucket_count()) *
+                                               streams.max_load_factor());
+    if (streams.size() + 1 > fits) streams.reserve(2 * (streams.size() + 1));
   }
   std::unique_ptr<ticket_summary> summary;
   impl::index_nodes nodes;
