@@ -84,6 +84,7 @@ states:
     pauses_clock: true
     actions:
       customer_replied: { to: investigating, by: [agent, manager, desk] }
+      customer_withdrew: { to: done, by: [agent, manager, desk] }
   dispatch_review:
     actions:
       dispatch_done: { to: investigating, by: [dispatcher], return: true }
@@ -465,6 +466,41 @@ TEST_CASE("engine.outcomes.paused_time_is_left_out_and_moves_the_due") {
                 {"calendar_s", "7200"},
                 {"business_s", "7200"},
                 {"paused_s", "14400"}});
+  h.check_consistent(id);
+}
+
+TEST_CASE("engine.outcomes.a_deadline_stopped_while_paused_counts_the_pause_up_to_the_stop") {
+  // The customer withdraws while the clock is paused: the ticket goes from
+  // waiting_customer straight to done. The resolve deadline stops there,
+  // with the pause counted up to that instant and never resumed.
+  engine_fixture h(t0, outcome_catalog());
+  const std::string id = open_complaint(h);
+  h.act_at(local(2026, 9, 30, 10, 20), id, "accept", agent);
+  h.act_at(local(2026, 9, 30, 11, 0), id, "ask_customer", agent);
+  const std::uint64_t from = next_sequence(h, id);
+  h.act_at(local(2026, 10, 8, 9, 0), id, "customer_withdrew", agent);
+  const auto trail = h.events(id);
+  // The pause ends with the state it belonged to: `resumed` before `closed`.
+  CHECK(types_from(trail, from) ==
+        std::vector<std::string>{"transitioned", "deadline_stopped", "resumed", "closed"});
+  // Ran Wed 10:00-11:00 only (3600 s, all working time). Paused from Wed
+  // 11:00 to Thu 8 Oct 09:00: 7 days 22 hours of calendar time (684000 s).
+  // Due: 5bd from Wed 10:00 is Tue 13 Oct 10:00 (the holidays 1-7 Oct skipped,
+  // Sat 10 Oct worked), moved by the working time the pause took: Wed
+  // 11:00-12:00 and 13:30-17:30 (18000 s), nothing in the holidays, Thu
+  // 08:30-09:00 (1800 s): 19800 s. Tue 10:00-12:00 is 7200 s, then 12600 s
+  // from 13:30 is 17:00 (09:00Z). Stopped long before it: met.
+  CHECK(of(find(trail, tf::event_type::deadline_stopped, from)) ==
+        details{{"deadline", "resolve"},
+                {"outcome", "met"},
+                {"due", "2026-10-13T09:00:00Z"},
+                {"calendar_s", "3600"},
+                {"business_s", "3600"},
+                {"paused_s", "684000"}});
+  const auto v = h.view(id);
+  CHECK(v.closed);
+  CHECK_FALSE(v.paused);
+  CHECK(deadline_of(v, "resolve").status == tf::deadline_status::met);
   h.check_consistent(id);
 }
 
