@@ -24,6 +24,7 @@
 #include <tierflow/ticket.hpp>
 
 #include "support/cli_runner.hpp"
+#include "support/engine_fixture.hpp"
 #include "support/scratch_db.hpp"
 #include "test_support.hpp"
 
@@ -37,53 +38,12 @@ using tierflow_test::temp_dir;
 
 namespace {
 
-/// The engine over a store under a manual clock, its calls failing the test
-/// when they fail (tests/support/engine_fixture.hpp's, kept to what these
-/// cases need).
-struct rig {
-  rig(tf::timestamp start, tf::store* db) : clock(start) {
-    tf::engine_options options;
-    options.time_source = &clock;
-    options.events = db;
-    options.sink = &inbox;
-    auto created = tf::engine::create(shipped(), options);
-    REQUIRE_MESSAGE(created.has_value(), (created ? std::string() : created.error().message()));
-    eng = std::move(*created);
-  }
-  tf::manual_clock clock;
-  tf::notification_queue inbox;
-  std::unique_ptr<tf::engine> eng;
-  tf::engine* operator->() const { return eng.get(); }
-  void at(tf::timestamp t) { REQUIRE(clock.set(t)); }
-  tf::opened_ticket open(const tf::open_request& req) {
-    auto o = eng->open(req);
-    REQUIRE_MESSAGE(o.has_value(), (o ? std::string() : o.error().message()));
-    return *o;
-  }
-  void advance(tf::timestamp t) {
-    at(t);
-    REQUIRE(eng->advance(t).has_value());
-  }
-  std::vector<tf::event> events(std::string_view id) const {
-    auto e = eng->events(id);
-    REQUIRE(e.has_value());
-    return *e;
-  }
-};
+// Every engine call fails the test when it fails.
+using rig = tierflow_test::engine_fixture;
 
-/// act_request built field by field: the fixture's act() would do, but this
-/// stays the same as act_request grows fields.
-void act(rig& fx, tf::timestamp at, const std::string& id,
-         const std::string& action, const tf::actor& who, const std::string& note = {}) {
-  fx.at(at);
-  tf::act_request req;
-  req.ticket_id = id;
-  req.action = action;
-  req.by = who;
-  req.note = note;
-  const auto done = fx->act(req);
-  REQUIRE_MESSAGE(done.has_value(), who.id << " " << action << " on " << id << ": "
-                                           << (done ? std::string() : done.error().message()));
+void act(rig& fx, tf::timestamp at, const std::string& id, const std::string& action,
+         const tf::actor& who, const std::string& note = {}) {
+  fx.act_at(at, id, action, who, note);
 }
 
 bool contains(std::string_view text, std::string_view part) {
@@ -106,7 +66,7 @@ trail write_trail(const temp_dir& dir) {
   REQUIRE(opened.has_value());
   std::unique_ptr<tf::store> db = std::move(*opened);
   {
-    rig fx(local(2026, 11, 24, 9, 0), db.get());
+    rig fx(local(2026, 11, 24, 9, 0), shipped(), db.get());
     const tf::actor csr{"csr_li", {"csr"}, ""};
     tf::open_request req;
     req.type = "complaint";

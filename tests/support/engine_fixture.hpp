@@ -69,9 +69,16 @@ class engine_fixture {
     return *o;
   }
 
+  /// Built field by field, so that it stays the same as act_request grows.
   tierflow::ticket_view act(const std::string& id, const std::string& action, const tierflow::actor& who,
-                            const std::string& note = {}) {
-    auto v = eng->act(tierflow::act_request{id, action, who, note, std::nullopt});
+                            const std::string& note = {}, const std::string& classification = {}) {
+    tierflow::act_request req;
+    req.ticket_id = id;
+    req.action = action;
+    req.by = who;
+    req.note = note;
+    req.classification = classification;
+    auto v = eng->act(req);
     REQUIRE_MESSAGE(v.has_value(), iso(clock.now()) << " " << who.id << " " << action << " on " << id << ": "
                                                     << (v ? std::string() : v.error().message()));
     return *v;
@@ -79,9 +86,10 @@ class engine_fixture {
 
   /// act() at `t`.
   tierflow::ticket_view act_at(tierflow::timestamp t, const std::string& id, const std::string& action,
-                               const tierflow::actor& who, const std::string& note = {}) {
+                               const tierflow::actor& who, const std::string& note = {},
+                               const std::string& classification = {}) {
     at(t);
-    return act(id, action, who, note);
+    return act(id, action, who, note, classification);
   }
 
   tierflow::ticket_view view(std::string_view id) const {
