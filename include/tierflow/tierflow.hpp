@@ -20,6 +20,7 @@
 #include <tierflow/event.hpp>
 #include <tierflow/event_schema.hpp>
 #include <tierflow/kpi.hpp>
+#include <tierflow/simulation.hpp>
 #include <tierflow/loader.hpp>
 #include <tierflow/memory_store.hpp>
 #include <tierflow/mutation.hpp>

@@ -2,6 +2,7 @@
 // The subcommands of the `tierflow` command-line tool.
 #pragma once
 
+#include <cstdint>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -252,5 +253,43 @@ int run_report(const report_options& options, std::FILE* out, std::FILE* err);
 
 /// Group keys, formats and exit statuses of `tierflow report`, for its --help.
 [[nodiscard]] const char* report_help() noexcept;
+
+/// `tierflow simulate SCENARIO [--workflows DIR] [--db URL] [--seed N]
+/// [--replications R] [--warm-up D] [--days D] [--by KEYS] [--format
+/// table|csv|json] [--out DIR] [--html FILE] [--compare SCENARIO2 |
+/// --compare-workflows DIR2] [--from URL [--start T]]`: plays a what-if
+/// scenario (tierflow/simulation.hpp) R times on the real engine and prints
+/// each indicator's mean and 95% interval over the replications; --compare
+/// prints the differences of two alternatives and whether each is
+/// significant; --from forecasts from the open tickets of a live store
+/// (only read) and lists those that will breach. The same scenario,
+/// workflows and seed print the same bytes. Exit: 0 done; 1 definitions or
+/// a scenario with errors, a store that cannot be opened or is not empty,
+/// a run that failed; 2 a usage error.
+struct simulate_options {
+  std::string scenario;
+  std::string workflows = "workflows";
+  std::string db;                ///< empty: replication 1 in memory
+  std::uint64_t seed = 0;
+  bool seed_given = false;
+  std::uint32_t replications = 0;
+  bool replications_given = false;
+  std::string warm_up;           ///< days ("7" or "7d"); empty: the scenario's
+  std::string days;              ///< days; empty: the scenario's
+  std::string by;
+  bool by_given = false;         ///< --by given (empty: one row)
+  std::string format = "table";  ///< table, csv or json
+  std::string out;               ///< a directory for report.{txt,csv,json,html}
+  std::string html;              ///< an HTML file
+  std::string compare;           ///< a second scenario
+  std::string compare_workflows; ///< a second definitions directory
+  std::string from;              ///< a live store URL: forecast from its open tickets
+  std::string start;             ///< the forecast's start; empty: the live store's newest event
+};
+int run_simulate(const simulate_options& options, std::FILE* out, std::FILE* err);
+
+/// Formats, comparisons, forecasts and exit statuses of `tierflow simulate`,
+/// for its --help.
+[[nodiscard]] const char* simulate_help() noexcept;
 
 }  // namespace tierflow::cli

@@ -230,6 +230,43 @@ int main(int argc, char** argv) {
   report_cmd->add_option("--top", report.top, "worst overdue tickets listed (default 20)");
   report_cmd->footer(report_help());
 
+  simulate_options simulate;
+  auto* simulate_cmd = app.add_subcommand(
+      "simulate",
+      "play a what-if scenario of demand and staff on the real engine; KPIs with 95% "
+      "intervals, comparisons, forecasts");
+  simulate_cmd->add_option("SCENARIO", simulate.scenario, "the scenario file (YAML)")->required();
+  simulate_cmd->add_option("-w,--workflows", simulate.workflows,
+                           "the organisation and workflows (default: workflows)");
+  simulate_cmd->add_option("--db", simulate.db,
+                           "keep replication 1's trail in this new or empty store, e.g. "
+                           "sqlite:sim.db");
+  auto* seed_opt = simulate_cmd->add_option("--seed", simulate.seed, "the scenario's seed");
+  auto* replications_opt =
+      simulate_cmd->add_option("-r,--replications", simulate.replications,
+                               "how many replications (default: the scenario's)");
+  simulate_cmd->add_option("--warm-up", simulate.warm_up,
+                           "days simulated before the reported period (default: the scenario's)");
+  simulate_cmd->add_option("--days", simulate.days,
+                           "days of the reported period (default: the scenario's)");
+  auto* by_opt = simulate_cmd->add_option(
+      "--by", simulate.by,
+      "group rows by: workflow,type,tier,team,region,owner,assignee,class.NAME");
+  simulate_cmd->add_option("-f,--format", simulate.format, "table (default), csv or json")
+      ->check(CLI::IsMember({"table", "csv", "json"}));
+  simulate_cmd->add_option("--out", simulate.out,
+                           "write report.txt, .csv, .json and .html into DIR");
+  simulate_cmd->add_option("--html", simulate.html, "write the HTML report to FILE");
+  simulate_cmd->add_option("--compare", simulate.compare,
+                           "compare with a second scenario (same seeds)");
+  simulate_cmd->add_option("--compare-workflows", simulate.compare_workflows,
+                           "compare the scenario on a second definitions directory");
+  simulate_cmd->add_option("--from", simulate.from,
+                           "forecast from the open tickets of this store (only read)");
+  simulate_cmd->add_option("--start", simulate.start,
+                           "the forecast's start, ISO 8601 (default: the store's newest event)");
+  simulate_cmd->footer(simulate_help());
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -267,5 +304,11 @@ int main(int argc, char** argv) {
   if (audit_export_cmd->parsed()) return run_audit_export(audit_export, stdout, stderr);
   if (tickets_cmd->parsed()) return run_tickets(tickets, stdout, stderr);
   if (report_cmd->parsed()) return run_report(report, stdout, stderr);
+  if (simulate_cmd->parsed()) {
+    simulate.seed_given = seed_opt->count() > 0;
+    simulate.replications_given = replications_opt->count() > 0;
+    simulate.by_given = by_opt->count() > 0;
+    return run_simulate(simulate, stdout, stderr);
+  }
   return exit_usage;
 }

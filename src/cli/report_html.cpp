@@ -343,6 +343,8 @@ std::string html_escape(std::string_view text) {
   return out;
 }
 
+std::string_view html_style() noexcept { return style; }
+
 std::string render_html(const kpi::report& r, const kpi::report& by_tier,
                         const kpi::report& by_region, const report_source& source) {
   const auto offset = source.offset;
@@ -363,11 +365,25 @@ std::string render_html(const kpi::report& r, const kpi::report& by_tier,
   if (const auto note = without_outcomes_note(r); !note.empty())
     h += fmt::format("<p class=\"note\">{}</p>\n", esc(note));
   h += "</header>\n";
+  h += render_html_sections(r, by_tier, by_region, source);
+  if (r.empty()) return h + "</main>\n</body>\n</html>\n";
+  h += fmt::format(
+      "<footer>\n<p>Rates are percentages with the counts (counted/out of); “—” means there was "
+      "nothing to count, never zero. Calendar times count every hour; “wh” is working hours: "
+      "the time inside the calendar's working hours (holidays, nights and pauses excluded). "
+      "Times are shown at UTC{}. The formulas: workflows/INDICATORS.md.</p>\n</footer>\n",
+      esc(format_utc_offset(offset)));
+  return h + "</main>\n</body>\n</html>\n";
+}
 
+std::string render_html_sections(const kpi::report& r, const kpi::report& by_tier,
+                                 const kpi::report& by_region, const report_source& source) {
+  const auto offset = source.offset;
+  std::string h;
   if (r.empty()) {
     h += fmt::format("<section id=\"empty\">\n<h2>No events</h2>\n<p>{}</p>\n</section>\n",
                      esc(no_events_line(r, source)));
-    return h + "</main>\n</body>\n</html>\n";
+    return h;
   }
 
   const auto& t = r.total;
@@ -558,14 +574,7 @@ std::string render_html(const kpi::report& r, const kpi::report& by_tier,
   total[0] = r.by.empty() ? "all tickets" : "(total)";
   h += group_line(total, t);
   h += "</tbody>\n</table>\n</div>\n</section>\n";
-
-  h += fmt::format(
-      "<footer>\n<p>Rates are percentages with the counts (counted/out of); “—” means there was "
-      "nothing to count, never zero. Calendar times count every hour; “wh” is working hours: "
-      "the time inside the calendar's working hours (holidays, nights and pauses excluded). "
-      "Times are shown at UTC{}. The formulas: workflows/INDICATORS.md.</p>\n</footer>\n",
-      esc(format_utc_offset(offset)));
-  return h + "</main>\n</body>\n</html>\n";
+  return h;
 }
 
 }  // namespace tierflow::cli

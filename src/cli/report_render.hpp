@@ -6,10 +6,13 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <tierflow/kpi.hpp>
 
@@ -81,5 +84,46 @@ struct report_source {
 /// empty `r` gives a page that says so instead of charts of zeros.
 [[nodiscard]] std::string render_html(const kpi::report& r, const kpi::report& by_tier,
                                       const kpi::report& by_region, const report_source& source);
+
+// --- Pieces shared with `tierflow simulate` (simulate_render.hpp) ------------------------
+
+/// Columns a terminal gives `text`: one per code point, two for the wide
+/// (CJK) ones, so that a column of Chinese unit names stays aligned.
+[[nodiscard]] std::size_t display_width(std::string_view text);
+
+/// An aligned text table: the first `left` columns flush left (names), the
+/// rest flush right (numbers), two spaces between columns; trailing blanks
+/// trimmed.
+class text_table {
+ public:
+  text_table(std::vector<std::string> header, std::size_t left)
+      : left_(left), rows_{std::move(header)} {}
+  void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+  /// The rows, each line prefixed by `indent` and ended by "\n".
+  [[nodiscard]] std::string render(std::string_view indent = "") const;
+
+ private:
+  std::size_t left_;
+  std::vector<std::vector<std::string>> rows_;
+};
+
+/// One CSV cell, made safe for a spreadsheet as `tierflow audit export
+/// --format csv` does (tierflow/audit.hpp, write_csv): a leading formula
+/// character neutralised by a quote, control characters escaped, quoted
+/// when it holds a comma, a quote or a line end.
+[[nodiscard]] std::string csv_cell(std::string_view text);
+
+/// The report page's inline style sheet (the CSS between <style> and
+/// </style>), so that pages built around its sections look the same.
+[[nodiscard]] std::string_view html_style() noexcept;
+
+/// The sections of render_html's page for a report with events (headline,
+/// on-time rates, escalations, volume and backlog, time to resolve, worst
+/// overdue, manager points, time per unit, indicators by group), without
+/// the page around them: for a page that embeds a report. An empty `r`
+/// gives the "No events" section.
+[[nodiscard]] std::string render_html_sections(const kpi::report& r, const kpi::report& by_tier,
+                                               const kpi::report& by_region,
+                                               const report_source& source);
 
 }  // namespace tierflow::cli

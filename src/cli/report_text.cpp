@@ -25,61 +25,6 @@ namespace {
 
 constexpr std::string_view no_data = "—";
 
-/// Columns a terminal gives `text`: one per code point, two for the wide
-/// (CJK) ones, so that a column of Chinese unit names stays aligned.
-std::size_t display_width(std::string_view text) {
-  std::size_t width = 0;
-  for (std::size_t i = 0; i < text.size();) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    std::size_t length = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
-    if (i + length > text.size()) length = text.size() - i;
-    char32_t cp = length == 1 ? lead : lead & (0xFF >> (length + 1));
-    for (std::size_t k = 1; k < length; ++k)
-      cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
-    const bool wide = (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) ||
-                      (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
-                      (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
-                      (cp >= 0xFFE0 && cp <= 0xFFE6) || cp >= 0x20000;
-    width += wide ? 2 : 1;
-    i += length;
-  }
-  return width;
-}
-
-/// An aligned text table: the first `left` columns flush left (names), the
-/// rest flush right (numbers), two spaces between columns.
-class text_table {
- public:
-  text_table(std::vector<std::string> header, std::size_t left)
-      : left_(left), rows_{std::move(header)} {}
-  void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
-
-  [[nodiscard]] std::string render(std::string_view indent = "") const {
-    std::vector<std::size_t> widths;
-    for (const auto& row : rows_) {
-      if (widths.size() < row.size()) widths.resize(row.size(), 0);
-      for (std::size_t c = 0; c < row.size(); ++c)
-        widths[c] = std::max(widths[c], display_width(row[c]));
-    }
-    std::string out;
-    for (const auto& row : rows_) {
-      std::string line(indent);
-      for (std::size_t c = 0; c < row.size(); ++c) {
-        const std::string pad(widths[c] - display_width(row[c]), ' ');
-        if (c > 0) line += "  ";
-        line += c < left_ ? row[c] + pad : pad + row[c];
-      }
-      while (!line.empty() && line.back() == ' ') line.pop_back();
-      out += line + "\n";
-    }
-    return out;
-  }
-
- private:
-  std::size_t left_;
-  std::vector<std::vector<std::string>> rows_;
-};
-
 std::string show_instant(timestamp t, std::chrono::minutes offset) {
   return format_local(t, offset, "%F %H:%M");
 }
@@ -114,27 +59,6 @@ std::string group_keys_text(const kpi::report& r) {
 }
 
 // --- CSV -----------------------------------------------------------------------------
-
-/// One CSV cell, made safe for a spreadsheet as `tierflow audit export
-/// --format csv` does (tierflow/audit.hpp, write_csv): a leading formula
-/// character neutralised by a quote, control characters escaped, quoted
-/// when it holds a comma, a quote or a line end.
-std::string csv_cell(std::string_view text) {
-  std::string cell = detail::printable(text);
-  bool quote = false;
-  if (!cell.empty() && std::string_view("=+-@\t\r").find(cell.front()) != std::string_view::npos) {
-    cell.insert(cell.begin(), '\'');
-    quote = true;
-  }
-  if (cell.find_first_of(",\"\r\n") != std::string::npos) quote = true;
-  if (!quote) return cell;
-  std::string out = "\"";
-  for (const char c : cell) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
 
 std::string csv_number(std::optional<double> v) { return v ? fmt::format("{}", *v) : ""; }
 
@@ -177,6 +101,63 @@ ordered_json indicators_json(const kpi::indicators& values) {
 }
 
 }  // namespace
+
+std::size_t display_width(std::string_view text) {
+  std::size_t width = 0;
+  for (std::size_t i = 0; i < text.size();) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    std::size_t length = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+    if (i + length > text.size()) length = text.size() - i;
+    char32_t cp = length == 1 ? lead : lead & (0xFF >> (length + 1));
+    for (std::size_t k = 1; k < length; ++k)
+      cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
+    const bool wide = (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) ||
+                      (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+                      (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+                      (cp >= 0xFFE0 && cp <= 0xFFE6) || cp >= 0x20000;
+    width += wide ? 2 : 1;
+    i += length;
+  }
+  return width;
+}
+
+std::string text_table::render(std::string_view indent) const {
+  std::vector<std::size_t> widths;
+  for (const auto& row : rows_) {
+    if (widths.size() < row.size()) widths.resize(row.size(), 0);
+    for (std::size_t c = 0; c < row.size(); ++c)
+      widths[c] = std::max(widths[c], display_width(row[c]));
+  }
+  std::string out;
+  for (const auto& row : rows_) {
+    std::string line(indent);
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      const std::string pad(widths[c] - display_width(row[c]), ' ');
+      if (c > 0) line += "  ";
+      line += c < left_ ? row[c] + pad : pad + row[c];
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += line + "\n";
+  }
+  return out;
+}
+
+std::string csv_cell(std::string_view text) {
+  std::string cell = detail::printable(text);
+  bool quote = false;
+  if (!cell.empty() && std::string_view("=+-@\t\r").find(cell.front()) != std::string_view::npos) {
+    cell.insert(cell.begin(), '\'');
+    quote = true;
+  }
+  if (cell.find_first_of(",\"\r\n") != std::string::npos) quote = true;
+  if (!quote) return cell;
+  std::string out = "\"";
+  for (const char c : cell) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
 
 std::string show_rate(const kpi::rate& r) {
   const auto v = r.value();

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# The HTML report in a real browser: Debian's headless Chromium opens the
-# page `tierflow report --html` wrote, and the check fails unless it renders
+# The HTML reports in a real browser: Debian's headless Chromium opens the
+# page `tierflow report --html` (or `tierflow simulate --html`) wrote, and the check fails unless it renders
 # (a screenshot of real size, the section headings in the DOM) with no
 # console message at all (the page has no script, so any message — a script
 # error, a refused or failed load — means it is broken or not
@@ -11,6 +11,10 @@
 #       builds the store (STORE_WRITER, tests/browser/report_store.hpp), runs
 #       `tierflow report --html`, checks the file and the page; the
 #       screenshot is ARTIFACT_DIR/report.png.
+#   check_report.sh simulation TIERFLOW SOURCE_DIR WORK_DIR ARTIFACT_DIR
+#       runs `tierflow simulate --html` on tests/data/sim_cli/small.yaml (the
+#       shipped workflows), checks the file and the page; the screenshot is
+#       ARTIFACT_DIR/simulation.png.
 #   check_report.sh self-test SOURCE_DIR WORK_DIR
 #       the check itself must fail on tests/browser/broken_page.html, a page
 #       with a console error.
@@ -99,6 +103,40 @@ case "$mode" in
     done
     echo "browser test: the report renders, no console message; screenshot $artifacts/report.png"
     ;;
+  simulation)
+    [ $# -eq 5 ] || fail "usage: check_report.sh simulation TIERFLOW SOURCE_DIR WORK_DIR ARTIFACT_DIR"
+    tierflow="$2" source_dir="$3" work="$4" artifacts="$5"
+    require_chromium
+    rm -rf "$work"
+    mkdir -p "$work" "$artifacts"
+    "$tierflow" simulate "$source_dir/tests/data/sim_cli/small.yaml" \
+      --workflows "$source_dir/workflows" --by tier,region \
+      --html "$work/simulation.html" >"$work/simulation.txt" || fail "tierflow simulate failed"
+    page="$work/simulation.html"
+
+    for forbidden in '<script' 'src=' 'url(' 'http' '@import' '<link' '<iframe'; do
+      if grep -qiF -- "$forbidden" "$page"; then
+        fail "$page holds '$forbidden': the report must be self-contained"
+      fi
+    done
+    # The utilisation chart, a queue chart per unit and the report's own
+    # charts, each with a title.
+    svgs=$(grep -o '<svg' "$page" | wc -l)
+    titles=$(grep -o '<svg[^>]*><title' "$page" | wc -l)
+    [ "$svgs" -ge 8 ] || fail "$page has $svgs charts, expected at least 8"
+    [ "$svgs" -eq "$titles" ] || fail "$page: $svgs charts but only $titles with a title"
+    grep -qF 'class="whisker"' "$page" || fail "$page: the utilisation bars have no interval whisker"
+    grep -qF '<polyline class="q q0"' "$page" || fail "$page: no queue line"
+
+    check_page "$page" "$work/page" "$artifacts/simulation.png"
+    for heading in 'Simulation: Three days of a small town' 'Key indicators' 'Staff utilisation' \
+      'Queue length over time' 'Indicators over the replications' 'Replication 1 in detail' \
+      'Headline' 'On-time rate' 'Indicators by group'; do
+      grep -qF -- ">$heading</h" "$work/page/dom.html" ||
+        fail "the rendered page has no heading '$heading'"
+    done
+    echo "browser test: the simulation report renders, no console message; screenshot $artifacts/simulation.png"
+    ;;
   self-test)
     [ $# -eq 3 ] || fail "usage: check_report.sh self-test SOURCE_DIR WORK_DIR"
     source_dir="$2" work="$3"
@@ -114,6 +152,6 @@ case "$mode" in
     echo "browser test: the check fails on a page with a console error, as it must"
     ;;
   *)
-    fail "usage: check_report.sh report|self-test ..."
+    fail "usage: check_report.sh report|simulation|self-test ..."
     ;;
 esac

@@ -2,7 +2,7 @@
 # Fails for every include in src/ that points the wrong way. The modules
 # are ordered
 #
-#   text <- language <- audit <- store <- engine <- testing <- kpi <- cli
+#   text <- language <- audit <- store <- engine <- testing <- kpi <- simulation <- cli
 #
 # and a module includes its own headers, the public <tierflow/...> ones and
 # the private headers of the modules left of it: the engine takes a store,
@@ -30,9 +30,9 @@ if(NOT DEFINED ROOT OR ROOT STREQUAL "")
 endif()
 get_filename_component(ROOT "${ROOT}" ABSOLUTE)
 
-set(modules text language audit store engine testing kpi cli)
+set(modules text language audit store engine testing kpi simulation cli)
 set(store_backends memory sqlite postgres)
-set(order "text <- language <- audit <- store <- engine <- testing <- kpi <- cli")
+set(order "text <- language <- audit <- store <- engine <- testing <- kpi <- simulation <- cli")
 
 # Sets OUT to the unit of a path relative to SRC_DIR: a module, a backend
 # as store/NAME, or "" for what belongs to no module (src/ itself, cmake/).
