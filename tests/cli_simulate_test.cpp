@@ -407,6 +407,10 @@ TEST_CASE("cli.simulate.compare_marks_significant_differences") {
     CHECK(std::stod(cells[3]) == doctest::Approx(std::stod(cells[2]) - std::stod(cells[1])));
     CHECK(std::fabs(std::stod(cells[3])) > std::stod(cells[4]));
     CHECK(cells[5] == "true");
+    // Two people for the whole desk work flat out, overtime included, yet
+    // never more than all their time at work.
+    CHECK(std::stod(cells[2]) > 0.9);
+    CHECK(std::stod(cells[2]) <= 1.0);
   }
   CHECK(found);
 }
@@ -512,13 +516,15 @@ TEST_CASE("cli.simulate.forecast_lists_live_breaches_and_leaves_the_live_store_a
   const auto start = std::chrono::ceil<std::chrono::minutes>(newest);
   const auto plus8 = std::chrono::minutes{8 * 60};  // workflows/organisation.yaml's zone
 
+  // No --warm-up: a forecast reports from its start (small.yaml's warm-up
+  // day is for runs that start empty).
   const auto json =
-      simulate(dir, small,
-               {"--from", "sqlite:" + live, "--days", "2", "--warm-up", "0", "--format", "json"});
+      simulate(dir, small, {"--from", "sqlite:" + live, "--days", "2", "--format", "json"});
   INFO(json.err);
   REQUIRE(json.status == 0);
   const auto doc = nlohmann::json::parse(json.out);
   CHECK(doc.at("forecast").at("start") == tierflow::format_iso8601(start, plus8));
+  CHECK(doc.at("period").at("from") == tierflow::format_iso8601(start, plus8));
   CHECK(doc.at("forecast").at("live_store") == "sqlite:" + live);
   CHECK(!doc.at("forecast").at("breaches").empty());
 

@@ -313,10 +313,12 @@ struct pool_stats {
   std::string unit;    ///< the role's tier or team
   std::string region;  ///< "" for units not split by region
   std::uint32_t people = 0;
-  /// Person-seconds on shift and busy, within the reported period.
+  /// Person-seconds at work (on shift, and the overtime of a person who
+  /// finishes the job in hand after the shift ended) and busy, within the
+  /// reported period: busy_s <= on_shift_s.
   double on_shift_s = 0;
   double busy_s = 0;
-  /// busy ÷ on shift; nullopt when nobody was on shift.
+  /// busy ÷ at work, in [0, 1]; nullopt when nobody was at work.
   [[nodiscard]] std::optional<double> utilisation() const noexcept {
     if (on_shift_s <= 0) return std::nullopt;
     return busy_s / on_shift_s;

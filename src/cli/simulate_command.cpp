@@ -248,6 +248,10 @@ int check_command_line(const simulate_options& options, overrides& over, std::FI
       return exit_usage;
     }
     over.warm_up_days = *d;
+  } else if (!options.from.empty()) {
+    // A forecast starts from the live tickets as they stand: no empty start
+    // to wash out, and the coming days are the ones asked about.
+    over.warm_up_days = 0;
   }
   if (!options.days.empty()) {
     auto d = parse_days("--days", options.days, 1);
@@ -320,7 +324,8 @@ const char* simulate_help() noexcept {
          "\n"
          "--from URL starts from the open tickets of a live store as they stand (it is only\n"
          "read) at --start (ISO 8601, default: its newest event rounded up to the minute)\n"
-         "and lists, after the table, the open tickets that will breach.\n"
+         "and lists, after the table, the open tickets that will breach; the reported\n"
+         "period starts there (no warm-up unless --warm-up gives one).\n"
          "\n"
          "Exit status:\n"
          "  0  the simulation ran and its results were written\n"

@@ -76,6 +76,7 @@ result<staff> make_staff(const scenario& sc, const organisation& org,
                  .ticket = 0,
                  .since = 0,
                  .busy_since = 0,
+                 .overtime_since = 0,
                  .idle_since = 0,
                  .own = ticket_queue(later_entry{&ids})};
       const auto number = static_cast<std::uint32_t>(pl.people.size()) + 1;

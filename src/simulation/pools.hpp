@@ -63,6 +63,9 @@ struct person {
   std::uint32_t ticket = 0;          ///< the ticket in hand while busy
   std::int64_t since = 0;            ///< on shift since (while on shift)
   std::int64_t busy_since = 0;
+  /// When the shift ended under a job in hand: the overtime finishing it
+  /// counts as time at work, so that utilisation stays within 1.
+  std::int64_t overtime_since = 0;
   std::int64_t idle_since = 0;
   /// Tickets that wait for this person only (首問: the person holds them).
   ticket_queue own;

@@ -615,6 +615,7 @@ result<void> simulation::on_done(std::uint32_t who, std::int64_t now) {
   p.busy = false;
   --q.busy;
   q.stats.busy_s += clip(p.busy_since, now);
+  if (!p.on_shift) q.stats.on_shift_s += clip(p.overtime_since, now);
   sim_ticket& t = tickets_[k];
   act_request req;
   req.ticket_id = t.view->id;
@@ -676,8 +677,10 @@ void simulation::on_shift(std::uint32_t who, std::int64_t now) {
   const timestamp back = next_working_instant(*p.shifts, t);
   if (back != timestamp::max() && secs(back) < period_to_) push(secs(back), happening::shift, who);
   if (p.on_shift) {
-    // A person busy at the end of the shift finishes the job in hand.
+    // A person busy at the end of the shift finishes the job in hand: that
+    // overtime is time at work too (on_done adds it).
     p.on_shift = false;
+    p.overtime_since = now;
     q.stats.on_shift_s += clip(p.since, now);
     --q.on_shift;
     q.idle.erase({p.idle_since, who});
@@ -828,6 +831,7 @@ result<replication> simulation::run() {
   for (auto& p : staff_.people) {
     pool& q = staff_.pools[p.pool];
     if (p.on_shift) q.stats.on_shift_s += clip(p.since, period_to_);
+    if (!p.on_shift && p.busy) q.stats.on_shift_s += clip(p.overtime_since, period_to_);
     if (p.busy) q.stats.busy_s += clip(p.busy_since, period_to_);
   }
   for (auto& q : staff_.pools) {
