@@ -12,7 +12,6 @@
 #include <cstring>
 #include <filesystem>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -43,12 +42,6 @@ constexpr std::string_view tool = "tierflow report";
 /// year), not a report anyone reads: refused rather than computed.
 constexpr std::size_t max_instants = 10000;
 
-/// Prints `text` line by line through detail::printable: group values and
-/// ids come from the store.
-void print_lines(std::FILE* out, const std::string& text) {
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) say_line(out, line);
-}
 
 /// The report of the same period grouped by `kind` alone: `main` itself
 /// when it is grouped so, else computed (a second pass over the store).

@@ -27,13 +27,8 @@ namespace tierflow::cli {
 namespace {
 
 std::string esc(std::string_view text) { return html_escape(text); }
-
-std::string instant(timestamp t, std::chrono::minutes offset) {
-  return format_local(t, offset, "%F %H:%M");
-}
-
-/// A number for an SVG attribute: fixed, one decimal, never "1e+06".
-std::string num(double v) { return fmt::format("{:.1f}", v); }
+std::string instant(timestamp t, std::chrono::minutes offset) { return page_instant(t, offset); }
+std::string num(double v) { return svg_number(v); }
 
 // --- charts --------------------------------------------------------------------------
 
@@ -326,6 +321,12 @@ footer{margin-top:36px;color:#4a5568;font-size:13px}
 )";
 
 }  // namespace
+
+std::string svg_number(double v) { return fmt::format("{:.1f}", v); }
+
+std::string page_instant(timestamp t, std::chrono::minutes offset) {
+  return format_local(t, offset, "%F %H:%M");
+}
 
 std::string html_escape(std::string_view text) {
   std::string out;

@@ -76,6 +76,12 @@ struct report_source {
 /// `text` escaped for HTML text and attribute values (& < > " ').
 [[nodiscard]] std::string html_escape(std::string_view text);
 
+/// A number for an SVG attribute: fixed, one decimal, never "1e+06".
+[[nodiscard]] std::string svg_number(double v);
+
+/// An instant as the pages show it: "2026-11-24 09:05" at the zone's offset.
+[[nodiscard]] std::string page_instant(timestamp t, std::chrono::minutes offset);
+
 /// The report as one self-contained HTML page: inline CSS and inline SVG
 /// charts, no script, no external reference of any kind. Every value from
 /// the store is escaped. `r` is the report as asked (its grouped table);

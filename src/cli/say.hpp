@@ -20,6 +20,17 @@ inline void say_line(std::FILE* out, std::string_view text) {
   fmt::print(out, "{}\n", detail::printable(text));
 }
 
+/// Prints a text of several lines, each through say_line (group values
+/// and ids in it come from a store or a scenario file).
+inline void print_lines(std::FILE* out, std::string_view text) {
+  while (!text.empty()) {
+    const auto end = text.find('\n');
+    say_line(out, text.substr(0, end));
+    if (end == std::string_view::npos) break;
+    text.remove_prefix(end + 1);
+  }
+}
+
 /// Formats one line, prints it escaped by detail::printable, and a line
 /// end (the format string has none of its own).
 template <typename... Args>

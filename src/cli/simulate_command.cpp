@@ -12,7 +12,6 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -49,10 +48,6 @@ constexpr std::string_view tool = "tierflow simulate";
 /// Longer horizons are a typo (a year is 365), not a plan anyone simulates.
 constexpr std::uint32_t max_days = 3660;
 
-void print_lines(std::FILE* out, const std::string& text) {
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) say_line(out, line);
-}
 
 /// A number of days: "7" or "7d". Errors name the option.
 result<std::uint32_t> parse_days(std::string_view option, std::string_view text,

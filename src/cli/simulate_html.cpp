@@ -25,13 +25,8 @@ namespace tierflow::cli {
 namespace {
 
 std::string esc(std::string_view text) { return html_escape(text); }
-
-std::string instant(timestamp t, std::chrono::minutes offset) {
-  return format_local(t, offset, "%F %H:%M");
-}
-
-/// A number for an SVG attribute: fixed, one decimal, never "1e+06".
-std::string num(double v) { return fmt::format("{:.1f}", v); }
+std::string instant(timestamp t, std::chrono::minutes offset) { return page_instant(t, offset); }
+std::string num(double v) { return svg_number(v); }
 
 std::string cell(std::string_view text, bool number = false) {
   return fmt::format("<td{}>{}</td>", number ? " class=\"num\"" : "", esc(text));

@@ -68,6 +68,21 @@ check_page() {
 }
 
 mode="${1:-}"
+# check_self_contained PAGE MIN_CHARTS: nothing in PAGE could fetch or run
+# anything, it has at least MIN_CHARTS inline SVG charts, and every chart is
+# accessible (each has a title).
+check_self_contained() {
+  for forbidden in '<script' 'src=' 'url(' 'http' '@import' '<link' '<iframe'; do
+    if grep -qiF -- "$forbidden" "$1"; then
+      fail "$1 holds '$forbidden': the report must be self-contained"
+    fi
+  done
+  svgs=$(grep -o '<svg' "$1" | wc -l)
+  titles=$(grep -o '<svg[^>]*><title' "$1" | wc -l)
+  [ "$svgs" -ge "$2" ] || fail "$1 has $svgs charts, expected at least $2"
+  [ "$svgs" -eq "$titles" ] || fail "$1: $svgs charts but only $titles with a title"
+}
+
 case "$mode" in
   report)
     [ $# -eq 6 ] || fail "usage: check_report.sh report TIERFLOW STORE_WRITER SOURCE_DIR WORK_DIR ARTIFACT_DIR"
@@ -82,17 +97,7 @@ case "$mode" in
       --html "$work/report.html" >"$work/report.txt" || fail "tierflow report failed"
     page="$work/report.html"
 
-    # Self-contained: nothing that could fetch or run anything.
-    for forbidden in '<script' 'src=' 'url(' 'http' '@import' '<link' '<iframe'; do
-      if grep -qiF -- "$forbidden" "$page"; then
-        fail "$page holds '$forbidden': the report must be self-contained"
-      fi
-    done
-    # Every chart is accessible: each SVG has a title.
-    svgs=$(grep -o '<svg' "$page" | wc -l)
-    titles=$(grep -o '<svg[^>]*><title' "$page" | wc -l)
-    [ "$svgs" -ge 6 ] || fail "$page has $svgs charts, expected at least 6"
-    [ "$svgs" -eq "$titles" ] || fail "$page: $svgs charts but only $titles with a title"
+    check_self_contained "$page" 6
 
     check_page "$page" "$work/page" "$artifacts/report.png"
     for heading in 'Service report' 'Headline' 'On-time rate' 'Escalations by level' \
@@ -114,17 +119,8 @@ case "$mode" in
       --html "$work/simulation.html" >"$work/simulation.txt" || fail "tierflow simulate failed"
     page="$work/simulation.html"
 
-    for forbidden in '<script' 'src=' 'url(' 'http' '@import' '<link' '<iframe'; do
-      if grep -qiF -- "$forbidden" "$page"; then
-        fail "$page holds '$forbidden': the report must be self-contained"
-      fi
-    done
-    # The utilisation chart, a queue chart per unit and the report's own
-    # charts, each with a title.
-    svgs=$(grep -o '<svg' "$page" | wc -l)
-    titles=$(grep -o '<svg[^>]*><title' "$page" | wc -l)
-    [ "$svgs" -ge 8 ] || fail "$page has $svgs charts, expected at least 8"
-    [ "$svgs" -eq "$titles" ] || fail "$page: $svgs charts but only $titles with a title"
+    # The utilisation chart, a queue chart per unit and the report's own.
+    check_self_contained "$page" 8
     grep -qF 'class="whisker"' "$page" || fail "$page: the utilisation bars have no interval whisker"
     grep -qF '<polyline class="q q0"' "$page" || fail "$page: no queue line"
 
