@@ -56,3 +56,27 @@ TEST_CASE("text.escape.quoted_printable_escapes_quotes_and_backslashes_first") {
   CHECK(quoted_printable("a\x1b") == R"("a\x1b")");
   CHECK(quoted_printable("") == "\"\"");
 }
+
+TEST_CASE("text.escape.csv_field_neutralises_formulas_and_quotes_as_needed") {
+  using tierflow::detail::csv_field;
+  // Plain text stays as it is; Chinese too.
+  CHECK(csv_field("T00000001") == "T00000001");
+  CHECK(csv_field("蘇州") == "蘇州");
+  CHECK(csv_field("") == "");
+  // A comma or a quote: quoted, the quote doubled (RFC 4180).
+  CHECK(csv_field("a,b") == "\"a,b\"");
+  CHECK(csv_field("say \"hi\"") == "\"say \"\"hi\"\"\"");
+  // What a spreadsheet would run as a formula: a leading ' and quoted.
+  CHECK(csv_field("=1+1") == "\"'=1+1\"");
+  CHECK(csv_field("+86 512") == "\"'+86 512\"");
+  CHECK(csv_field("-2") == "\"'-2\"");
+  CHECK(csv_field("@SUM(A1)") == "\"'@SUM(A1)\"");
+  // A leading TAB or CR: neutralised too, and escaped, never raw.
+  CHECK(csv_field("\t=1") == "\"'\\t=1\"");
+  CHECK(csv_field("\r=1") == "\"'\\r=1\"");
+  // A formula sign further in is harmless.
+  CHECK(csv_field("a=b") == "a=b");
+  // Control bytes and broken UTF-8 inside: escaped by printable().
+  CHECK(csv_field("a\nb") == "a\\nb");
+  CHECK(csv_field("a\xff") == "a\\xff");
+}

@@ -192,27 +192,9 @@ std::string dump(const nlohmann::ordered_json& j) {
   return out;
 }
 
-// A text cell of the CSV export, per OWASP "CSV Injection": a cell a
-// spreadsheet would take for a formula (it starts with = + - @, TAB or CR)
-// gets a leading single quote and is quoted; control characters and broken
-// UTF-8 are written as detail::printable's escapes, never raw.
-void write_csv_field(std::ostream& out, std::string_view field) {
-  const bool formula = !field.empty() && (field.front() == '=' || field.front() == '+' ||
-                                          field.front() == '-' || field.front() == '@' ||
-                                          field.front() == '\t' || field.front() == '\r');
-  std::string text = formula ? "'" : "";
-  text += detail::printable(field);
-  if (!formula && text.find_first_of(",\"") == std::string::npos) {
-    out << text;
-    return;
-  }
-  out << '"';
-  for (const char c : text) {
-    if (c == '"') out << '"';
-    out << c;
-  }
-  out << '"';
-}
+// A text cell of the CSV export: detail::csv_field (neutralised against
+// spreadsheet formulas, escaped, quoted as needed).
+void write_csv_field(std::ostream& out, std::string_view field) { out << detail::csv_field(field); }
 
 }  // namespace
 

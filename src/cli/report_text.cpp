@@ -142,22 +142,7 @@ std::string text_table::render(std::string_view indent) const {
   return out;
 }
 
-std::string csv_cell(std::string_view text) {
-  std::string cell = detail::printable(text);
-  bool quote = false;
-  if (!cell.empty() && std::string_view("=+-@\t\r").find(cell.front()) != std::string_view::npos) {
-    cell.insert(cell.begin(), '\'');
-    quote = true;
-  }
-  if (cell.find_first_of(",\"\r\n") != std::string::npos) quote = true;
-  if (!quote) return cell;
-  std::string out = "\"";
-  for (const char c : cell) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
+std::string csv_cell(std::string_view text) { return detail::csv_field(text); }
 
 std::string show_rate(const kpi::rate& r) {
   const auto v = r.value();

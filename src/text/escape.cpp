@@ -112,6 +112,24 @@ std::string printable(std::string_view text) {
   return out;
 }
 
+std::string csv_field(std::string_view text) {
+  // Judged on the text as given: printable() changes only control bytes and
+  // broken UTF-8, and a TAB or CR it would escape is still a sign of a
+  // crafted cell.
+  const bool formula =
+      !text.empty() && std::string_view("=+-@\t\r").find(text.front()) != std::string_view::npos;
+  std::string cell = formula ? "'" : "";
+  cell += printable(text);
+  if (!formula && cell.find_first_of(",\"") == std::string::npos) return cell;
+  std::string out = "\"";
+  out.reserve(cell.size() + 2);
+  for (const char c : cell) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
 std::string quoted_printable(std::string_view text) {
   std::string escaped;
   escaped.reserve(text.size() + 2);

@@ -32,6 +32,15 @@ namespace tierflow::detail {
 /// printable(). Always quoted.
 [[nodiscard]] std::string quoted_printable(std::string_view text);
 
+/// `text` as one CSV field (RFC 4180) that a spreadsheet opens safely, per
+/// OWASP "CSV Injection": a field that starts with = + - @, TAB or CR (a
+/// spreadsheet would take it for a formula) gets a leading single quote;
+/// the rest goes through printable() (no raw control character or broken
+/// UTF-8); the field is double-quoted, inner quotes doubled, when it was
+/// neutralised or holds a comma or a quote. Every CSV tierflow writes (the
+/// audit export, the reports) takes its text cells through this.
+[[nodiscard]] std::string csv_field(std::string_view text);
+
 /// True when printable(text) == text: nothing in `text` needs escaping.
 [[nodiscard]] bool is_printable(std::string_view text) noexcept;
 
