@@ -792,6 +792,47 @@ TEST_CASE("sim.run.refused_actions_end_stuck_not_in_a_loop") {
   CHECK(stuck_in_feedback == r->stuck);
 }
 
+TEST_CASE("sim.run.a_cycle_of_instant_actions_ends_stuck_not_in_a_hang") {
+  // Fault repairs whose crews always hand the order back, every action
+  // taking no time: triaged -> dispatched -> triaged ... would repeat at one
+  // simulated instant for ever (the clock never moves, no timer can fire).
+  // The run counts each such ticket stuck after max_actions_per_instant
+  // actions at one instant and goes on.
+  auto sc = city(1);
+  sc.demand = {sc.demand[1]};  // fault repairs only
+  REQUIRE(sc.demand[0].type == "fault_repair");
+  sc.demand[0].per_day = 5;
+  for (auto& d : sc.decisions)
+    if (d.workflow == "fault_repair" && d.state == "dispatched")
+      d = decide("fault_repair", "dispatched", {{"crew_returns_order", 1}});
+  for (auto& d : sc.decisions)
+    if (d.workflow == "fault_repair" && d.state == "triaged")
+      d = decide("fault_repair", "triaged", {{"dispatch", 1}});
+  sc.handling.front().time = fixed(0);
+  tf::memory_store events;
+  sim::run_options o;
+  o.seed = 9;
+  o.events = &events;
+  auto r = sim::run(sc, shipped(), o);
+  REQUIRE_MESSAGE(r.has_value(), (r ? std::string() : r.error().message()));
+  REQUIRE(r->tickets_opened > 0);
+  CHECK(r->stuck > 0);
+  CHECK(r->stuck <= r->tickets_opened);
+  // Each ticket stopped after the bound at each instant it was drawn: when
+  // opened, and again only when a timer moved it to another unit (an
+  // escalation), not at every step-limit note.
+  for (const auto& entry : trails(events)) {
+    if (entry.first.starts_with('~')) continue;
+    INFO(entry.first);
+    std::size_t transitions = 0, moves = 0;
+    for (const auto& e : entry.second) {
+      if (e.type == tf::event_type::transitioned) ++transitions;
+      if (e.type == tf::event_type::escalated) ++moves;
+    }
+    CHECK(transitions <= (sim::max_actions_per_instant + 1) * (moves + 1));
+  }
+}
+
 TEST_CASE("sim.run.arrivals_follow_hours_weekdays_holidays_and_surges") {
   // Info changes at the business hall: only 09:00-17:00 (hours weights),
   // no demand on Sundays, and the office calendar's holidays count as

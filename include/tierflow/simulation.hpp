@@ -361,12 +361,20 @@ struct replication {
   std::uint64_t tickets_opened = 0;  ///< by the simulation (not the live ones)
   std::uint64_t actions = 0;         ///< actions taken
   std::uint64_t events = 0;          ///< events in the run's store at the end
-  /// Tickets that could never be taken: no staffed person may take their
-  /// next action (each is counted once, and stays open).
+  /// Tickets that could never go on: no staffed person may take their
+  /// next action, the engine refused it three times in a row, or they took
+  /// more than max_actions_per_instant actions at one instant (each is
+  /// counted once, and stays open).
   std::uint64_t stuck = 0;
   /// Tickets open at the end of the run.
   std::uint64_t open_at_end = 0;
 };
+
+/// A ticket that takes more actions than this at one simulated instant is
+/// in a cycle of actions that take no time (a scenario whose handling
+/// times are 0 around a loop of the workflow): the clock would never move.
+/// The run counts it in replication::stuck, leaves it open and goes on.
+inline constexpr std::uint32_t max_actions_per_instant = 100;
 
 /// The seed of replication `index` (0-based) of a scenario seeded `seed`:
 /// independent streams for each replication (SplitMix64).

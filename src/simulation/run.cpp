@@ -88,6 +88,12 @@ struct sim_ticket {
   std::uint32_t person = nobody;     // or the one person it waits for
   std::uint8_t refusals = 0;
   bool counted_stuck = false;
+  // Actions taken at the instant of the last one (max_actions_per_instant).
+  std::int64_t last_action_at = -1;
+  std::uint32_t actions_at_instant = 0;
+  // Stuck in such a loop: only a change of state or unit (an escalation, a
+  // handoff by a rule) draws it again, not every timer that notes something.
+  bool looping = false;
 };
 
 /// What the scenario says about one state of one workflow.
@@ -634,7 +640,14 @@ result<void> simulation::on_done(std::uint32_t who, std::int64_t now) {
     *t.view = std::move(*acted);
     const bool entered = has_target || t.view->state != before;
     t.at = phase::waiting;
-    draw(k, now, entered);
+    t.actions_at_instant = t.last_action_at == now ? t.actions_at_instant + 1 : 1;
+    t.last_action_at = now;
+    if (!t.view->closed && t.actions_at_instant >= max_actions_per_instant) {
+      mark_stuck(k);  // a loop of actions that take no time: the clock would never move
+      t.looping = true;
+    } else {
+      draw(k, now, entered);
+    }
   } else {
     if (fatal(acted.error())) return fail(acted.error());
     // The ticket changed while it was worked on (a timer escalated it, a
@@ -731,10 +744,13 @@ result<void> simulation::wake(std::int64_t now) {
     if (!v) return fail(v.error());
     if (v->version == t.view->version) continue;
     const bool moved = v->state != t.view->state;
+    const bool unit_moved = v->assignee.unit != t.view->assignee.unit;
     *t.view = std::move(*v);
     if (t.view->closed) {
       close(k);
-    } else if (moved || t.at == phase::stuck || t.next == nullptr) {
+    } else if (moved || t.next == nullptr ||
+               (t.at == phase::stuck && (!t.looping || unit_moved))) {
+      t.looping = false;
       draw(k, now, moved);
     } else if (t.at == phase::waiting) {
       make_ready(k, now);  // same action; its unit or deadlines changed
