@@ -418,7 +418,7 @@ class recording_store final : public tierflow_test::forwarding_store {
   }
 
   tf::result<void> append(const tf::append_request& request) override {
-    auto ok = forwarding_store::append(request);
+    auto ok = forwarding_store::append(copying(request));
     if (ok) {
       const std::lock_guard lock(mutex_);
       appends_.push_back({std::string(request.ticket_id), {request.events.begin(), request.events.end()}});

@@ -113,6 +113,10 @@ struct engine_stats {
   std::uint64_t timers_fired = 0;
   std::uint64_t notifications = 0;   ///< handed to the sink
   std::uint64_t sink_failures = 0;   ///< the sink threw
+  /// Tickets held in memory now: the open ones. A ticket leaves memory
+  /// when it closes (a later use reads it from the store again), so this
+  /// does not grow with the tickets ever closed.
+  std::uint64_t resident_tickets = 0;
 };
 
 /// The engine. Create one per catalog and store; share it between threads.

@@ -61,6 +61,13 @@ struct append_request {
   /// denied commands on unknown tickets). A ticket's stream needs it with
   /// every append: the summary's seal binds it to the head.
   const ticket_summary* summary = nullptr;
+  /// Optional: the vector whose elements `events` views, which the caller
+  /// gives up. A store that keeps events in memory may move them out of it
+  /// instead of copying them (after a successful append its elements are
+  /// valid but unspecified; after a failed one they are unchanged). Other
+  /// stores ignore it. A decorator passes it on as it is, unless it reads
+  /// the events after the inner store took them: then it passes nullptr.
+  std::vector<event>* movable = nullptr;
 };
 
 /// A ticket with a timer due.

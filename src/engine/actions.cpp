@@ -27,8 +27,9 @@ result<ticket_view> engine::impl::act(const act_request& req, timestamp now) {
   for (int attempt = 1;; ++attempt) {
     bool judged = false;
     auto done = act_once(req, now, judged);
-    if (done || judged || done.error().code() != errc::conflict || !events->shared() ||
-        attempt == race_retries)
+    // On a store only this engine writes, a conflict comes from two copies
+    // of a closed ticket (not kept in memory: each use reads it) racing.
+    if (done || judged || done.error().code() != errc::conflict || attempt == race_retries)
       return done;
   }
 }
@@ -90,8 +91,9 @@ result<ticket_view> engine::impl::act_once(const act_request& req, timestamp now
   const state& st = wf.states[r.state];
   const action* act = detail::find_action(st, req.action);
   if (auto allowed = detail::authorize(defs.org, r, req, act); !allowed) {
-    if (events->shared()) {
-      // Judged on what this engine last saw: make sure that is the ticket.
+    if (events->shared() || !s.resident) {
+      // Judged on what this engine last saw (or on one of several copies
+      // of a closed ticket): make sure that is the ticket.
       auto h = events->head(r.id);
       if (!h) return failed(std::move(h).error().with_context("ticket " + r.id));
       if (h->version != r.version || h->head != r.head) {
@@ -176,6 +178,7 @@ result<ticket_view> engine::impl::act_once(const act_request& req, timestamp now
   if (auto ok = commit(s, cmd); !ok) return failed(ok.error());
   commands.fetch_add(1, std::memory_order_relaxed);
   ticket_view v = r.view(now);
+  release_if_closed(s);
   std::move(cmd.notes.begin(), cmd.notes.end(), std::back_inserter(notes));
   lock.unlock();
   deliver(notes);

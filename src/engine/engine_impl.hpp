@@ -54,6 +54,11 @@ struct ticket_slot {
   /// restored (a served quarantine entry): the next commit rewrites the row
   /// and clears the entry.
   bool row_forged = false;
+  /// Held in the engine's map (engine::impl::tickets). A closed ticket is
+  /// not: it is read from the store for each use and dropped after, so
+  /// that closed tickets cost the engine no memory. Such a copy may be
+  /// one of several, so what it judges is checked against the store.
+  bool resident = false;
 };
 
 /// Identical denials of one stream, coalesced (denials.cpp).
@@ -100,8 +105,11 @@ struct engine::impl {
   notification_sink* sink = nullptr;
   std::string prefix;
 
+  // The tickets in memory: the open ones (and closed ones whose summary row
+  // is yet to be rewritten). Shared, so that a command holding a slot
+  // keeps it alive when the ticket closes and leaves the map.
   mutable std::shared_mutex map_mutex;
-  mutable std::unordered_map<std::string, std::unique_ptr<ticket_slot>> tickets;
+  mutable std::unordered_map<std::string, std::shared_ptr<ticket_slot>> tickets;
 
   // Serialises denials: the coalescing counts and the appends to the
   // denial streams, which no ticket lock covers.
@@ -128,8 +136,13 @@ struct engine::impl {
   // --- tickets in memory (ticket_cache.cpp) -----------------------------------------------------
 
   // The slot of a ticket, loaded from the store on first use; nullptr when
-  // the store has no such ticket.
-  result<ticket_slot*> slot(std::string_view id) const;
+  // the store has no such ticket. A closed ticket's slot is not kept.
+  result<std::shared_ptr<ticket_slot>> slot(std::string_view id) const;
+  // Keeps a loaded ticket in memory unless it is closed, and returns the
+  // slot to use: the one already kept, if another thread kept one first.
+  std::shared_ptr<ticket_slot> keep(std::shared_ptr<ticket_slot> s) const;
+  // Drops a ticket that closed from memory (the caller holds its lock).
+  void release_if_closed(ticket_slot& s) const;
   // Re-reads a ticket from the store after a failed append, so the record is
   // again exactly what the store holds; if even that read fails, the slot is
   // marked stale and re-read before its next use.

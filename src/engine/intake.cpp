@@ -194,14 +194,11 @@ result<opened_ticket> engine::impl::open(const open_request& req, timestamp now)
   if (auto ok = commit(*fresh, cmd); !ok) return fail(ok.error());
   commands.fetch_add(1, std::memory_order_relaxed);
   out.ticket = r.view(now);
-  {
-    // Once stored, the ticket is visible: another thread (advance, a
-    // query) may already have loaded it from the store. Its slot then
-    // stands — it folded the same events — and ours is dropped.
-    const std::string id = r.id;
-    const std::unique_lock lock(map_mutex);
-    tickets.try_emplace(id, std::move(fresh));
-  }
+  // Once stored, the ticket is visible: another thread (advance, a query)
+  // may already have loaded it from the store. Its slot then stands — it
+  // folded the same events — and ours is dropped.
+  // (`cmd` refers to the record: it lives on until the end here.)
+  const auto kept = keep(std::move(fresh));
   deliver(cmd.notes);
   return out;
 }

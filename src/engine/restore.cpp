@@ -189,9 +189,7 @@ result<void> engine::impl::restore() {
       return fail(std::move(ok).error().with_context("restoring " + id));
     // Open tickets (and ones whose row must be rewritten) stay in memory:
     // their timers fire, their queues are read. Closed ones load on use.
-    if ((*fresh)->record.closed && !(*fresh)->row_forged) continue;
-    const std::unique_lock lock(map_mutex);
-    tickets.try_emplace(id, std::move(*fresh));
+    (void)keep(std::move(*fresh));
   }
   for (const auto& [key, u] : uses) {
     if (!u.edited) continue;

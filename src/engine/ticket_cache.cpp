@@ -8,20 +8,41 @@
 
 namespace tierflow {
 
-result<engine::impl::ticket_slot*> engine::impl::slot(std::string_view id) const {
+result<std::shared_ptr<engine::impl::ticket_slot>> engine::impl::slot(std::string_view id) const {
   {
     const std::shared_lock lock(map_mutex);
-    if (const auto it = tickets.find(std::string(id)); it != tickets.end()) return it->second.get();
+    if (const auto it = tickets.find(std::string(id)); it != tickets.end()) return it->second;
   }
   if (auto ok = check_not_quarantined(id); !ok) return fail(ok.error());
   // First use: the ticket is read as an audit reads it, verified and folded
   // (a ticket another engine opened on a shared store included).
   auto fresh = load_verified(id);
   if (!fresh) return fail(fresh.error());
-  if (*fresh == nullptr) return nullptr;
+  if (*fresh == nullptr) return std::shared_ptr<ticket_slot>();
+  return keep(std::move(*fresh));
+}
+
+std::shared_ptr<engine::impl::ticket_slot> engine::impl::keep(std::shared_ptr<ticket_slot> s) const {
+  // A closed ticket takes no more actions and fires no timers: keeping it
+  // would grow the engine by every ticket ever closed. Its next use reads
+  // it again. One whose summary row must be rewritten stays until then.
+  if (s->record.closed && !s->row_forged) return s;
+  const std::string id = s->record.id;
+  ticket_slot* raw = s.get();
   const std::unique_lock lock(map_mutex);
-  auto [it, inserted] = tickets.try_emplace(std::string(id), std::move(*fresh));
-  return it->second.get();
+  auto [it, inserted] = tickets.try_emplace(id, std::move(s));
+  if (inserted) raw->resident = true;
+  return it->second;
+}
+
+void engine::impl::release_if_closed(ticket_slot& s) const {
+  if (!s.record.closed || s.row_forged || s.stale) return;
+  const std::unique_lock lock(map_mutex);
+  // The caller's own reference keeps the slot alive past the erase.
+  if (const auto it = tickets.find(s.record.id); it != tickets.end() && it->second.get() == &s) {
+    tickets.erase(it);
+    s.resident = false;
+  }
 }
 
 void engine::impl::resync(ticket_slot& s) const {
@@ -68,7 +89,9 @@ result<void> engine::impl::commit(ticket_slot& s, command& cmd) {
   }
   const event_hash head = seal(cmd.events, cmd.base_head);
   const ticket_summary summary = s.record.summary();
-  auto stored = events->append(append_request{s.record.id, cmd.base_version, cmd.events, &summary});
+  // The events are not used after this: the store may keep them as they are.
+  auto stored = events->append(
+      append_request{s.record.id, cmd.base_version, cmd.events, &summary, &cmd.events});
   if (!stored) {
     resync(s);
     return fail(std::move(stored).error().with_context("ticket " + s.record.id));

@@ -117,6 +117,8 @@ result<advance_report> engine::impl::advance(timestamp now) {
         continue;
       }
       stuck.reset();
+      // A timer may have closed it (a step that ends the ticket).
+      release_if_closed(s);
     }
     report.fired += fired;
     touched.insert(first.ticket_id);

@@ -98,7 +98,7 @@ class recording_store final : public tierflow_test::forwarding_store {
   recording_store() : forwarding_store(std::make_unique<tf::memory_store>()) {}
 
   [[nodiscard]] tf::result<void> append(const tf::append_request& r) override {
-    auto ok = forwarding_store::append(r);
+    auto ok = forwarding_store::append(copying(r));
     if (ok && !r.events.empty()) {
       const tf::event& e = r.events.front();
       std::string what(tf::to_string(e.type));

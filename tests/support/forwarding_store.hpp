@@ -38,6 +38,13 @@ class forwarding_store : public tierflow::store {
   [[nodiscard]] tierflow::result<void> append(const tierflow::append_request& request) override {
     return inner_->append(request);
   }
+
+  /// `request` without leave to move its events (append_request::movable):
+  /// for a decorator that reads them after passing the request on.
+  [[nodiscard]] static tierflow::append_request copying(tierflow::append_request request) noexcept {
+    request.movable = nullptr;
+    return request;
+  }
   [[nodiscard]] tierflow::result<std::vector<tierflow::event>> load(std::string_view ticket_id) const override {
     return inner_->load(ticket_id);
   }

@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: MIT
+// Closed tickets leave the engine's memory (engine_stats::resident_tickets):
+// a closed ticket is read from the store for each use and dropped after,
+// and is still viewed, refused and audited as before; a restarted engine
+// keeps only the open ones; threads using one closed ticket at once each
+// get a correct answer. Built with -fsanitize=thread by .ci/tsan.
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <latch>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+#include <tierflow/engine.hpp>
+#include <tierflow/memory_store.hpp>
+
+#include "support/engine_fixture.hpp"
+#include "support/flows_cases.hpp"
+#include "test_support.hpp"
+
+namespace {
+
+namespace chr = std::chrono;
+namespace tf = tierflow;
+using tierflow_test::engine_fixture;
+using tierflow_test::local;
+using tierflow_test::shipped;
+using namespace tierflow_test::flows;
+
+tf::open_request ordinary_complaint(std::string customer) {
+  return complaint(std::move(customer), {{"region", txt("taicang")}},
+                   {{"complaint_class", txt("business")}});
+}
+
+std::uint64_t resident(const engine_fixture& r) { return r->stats().resident_tickets; }
+
+std::size_t count_type(const std::vector<tf::event>& events, tf::event_type type) {
+  std::size_t n = 0;
+  for (const tf::event& e : events) n += e.type == type ? 1 : 0;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("engine.memory.a_closed_ticket_leaves_memory_and_is_read_again_on_use") {
+  tf::memory_store st;
+  engine_fixture r(local(2026, 11, 24, 9, 0), shipped(), &st);
+  const std::string a = r.open(ordinary_complaint("C-MEM-A")).ticket.id;
+  const std::string b = r.open(ordinary_complaint("C-MEM-B")).ticket.id;
+  CHECK(resident(r) == 2);
+
+  // Ten steps to `archived`, the terminal state (flows_cases.hpp).
+  const tf::timestamp closed_at = run_t0_complaint(r, a, local(2026, 11, 24, 9, 0));
+  CHECK(resident(r) == 1);  // b only
+
+  // Viewed from its trail, as it was; viewing does not keep it.
+  const tf::ticket_view v = r.view(a);
+  CHECK(v.closed);
+  CHECK(v.state == "archived");
+  const std::uint64_t version = v.version;
+  CHECK(version == r.events(a).size());
+  CHECK(resident(r) == 1);
+  r.check_consistent(a);
+  CHECK(resident(r) == 1);
+
+  // A command on it is judged on the stored ticket: refused (`archived`
+  // has no actions: the action is not found there), the refusal audited,
+  // the ticket unchanged.
+  r.at(closed_at + chr::minutes{5});
+  tf::act_request req;
+  req.ticket_id = a;
+  req.action = "classify";
+  req.by = csr1;
+  const std::uint64_t denied_before = r->stats().denied;
+  const auto refused = r->act(req);
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().code() == tf::errc::not_found);
+  CHECK(r->stats().denied == denied_before + 1);
+  auto denials = r->denials(a);
+  REQUIRE(denials.has_value());
+  CHECK(count_type(*denials, tf::event_type::denied) == 1);
+  CHECK(r.view(a).version == version);
+  CHECK(resident(r) == 1);
+
+  // The open one is untouched and still served from memory.
+  CHECK(r.view(b).state == "received");
+
+  // A second engine over the same store keeps the open ticket only.
+  engine_fixture again(closed_at + chr::minutes{10}, shipped(), &st);
+  CHECK(resident(again) == 1);
+  CHECK(again.view(a).closed);
+  CHECK(again.view(b).state == "received");
+  CHECK(resident(again) == 1);
+}
+
+TEST_CASE("engine.memory.resident_tickets_follow_the_open_ones_over_many_lifecycles") {
+  tf::memory_store st;
+  engine_fixture r(local(2026, 11, 24, 9, 0), shipped(), &st);
+  tf::timestamp t = local(2026, 11, 24, 9, 0);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 12; ++i) {
+    const std::string id = r.open(ordinary_complaint("C-MEM-" + std::to_string(i))).ticket.id;
+    ids.push_back(id);
+    // Every third ticket stays open; the others close.
+    if (i % 3 != 2) t = run_t0_complaint(r, id, t);
+    CHECK(resident(r) == static_cast<std::uint64_t>(i / 3 + (i % 3 == 2 ? 1 : 0)));
+  }
+  CHECK(resident(r) == 4);
+  // The store still holds every ticket and its whole trail.
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    const tf::ticket_view v = r.view(ids[i]);
+    CHECK(v.closed == (i % 3 != 2));
+    CHECK(count_type(r.events(ids[i]), tf::event_type::closed) == (i % 3 != 2 ? 1u : 0u));
+  }
+  CHECK(resident(r) == 4);
+}
+
+TEST_CASE("engine.memory.threads_on_one_closed_ticket_each_get_an_answer") {
+  tf::memory_store st;
+  engine_fixture r(local(2026, 11, 24, 9, 0), shipped(), &st);
+  const std::string id = r.open(ordinary_complaint("C-MEM-T")).ticket.id;
+  const tf::timestamp closed_at = run_t0_complaint(r, id, local(2026, 11, 24, 9, 0));
+  r.at(closed_at + chr::minutes{1});
+  REQUIRE(resident(r) == 0);
+  const std::uint64_t version = r.events(id).size();
+
+  // Each thread loads its own copy of the closed ticket: every view is the
+  // stored ticket, every command is refused and recorded (identical
+  // refusals coalesce into the count, engine.hpp), and nothing moves it.
+  constexpr int threads = 4, rounds = 25;
+  std::latch start(threads);
+  std::atomic<int> wrong_view{0}, wrong_refusal{0};
+  std::vector<std::thread> pool;
+  for (int w = 0; w < threads; ++w) {
+    pool.emplace_back([&] {
+      start.arrive_and_wait();
+      for (int i = 0; i < rounds; ++i) {
+        const auto v = r->view(id);
+        if (!v || !v->closed || v->version != version) ++wrong_view;
+        tf::act_request req;
+        req.ticket_id = id;
+        req.action = "close";
+        req.by = caller;
+        const auto done = r->act(req);
+        if (done || done.error().code() != tf::errc::not_found) ++wrong_refusal;
+      }
+    });
+  }
+  for (auto& t : pool) t.join();
+  CHECK(wrong_view == 0);
+  CHECK(wrong_refusal == 0);
+  CHECK(r->stats().denied == static_cast<std::uint64_t>(threads * rounds));
+  CHECK(r.view(id).version == version);
+  CHECK(resident(r) == 0);
+  r.check_consistent(id);
+}
