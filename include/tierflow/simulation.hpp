@@ -291,7 +291,10 @@ struct run_options {
   /// The replication's seed (replication_seed(scenario.seed, i)).
   std::uint64_t seed = 1;
   /// Where the simulated trail goes; nullptr = a memory store of the run's
-  /// own. Must be empty (no stream) when given.
+  /// own, from which each ticket's trail leaves once it has closed and been
+  /// folded into the indicators (memory grows with the open tickets, not
+  /// with every ticket ever opened). A store given here keeps every trail.
+  /// Must be empty (no stream) when given.
   store* events = nullptr;
   /// Forecast: a live store whose open tickets the run starts from, as
   /// they stand (state, owner, assignee, clocks, timers). Only read: its
@@ -360,7 +363,7 @@ struct replication {
   std::vector<breach> breaches;
   std::uint64_t tickets_opened = 0;  ///< by the simulation (not the live ones)
   std::uint64_t actions = 0;         ///< actions taken
-  std::uint64_t events = 0;          ///< events in the run's store at the end
+  std::uint64_t events = 0;          ///< events appended to the run's store
   /// Tickets that could never go on: no staffed person may take their
   /// next action, the engine refused it three times in a row, or they took
   /// more than max_actions_per_instant actions at one instant (each is

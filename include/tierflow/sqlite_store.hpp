@@ -66,10 +66,14 @@ struct sqlite_store_access;  // tests' access to the connection (src/store/sqlit
 ///   background commit fails, the next append (which is then not applied)
 ///   or flush() reports that with errc::io_error.
 ///
-/// Ticket numbers: each next_ticket_number() is its own committed and
-/// synced transaction on a counter row, so a number is never handed out
-/// twice, even across a crash (a number whose ticket was never appended is
-/// a gap). In group_commit mode it first commits the open group.
+/// Ticket numbers: in per_command mode each next_ticket_number() is its
+/// own committed and synced transaction on a counter row, so a number is
+/// never handed out twice, even across a crash (a number whose ticket was
+/// never appended is a gap). In group_commit mode the counter moves inside
+/// the open group (opening one if none is), with no sync of its own: a
+/// crash that loses the group takes back its numbers together with the
+/// acknowledged opens that used them, so a number may be handed out again
+/// after a crash, but no two stored tickets ever share one.
 ///
 /// A database file deleted, or replaced by another renamed over it, while a
 /// handle has it open is detected (SQLITE_FCNTL_HAS_MOVED: the path's inode

@@ -122,7 +122,10 @@ class store {
   };
   [[nodiscard]] virtual result<stream_head> head(std::string_view ticket_id) const = 0;
 
-  /// A fresh ticket number, never handed out before (1, 2, 3 …).
+  /// A fresh ticket number, never handed out before (1, 2, 3 …). A store
+  /// that may lose acknowledged commands in a crash (SQLite group_commit)
+  /// may lose the numbers it handed out with them: no two stored tickets
+  /// share a number.
   [[nodiscard]] virtual result<std::uint64_t> next_ticket_number() = 0;
 
   /// The latest summary of a ticket; errc::not_found when unknown,

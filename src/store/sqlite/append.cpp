@@ -104,20 +104,55 @@ void sqlite_store::impl::close_group() noexcept {
   group_changed.notify_all();
 }
 
+result<void> sqlite_store::impl::open_group() {
+  if (group_open) return {};
+  if (auto r = db.exec("BEGIN IMMEDIATE"); !r) return r;
+  group_open = true;
+  group_commands = 0;
+  group_deadline = std::chrono::steady_clock::now() + options.group_window;
+  ++group_generation;
+  group_changed.notify_all();
+  return {};
+}
+
+result<std::uint64_t> sqlite_store::impl::bump_counter_in_group() {
+  const auto failed = [this](error e) -> result<std::uint64_t> {
+    if (db.autocommit()) return fail(group_lost(std::move(e)).with_context("next ticket number"));
+    // Only the counter's step goes; the group's commands stay.
+    if (!db.exec("ROLLBACK TO tierflow_number") || !db.exec("RELEASE tierflow_number")) {
+      if (!db.autocommit()) (void)db.exec("ROLLBACK");
+      return fail(group_lost(std::move(e)).with_context("next ticket number"));
+    }
+    return fail(std::move(e).with_context("next ticket number"));
+  };
+  if (auto r = db.exec("SAVEPOINT tierflow_number"); !r) {
+    if (db.autocommit()) return fail(group_lost(std::move(r).error()).with_context("next ticket number"));
+    return fail(std::move(r).error().with_context("next ticket number"));
+  }
+  {
+    const statement_use s(bump_counter_stmt);
+    if (auto r = s->step(); !r) return failed(r.error());
+  }
+  std::int64_t number = 0;
+  {
+    const statement_use s(read_counter_stmt);
+    const auto row = s->step();
+    if (!row) return failed(row.error());
+    if (!*row) return failed(malformed(path, "ticket number counter (no row)"));
+    number = s->column_int(0);
+  }
+  if (number < 1) return failed(malformed(path, "ticket number counter"));
+  if (auto r = db.exec("RELEASE tierflow_number"); !r) return failed(r.error());
+  return static_cast<std::uint64_t>(number);
+}
+
 result<void> sqlite_store::impl::append_grouped(const append_request& request) {
   if (group_error) {
     error lost = std::move(*group_error);
     group_error.reset();
     return fail(std::move(lost).with_context("command not applied"));
   }
-  if (!group_open) {
-    if (auto r = db.exec("BEGIN IMMEDIATE"); !r) return r;
-    group_open = true;
-    group_commands = 0;
-    group_deadline = std::chrono::steady_clock::now() + options.group_window;
-    ++group_generation;
-    group_changed.notify_all();
-  }
+  if (auto r = open_group(); !r) return r;
   if (auto r = db.exec("SAVEPOINT tierflow_command"); !r) {
     if (db.autocommit()) return fail(group_lost(std::move(r).error()));
     return r;
@@ -225,12 +260,25 @@ result<std::uint64_t> sqlite_store::next_ticket_number() {
   if (impl_->options.read_only) {
     return fail(impl_->read_only_refusal("next ticket number").error());
   }
-  // Its own transaction: the open group (which cannot share it) goes first.
-  if (auto r = impl_->commit_group(); !r) return fail(r.error());
   // A number from a lost file could be handed out again by the file that
   // replaced it.
-  if (auto r = impl_->check_in_place(); !r) return fail(std::move(r).error().with_context("next ticket number"));
+  if (auto r = impl_->check_in_place(); !r) {
+    if (impl_->group_open) {
+      (void)impl_->db.exec("ROLLBACK");
+      return fail(impl_->group_lost(std::move(r).error()).with_context("next ticket number"));
+    }
+    return fail(std::move(r).error().with_context("next ticket number"));
+  }
   connection& db = impl_->db;
+  if (impl_->options.mode == durability::group_commit) {
+    // The counter moves inside the open group, durable with it: a number
+    // costs no sync of its own, and groups span the opens too. A crash
+    // that loses the group loses the tickets its numbers went to with it,
+    // so no stored ticket ever shares a number. The group holds the
+    // database's write lock, so no other process takes the same number.
+    if (auto r = impl_->open_group(); !r) return fail(std::move(r).error().with_context("next ticket number"));
+    return impl_->bump_counter_in_group();
+  }
   if (auto r = db.exec("BEGIN IMMEDIATE"); !r) return fail(r.error());
   const auto undo = [&db](error e) -> result<std::uint64_t> {
     if (!db.autocommit()) (void)db.exec("ROLLBACK");

@@ -86,6 +86,10 @@ struct sqlite_store::impl {
   [[nodiscard]] result<void> write_command(const append_request& request);
   [[nodiscard]] result<void> append_alone(const append_request& request);
   [[nodiscard]] result<void> append_grouped(const append_request& request);
+  // Opens a group (BEGIN IMMEDIATE) unless one is open.
+  [[nodiscard]] result<void> open_group();
+  // group_commit: the next ticket number, taken inside the open group.
+  [[nodiscard]] result<std::uint64_t> bump_counter_in_group();
   // Commits the open group, if any. On failure its commands are gone.
   [[nodiscard]] result<void> commit_group();
   // Forgets a group that SQLite rolled back by itself, and says what was lost.
