@@ -723,6 +723,33 @@ TEST_CASE("store.sqlite.group_commit_visibility") {
   CHECK(reader->load("T3").value().size() == 1);
 }
 
+TEST_CASE("store.sqlite.group_commit_ticket_numbers_ride_in_the_group") {
+  const temp_dir dir("tierflow_sqlite");
+  const std::string path = dir.file("t.db");
+  store_options impatient;
+  impatient.busy_timeout = std::chrono::milliseconds{0};
+  auto other = open_ok(path, impatient);
+  {
+    // A window no test reaches: nothing commits but flush and the destructor.
+    auto writer = open_ok(path, group(std::chrono::hours{1}, 100));
+    CHECK(writer->next_ticket_number().value() == 1);
+    ticket_summary t1 = conformance::ticket("T1");
+    conformance::save(*writer, t1);
+    CHECK(writer->next_ticket_number().value() == 2);
+    // The number opened no transaction of its own: the group (which holds
+    // the write lock) has it, so another handle cannot take one meanwhile.
+    CHECK(conformance::outcome(other->next_ticket_number()) == "io_error");
+    CHECK(other->head("T1").value().version == 0);
+    REQUIRE(writer->flush());
+    CHECK(other->head("T1").value().version == 1);
+    CHECK(other->next_ticket_number().value() == 3);
+    // A number taken with nothing appended after it opens a group too; the
+    // destructor commits it, so the number is not handed out again.
+    CHECK(writer->next_ticket_number().value() == 4);
+  }
+  CHECK(other->next_ticket_number().value() == 5);
+}
+
 TEST_CASE("store.sqlite.the_group_window_commits_without_flush") {
   const temp_dir dir("tierflow_sqlite");
   const std::string path = dir.file("t.db");
