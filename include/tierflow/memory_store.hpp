@@ -15,8 +15,9 @@ namespace tierflow {
 /// append under the store's lock together with the head, so nothing
 /// outside tierflow can edit one and a seal would only be checked against
 /// itself; summary() never returns errc::data_loss. Thread-safe: one
-/// reader-writer lock; every index operation is O(log n) in the number of
-/// tickets, queries are O(answer × log n).
+/// reader-writer lock. Streams and customers are hashed (O(1) expected per
+/// append); queues, timers and open tickets are ordered (O(log n) per
+/// insert, O(1) per removal); queries are O(answer) after one lookup.
 class memory_store final : public store {
  public:
   memory_store();
@@ -37,6 +38,19 @@ class memory_store final : public store {
                                                     std::size_t limit) const override;
   [[nodiscard]] result<std::vector<ticket_summary>> open_tickets() const override;
   [[nodiscard]] result<std::vector<std::string>> streams() const override;
+
+  /// Gives up the events of a ticket's stream, which leave the store
+  /// (moved out, not copied): for a host that has read what it needs of a
+  /// closed ticket's trail (the simulator folds it into its indicators)
+  /// and has no further use for it. The summary stays, so the ticket is
+  /// still counted in its customer's history and found by summary(),
+  /// streams() and the indexes. After it, load() and head() of the ticket,
+  /// and append() to it, fail with errc::not_found naming the ticket and
+  /// "trail released", changing nothing. Errors: errc::not_found for an
+  /// unknown stream, one that has no summary (not a ticket) or one already
+  /// released; errc::invalid_argument for a ticket that is not closed (its
+  /// engine still needs the trail). O(1) apart from the bytes released.
+  [[nodiscard]] result<std::vector<event>> release_trail(std::string_view ticket_id);
 
   /// Approximate bytes held (events, summaries, indexes): for the
   /// benchmarks' bytes-per-ticket and bytes-per-event figures.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The in-memory store: per ticket a vector of events and its head hash, the
-// latest summary, and ordered indexes over the summaries for the queries.
+// latest summary, and indexes over the summaries for the queries (hashed
+// where the query needs no global order, ordered where it does).
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
@@ -13,6 +14,7 @@
 #include <mutex>
 #include <set>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -77,24 +79,14 @@ using queue_map = std::map<queue_name_less::name, queue_set, queue_name_less>;
 
 unit_region queue_of(const ticket_summary& s) noexcept { return unit_region{s.unit, s.region}; }
 
-struct customer_probe {
-  std::string_view customer_id;
-};
-
-struct customer_less {
-  using is_transparent = void;
+// A customer's tickets, oldest first: (opened_at, ticket id), unique since
+// ids are.
+struct customer_order {
   static auto key(const ticket_summary* s) noexcept {
-    return std::tuple<std::string_view, timestamp, std::string_view>(s->customer_id, s->opened_at,
-                                                                     s->ticket_id);
+    return std::tuple<timestamp, std::string_view>(s->opened_at, s->ticket_id);
   }
   bool operator()(const ticket_summary* a, const ticket_summary* b) const noexcept {
     return key(a) < key(b);
-  }
-  bool operator()(const ticket_summary* a, const customer_probe& b) const noexcept {
-    return std::string_view{a->customer_id} < b.customer_id;
-  }
-  bool operator()(const customer_probe& a, const ticket_summary* b) const noexcept {
-    return a.customer_id < std::string_view{b->customer_id};
   }
 };
 
@@ -108,14 +100,93 @@ struct due_less {
   }
 };
 
+// Makes room in a vector for `more` elements: geometric growth, so that
+// appends stay amortised O(1).
+template <class T>
+void make_room_for(std::vector<T>& list, std::size_t more) {
+  const std::size_t needed = list.size() + more;
+  if (needed > list.capacity()) list.reserve(std::max(needed, 2 * list.capacity()));
+}
+
+// Hashed, not ordered: finding a stream or a customer must not cost more
+// with a million of them. Transparent, so lookups take a string_view without
+// building a string.
+struct id_hash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view id) const noexcept { return std::hash<std::string_view>{}(id); }
+};
+
+// A customer's tickets in customer_order. Tickets open in time order, so a
+// new one nearly always goes at the end: amortised O(1), where an ordered set
+// over every ticket cost a walk of a million-node tree per open. Most
+// customers have one ticket: it is held inline, and a vector (holding all of
+// them) only from the second on.
+class customer_list {
+ public:
+  using item = const ticket_summary*;
+
+  [[nodiscard]] std::span<const item> items() const noexcept {
+    if (!more_.empty()) return more_;
+    return one_ == nullptr ? std::span<const item>() : std::span<const item>(&one_, 1);
+  }
+  [[nodiscard]] bool empty() const noexcept { return items().empty(); }
+  /// Heap bytes held (the vector's buffer and its block).
+  [[nodiscard]] std::size_t heap_bytes() const noexcept {
+    return more_.capacity() == 0 ? 0 : block_bytes + more_.capacity() * sizeof(item);
+  }
+
+  /// Makes room for one more ticket, so that insert cannot allocate. May throw.
+  void make_room() {
+    if (one_ != nullptr) {
+      more_.reserve(4);  // the inline ticket and the new one move into it
+    } else if (!more_.empty()) {
+      make_room_for(more_, 1);
+    }
+  }
+
+  /// Puts `s` in its place; make_room() came first.
+  void insert(item s) noexcept {
+    if (more_.empty() && one_ == nullptr) {
+      one_ = s;
+      return;
+    }
+    if (more_.empty()) {
+      more_.push_back(one_);
+      one_ = nullptr;
+    }
+    // Nearly always the end.
+    if (customer_order{}(more_.back(), s)) {
+      more_.push_back(s);
+    } else {
+      more_.insert(std::upper_bound(more_.begin(), more_.end(), s, customer_order{}), s);
+    }
+  }
+
+  /// Takes out `s`, which is in the list with the key it was inserted with.
+  void erase(item s) noexcept {
+    if (more_.empty()) {
+      one_ = nullptr;
+      return;
+    }
+    more_.erase(std::lower_bound(more_.begin(), more_.end(), s, customer_order{}));
+  }
+
+ private:
+  // What a heap block costs beyond its bytes (glibc malloc), roughly.
+  static constexpr std::size_t block_bytes = 16;
+  item one_ = nullptr;      // the only ticket, while `more_` is empty
+  std::vector<item> more_;  // every ticket, once there have been two at once
+};
+using customer_index = std::unordered_map<std::string, customer_list, id_hash, std::equal_to<>>;
+using due_index = std::set<const ticket_summary*, due_less>;
 struct id_less {
   bool operator()(const ticket_summary* a, const ticket_summary* b) const noexcept {
     return a->ticket_id < b->ticket_id;
   }
 };
-
-using customer_index = std::set<const ticket_summary*, customer_less>;
-using due_index = std::set<const ticket_summary*, due_less>;
+// Ordered by id, which the engine hands out in increasing order: a new
+// ticket goes at the end (the hint finds it there, on the tree's hot right
+// spine); closing one erases by position.
 using open_index = std::set<const ticket_summary*, id_less>;
 
 bool in_queue(const ticket_summary& s) noexcept { return !s.closed; }
@@ -130,10 +201,22 @@ typename Set::node_type make_node(const ticket_summary* value) {
   return one.extract(one.begin());
 }
 
+// Makes room for one more element of a hashed container now, so that the
+// insert in the commit phase cannot rehash (which allocates). Grown by
+// doubling when the next insert would rehash anyway: reserve(size() + 1) on
+// every insert rehashed every tenth or so with libstdc++ (its prime policy).
+template <class Hashed>
+void make_room_for_one(Hashed& table) {
+  const auto fits = static_cast<std::size_t>(static_cast<float>(table.bucket_count()) *
+                                             table.max_load_factor());
+  if (table.size() + 1 > fits) table.reserve(2 * (table.size() + 1));
+}
+
 // --- Memory accounting ----------------------------------------------------------------
 
 // What a red-black tree node costs beyond its value, roughly (three pointers
-// and the colour, plus allocator rounding).
+// and the colour, plus allocator rounding); a hash node with its share of the
+// bucket array costs about as much.
 constexpr std::size_t index_node_bytes = 64;
 
 // The heap bytes of a string: none while its text fits inside the object.
@@ -157,36 +240,54 @@ std::size_t summary_bytes(const ticket_summary& s) noexcept {
                   heap_bytes(s.ticket_type) + heap_bytes(s.workflow_id) + heap_bytes(s.state) +
                   heap_bytes(s.unit) + heap_bytes(s.region) + heap_bytes(s.owner) +
                   heap_bytes(s.assignee);
-  // Customer and open/queue nodes, and a due node when it has a timer.
-  n += index_node_bytes * (1 + (in_queue(s) ? 2 : 0) + (in_due(s) ? 1 : 0));
+  // Open and queue nodes, and a due node when it has a timer (the customer
+  // index is counted per customer: customer_bytes).
+  n += index_node_bytes * ((in_queue(s) ? 2 : 0) + (in_due(s) ? 1 : 0));
   return n;
 }
+
+// A customer's entry: its hash node, key and list (one pointer per ticket).
+std::size_t customer_bytes(const customer_index::value_type& entry) noexcept {
+  return sizeof(customer_index::value_type) + index_node_bytes + heap_bytes(entry.first) +
+         entry.second.heap_bytes();
+}
+
+constexpr std::string_view trail_released = "trail released";
 
 }  // namespace
 
 struct memory_store::impl {
   struct stream {
+    // Empty only for a ticket whose trail was released (an append stores at
+    // least one event): released() tells, without a flag in every stream.
     std::vector<event> events;
     event_hash head{};
     // Heap-allocated so the indexes can point at it; null for streams that
     // are not tickets.
     std::unique_ptr<ticket_summary> summary;
-  };
-  // Hashed, not ordered: finding a stream must not cost more with a million
-  // of them. Transparent hash and equality so lookups take a string_view
-  // without building a string.
-  struct id_hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view id) const noexcept { return std::hash<std::string_view>{}(id); }
+    // Where the summary sits in its queue, the due index and the open
+    // index, valid while it is in them (in_queue, in_due): taking it out
+    // costs no search of a tree that grows with the tickets.
+    queue_set::iterator queue_at{};
+    due_index::iterator due_at{};
+    open_index::iterator open_at{};
+    bool released() const noexcept { return summary != nullptr && events.empty(); }
   };
   using stream_map = std::unordered_map<std::string, stream, id_hash, std::equal_to<>>;
 
   // The new index nodes of one summary, allocated before anything changes.
   struct index_nodes {
     queue_set::node_type queue;
-    customer_index::node_type customer;
     due_index::node_type due;
     open_index::node_type open;
+  };
+
+  // The customer lists an append changes, made ready (entry created, room
+  // for one more ticket reserved) before anything changes.
+  struct customer_move {
+    customer_index::value_type* from = nullptr;  // loses the ticket (its old key)
+    customer_index::value_type* to = nullptr;    // gains it (its new key)
+    std::size_t bytes_before = 0;                // what the two entries and the buckets held
   };
 
   mutable std::shared_mutex mutex;
@@ -208,11 +309,11 @@ struct memory_store::impl {
     queues.try_emplace(queue_name_less::name(s->unit, s->region));
     return make_node<queue_set>(s);
   }
-  void unqueue(const ticket_summary* s) noexcept { queues.find(queue_of(*s))->second.erase(s); }
+  // Before the summary changes: its queue is found by its current name.
+  void unqueue(const stream& st) noexcept { queues.find(queue_of(*st.summary))->second.erase(st.queue_at); }
 
   index_nodes prepare_nodes(const ticket_summary* s) {
     index_nodes nodes;
-    nodes.customer = make_node<customer_index>(s);
     if (in_queue(*s)) {
       nodes.queue = make_queue_node(s);
       nodes.open = make_node<open_index>(s);
@@ -221,16 +322,71 @@ struct memory_store::impl {
     return nodes;
   }
 
-  void index(index_nodes& nodes) noexcept {
-    if (!nodes.customer.empty()) customers.insert(std::move(nodes.customer));
+  // Readies the move of a ticket out of `from` (its current customer list;
+  // null for a new ticket) into the list of `customer_id`: creates that
+  // entry and reserves room in it. May throw; changes nothing a query sees
+  // (an entry with an empty list answers like no entry).
+  customer_move prepare_customer(const ticket_summary* from, std::string_view customer_id) {
+    customer_move move;
+    move.bytes_before = customers.bucket_count() * sizeof(void*);
+    if (from != nullptr) {
+      move.from = &*customers.find(from->customer_id);
+      move.bytes_before += customer_bytes(*move.from);
+    }
+    auto to = customers.find(customer_id);
+    if (to == customers.end()) {
+      make_room_for_one(customers);
+      to = customers.try_emplace(std::string(customer_id)).first;
+    } else if (&*to != move.from) {
+      move.bytes_before += customer_bytes(*to);
+    }
+    move.to = &*to;
+    // Moving within one list (a new opened_at) frees the place it takes.
+    if (move.to != move.from) move.to->second.make_room();
+    return move;
+  }
+
+  // Takes `s` out of `move.from` while `s` still has its old key.
+  static void leave_customer(const customer_move& move, const ticket_summary* s) noexcept {
+    if (move.from != nullptr) move.from->second.erase(s);
+  }
+
+  // Puts `s` (with its new key) into `move.to`, whose room was reserved;
+  // drops an entry left empty; returns the bytes the entries hold now.
+  std::size_t join_customer(const customer_move& move, const ticket_summary* s) noexcept {
+    move.to->second.insert(s);
+    std::size_t after = customer_bytes(*move.to);
+    if (move.from != nullptr && move.from != move.to) {
+      if (move.from->second.empty()) {
+        customers.erase(customers.find(move.from->first));
+      } else {
+        after += customer_bytes(*move.from);
+      }
+    }
+    return after + customers.bucket_count() * sizeof(void*);
+  }
+
+  // Inserts the nodes of `st`'s summary and notes their positions. Inserting
+  // at the end is the usual case (ids, and deadlines and timers set from
+  // "now", grow): the hint makes it O(1) then, two comparisons more otherwise.
+  void index(index_nodes& nodes, stream& st) noexcept {
     if (!nodes.queue.empty()) {
       const ticket_summary* s = nodes.queue.value();
-      queues.find(queue_of(*s))->second.insert(std::move(nodes.queue));
+      queue_set& q = queues.find(queue_of(*s))->second;
+      st.queue_at = q.insert(q.end(), std::move(nodes.queue));
     }
-    if (!nodes.open.empty()) open.insert(std::move(nodes.open));
-    if (!nodes.due.empty()) timers.insert(std::move(nodes.due));
+    if (!nodes.open.empty()) st.open_at = open.insert(open.end(), std::move(nodes.open));
+    if (!nodes.due.empty()) st.due_at = timers.insert(timers.end(), std::move(nodes.due));
   }
 };
+
+namespace {
+
+std::string released_message(std::string_view ticket_id) {
+  return fmt::format("ticket {}: {}", ticket_id, trail_released);
+}
+
+}  // namespace
 
 memory_store::memory_store() : impl_(std::make_unique<impl>()) {}
 memory_store::~memory_store() = default;
@@ -242,6 +398,8 @@ result<void> memory_store::append(const append_request& request) {
   const std::unique_lock lock(impl_->mutex);
   const auto found = impl_->streams.find(request.ticket_id);
   impl::stream* existing = found == impl_->streams.end() ? nullptr : &found->second;
+  if (existing != nullptr && existing->released())
+    return fail(errc::not_found, released_message(request.ticket_id));
   const event_hash zero{};
   if (auto ok = detail::check_append_version(request, existing == nullptr ? 0 : existing->events.size()); !ok)
     return ok;
@@ -251,22 +409,16 @@ result<void> memory_store::append(const append_request& request) {
     return ok;
 
   // Allocate everything first (may throw std::bad_alloc, changes nothing).
-  std::vector<event> copies(request.events.begin(), request.events.end());
   impl::stream_map::node_type fresh;
   if (existing == nullptr) {
     impl_->node_maker.try_emplace(std::string(request.ticket_id));
     fresh = impl_->node_maker.extract(impl_->node_maker.begin());
-    // Rehashing allocates: do it now, so inserting the node later cannot
-    // throw. Grown by doubling when the next insert would rehash anyway:
-    // reserve(size() + 1) on every new stream rehashed every tenth or so
-    // with libstdc++ (its prime policy), most of the cost of opening a ticket.
-    auto& streams = impl_->streams;
-    const auto fits = static_cast<std::size_t>(static_cast<float>(streams.bucket_count()) *
-                                               streams.max_load_factor());
-    if (streams.size() + 1 > fits) streams.reserve(2 * (streams.size() + 1));
+    // Rehashing allocates: do it now, so inserting the node later cannot throw.
+    make_room_for_one(impl_->streams);
   }
   std::unique_ptr<ticket_summary> summary;
   impl::index_nodes nodes;
+  impl::customer_move customer;
   // A ticket that has a summary keeps the object the indexes point at; only
   // the indexes whose key changes are touched (a transition usually moves
   // one or two of the four), which keeps appends cheap with many tickets.
@@ -279,7 +431,8 @@ result<void> memory_store::append(const append_request& request) {
     queue_moves = open_moves ||
                   (in_queue(next) && (current->unit != next.unit || current->region != next.region ||
                                       current->nearest_due != next.nearest_due));
-    customer_moves = customer_less::key(current) != customer_less::key(&next);
+    customer_moves = current->customer_id != next.customer_id ||
+                     customer_order::key(current) != customer_order::key(&next);
     due_moves = in_due(*current) != in_due(next) ||
                 (in_due(next) && *current->next_timer != *next.next_timer);
     update.emplace(next);
@@ -289,42 +442,63 @@ result<void> memory_store::append(const append_request& request) {
       nodes.queue = make_node<queue_set>(current);
     }
     if (open_moves && in_queue(next)) nodes.open = make_node<open_index>(current);
-    if (customer_moves) nodes.customer = make_node<customer_index>(current);
+    if (customer_moves) customer = impl_->prepare_customer(current, next.customer_id);
     if (due_moves && in_due(next)) nodes.due = make_node<due_index>(current);
   } else if (request.summary != nullptr) {
     summary = std::make_unique<ticket_summary>(*request.summary);
     nodes = impl_->prepare_nodes(summary.get());
+    customer = impl_->prepare_customer(nullptr, summary->customer_id);
   }
   // Last, so that a failure before it leaves the capacity (and the byte
   // count, which follows it) as it was.
   impl::stream& target = existing != nullptr ? *existing : fresh.mapped();
+  const std::size_t old_size = target.events.size();
   const std::size_t old_capacity = target.events.capacity();
-  const std::size_t needed = target.events.size() + copies.size();
-  // Geometric growth: reserving just `needed` would reallocate on every append.
-  if (needed > old_capacity) target.events.reserve(std::max(needed, 2 * old_capacity));
+  make_room_for(target.events, request.events.size());
+  std::size_t added = (target.events.capacity() - old_capacity) * sizeof(event);
+  // The caller gives its vector up when `movable` holds exactly the events
+  // viewed: they are moved in the commit phase (so that a refused append
+  // leaves them as they were). Otherwise they are copied straight into the
+  // stream, the one step here that allocates after the stream's capacity
+  // changed: a failure takes the copies back out (and counts the capacity).
+  const bool take = request.movable != nullptr && request.movable->data() == request.events.data() &&
+                    request.movable->size() == request.events.size();
+  if (!take) {
+    try {
+      for (const event& e : request.events) target.events.push_back(e);
+    } catch (...) {
+      target.events.erase(target.events.begin() + static_cast<std::ptrdiff_t>(old_size), target.events.end());
+      impl_->bytes += added;
+      throw;
+    }
+  }
 
   // Commit: moves, pointer swaps and node inserts only; none can throw.
-  std::size_t added = (target.events.capacity() - old_capacity) * sizeof(event);
-  for (event& e : copies) {
-    added += owned_bytes(e);
-    target.events.push_back(std::move(e));
+  if (take) {
+    for (event& e : *request.movable) target.events.push_back(std::move(e));
   }
+  for (std::size_t i = old_size; i < target.events.size(); ++i) added += owned_bytes(target.events[i]);
   target.head = target.events.back().hash;
   std::size_t removed = 0;
   if (update) {
     // Erase with the old keys, then change the summary in place.
-    if (queue_moves && in_queue(*current)) impl_->unqueue(current);
-    if (open_moves && in_queue(*current)) impl_->open.erase(current);
-    if (customer_moves) impl_->customers.erase(current);
-    if (due_moves && in_due(*current)) impl_->timers.erase(current);
+    if (queue_moves && in_queue(*current)) impl_->unqueue(target);
+    if (open_moves && in_queue(*current)) impl_->open.erase(target.open_at);
+    if (customer_moves) impl::leave_customer(customer, current);
+    if (due_moves && in_due(*current)) impl_->timers.erase(target.due_at);
     removed += summary_bytes(*current);
     *current = std::move(*update);
     added += summary_bytes(*current);
-    impl_->index(nodes);
+    impl_->index(nodes, target);
   } else if (summary != nullptr) {
     added += summary_bytes(*summary);
+    current = summary.get();
     target.summary = std::move(summary);
-    impl_->index(nodes);
+    impl_->index(nodes, target);
+  }
+  if (customer.to != nullptr) {
+    removed += customer.bytes_before;
+    added += impl_->join_customer(customer, current);
   }
   if (!fresh.empty()) {
     added += sizeof(impl::stream_map::value_type) + index_node_bytes + heap_bytes(fresh.key());
@@ -338,6 +512,7 @@ result<std::vector<event>> memory_store::load(std::string_view ticket_id) const 
   const std::shared_lock lock(impl_->mutex);
   const auto found = impl_->streams.find(ticket_id);
   if (found == impl_->streams.end()) return std::vector<event>{};
+  if (found->second.released()) return fail(errc::not_found, released_message(ticket_id));
   return found->second.events;
 }
 
@@ -345,6 +520,7 @@ result<store::stream_head> memory_store::head(std::string_view ticket_id) const 
   const std::shared_lock lock(impl_->mutex);
   const auto found = impl_->streams.find(ticket_id);
   if (found == impl_->streams.end()) return stream_head{};
+  if (found->second.released()) return fail(errc::not_found, released_message(ticket_id));
   return stream_head{found->second.events.size(), found->second.head};
 }
 
@@ -378,10 +554,12 @@ result<std::vector<ticket_summary>> memory_store::queue(std::string_view unit,
 result<std::vector<ticket_summary>> memory_store::customer_tickets(
     std::string_view customer_id) const {
   const std::shared_lock lock(impl_->mutex);
-  const auto [first, last] = impl_->customers.equal_range(customer_probe{customer_id});
   std::vector<ticket_summary> out;
-  out.reserve(static_cast<std::size_t>(std::distance(first, last)));
-  for (auto it = first; it != last; ++it) out.push_back(**it);
+  const auto found = impl_->customers.find(customer_id);
+  if (found == impl_->customers.end()) return out;
+  const auto tickets = found->second.items();
+  out.reserve(tickets.size());
+  for (const ticket_summary* s : tickets) out.push_back(*s);
   return out;
 }
 
@@ -410,6 +588,30 @@ result<std::vector<std::string>> memory_store::streams() const {
   for (const auto& entry : impl_->streams) out.push_back(entry.first);
   std::sort(out.begin(), out.end());
   return out;
+}
+
+result<std::vector<event>> memory_store::release_trail(std::string_view ticket_id) {
+  const std::unique_lock lock(impl_->mutex);
+  const auto found = impl_->streams.find(ticket_id);
+  if (found == impl_->streams.end()) {
+    return fail(errc::not_found, fmt::format("ticket {}: not found", ticket_id));
+  }
+  impl::stream& s = found->second;
+  if (s.summary == nullptr) {
+    return fail(errc::not_found, fmt::format("ticket {}: stream has no summary", ticket_id));
+  }
+  if (s.released()) return fail(errc::not_found, released_message(ticket_id));
+  if (!s.summary->closed) {
+    return fail(errc::invalid_argument,
+                fmt::format("ticket {}: not closed: its engine still needs the trail", ticket_id));
+  }
+  std::size_t freed = s.events.capacity() * sizeof(event);
+  for (const event& e : s.events) freed += owned_bytes(e);
+  // Swapped out, not cleared: the store keeps no capacity behind.
+  std::vector<event> trail;
+  trail.swap(s.events);
+  impl_->bytes -= freed;
+  return trail;
 }
 
 std::size_t memory_store::memory_bytes() const {
