@@ -4,27 +4,35 @@
 // every trail verifies; nobody works two tickets at once or outside their
 // shift; customers' waits hold tickets in clock-pausing states; a regional
 // surge multiplies the demand of its regions; a SQLite store takes the run;
-// a forecast starts from a live store's open tickets without writing to it.
+// a forecast starts from a live store's open tickets without writing to it;
+// the report, folded as tickets close (their trails released from the
+// run's own store), is the report of every kept trail.
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include <doctest/doctest.h>
 
 #include <tierflow/engine.hpp>
 #include <tierflow/event_schema.hpp>
+#include <tierflow/kpi.hpp>
 #include <tierflow/loader.hpp>
 #include <tierflow/memory_store.hpp>
 #include <tierflow/simulation.hpp>
 #include <tierflow/sqlite_store.hpp>
 #include <tierflow/verified_read.hpp>
 
+#include "simulation/population.hpp"
+#include "simulation/run_store.hpp"
 #include "support/scratch_db.hpp"
 
 namespace tf = tierflow;
@@ -901,4 +909,431 @@ TEST_CASE("sim.run.arrivals_follow_hours_weekdays_holidays_and_surges") {
   CHECK(in_rush < 600 + 4 * 24);
   CHECK(by_day["2026-10-08"] > 1200 - 4 * 35);
   CHECK(by_day["2026-10-08"] < 1200 + 4 * 35);
+}
+
+namespace {
+
+/// Everything a report says, one line per figure, numbers exact (%a for
+/// doubles): two reports are the same when these lines are.
+std::vector<std::string> rendered(const tf::kpi::report& r) {
+  std::vector<std::string> out;
+  const auto number = [](std::optional<double> v) {
+    if (!v) return std::string("none");
+    char text[64];
+    std::snprintf(text, sizeof text, "%a", *v);
+    return std::string(text);
+  };
+  const auto count = [](std::optional<std::uint64_t> v) {
+    return v ? std::to_string(*v) : std::string("none");
+  };
+  const auto joined = [](const std::vector<std::string>& group) {
+    std::string s;
+    for (const auto& g : group) s += g + "|";
+    return s;
+  };
+  const auto at = [](tf::timestamp t) { return std::to_string(t.time_since_epoch().count()); };
+  out.push_back("period " + at(r.from) + " " + at(r.to));
+  out.push_back("tickets " + std::to_string(r.tickets_read) + " " +
+                std::to_string(r.tickets_in_period) + " " +
+                std::to_string(r.tickets_without_outcomes));
+  const auto indicators = [&](const std::string& row, const tf::kpi::indicators& values) {
+    for (const auto& m : tf::kpi::metrics(values))
+      out.push_back(row + " " + m.name + "=" + number(m.value) + " " + count(m.numerator) + "/" +
+                    count(m.denominator));
+  };
+  indicators("total", r.total);
+  for (const auto& row : r.rows) indicators("row " + joined(row.group), row.values);
+  for (const auto& b : r.backlog)
+    out.push_back("backlog " + at(b.at) + " " + joined(b.group) + " " + std::to_string(b.open) +
+                  " " + std::to_string(b.overdue) + " " + std::to_string(b.opened) + " " +
+                  std::to_string(b.closed));
+  for (const auto& u : r.units)
+    out.push_back("unit " + u.unit + " " + std::to_string(u.is_team) + " " +
+                  std::to_string(u.stays) + " " + std::to_string(u.calendar_seconds) + " " +
+                  std::to_string(u.business_seconds));
+  for (const auto& p : r.people)
+    out.push_back("person " + p.person + " " + std::to_string(p.actions) + " " +
+                  std::to_string(p.taken) + " " + std::to_string(p.tickets) + " " +
+                  std::to_string(p.closed));
+  for (const auto& m : r.managers) {
+    out.push_back("manager " + m.person + " " + number(m.points) + " " + std::to_string(m.rank));
+    for (const auto& [name, score] : m.scores)
+      out.push_back("manager " + m.person + " " + name + "=" + number(score));
+  }
+  for (const auto& o : r.worst_overdue)
+    out.push_back("overdue " + o.ticket_id + " " + o.workflow_id + " " + o.deadline + " " +
+                  at(o.breached_at) + " " + std::to_string(o.overdue_seconds) + " " + o.unit +
+                  " " + o.region + " " + o.owner + " " + o.assignee);
+  return out;
+}
+
+/// The first line where two renderings differ ("" when none does).
+std::string first_difference(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  for (std::size_t i = 0; i < std::max(a.size(), b.size()); ++i) {
+    const std::string x = i < a.size() ? a[i] : "(nothing)";
+    const std::string y = i < b.size() ? b[i] : "(nothing)";
+    if (x != y) return "line " + std::to_string(i) + ": " + x + " vs " + y;
+  }
+  return "";
+}
+
+/// The options a run's report is computed with, worked out from the
+/// scenario as its reference describes them: the reported period, rows by
+/// tier, the backlog at each local midnight in the period.
+tf::kpi::options report_options(const sim::scenario& sc) {
+  const auto off = shipped().org.utc_offset;
+  tf::kpi::options ko;
+  ko.from = sc.period_from(off);
+  ko.to = sc.period_to(off);
+  ko.by = {{tf::kpi::group_kind::tier, ""}};
+  for (auto d = tf::local_day(ko.from, off) + days{1};; d += days{1}) {
+    const tf::timestamp midnight = tf::from_local(d, seconds{0}, off);
+    if (midnight > ko.to) break;
+    ko.instants.push_back(midnight);
+  }
+  ko.org = &shipped().org;
+  return ko;
+}
+
+}  // namespace
+
+TEST_CASE("sim.run.report_folded_as_tickets_close_equals_report_of_every_kept_trail") {
+  // The same scenario and seed three ways: on the run's own memory store
+  // (each trail folded into the indicators when its ticket closes and
+  // released from the store), on a memory store the caller keeps, and into
+  // SQLite (trails kept there, read when they close). A fourth report is
+  // computed afterwards from the kept store by kpi::compute, reading every
+  // stream in the store's order as the run's end used to: all four agree on
+  // every figure, so neither the store nor the order trails are added in
+  // changes the report.
+  const auto sc = city(3);
+  constexpr std::uint64_t seed = 11;
+  sim::run_options own;
+  own.seed = seed;
+  auto released = sim::run(sc, shipped(), own);
+  REQUIRE_MESSAGE(released.has_value(), (released ? std::string() : released.error().message()));
+
+  const auto kept = run_city(seed, sc);
+
+  tierflow_test::scratch_sqlite db;
+  sim::replication in_db;
+  {
+    tf::store_options so;
+    so.mode = tf::durability::group_commit;
+    auto s = tf::sqlite_store::open(db.path(), so);
+    REQUIRE(s.has_value());
+    sim::run_options o;
+    o.seed = seed;
+    o.events = s->get();
+    auto r = sim::run(sc, shipped(), o);
+    REQUIRE_MESSAGE(r.has_value(), (r ? std::string() : r.error().message()));
+    in_db = std::move(*r);
+  }
+
+  // Most tickets closed during the run, so most trails were folded early.
+  auto open = kept.store->open_tickets();
+  REQUIRE(open.has_value());
+  REQUIRE(kept.rep.tickets_opened > 200);
+  const std::uint64_t closed = kept.rep.tickets_opened - open->size();
+  CHECK(closed * 2 > kept.rep.tickets_opened);
+  CHECK(released->open_at_end == open->size());
+
+  // The runs themselves went alike.
+  CHECK(released->tickets_opened == kept.rep.tickets_opened);
+  CHECK(in_db.tickets_opened == kept.rep.tickets_opened);
+  CHECK(released->actions == kept.rep.actions);
+  CHECK(in_db.actions == kept.rep.actions);
+  CHECK(released->events == kept.rep.events);
+  CHECK(in_db.events == kept.rep.events);
+
+  auto computed = tf::kpi::compute(*kept.store, report_options(sc));
+  REQUIRE_MESSAGE(computed.has_value(), (computed ? std::string() : computed.error().message()));
+  const auto reference = rendered(*computed);
+  REQUIRE(reference.size() > 50);
+  CHECK(computed->tickets_read == kept.rep.tickets_opened);
+  CHECK(computed->total.closed > 0);
+  const auto own_store = rendered(released->report);
+  const auto caller_store = rendered(kept.rep.report);
+  const auto sqlite = rendered(in_db.report);
+  CHECK_MESSAGE(own_store == reference, first_difference(own_store, reference));
+  CHECK_MESSAGE(caller_store == reference, first_difference(caller_store, reference));
+  CHECK_MESSAGE(sqlite == reference, first_difference(sqlite, reference));
+}
+
+namespace {
+
+/// One role, one queue, one action that closes the ticket (the M/M/c model
+/// of the benchmarks).
+const tf::catalog& one_queue() {
+  static const tf::catalog cat = [] {
+    tf::diagnostics diags;
+    tf::catalog c = tf::load_catalog(
+        {{"queue_organisation.yaml",
+          "organisation: queue\n"
+          "timezone: \"+00:00\"\n"
+          "ladder: [desk]\n"
+          "channels: [phone]\n"
+          "roles: { agent: desk }\n"
+          "calendars: { always: 24x7 }\n"},
+         {"queue.yaml",
+          "workflow: queue\n"
+          "version: 1\n"
+          "effective: 2026-01-01\n"
+          "ticket_types: [job]\n"
+          "calendar: always\n"
+          "states:\n"
+          "  waiting:\n"
+          "    initial: true\n"
+          "    actions:\n"
+          "      serve: { to: served, by: [agent], claim: true }\n"
+          "  served:\n"
+          "    terminal: true\n"
+          "routing:\n"
+          "  - { id: everyone, assign: desk }\n"}},
+        diags);
+    REQUIRE_MESSAGE(!diags.has_errors(), diags.str());
+    return c;
+  }();
+  return cat;
+}
+
+/// Six tickets opened a minute apart from `t0` on an engine over `s`;
+/// those at the indexes in `serve` served (closed) an hour later, in that
+/// order; `after_each(id)` after each one.
+template <class After>
+std::vector<std::string> six_jobs(tf::store& s, tf::timestamp t0, const std::vector<int>& serve,
+                                  After&& after_each) {
+  tf::manual_clock clock(t0);
+  tf::engine_options eo;
+  eo.time_source = &clock;
+  eo.events = &s;
+  auto eng = tf::engine::create(one_queue(), eo);
+  REQUIRE_MESSAGE(eng.has_value(), (eng ? std::string() : eng.error().message()));
+  std::vector<std::string> ids;
+  for (int i = 0; i < 6; ++i) {
+    clock.set(t0 + minutes{i});
+    tf::open_request req;
+    req.type = "job";
+    req.channel = "phone";
+    req.customer_id = "C" + std::to_string(i);
+    req.opened_by = "test";
+    auto t = (*eng)->open(req);
+    REQUIRE_MESSAGE(t.has_value(), (t ? std::string() : t.error().message()));
+    ids.push_back(t->ticket.id);
+  }
+  for (const int i : serve) {
+    clock.set(clock.now() + hours{1});
+    const auto& id = ids[static_cast<std::size_t>(i)];
+    auto done = (*eng)->act({id, "serve", {"agent.1", {"agent"}, ""}, "", std::nullopt});
+    REQUIRE_MESSAGE(done.has_value(), (done ? std::string() : done.error().message()));
+    REQUIRE(done->closed);
+    after_each(id);
+  }
+  return ids;
+}
+
+}  // namespace
+
+TEST_CASE("sim.run.closed_trails_leave_the_runs_own_store_once_folded") {
+  // The fold the run uses, on a store of its own: each closed ticket's
+  // trail is added to the indicators once and leaves the store (its
+  // summary stays); one the run still holds waits for a later fold; open
+  // tickets keep their trails and are added at the end. The report equals
+  // kpi::compute over a twin store that kept every trail.
+  const tf::timestamp t0 = tf::timestamp{sys_days{2026y / March / 2}};
+  const std::vector<int> serve{0, 1, 2, 4};
+  tf::kpi::options ko;
+  ko.from = t0 - hours{1};
+  ko.to = t0 + days{1};
+  ko.by = {{tf::kpi::group_kind::tier, ""}};
+  ko.instants = {t0 + hours{2}, t0 + hours{5}};
+  ko.org = &one_queue().org;
+
+  tf::memory_store twin;
+  const auto twin_ids = six_jobs(twin, t0, serve, [](const std::string&) {});
+  auto expected = tf::kpi::compute(twin, ko);
+  REQUIRE_MESSAGE(expected.has_value(), (expected ? std::string() : expected.error().message()));
+  REQUIRE(expected->total.closed == serve.size());
+
+  tf::memory_store own;
+  sim::detail::recording_store recorder(own);
+  auto acc = tf::kpi::accumulator::make(ko);
+  REQUIRE(acc.has_value());
+  sim::detail::trail_fold fold(recorder, &own, std::move(*acc));
+  std::string held;  // the ticket the run says it still looks at
+  std::vector<std::string> served;
+  const auto ids = six_jobs(recorder, t0, serve, [&](const std::string& id) {
+    served.push_back(id);
+    if (served.size() == 3) held = id;  // the third served waits a turn
+    auto ok = fold.fold_closed([&](const std::string& x) { return x == held; });
+    REQUIRE_MESSAGE(ok.has_value(), (ok ? std::string() : ok.error().message()));
+    if (served.size() == 3) {
+      CHECK(own.load(id).has_value());  // held: still in the store
+      held.clear();
+    }
+  });
+  REQUIRE(ids == twin_ids);
+  CHECK(fold.folded_closed() == serve.size());
+  for (const int i : serve) {
+    const std::string& id = ids[static_cast<std::size_t>(i)];
+    INFO(id);
+    auto trail = own.load(id);
+    REQUIRE_FALSE(trail.has_value());
+    CHECK(trail.error().code() == tf::errc::not_found);
+    auto row = own.summary(id);
+    REQUIRE(row.has_value());
+    CHECK(row->closed);
+  }
+  for (const std::size_t i : {std::size_t{3}, std::size_t{5}}) {
+    INFO(ids[i]);
+    auto trail = own.load(ids[i]);
+    REQUIRE(trail.has_value());
+    CHECK(*trail == twin.load(ids[i]).value());
+  }
+  auto report = fold.finish();
+  REQUIRE_MESSAGE(report.has_value(), (report ? std::string() : report.error().message()));
+  CHECK(report->tickets_read == ids.size());
+  const auto got = rendered(*report);
+  const auto want = rendered(*expected);
+  CHECK_MESSAGE(got == want, first_difference(got, want));
+}
+
+namespace {
+
+sim::scenario scenario_file(const std::string& path) {
+  tf::diagnostics diags;
+  auto sc = sim::load_scenario_file(path, shipped(), diags);
+  REQUIRE_MESSAGE(sc.has_value(), diags.str());
+  return std::move(*sc);
+}
+
+/// city_week (two generated segments, one on the organisation's regions;
+/// CSV-loaded customers) with what it lacks added to its residential
+/// segment: a drawn bool, an int drawn from a choice's text, a number drawn
+/// from a choice's text, and a `region` generator (skipped: the region is
+/// drawn by the segment's weights).
+sim::scenario every_kind_of_generator() {
+  sim::scenario sc = scenario_file(TIERFLOW_SOURCE_DIR "/tests/data/sim_good/city_week.yaml");
+  REQUIRE(sc.customers.segments.size() >= 2);
+  REQUIRE(sc.customers.segments[0].id == "residential");
+  auto& res = sc.customers.segments[0];
+  res.attributes.push_back(pick("elderly_living_alone", {{"true", 1}, {"false", 3}}));
+  res.attributes.push_back(pick("load_grade", {{"2", 1}, {"3", 2}}));
+  res.attributes.push_back(pick("region", {{"gusu", 1}}));
+  res.attributes.push_back(pick("capacity_kva", {{"4", 1}, {"6.5", 1}}));
+  res.count = 3000;
+  return sc;
+}
+
+/// Every customer of the compact table against make_population's, drawn
+/// from the same seed: the whole customer and each part alone.
+void check_same_population(const sim::scenario& sc, std::uint64_t seed) {
+  const tf::organisation& org = shipped().org;
+  sim::detail::random_source wide_rng(seed, 3), compact_rng(seed, 3);
+  auto wide = sim::detail::make_population(sc, org, wide_rng);
+  auto compact = sim::detail::customer_table::make(sc, org, compact_rng);
+  REQUIRE(wide.has_value());
+  REQUIRE(compact.has_value());
+  REQUIRE(compact->size() == wide->size());
+  std::size_t differing = 0;
+  for (std::size_t i = 0; i < wide->size(); ++i) {
+    const sim::customer& w = (*wide)[i];
+    const sim::customer c = compact->at(i);
+    const bool same = c.id == w.id && c.segment == w.segment && c.region == w.region &&
+                      c.attributes == w.attributes && compact->id(i) == w.id &&
+                      compact->segment(i) == w.segment && compact->region(i) == w.region &&
+                      compact->attributes(i) == w.attributes;
+    if (!same && differing++ < 3) CHECK_MESSAGE(same, "customer " << i << " (" << w.id << ")");
+  }
+  CHECK(differing == 0);
+  // Both left their generator where the other did: the draws were the same.
+  CHECK(wide_rng.uniform() == compact_rng.uniform());
+}
+
+}  // namespace
+
+TEST_CASE("sim.population.compact_table_holds_make_populations_customers") {
+  const sim::scenario sc = every_kind_of_generator();
+  check_same_population(sc, 20261101);
+  check_same_population(sc, 7);
+
+  // What the comparison covered, worked out from the scenario itself: ids
+  // by segment and ordinal, every kind of value, and the loaded customers
+  // after the generated ones.
+  sim::detail::random_source rng(20261101, 3);
+  auto people = sim::detail::customer_table::make(sc, shipped().org, rng);
+  REQUIRE(people.has_value());
+  std::size_t generated = 0;
+  for (const auto& seg : sc.customers.segments) generated += static_cast<std::size_t>(seg.count);
+  REQUIRE(people->size() == generated + sc.customers.loaded.size());
+  REQUIRE(sc.customers.loaded.size() == 3);  // tests/data/sim_good/customers.csv's rows
+  CHECK(people->id(0) == "residential-000001");
+  CHECK(people->id(2999) == "residential-003000");
+  CHECK(people->id(3000) == sc.customers.segments[1].id + "-000001");
+  CHECK(people->id(generated) == "K-1");
+  CHECK(people->id(generated + 2) == "K-3, annex");
+  CHECK(people->region(generated + 1) == "gusu");
+  std::set<std::string> residential_regions;
+  std::set<bool> elderly;
+  std::set<std::int64_t> grades;
+  std::set<double> capacities;
+  bool region_first = true;
+  for (std::size_t i = 0; i < 3000; ++i) {
+    residential_regions.insert(std::string(people->region(i)));
+    const tf::attribute_values a = people->attributes(i);
+    region_first = region_first && !a.empty() && a.front().first == "region" &&
+                   std::get<std::string>(a.front().second) == people->region(i);
+    for (const auto& [name, v] : a) {
+      if (name == "elderly_living_alone") elderly.insert(std::get<bool>(v));
+      if (name == "load_grade") grades.insert(std::get<std::int64_t>(v));
+      if (name == "capacity_kva") capacities.insert(std::get<double>(v));
+    }
+  }
+  CHECK(region_first);
+  // The residential segment names no regions: all the organisation's.
+  CHECK(residential_regions.size() == shipped().org.regions.size());
+  CHECK(elderly == std::set<bool>{false, true});
+  CHECK(grades == std::set<std::int64_t>{2, 3});
+  CHECK(capacities == std::set<double>{4.0, 6.5});
+  // The business segment's uniform int and lognormal number.
+  bool business_typed = true;
+  for (std::size_t i = 3000; i < generated; ++i) {
+    if (people->segment(i) != "business") continue;
+    for (const auto& [name, v] : people->attributes(i)) {
+      if (name == "load_grade") business_typed = business_typed && std::holds_alternative<std::int64_t>(v);
+      if (name == "annual_kwh") business_typed = business_typed && std::holds_alternative<double>(v);
+    }
+  }
+  CHECK(business_typed);
+}
+
+TEST_CASE("sim.population.compact_table_holds_the_shipped_city_month") {
+  check_same_population(scenario_file(TIERFLOW_SOURCE_DIR "/examples/scenarios/city_month.yaml"),
+                        20261101);
+}
+
+TEST_CASE("sim.population.compact_table_refuses_what_make_population_refuses") {
+  sim::scenario sc = every_kind_of_generator();
+  SUBCASE("a bool drawn as maybe") {
+    sc.customers.segments[1].attributes.push_back(pick("high_risk", {{"false", 1}, {"maybe", 1}}));
+  }
+  SUBCASE("an attribute the schema lacks") {
+    sc.customers.segments[1].attributes.push_back(plain("shoe_size", "42"));
+  }
+  SUBCASE("a number drawn for a text") {
+    sim::value_generator g;
+    g.name = "industry";
+    g.shape = sim::value_generator::kind::uniform;
+    g.low = 1;
+    g.high = 2;
+    sc.customers.segments[1].attributes.push_back(g);
+  }
+  sim::detail::random_source wide_rng(5, 3), compact_rng(5, 3);
+  auto wide = sim::detail::make_population(sc, shipped().org, wide_rng);
+  auto compact = sim::detail::customer_table::make(sc, shipped().org, compact_rng);
+  REQUIRE_FALSE(wide.has_value());
+  REQUIRE_FALSE(compact.has_value());
+  CHECK(compact.error().code() == tf::errc::invalid_argument);
+  CHECK(compact.error().message() == wide.error().message());
+  CHECK(compact.error().message().starts_with("segment business: "));
 }

@@ -18,6 +18,11 @@
 // are the trail's deadline_breached events (not the steps after one) in the
 // reported period, step limits included (deadline "step"), with the unit
 // and customer region the ticket had when the timer fired.
+//
+// Memory follows the open tickets, not every ticket opened: a ticket's
+// trail is folded into the indicators when it closes (and, on the run's own
+// memory store, leaves the store), and its per-ticket record here is freed
+// and its slot reused once no queue entry names it.
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -78,7 +83,14 @@ struct sim_ticket {
   std::unique_ptr<ticket_view> view;  // the latest known; dropped when the ticket closes
   bool live = false;
   phase at = phase::waiting;
+  // Moves on whenever the ticket is taken or redrawn, and across the
+  // tickets that reuse a slot, so that a queue entry or a ready event of an
+  // earlier generation (or an earlier ticket) never matches.
   std::uint32_t generation = 0;
+  // Entries naming this slot in the queues (stale ones included): the
+  // queues' tie-break reads the slot's id, so a closed ticket's slot is
+  // reused only when none is left.
+  std::uint32_t queue_entries = 0;
   const workflow* flow = nullptr;
   std::size_t state = 0;
   const action* next = nullptr;
@@ -132,7 +144,7 @@ class simulation {
  private:
   result<void> prepare_store();
   void prepare_plans();
-  result<void> prepare_arrivals(std::vector<customer>& customers);
+  result<void> prepare_arrivals(customer_table& customers);
   void prepare_shifts();
   result<void> adopt_live();
 
@@ -148,6 +160,18 @@ class simulation {
   result<void> wake(std::int64_t now);
 
   std::uint32_t add_ticket(ticket_view view, bool live);
+  /// A queue entry of slot `k` was popped; frees the slot when its ticket
+  /// is closed and no entry names it any more.
+  void unqueued(std::uint32_t k);
+  void free_slot(std::uint32_t k);
+  /// Folds the trails of the tickets closed since the last call into the
+  /// indicators, but for those the run still holds (a ticket that closed
+  /// while someone worked on it is met when the action is recorded).
+  result<void> fold_closed() {
+    return fold_->fold_closed(
+        [this](const std::string& id) { return ticket_of_.find(id) != ticket_of_.end(); });
+  }
+  [[nodiscard]] kpi::options report_options() const;
   /// Draws the ticket's next action where its view stands; `entered`: it
   /// has just entered its state (a state wait applies).
   void draw(std::uint32_t k, std::int64_t now, bool entered);
@@ -184,13 +208,15 @@ class simulation {
 
   std::int64_t start_ = 0, period_from_ = 0, period_to_ = 0;
   std::vector<std::vector<state_plan>> plans_;  // by workflow, then state
-  std::vector<customer> customers_;
+  std::optional<customer_table> customers_;
   std::vector<arrival_process> arrivals_;
   std::vector<double> arrival_at_;  // each process's pending arrival (exact)
-  std::vector<std::string> ids_;    // ticket ids, for the queues' tie-break
+  std::vector<std::string> ids_;    // ticket ids by slot, for the queues' tie-break
   staff staff_;
-  std::deque<sim_ticket> tickets_;
-  std::unordered_map<std::string, std::uint32_t> ticket_of_;
+  std::deque<sim_ticket> tickets_;                             // by slot
+  std::vector<std::uint32_t> free_slots_;                      // closed, no queue entry left
+  std::unordered_map<std::string, std::uint32_t> ticket_of_;  // the open tickets' slots
+  std::optional<trail_fold> fold_;
   std::priority_queue<sim_event, std::vector<sim_event>, later_event> events_;
   std::uint64_t sequence_ = 0;
   replication out_;
@@ -282,14 +308,15 @@ void simulation::prepare_plans() {
   }
 }
 
-result<void> simulation::prepare_arrivals(std::vector<customer>& customers) {
-  customers_ = std::move(customers);
+result<void> simulation::prepare_arrivals(customer_table& customers) {
+  customers_.emplace(std::move(customers));
+  const customer_table& people = *customers_;
   std::uint64_t stream = 16;
   for (const auto& d : sc_.demand) {
     std::vector<std::uint32_t> mine;
-    for (std::uint32_t i = 0; i < customers_.size(); ++i) {
+    for (std::uint32_t i = 0; i < people.size(); ++i) {
       if (d.segments.empty() ||
-          std::find(d.segments.begin(), d.segments.end(), customers_[i].segment) != d.segments.end())
+          std::find(d.segments.begin(), d.segments.end(), people.segment(i)) != d.segments.end())
         mine.push_back(i);
     }
     const calendar* holidays = nullptr;
@@ -310,7 +337,7 @@ result<void> simulation::prepare_arrivals(std::vector<customer>& customers) {
     for (const surge* s : regional) {
       std::vector<std::uint32_t> there;
       for (const std::uint32_t i : mine)
-        if (std::find(s->regions.begin(), s->regions.end(), customers_[i].region) != s->regions.end())
+        if (std::find(s->regions.begin(), s->regions.end(), people.region(i)) != s->regions.end())
           there.push_back(i);
       const double share =
           total == 0 ? 0.0 : static_cast<double>(there.size()) / static_cast<double>(total);
@@ -346,14 +373,42 @@ void simulation::prepare_shifts() {
 }
 
 std::uint32_t simulation::add_ticket(ticket_view view, bool live) {
-  const auto k = static_cast<std::uint32_t>(tickets_.size());
-  ids_.push_back(view.id);
-  ticket_of_.emplace(view.id, k);
   sim_ticket t;
+  std::uint32_t k = 0;
+  if (!free_slots_.empty()) {
+    k = free_slots_.back();
+    free_slots_.pop_back();
+    t.generation = tickets_[k].generation + 1;
+    ids_[k] = view.id;
+  } else {
+    k = static_cast<std::uint32_t>(tickets_.size());
+    ids_.push_back(view.id);
+  }
+  ticket_of_.emplace(view.id, k);
   t.view = std::make_unique<ticket_view>(std::move(view));
   t.live = live;
-  tickets_.push_back(std::move(t));
+  if (k < tickets_.size()) {
+    tickets_[k] = std::move(t);
+  } else {
+    tickets_.push_back(std::move(t));
+  }
   return k;
+}
+
+void simulation::free_slot(std::uint32_t k) {
+  sim_ticket& t = tickets_[k];
+  // Only the generation stays: the slot's next ticket goes on from it.
+  const std::uint32_t generation = t.generation;
+  t = sim_ticket{};
+  t.generation = generation;
+  std::string().swap(ids_[k]);
+  free_slots_.push_back(k);
+}
+
+void simulation::unqueued(std::uint32_t k) {
+  sim_ticket& t = tickets_[k];
+  --t.queue_entries;
+  if (t.queue_entries == 0 && t.at == phase::closed) free_slot(k);
 }
 
 result<void> simulation::adopt_live() {
@@ -397,10 +452,15 @@ void simulation::close(std::uint32_t k) {
   // A closed ticket is never looked at again: its view and its entry in
   // the id index go, so that memory follows the open tickets, not all.
   ticket_of_.erase(ids_[k]);
+  if (t.queue_entries == 0) {
+    free_slot(k);
+    return;
+  }
+  // Entries still name the slot (lazily dropped as they surface): only its
+  // id stays until the last one goes (unqueued).
   t.view.reset();
-  t.pools.shrink_to_fit();
-  t.classification.clear();
-  t.classification.shrink_to_fit();
+  t.pools = {};
+  t.classification = {};
 }
 
 void simulation::draw(std::uint32_t k, std::int64_t now, bool entered) {
@@ -489,6 +549,7 @@ void simulation::make_ready(std::uint32_t k, std::int64_t now) {
         t.person = who;
         ++staff_.pools[p.pool].queued;
         p.own.push(entry);
+        ++t.queue_entries;
         return;
       }
     }
@@ -520,6 +581,7 @@ void simulation::make_ready(std::uint32_t k, std::int64_t now) {
   for (const std::uint32_t pl : t.pools) {
     ++staff_.pools[pl].queued;
     staff_.pools[pl].waiting.push(entry);
+    ++t.queue_entries;
   }
 }
 
@@ -544,10 +606,11 @@ void simulation::start_service(std::uint32_t k, std::uint32_t who, std::int64_t 
 
 std::optional<queue_entry> simulation::top_valid(ticket_queue& q) {
   while (!q.empty()) {
-    const queue_entry& e = q.top();
+    const queue_entry e = q.top();
     const sim_ticket& t = tickets_[e.ticket];
     if (t.generation == e.generation && t.at == phase::waiting) return e;
     q.pop();  // taken, redrawn or closed since it was queued
+    unqueued(e.ticket);
   }
   return std::nullopt;
 }
@@ -561,9 +624,11 @@ void simulation::match(std::uint32_t who, std::int64_t now) {
   const later_entry later{&ids_};
   if (mine && (!shared || !later(*mine, *shared))) {
     p.own.pop();
+    unqueued(mine->ticket);
     start_service(mine->ticket, who, now);
   } else if (shared) {
     q.waiting.pop();
+    unqueued(shared->ticket);
     start_service(shared->ticket, who, now);
   } else {
     p.idle_since = now;
@@ -575,7 +640,7 @@ result<void> simulation::on_arrival(std::uint32_t process, std::int64_t now) {
   arrival_process& src = arrivals_[process];
   const demand_stream& d = src.demand();
   random_source& rng = src.rng();
-  const customer& c = customers_[src.pick_customer()];
+  const std::uint32_t who = src.pick_customer();
   open_request req;
   req.type = d.type;
   if (!d.channels.empty()) {
@@ -583,8 +648,8 @@ result<void> simulation::on_arrival(std::uint32_t process, std::int64_t now) {
   } else if (!cat_.org.channels.empty()) {
     req.channel = cat_.org.channels[rng.index(cat_.org.channels.size())].id;
   }
-  req.customer_id = c.id;
-  req.customer = c.attributes;
+  req.customer_id = customers_->id(who);
+  req.customer = customers_->attributes(who);
   req.opened_by = "sim";
   if (!d.fields.empty()) {
     const workflow* wf = cat_.workflow_for(d.type, local_day(instant(now), cat_.org.utc_offset));
@@ -602,7 +667,8 @@ result<void> simulation::on_arrival(std::uint32_t process, std::int64_t now) {
   auto opened = engine_->open(req);
   if (!opened)
     return fail(opened.error().code(),
-                "opening a " + d.type + " ticket for " + c.id + ": " + opened.error().message());
+                "opening a " + d.type + " ticket for " + req.customer_id + ": " +
+                    opened.error().message());
   store_->forget_changes();
   ++out_.tickets_opened;
   const std::uint32_t k = add_ticket(std::move(opened->ticket), false);
@@ -771,6 +837,23 @@ void simulation::report_progress(std::int64_t now) {
   options_.progress(static_cast<double>(percent) / 100.0);
 }
 
+kpi::options simulation::report_options() const {
+  const auto offset = cat_.org.utc_offset;
+  kpi::options ko;
+  ko.from = instant(period_from_);
+  ko.to = instant(period_to_);
+  ko.by = sc_.report_by.empty() ? std::vector<kpi::group_key>{{kpi::group_kind::tier, ""}}
+                                : sc_.report_by;
+  // The backlog at every local midnight of the period.
+  for (auto day = local_day(ko.from, offset) + std::chrono::days{1};; day += std::chrono::days{1}) {
+    const timestamp midnight = from_local(day, std::chrono::seconds{0}, offset);
+    if (midnight > ko.to) break;
+    ko.instants.push_back(midnight);
+  }
+  ko.org = &cat_.org;
+  return ko;
+}
+
 result<replication> simulation::run() {
   const auto offset = cat_.org.utc_offset;
   const timestamp start = options_.start ? *options_.start : sc_.run_from(offset);
@@ -786,10 +869,18 @@ result<replication> simulation::run() {
   out_.seed = options_.seed;
   clock_.set(start);
 
+  // The indicators are folded in as tickets close, so the period and
+  // grouping are fixed now. kpi::compute would verify every trail first,
+  // re-hashing every event (a fifth of a run's time): this run writes them
+  // through the engine, and the live streams a forecast copies are
+  // verified when the engine restores them.
+  auto indicators = kpi::accumulator::make(report_options());
+  if (!indicators) return fail(indicators.error());
   if (auto ok = prepare_store(); !ok) return fail(ok.error());
+  fold_.emplace(*store_, own_store_.get(), std::move(*indicators));
   prepare_plans();
   random_source population_rng(options_.seed, 3);
-  auto people = make_population(sc_, cat_.org, population_rng);
+  auto people = customer_table::make(sc_, cat_.org, population_rng);
   if (!people) return fail(people.error());
   auto crew = make_staff(sc_, cat_.org, ids_);
   if (!crew) return fail(crew.error());
@@ -809,6 +900,8 @@ result<replication> simulation::run() {
     if (auto ok = wake(start_); !ok) return fail(ok.error());
     out_.breaches.clear();
     if (auto ok = adopt_live(); !ok) return fail(ok.error());
+    // The live tickets closed in the live store, or by those timers.
+    if (auto ok = fold_closed(); !ok) return fail(ok.error());
   }
   if (auto ok = prepare_arrivals(*people); !ok) return fail(ok.error());
   prepare_shifts();
@@ -825,21 +918,23 @@ result<replication> simulation::run() {
     report_progress(now);
     if (next_timer <= next_event) {
       if (auto ok = wake(now); !ok) return fail(ok.error());
-      continue;
+    } else {
+      const sim_event e = events_.top();
+      events_.pop();
+      switch (e.what) {
+        case happening::arrival:
+          if (auto ok = on_arrival(e.a, now); !ok) return fail(ok.error());
+          break;
+        case happening::done:
+          if (auto ok = on_done(e.a, now); !ok) return fail(ok.error());
+          break;
+        case happening::ready: on_ready(e.a, e.b, now); break;
+        case happening::shift: on_shift(e.a, now); break;
+        case happening::sample: on_sample(now); break;
+      }
     }
-    const sim_event e = events_.top();
-    events_.pop();
-    switch (e.what) {
-      case happening::arrival:
-        if (auto ok = on_arrival(e.a, now); !ok) return fail(ok.error());
-        break;
-      case happening::done:
-        if (auto ok = on_done(e.a, now); !ok) return fail(ok.error());
-        break;
-      case happening::ready: on_ready(e.a, e.b, now); break;
-      case happening::shift: on_shift(e.a, now); break;
-      case happening::sample: on_sample(now); break;
-    }
+    // Outside the engine's calls, and after the run has met what they did.
+    if (auto ok = fold_closed(); !ok) return fail(ok.error());
   }
   // The end: timers due by then fire; people's time is closed off.
   clock_.set(instant(period_to_));
@@ -856,39 +951,14 @@ result<replication> simulation::run() {
   }
   std::stable_sort(out_.breaches.begin(), out_.breaches.end(),
                    [](const breach& a, const breach& b) { return a.at < b.at; });
-  for (const auto& t : tickets_)
-    if (t.at != phase::closed) ++out_.open_at_end;
+  out_.open_at_end = ticket_of_.size();
   out_.events = store_->events();
   // A database store in group-commit mode: the whole trail durable before
   // anyone reads it.
   if (auto ok = store_->flush(); !ok) return fail(ok.error());
-
-  kpi::options ko;
-  ko.from = instant(period_from_);
-  ko.to = instant(period_to_);
-  ko.by = sc_.report_by.empty() ? std::vector<kpi::group_key>{{kpi::group_kind::tier, ""}}
-                                : sc_.report_by;
-  for (auto day = local_day(ko.from, offset) + std::chrono::days{1};; day += std::chrono::days{1}) {
-    const timestamp midnight = from_local(day, std::chrono::seconds{0}, offset);
-    if (midnight > ko.to) break;
-    ko.instants.push_back(midnight);
-  }
-  ko.org = &cat_.org;
-  // kpi::compute would verify every trail first, re-hashing every event
-  // (a fifth of a run's time): this run wrote them a moment ago through
-  // the engine, and the live streams a forecast copied were verified when
-  // the engine restored them. Denial streams hold no indicator
-  // (accumulator::add skips them).
-  auto acc = kpi::accumulator::make(ko);
-  if (!acc) return fail(acc.error());
-  auto ids = store_->streams();
-  if (!ids) return fail(ids.error());
-  for (const std::string& id : *ids) {
-    auto trail = store_->load(id);
-    if (!trail) return fail(trail.error());
-    if (auto added = acc->add(*trail); !added) return fail(added.error());
-  }
-  out_.report = acc->finish();
+  auto report = fold_->finish();
+  if (!report) return fail(report.error());
+  out_.report = std::move(*report);
   report_progress(period_to_);
   return std::move(out_);
 }

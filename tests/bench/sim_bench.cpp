@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 // Simulation speed: customers simulated per second of CPU time on one
 // thread, driving the real engine with its audit trail (sim::run), and the
-// peak resident memory.
+// peak resident memory: the process's, and per ticket opened (the peak's
+// growth over the resident set when simulated time starts, i.e. after the
+// run has built its customer population and staff, divided by the tickets
+// opened).
 //
 // Two modes.
 //
@@ -22,9 +25,11 @@
 // tickets: the demand (per_day), the customer segments and the staff counts
 // are all multiplied by the same factor, so queues and repeat rates stay
 // those of the month. Prints tickets per second and the peak resident set.
-// A year keeps every event of the run in its memory store: with
+// The run's memory store keeps the open tickets' trails (a closed ticket's
+// leaves it once folded into the indicators; its summary stays): with
 // --measure-days D only D days of that year are run (at the year's rate)
-// and the year's time is extrapolated from them, and says so.
+// and the year's time and peak memory (the set-up's plus the bytes per
+// ticket) are extrapolated from them, and it says so.
 //
 //   build/tests/bench/sim_bench --city-year [--tickets 2000000] [--days 365]
 //       [--measure-days D] [--workflows DIR] [--scenario FILE]
@@ -35,6 +40,7 @@
 //
 // Each prints one line `RESULT key=value …` for scripts, after the prose.
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdint>
@@ -143,11 +149,33 @@ double cpu_seconds() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
-/// The peak resident set of this process so far, MiB.
-double peak_rss_mib() {
+/// The peak resident set of this process so far, bytes.
+std::uint64_t peak_rss_bytes() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_maxrss) / 1024.0;  // Linux: KiB
+  return static_cast<std::uint64_t>(u.ru_maxrss) * 1024;  // Linux: KiB
+}
+
+double peak_rss_mib() { return static_cast<double>(peak_rss_bytes()) / (1024.0 * 1024.0); }
+
+/// The resident set of this process now, bytes (0 when /proc is not there).
+std::uint64_t rss_bytes() {
+  std::FILE* f = std::fopen("/proc/self/statm", "r");
+  if (f == nullptr) return 0;
+  unsigned long long size = 0, resident = 0;
+  const int read = std::fscanf(f, "%llu %llu", &size, &resident);
+  std::fclose(f);
+  if (read != 2) return 0;
+  return static_cast<std::uint64_t>(resident) * static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
+/// The run's growth of the peak resident set over `before` (the resident
+/// set when simulated time started), per ticket opened: what a ticket costs
+/// at the run's fullest, whether its memory is freed later or not.
+double bytes_per_ticket(std::uint64_t before, std::uint64_t tickets) {
+  const std::uint64_t peak = peak_rss_bytes();
+  if (tickets == 0 || peak <= before) return 0;
+  return static_cast<double>(peak - before) / static_cast<double>(tickets);
 }
 
 /// Erlang C: the mean wait in queue of M/M/c with arrival rate `lambda` and
@@ -177,9 +205,10 @@ sim::scenario load_scenario_or_die(const tf::source_file& source, const tf::cata
 }
 
 /// Runs one replication, timed, into the store `db` names ("" = memory);
-/// dies on an error.
+/// dies on an error. `rss_at_start`: the resident set when simulated time
+/// started (the run's first progress report, after its set-up).
 sim::replication timed_run(const sim::scenario& sc, const tf::catalog& cat, std::uint64_t seed,
-                           const std::string& db, double& cpu) {
+                           const std::string& db, double& cpu, std::uint64_t& rss_at_start) {
   sim::run_options run;
   run.seed = sim::replication_seed(seed, 0);
   std::unique_ptr<tf::store> events;
@@ -191,6 +220,10 @@ sim::replication timed_run(const sim::scenario& sc, const tf::catalog& cat, std:
     events = std::move(*opened);
     run.events = events.get();
   }
+  rss_at_start = 0;
+  run.progress = [&rss_at_start](double) {
+    if (rss_at_start == 0) rss_at_start = rss_bytes();
+  };
   const double before = cpu_seconds();
   auto done = sim::run(sc, cat, run);
   cpu = cpu_seconds() - before;
@@ -248,7 +281,9 @@ int mmc(const options& o) {
   const sim::scenario sc = load_scenario_or_die(scenario, cat);
 
   double cpu = 0;
-  const sim::replication r = timed_run(sc, cat, o.seed, o.db, cpu);
+  std::uint64_t rss_start = 0;
+  const sim::replication r = timed_run(sc, cat, o.seed, o.db, cpu, rss_start);
+  const double per_ticket = bytes_per_ticket(rss_start, r.tickets_opened);
   std::uint64_t served = 0;
   double wait_sum = 0;
   std::uint64_t waits = 0;
@@ -267,12 +302,16 @@ int mmc(const options& o) {
               static_cast<unsigned long long>(r.tickets_opened),
               static_cast<unsigned long long>(served), static_cast<unsigned long long>(r.events),
               cpu);
-  std::printf("  %.0f customers/s CPU, peak RSS %.1f MiB; mean wait %.1f s (Erlang C %.1f s)\n",
-              rate, peak_rss_mib(), mean_wait, erlang_c_wait(o.servers, lambda, mu));
+  std::printf("  %.0f customers/s CPU, peak RSS %.1f MiB (%.1f MiB when simulated time "
+              "started, then %.0f bytes per customer); mean wait %.1f s (Erlang C %.1f s)\n",
+              rate, peak_rss_mib(), static_cast<double>(rss_start) / (1024.0 * 1024.0),
+              per_ticket, mean_wait, erlang_c_wait(o.servers, lambda, mu));
   std::printf("RESULT mode=mmc customers=%llu cpu_s=%.4f customers_per_s=%.1f peak_rss_mib=%.1f "
-              "mean_wait_s=%.2f erlang_c_wait_s=%.2f\n",
+              "start_rss_mib=%.1f peak_bytes_per_ticket=%.0f mean_wait_s=%.2f "
+              "erlang_c_wait_s=%.2f\n",
               static_cast<unsigned long long>(r.tickets_opened), cpu, rate, peak_rss_mib(),
-              mean_wait, erlang_c_wait(o.servers, lambda, mu));
+              static_cast<double>(rss_start) / (1024.0 * 1024.0), per_ticket, mean_wait,
+              erlang_c_wait(o.servers, lambda, mu));
   return 0;
 }
 
@@ -308,7 +347,9 @@ int city_year(const options& o) {
   sc.days = run_days;
 
   double cpu = 0;
-  const sim::replication r = timed_run(sc, *cat, sc.seed, o.db, cpu);
+  std::uint64_t rss_start = 0;
+  const sim::replication r = timed_run(sc, *cat, sc.seed, o.db, cpu, rss_start);
+  const double per_ticket = bytes_per_ticket(rss_start, r.tickets_opened);
   // Tickets opened in the run include the warm-up's.
   const double simulated_days = static_cast<double>(run_days + sc.warm_up_days);
   const double rate = static_cast<double>(r.tickets_opened) / cpu;
@@ -322,16 +363,27 @@ int city_year(const options& o) {
               static_cast<unsigned long long>(r.actions), static_cast<unsigned long long>(r.events),
               static_cast<unsigned long long>(r.open_at_end),
               static_cast<unsigned long long>(r.stuck), cpu);
-  std::printf("  %.0f tickets/s CPU, peak RSS %.1f MiB\n", rate, peak_rss_mib());
+  std::printf("  %.0f tickets/s CPU, peak RSS %.1f MiB (%.1f MiB when simulated time started: "
+              "the customer population; then %.0f bytes per ticket opened)\n",
+              rate, peak_rss_mib(), static_cast<double>(rss_start) / (1024.0 * 1024.0),
+              per_ticket);
+  // What stays per ticket (the store's summary, the indicators' samples)
+  // grows with the tickets opened; the trails of closed tickets do not.
+  const double year_peak_mib =
+      (static_cast<double>(rss_start) + per_ticket * static_cast<double>(o.tickets)) /
+      (1024.0 * 1024.0);
   if (run_days < o.days)
     std::printf("  EXTRAPOLATED from %.0f simulated days: a year of %llu tickets would take "
-                "about %.0f s CPU at this rate%s\n",
+                "about %.0f s CPU at this rate, and peak at about %.0f MiB (the start's %.0f "
+                "MiB and %.0f bytes per ticket)\n",
                 simulated_days, static_cast<unsigned long long>(o.tickets), year_s,
-                o.db.empty() ? " (a memory store grows with the events it keeps)" : "");
+                year_peak_mib, static_cast<double>(rss_start) / (1024.0 * 1024.0), per_ticket);
   std::printf("RESULT mode=city_year tickets=%llu days=%.0f cpu_s=%.3f tickets_per_s=%.1f "
-              "peak_rss_mib=%.1f year_cpu_s=%.1f extrapolated=%s\n",
+              "peak_rss_mib=%.1f start_rss_mib=%.1f peak_bytes_per_ticket=%.0f year_cpu_s=%.1f "
+              "year_peak_rss_mib=%.0f extrapolated=%s\n",
               static_cast<unsigned long long>(r.tickets_opened), simulated_days, cpu, rate,
-              peak_rss_mib(), run_days < o.days ? year_s : cpu,
+              peak_rss_mib(), static_cast<double>(rss_start) / (1024.0 * 1024.0), per_ticket,
+              run_days < o.days ? year_s : cpu, run_days < o.days ? year_peak_mib : peak_rss_mib(),
               run_days < o.days ? "yes" : "no");
   return 0;
 }
