@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
-// Closed tickets leave the engine's memory (engine_stats::resident_tickets):
-// a closed ticket is read from the store for each use and dropped after,
-// and is still viewed, refused and audited as before; a restarted engine
-// keeps only the open ones; threads using one closed ticket at once each
-// get a correct answer. Built with -fsanitize=thread by .ci/tsan.
+// Closed tickets leave the engine's memory (engine_stats::resident_tickets)
+// beyond engine_options::closed_tickets_kept: a closed ticket not kept is
+// read from the store for each use and dropped after, and is still viewed,
+// refused and audited as before; a restarted engine keeps only the open ones
+// (and the budget's closed ones as it reads them); threads using one closed
+// ticket at once each get a correct answer. Built with -fsanitize=thread by
+// .ci/tsan.
 #include <atomic>
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <latch>
@@ -38,6 +41,13 @@ tf::open_request ordinary_complaint(std::string customer) {
 
 std::uint64_t resident(const engine_fixture& r) { return r->stats().resident_tickets; }
 
+/// Options keeping `kept` closed tickets in memory.
+tf::engine_options keeping(std::size_t kept) {
+  tf::engine_options options;
+  options.closed_tickets_kept = kept;
+  return options;
+}
+
 std::size_t count_type(const std::vector<tf::event>& events, tf::event_type type) {
   std::size_t n = 0;
   for (const tf::event& e : events) n += e.type == type ? 1 : 0;
@@ -48,7 +58,7 @@ std::size_t count_type(const std::vector<tf::event>& events, tf::event_type type
 
 TEST_CASE("engine.memory.a_closed_ticket_leaves_memory_and_is_read_again_on_use") {
   tf::memory_store st;
-  engine_fixture r(local(2026, 11, 24, 9, 0), shipped(), &st);
+  engine_fixture r(local(2026, 11, 24, 9, 0), shipped(), &st, nullptr, keeping(0));
   const std::string a = r.open(ordinary_complaint("C-MEM-A")).ticket.id;
   const std::string b = r.open(ordinary_complaint("C-MEM-B")).ticket.id;
   CHECK(resident(r) == 2);
@@ -90,7 +100,7 @@ TEST_CASE("engine.memory.a_closed_ticket_leaves_memory_and_is_read_again_on_use"
   CHECK(r.view(b).state == "received");
 
   // A second engine over the same store keeps the open ticket only.
-  engine_fixture again(closed_at + chr::minutes{10}, shipped(), &st);
+  engine_fixture again(closed_at + chr::minutes{10}, shipped(), &st, nullptr, keeping(0));
   CHECK(resident(again) == 1);
   CHECK(again.view(a).closed);
   CHECK(again.view(b).state == "received");
@@ -99,7 +109,7 @@ TEST_CASE("engine.memory.a_closed_ticket_leaves_memory_and_is_read_again_on_use"
 
 TEST_CASE("engine.memory.resident_tickets_follow_the_open_ones_over_many_lifecycles") {
   tf::memory_store st;
-  engine_fixture r(local(2026, 11, 24, 9, 0), shipped(), &st);
+  engine_fixture r(local(2026, 11, 24, 9, 0), shipped(), &st, nullptr, keeping(0));
   tf::timestamp t = local(2026, 11, 24, 9, 0);
   std::vector<std::string> ids;
   for (int i = 0; i < 12; ++i) {
@@ -121,7 +131,7 @@ TEST_CASE("engine.memory.resident_tickets_follow_the_open_ones_over_many_lifecyc
 
 TEST_CASE("engine.memory.threads_on_one_closed_ticket_each_get_an_answer") {
   tf::memory_store st;
-  engine_fixture r(local(2026, 11, 24, 9, 0), shipped(), &st);
+  engine_fixture r(local(2026, 11, 24, 9, 0), shipped(), &st, nullptr, keeping(0));
   const std::string id = r.open(ordinary_complaint("C-MEM-T")).ticket.id;
   const tf::timestamp closed_at = run_t0_complaint(r, id, local(2026, 11, 24, 9, 0));
   r.at(closed_at + chr::minutes{1});
@@ -157,4 +167,26 @@ TEST_CASE("engine.memory.threads_on_one_closed_ticket_each_get_an_answer") {
   CHECK(r.view(id).version == version);
   CHECK(resident(r) == 0);
   r.check_consistent(id);
+}
+
+TEST_CASE("engine.memory.the_most_recent_closed_tickets_stay_up_to_the_budget") {
+  tf::memory_store st;
+  engine_fixture r(local(2026, 11, 24, 9, 0), shipped(), &st, nullptr, keeping(2));
+  tf::timestamp t = local(2026, 11, 24, 9, 0);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 4; ++i) {
+    ids.push_back(r.open(ordinary_complaint("C-KEEP-" + std::to_string(i))).ticket.id);
+    t = run_t0_complaint(r, ids.back(), t);
+    // At most two closed ones stay: 1, 2, 2, 2.
+    CHECK(resident(r) == static_cast<std::uint64_t>(std::min(i + 1, 2)));
+  }
+  // Reading the oldest brings it back as the most recent; the budget holds.
+  CHECK(r.view(ids[0]).closed);
+  CHECK(resident(r) == 2);
+  const std::string open = r.open(ordinary_complaint("C-KEEP-OPEN")).ticket.id;
+  CHECK(resident(r) == 3);  // open tickets are not counted against it
+  for (const auto& id : ids) r.check_consistent(id);
+  CHECK(r.view(open).state == "received");
+  // The default keeps a thousand.
+  CHECK(tf::engine_options{}.closed_tickets_kept == 1000);
 }

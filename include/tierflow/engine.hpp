@@ -55,6 +55,13 @@ struct engine_options {
   std::string ticket_prefix = "T";
   /// Periodic signed checkpoints; off by default.
   checkpoint_schedule checkpoints;
+  /// Closed tickets kept in memory, the most recently closed (or read)
+  /// first, so that views and contact records of recent work need no read
+  /// of the store; older ones leave memory and are read from the store
+  /// (verified) for each use. Open tickets always stay. 0: none is kept (a
+  /// simulator, which never looks back). Memory is bounded by the open
+  /// tickets plus this many, not by every ticket ever closed.
+  std::size_t closed_tickets_kept = 1000;
 };
 
 /// The result of opening a ticket.
@@ -113,9 +120,10 @@ struct engine_stats {
   std::uint64_t timers_fired = 0;
   std::uint64_t notifications = 0;   ///< handed to the sink
   std::uint64_t sink_failures = 0;   ///< the sink threw
-  /// Tickets held in memory now: the open ones. A ticket leaves memory
-  /// when it closes (a later use reads it from the store again), so this
-  /// does not grow with the tickets ever closed.
+  /// Tickets held in memory now: the open ones and at most
+  /// engine_options::closed_tickets_kept closed ones (an older closed
+  /// ticket is read from the store again on use), so this does not grow
+  /// with the tickets ever closed.
   std::uint64_t resident_tickets = 0;
 };
 

@@ -178,7 +178,7 @@ result<ticket_view> engine::impl::act_once(const act_request& req, timestamp now
   if (auto ok = commit(s, cmd); !ok) return failed(ok.error());
   commands.fetch_add(1, std::memory_order_relaxed);
   ticket_view v = r.view(now);
-  release_if_closed(s);
+  retire_if_closed(s);
   std::move(cmd.notes.begin(), cmd.notes.end(), std::back_inserter(notes));
   lock.unlock();
   deliver(notes);

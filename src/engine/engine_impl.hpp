@@ -22,6 +22,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -54,11 +55,12 @@ struct ticket_slot {
   /// restored (a served quarantine entry): the next commit rewrites the row
   /// and clears the entry.
   bool row_forged = false;
-  /// Held in the engine's map (engine::impl::tickets). A closed ticket is
-  /// not: it is read from the store for each use and dropped after, so
-  /// that closed tickets cost the engine no memory. Such a copy may be
-  /// one of several, so what it judges is checked against the store.
-  bool resident = false;
+  /// Held in the engine's map (engine::impl::tickets). Closed tickets are
+  /// held only up to engine_options::closed_tickets_kept; one that is not
+  /// is read from the store for each use and dropped after. Such a copy
+  /// may be one of several, so what it judges is checked against the
+  /// store. Atomic: evicting one ticket happens under another's lock.
+  std::atomic<bool> resident{false};
 };
 
 /// Identical denials of one stream, coalesced (denials.cpp).
@@ -110,6 +112,10 @@ struct engine::impl {
   // keeps it alive when the ticket closes and leaves the map.
   mutable std::shared_mutex map_mutex;
   mutable std::unordered_map<std::string, std::shared_ptr<ticket_slot>> tickets;
+  // The closed tickets in `tickets`, oldest first (ids; one may have left
+  // already): beyond closed_kept, the oldest leave memory.
+  mutable std::deque<std::string> closed_order;
+  std::size_t closed_kept = 0;
 
   // Serialises denials: the coalescing counts and the appends to the
   // denial streams, which no ticket lock covers.
@@ -141,8 +147,11 @@ struct engine::impl {
   // Keeps a loaded ticket in memory unless it is closed, and returns the
   // slot to use: the one already kept, if another thread kept one first.
   std::shared_ptr<ticket_slot> keep(std::shared_ptr<ticket_slot> s) const;
-  // Drops a ticket that closed from memory (the caller holds its lock).
-  void release_if_closed(ticket_slot& s) const;
+  // Counts a ticket that closed among the closed ones kept, and lets the
+  // oldest beyond the budget leave memory (the caller holds its lock).
+  void retire_if_closed(ticket_slot& s) const;
+  // The same with map_mutex held, for a slot in the map.
+  void retire_locked(const ticket_slot& s) const;
   // Re-reads a ticket from the store after a failed append, so the record is
   // again exactly what the store holds; if even that read fails, the slot is
   // marked stale and re-read before its next use.

@@ -23,25 +23,41 @@ result<std::shared_ptr<engine::impl::ticket_slot>> engine::impl::slot(std::strin
 }
 
 std::shared_ptr<engine::impl::ticket_slot> engine::impl::keep(std::shared_ptr<ticket_slot> s) const {
-  // A closed ticket takes no more actions and fires no timers: keeping it
-  // would grow the engine by every ticket ever closed. Its next use reads
-  // it again. One whose summary row must be rewritten stays until then.
-  if (s->record.closed && !s->row_forged) return s;
+  // A closed ticket takes no more actions and fires no timers: keeping
+  // every one would grow the engine by every ticket ever closed. The most
+  // recent ones stay (queries on them need no read of the store), up to
+  // the budget; one whose summary row must be rewritten stays until then.
+  const bool closed = s->record.closed && !s->row_forged;
+  if (closed && closed_kept == 0) return s;
   const std::string id = s->record.id;
   ticket_slot* raw = s.get();
   const std::unique_lock lock(map_mutex);
   auto [it, inserted] = tickets.try_emplace(id, std::move(s));
-  if (inserted) raw->resident = true;
+  if (inserted) {
+    raw->resident = true;
+    if (closed) retire_locked(*raw);
+  }
   return it->second;
 }
 
-void engine::impl::release_if_closed(ticket_slot& s) const {
-  if (!s.record.closed || s.row_forged || s.stale) return;
+void engine::impl::retire_if_closed(ticket_slot& s) const {
+  if (!s.record.closed || s.row_forged || s.stale || !s.resident) return;
   const std::unique_lock lock(map_mutex);
-  // The caller's own reference keeps the slot alive past the erase.
-  if (const auto it = tickets.find(s.record.id); it != tickets.end() && it->second.get() == &s) {
-    tickets.erase(it);
-    s.resident = false;
+  retire_locked(s);
+}
+
+void engine::impl::retire_locked(const ticket_slot& s) const {
+  // Only the slot the map holds counts: a copy read for one use is not kept.
+  if (const auto it = tickets.find(s.record.id); it == tickets.end() || it->second.get() != &s) return;
+  closed_order.push_back(s.record.id);
+  while (closed_order.size() > closed_kept) {
+    const auto oldest = tickets.find(closed_order.front());
+    closed_order.pop_front();
+    if (oldest == tickets.end()) continue;
+    // The slot's own lock is not held here: what it says of being closed
+    // was settled by the commit that closed it, which nothing undoes.
+    oldest->second->resident = false;
+    tickets.erase(oldest);
   }
 }
 

@@ -118,7 +118,7 @@ result<advance_report> engine::impl::advance(timestamp now) {
       }
       stuck.reset();
       // A timer may have closed it (a step that ends the ticket).
-      release_if_closed(s);
+      retire_if_closed(s);
     }
     report.fired += fired;
     touched.insert(first.ticket_id);

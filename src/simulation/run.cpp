@@ -889,6 +889,8 @@ result<replication> simulation::run() {
   engine_options eo;
   eo.time_source = &clock_;
   eo.events = store_.get();
+  // The run never looks at a closed ticket again: none stays in memory.
+  eo.closed_tickets_kept = 0;
   if (options_.from != nullptr) eo.ticket_prefix = "S";
   auto made = engine::create(cat_, eo);
   if (!made) return fail(made.error());

@@ -183,9 +183,10 @@ BENCHMARK(BM_open_ticket_bytes)->Arg(10'000)->Iterations(1)->Unit(benchmark::kMi
 // lifecycles, open to archived, on a fresh database file (group commit, so
 // the figure is the engine's and not the disk's), measured as the growth of
 // glibc's bytes in use (mallinfo2) over the iterations after a warm-up that
-// fills SQLite's bounded page cache. The engine used to keep every ticket it
-// had touched; closed tickets now leave memory, and resident_tickets says
-// how many it holds at the end. Wall time: the lifecycle rate on a group
+// fills SQLite's bounded page cache and the engine's budget of closed
+// tickets (engine_options::closed_tickets_kept, 1000). The engine used to
+// keep every ticket it had touched; closed tickets beyond the budget now
+// leave memory, and resident_tickets says how many it holds at the end. Wall time: the lifecycle rate on a group
 // commit store, where a ticket number no longer commits the open group.
 void BM_closed_ticket_heap(benchmark::State& state) {
   const auto dir = std::filesystem::temp_directory_path() /

@@ -32,11 +32,13 @@ namespace tierflow_test {
 class engine_fixture {
  public:
   /// The engine starts at `start` and takes `cat` by value (by default its
-  /// own copy of the shipped catalog).
+  /// own copy of the shipped catalog); `base` gives the other options (its
+  /// clock, store and sink are the fixture's).
   explicit engine_fixture(tierflow::timestamp start, tierflow::catalog cat = shipped(),
-                          tierflow::store* events = nullptr, tierflow::notification_sink* sink = nullptr)
+                          tierflow::store* events = nullptr, tierflow::notification_sink* sink = nullptr,
+                          tierflow::engine_options base = {})
       : clock(start) {
-    tierflow::engine_options options;
+    tierflow::engine_options options = std::move(base);
     options.time_source = &clock;
     options.events = events;
     options.sink = sink != nullptr ? sink : &inbox;
