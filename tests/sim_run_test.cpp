@@ -1062,37 +1062,14 @@ TEST_CASE("sim.run.report_folded_as_tickets_close_equals_report_of_every_kept_tr
 
 namespace {
 
-/// One role, one queue, one action that closes the ticket (the M/M/c model
-/// of the benchmarks).
+/// One role, one queue, one action that closes the ticket: the M/M/c model
+/// of sim_erlang_test and the benchmarks (tests/data/sim/mmc).
 const tf::catalog& one_queue() {
   static const tf::catalog cat = [] {
     tf::diagnostics diags;
-    tf::catalog c = tf::load_catalog(
-        {{"queue_organisation.yaml",
-          "organisation: queue\n"
-          "timezone: \"+00:00\"\n"
-          "ladder: [desk]\n"
-          "channels: [phone]\n"
-          "roles: { agent: desk }\n"
-          "calendars: { always: 24x7 }\n"},
-         {"queue.yaml",
-          "workflow: queue\n"
-          "version: 1\n"
-          "effective: 2026-01-01\n"
-          "ticket_types: [job]\n"
-          "calendar: always\n"
-          "states:\n"
-          "  waiting:\n"
-          "    initial: true\n"
-          "    actions:\n"
-          "      serve: { to: served, by: [agent], claim: true }\n"
-          "  served:\n"
-          "    terminal: true\n"
-          "routing:\n"
-          "  - { id: everyone, assign: desk }\n"}},
-        diags);
-    REQUIRE_MESSAGE(!diags.has_errors(), diags.str());
-    return c;
+    auto c = tf::load_catalog_files({TIERFLOW_SOURCE_DIR "/tests/data/sim/mmc"}, diags);
+    REQUIRE_MESSAGE(c.has_value(), diags.str());
+    return std::move(*c);
   }();
   return cat;
 }
@@ -1113,7 +1090,7 @@ std::vector<std::string> six_jobs(tf::store& s, tf::timestamp t0, const std::vec
   for (int i = 0; i < 6; ++i) {
     clock.set(t0 + minutes{i});
     tf::open_request req;
-    req.type = "job";
+    req.type = "request";
     req.channel = "phone";
     req.customer_id = "C" + std::to_string(i);
     req.opened_by = "test";

@@ -67,6 +67,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <utility>
 #include <optional>
 #include <random>
 #include <string>
@@ -276,17 +277,24 @@ struct command_shape {
   }
 };
 
+// An engine over `mem` with one key complaint opened: what the measured
+// commands' shapes are read from.
+std::pair<std::unique_ptr<engine>, opened_ticket> open_first_complaint(manual_clock& clk, memory_store& mem) {
+  auto e = engine::create(shipped(), engine_options{&clk, &mem, nullptr, "T", {}});
+  if (!e) fail(e.error().message());
+  auto opened = (*e)->open(key_complaint(1));
+  if (!opened) fail(opened.error().message());
+  return {std::move(*e), std::move(*opened)};
+}
+
 const command_shape& shape() {
   static const command_shape s = [] {
     manual_clock clk{start};
     memory_store mem;
-    auto e = engine::create(shipped(), engine_options{&clk, &mem, nullptr, "T", {}});
-    if (!e) fail(e.error().message());
-    auto opened = (*e)->open(key_complaint(1));
-    if (!opened) fail(opened.error().message());
-    const std::string id = opened->ticket.id;
-    const std::uint64_t before = opened->ticket.version;
-    auto after = (*e)->act(note_command(id));
+    auto [e, opened] = open_first_complaint(clk, mem);
+    const std::string id = opened.ticket.id;
+    const std::uint64_t before = opened.ticket.version;
+    auto after = e->act(note_command(id));
     if (!after) fail(after.error().message());
     auto trail = mem.load(id);
     auto sum = mem.summary(id);
@@ -952,12 +960,9 @@ const opened_template& opened_shape() {
   static const opened_template s = [] {
     manual_clock clk{start};
     memory_store mem;
-    auto e = engine::create(shipped(), engine_options{&clk, &mem, nullptr, "T", {}});
-    if (!e) fail(e.error().message());
-    auto opened = (*e)->open(key_complaint(1));
-    if (!opened) fail(opened.error().message());
-    auto trail = mem.load(opened->ticket.id);
-    auto sum = mem.summary(opened->ticket.id);
+    const auto opened = open_first_complaint(clk, mem).second;
+    auto trail = mem.load(opened.ticket.id);
+    auto sum = mem.summary(opened.ticket.id);
     if (!trail || !sum) fail("cannot read the memory store back");
     return opened_template{std::move(*trail), std::move(*sum)};
   }();
