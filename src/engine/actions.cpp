@@ -28,7 +28,8 @@ result<ticket_view> engine::impl::act(const act_request& req, timestamp now) {
     bool judged = false;
     auto done = act_once(req, now, judged);
     // On a store only this engine writes, a conflict comes from two copies
-    // of a closed ticket (not kept in memory: each use reads it) racing.
+    // of a closed ticket beyond the budget kept in memory (each use reads
+    // its own) racing.
     if (done || judged || done.error().code() != errc::conflict || attempt == race_retries)
       return done;
   }

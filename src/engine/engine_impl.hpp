@@ -107,9 +107,9 @@ struct engine::impl {
   notification_sink* sink = nullptr;
   std::string prefix;
 
-  // The tickets in memory: the open ones (and closed ones whose summary row
-  // is yet to be rewritten). Shared, so that a command holding a slot
-  // keeps it alive when the ticket closes and leaves the map.
+  // The tickets in memory: the open ones, closed ones whose summary row is
+  // yet to be rewritten, and up to closed_kept other closed ones. Shared,
+  // so that a command holding a slot keeps it alive when it leaves the map.
   mutable std::shared_mutex map_mutex;
   mutable std::unordered_map<std::string, std::shared_ptr<ticket_slot>> tickets;
   // The closed tickets in `tickets`, oldest first (ids; one may have left
@@ -142,10 +142,11 @@ struct engine::impl {
   // --- tickets in memory (ticket_cache.cpp) -----------------------------------------------------
 
   // The slot of a ticket, loaded from the store on first use; nullptr when
-  // the store has no such ticket. A closed ticket's slot is not kept.
+  // the store has no such ticket. Kept in memory as keep() says.
   result<std::shared_ptr<ticket_slot>> slot(std::string_view id) const;
-  // Keeps a loaded ticket in memory unless it is closed, and returns the
-  // slot to use: the one already kept, if another thread kept one first.
+  // Keeps a loaded ticket in memory (a closed one within the budget of
+  // closed_kept), and returns the slot to use: the one already kept, if
+  // another thread kept one first.
   std::shared_ptr<ticket_slot> keep(std::shared_ptr<ticket_slot> s) const;
   // Counts a ticket that closed among the closed ones kept, and lets the
   // oldest beyond the budget leave memory (the caller holds its lock).

@@ -188,7 +188,8 @@ result<void> engine::impl::restore() {
     if (auto ok = check_summary_row(**fresh); !ok)
       return fail(std::move(ok).error().with_context("restoring " + id));
     // Open tickets (and ones whose row must be rewritten) stay in memory:
-    // their timers fire, their queues are read. Closed ones load on use.
+    // their timers fire, their queues are read. Closed ones stay within the
+    // budget (keep); the others load on use.
     (void)keep(std::move(*fresh));
   }
   for (const auto& [key, u] : uses) {

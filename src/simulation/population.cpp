@@ -187,12 +187,9 @@ result<customer_table> customer_table::make(const scenario& sc, const organisati
       for (const column& c : b.columns) {
         const value_generator& gen = *c.gen;
         if (c.keep == column::held::number) {
-          const double x = gen.shape == value_generator::kind::uniform
-                               ? rng.uniform(gen.low, gen.high)
-                               : rng.lognormal(gen.low, gen.high);
-          auto v = typed_number(gen, *c.type, x);
+          auto v = draw_value(gen, *c.type, rng);
           if (!v) return fail(errc::invalid_argument, "segment " + seg.id + ": " + v.error().message());
-          // typed_number makes an int64 or a double, nothing else.
+          // A drawn number is typed as an int64 or a double, nothing else.
           b.numbers.push_back(std::holds_alternative<std::int64_t>(*v)
                                   ? std::bit_cast<std::uint64_t>(std::get<std::int64_t>(*v))
                                   : std::bit_cast<std::uint64_t>(std::get<double>(*v)));

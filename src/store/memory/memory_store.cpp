@@ -252,7 +252,10 @@ std::size_t customer_bytes(const customer_index::value_type& entry) noexcept {
          entry.second.heap_bytes();
 }
 
-constexpr std::string_view trail_released = "trail released";
+// What load(), head() and append() answer for a released trail.
+std::string released_message(std::string_view ticket_id) {
+  return fmt::format("ticket {}: trail released", ticket_id);
+}
 
 }  // namespace
 
@@ -379,14 +382,6 @@ struct memory_store::impl {
     if (!nodes.due.empty()) st.due_at = timers.insert(timers.end(), std::move(nodes.due));
   }
 };
-
-namespace {
-
-std::string released_message(std::string_view ticket_id) {
-  return fmt::format("ticket {}: {}", ticket_id, trail_released);
-}
-
-}  // namespace
 
 memory_store::memory_store() : impl_(std::make_unique<impl>()) {}
 memory_store::~memory_store() = default;

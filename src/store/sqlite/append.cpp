@@ -115,35 +115,49 @@ result<void> sqlite_store::impl::open_group() {
   return {};
 }
 
-result<std::uint64_t> sqlite_store::impl::bump_counter_in_group() {
-  const auto failed = [this](error e) -> result<std::uint64_t> {
-    if (db.autocommit()) return fail(group_lost(std::move(e)).with_context("next ticket number"));
-    // Only the counter's step goes; the group's commands stay.
-    if (!db.exec("ROLLBACK TO tierflow_number") || !db.exec("RELEASE tierflow_number")) {
-      if (!db.autocommit()) (void)db.exec("ROLLBACK");
-      return fail(group_lost(std::move(e)).with_context("next ticket number"));
-    }
-    return fail(std::move(e).with_context("next ticket number"));
-  };
-  if (auto r = db.exec("SAVEPOINT tierflow_number"); !r) {
-    if (db.autocommit()) return fail(group_lost(std::move(r).error()).with_context("next ticket number"));
-    return fail(std::move(r).error().with_context("next ticket number"));
-  }
+result<std::uint64_t> sqlite_store::impl::take_number() {
   {
     const statement_use s(bump_counter_stmt);
-    if (auto r = s->step(); !r) return failed(r.error());
+    if (auto r = s->step(); !r) return fail(r.error());
   }
   std::int64_t number = 0;
   {
     const statement_use s(read_counter_stmt);
     const auto row = s->step();
-    if (!row) return failed(row.error());
-    if (!*row) return failed(malformed(path, "ticket number counter (no row)"));
+    if (!row) return fail(row.error());
+    if (!*row) return fail(malformed(path, "ticket number counter (no row)"));
     number = s->column_int(0);
   }
-  if (number < 1) return failed(malformed(path, "ticket number counter"));
-  if (auto r = db.exec("RELEASE tierflow_number"); !r) return failed(r.error());
+  if (number < 1) return fail(malformed(path, "ticket number counter"));
   return static_cast<std::uint64_t>(number);
+}
+
+result<std::uint64_t> sqlite_store::impl::take_number_in_group() {
+  if (auto r = db.exec("SAVEPOINT tierflow_number"); !r) {
+    if (db.autocommit()) return fail(group_lost(std::move(r).error()));
+    return fail(r.error());
+  }
+  auto number = take_number();
+  if (number) {
+    if (auto r = db.exec("RELEASE tierflow_number"); !r) number = fail(r.error());
+  }
+  if (number) return number;
+  if (db.autocommit()) return fail(group_lost(std::move(number).error()));
+  // Only the counter's step goes; the group's commands stay.
+  if (!db.exec("ROLLBACK TO tierflow_number") || !db.exec("RELEASE tierflow_number")) {
+    if (!db.autocommit()) (void)db.exec("ROLLBACK");
+    return fail(group_lost(std::move(number).error()));
+  }
+  return number;
+}
+
+result<void> sqlite_store::impl::check_in_place_or_lose_group() {
+  auto r = check_in_place();
+  if (!r && group_open) {
+    (void)db.exec("ROLLBACK");
+    return fail(group_lost(std::move(r).error()));
+  }
+  return r;
 }
 
 result<void> sqlite_store::impl::append_grouped(const append_request& request) {
@@ -227,11 +241,7 @@ result<void> sqlite_store::append(const append_request& request) {
   // Before anything is written: a file deleted or replaced under this
   // handle would take the command (and, in group_commit mode, the open
   // group's acknowledged commands) with it. Every later command fails too.
-  auto r = impl_->check_in_place();
-  if (!r && impl_->group_open) {
-    (void)impl_->db.exec("ROLLBACK");
-    r = fail(impl_->group_lost(std::move(r).error()));
-  }
+  auto r = impl_->check_in_place_or_lose_group();
   if (r) {
     r = impl_->options.mode == durability::group_commit ? impl_->append_grouped(request)
                                                         : impl_->append_alone(request);
@@ -262,14 +272,8 @@ result<std::uint64_t> sqlite_store::next_ticket_number() {
   }
   // A number from a lost file could be handed out again by the file that
   // replaced it.
-  if (auto r = impl_->check_in_place(); !r) {
-    if (impl_->group_open) {
-      (void)impl_->db.exec("ROLLBACK");
-      return fail(impl_->group_lost(std::move(r).error()).with_context("next ticket number"));
-    }
+  if (auto r = impl_->check_in_place_or_lose_group(); !r)
     return fail(std::move(r).error().with_context("next ticket number"));
-  }
-  connection& db = impl_->db;
   if (impl_->options.mode == durability::group_commit) {
     // The counter moves inside the open group, durable with it: a number
     // costs no sync of its own, and groups span the opens too. A crash
@@ -277,29 +281,22 @@ result<std::uint64_t> sqlite_store::next_ticket_number() {
     // so no stored ticket ever shares a number. The group holds the
     // database's write lock, so no other process takes the same number.
     if (auto r = impl_->open_group(); !r) return fail(std::move(r).error().with_context("next ticket number"));
-    return impl_->bump_counter_in_group();
+    auto number = impl_->take_number_in_group();
+    if (!number) return fail(std::move(number).error().with_context("next ticket number"));
+    return number;
   }
+  connection& db = impl_->db;
   if (auto r = db.exec("BEGIN IMMEDIATE"); !r) return fail(r.error());
-  const auto undo = [&db](error e) -> result<std::uint64_t> {
+  auto number = impl_->take_number();
+  if (number) {
+    if (auto r = db.exec("COMMIT"); !r) number = fail(r.error());
+  }
+  if (!number) {
     if (!db.autocommit()) (void)db.exec("ROLLBACK");
-    return fail(std::move(e).with_context("next ticket number"));
-  };
-  {
-    const statement_use s(impl_->bump_counter_stmt);
-    if (auto r = s->step(); !r) return undo(r.error());
+    return fail(std::move(number).error().with_context("next ticket number"));
   }
-  std::int64_t number = 0;
-  {
-    const statement_use s(impl_->read_counter_stmt);
-    const auto row = s->step();
-    if (!row) return undo(row.error());
-    if (!*row) return undo(malformed(impl_->path, "ticket number counter (no row)"));
-    number = s->column_int(0);
-  }
-  if (number < 1) return undo(malformed(impl_->path, "ticket number counter"));
-  if (auto r = db.exec("COMMIT"); !r) return undo(r.error());
   if (auto r = impl_->check_in_place(); !r) return fail(std::move(r).error().with_context("next ticket number"));
-  return static_cast<std::uint64_t>(number);
+  return number;
 }
 
 }  // namespace tierflow

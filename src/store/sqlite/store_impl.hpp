@@ -88,8 +88,15 @@ struct sqlite_store::impl {
   [[nodiscard]] result<void> append_grouped(const append_request& request);
   // Opens a group (BEGIN IMMEDIATE) unless one is open.
   [[nodiscard]] result<void> open_group();
-  // group_commit: the next ticket number, taken inside the open group.
-  [[nodiscard]] result<std::uint64_t> bump_counter_in_group();
+  // Steps the ticket number counter and reads it, inside the caller's
+  // transaction.
+  [[nodiscard]] result<std::uint64_t> take_number();
+  // group_commit: take_number() in a savepoint of the open group; a
+  // failure undoes the step only (or loses the group, saying so).
+  [[nodiscard]] result<std::uint64_t> take_number_in_group();
+  // check_in_place(); on failure the open group, if any, is rolled back
+  // and the error says what it lost.
+  [[nodiscard]] result<void> check_in_place_or_lose_group();
   // Commits the open group, if any. On failure its commands are gone.
   [[nodiscard]] result<void> commit_group();
   // Forgets a group that SQLite rolled back by itself, and says what was lost.
