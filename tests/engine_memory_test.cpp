@@ -4,16 +4,20 @@
 // read from the store for each use and dropped after, and is still viewed,
 // refused and audited as before; a restarted engine keeps only the open ones
 // (and the budget's closed ones as it reads them); threads using one closed
-// ticket at once each get a correct answer. Built with -fsanitize=thread by
-// .ci/tsan.
+// ticket at once each get a correct answer. Open tickets beyond
+// engine_options::open_tickets_kept leave memory the same way and act, fire
+// timers and restart exactly as if they had stayed. Built with
+// -fsanitize=thread by .ci/tsan.
 #include <atomic>
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <latch>
+#include <limits>
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <doctest/doctest.h>
@@ -46,6 +50,25 @@ tf::engine_options keeping(std::size_t kept) {
   tf::engine_options options;
   options.closed_tickets_kept = kept;
   return options;
+}
+
+/// Options keeping at most `open` open tickets (and no closed one) in memory.
+tf::engine_options keeping_open(std::size_t open) {
+  tf::engine_options options = keeping(0);
+  options.open_tickets_kept = open;
+  return options;
+}
+
+/// The first five steps of the T0 complaint path (flows_cases.hpp), which
+/// leave the ticket open in `investigating` with its deadlines running.
+const std::vector<std::pair<std::string, const tf::actor*>>& first_steps() {
+  static const std::vector<std::pair<std::string, const tf::actor*>> steps{
+      {"classify", &csr1},
+      {"dispatch", &csr1},
+      {"acknowledge", &csr1},
+      {"contact_customer", &csr1},
+      {"start_investigation", &csr1}};
+  return steps;
 }
 
 std::size_t count_type(const std::vector<tf::event>& events, tf::event_type type) {
@@ -189,4 +212,111 @@ TEST_CASE("engine.memory.the_most_recent_closed_tickets_stay_up_to_the_budget") 
   CHECK(r.view(open).state == "received");
   // The default keeps a thousand.
   CHECK(tf::engine_options{}.closed_tickets_kept == 1000);
+}
+
+TEST_CASE("engine.memory.open_tickets_beyond_the_budget_leave_memory_and_work_as_if_kept") {
+  // Two engines take the same commands at the same instants: one keeps
+  // three open tickets at most, the other every one. Every trail, byte for
+  // byte (hashes included), and every view must come out the same.
+  tf::memory_store kept_st, budget_st;
+  const tf::timestamp t0 = local(2026, 11, 24, 9, 0);
+  engine_fixture all(t0, shipped(), &kept_st);
+  engine_fixture few(t0, shipped(), &budget_st, nullptr, keeping_open(3));
+  constexpr std::size_t tickets = 10;
+  std::vector<std::string> ids;
+  for (std::size_t i = 0; i < tickets; ++i) {
+    const auto req = ordinary_complaint("C-OPEN-" + std::to_string(i));
+    const std::string id = all.open(req).ticket.id;
+    CHECK(few.open(req).ticket.id == id);
+    ids.push_back(id);
+    CHECK(resident(few) == std::min<std::uint64_t>(i + 1, 3));
+  }
+  CHECK(resident(all) == tickets);
+
+  // Each step on every ticket in a scrambled order (7 is prime to 10), so
+  // that most commands find their ticket gone from memory.
+  tf::timestamp t = t0;
+  for (const auto& [action, who] : first_steps()) {
+    for (std::size_t k = 0; k < tickets; ++k) {
+      const std::string& id = ids[(k * 7) % tickets];
+      t += chr::minutes{3};
+      const tf::ticket_view a = all.act_at(t, id, action, *who);
+      const tf::ticket_view b = few.act_at(t, id, action, *who);
+      CHECK(a == b);
+      CHECK(resident(few) <= 3);
+    }
+  }
+  // Twenty days on: the deadlines of tickets that are out of memory warn,
+  // breach and escalate through the store's due index.
+  const tf::advance_report fired_all = all.advance(t + chr::hours{24 * 20});
+  const tf::advance_report fired_few = few.advance(t + chr::hours{24 * 20});
+  CHECK(fired_all.fired > tickets);  // at least a breach per ticket
+  CHECK(fired_few.fired == fired_all.fired);
+  CHECK(fired_few.tickets == fired_all.tickets);
+  CHECK(resident(few) <= 3);
+  for (const std::string& id : ids) {
+    const auto trail = few.events(id);
+    CHECK(trail == all.events(id));
+    CHECK(count_type(trail, tf::event_type::deadline_breached) >= 1);
+    CHECK(few.view(id) == all.view(id));
+    few.check_consistent(id);
+  }
+  CHECK(resident(few) <= 3);
+
+  // A restarted engine reads every ticket (and verifies it) but keeps only
+  // its budget; the others are read again when used.
+  engine_fixture again(t + chr::hours{24 * 20}, shipped(), &budget_st, nullptr, keeping_open(2));
+  CHECK(resident(again) == 2);
+  for (const std::string& id : ids) CHECK(again.view(id) == all.view(id));
+  CHECK(resident(again) == 2);
+  // Nothing kept at all: every use reads the ticket.
+  engine_fixture none(t + chr::hours{24 * 20}, shipped(), &budget_st, nullptr, keeping_open(0));
+  CHECK(resident(none) == 0);
+  const tf::ticket_view replied = none.act(ids[4], "reply", csr1);
+  CHECK(replied == all.act(ids[4], "reply", csr1));
+  CHECK(none.events(ids[4]) == all.events(ids[4]));
+  CHECK(resident(none) == 0);
+  none.check_consistent(ids[4]);
+  // The default keeps every open ticket.
+  CHECK(tf::engine_options{}.open_tickets_kept == std::numeric_limits<std::size_t>::max());
+}
+
+TEST_CASE("engine.memory.threads_on_open_tickets_beyond_the_budget_each_act_once") {
+  // Four threads walk their own tickets while one open ticket at most is
+  // kept: each use may find its ticket gone, or lose it to another
+  // thread's sweep mid-command (the store's version check then sends the
+  // command round again). Every action lands once, in order.
+  tf::memory_store st;
+  engine_fixture r(local(2026, 11, 24, 9, 0), shipped(), &st, nullptr, keeping_open(1));
+  constexpr int threads = 4, per_thread = 3;
+  std::vector<std::string> ids;
+  for (int i = 0; i < threads * per_thread; ++i)
+    ids.push_back(r.open(ordinary_complaint("C-OPEN-T" + std::to_string(i))).ticket.id);
+  REQUIRE(resident(r) == 1);
+  std::latch start(threads);
+  std::atomic<int> failed{0};
+  std::vector<std::thread> pool;
+  for (int w = 0; w < threads; ++w) {
+    pool.emplace_back([&, w] {
+      start.arrive_and_wait();
+      for (const auto& [action, who] : first_steps()) {
+        for (int k = 0; k < per_thread; ++k) {
+          tf::act_request req;
+          req.ticket_id = ids[static_cast<std::size_t>(w * per_thread + k)];
+          req.action = action;
+          req.by = *who;
+          if (!r->act(req)) ++failed;
+        }
+      }
+    });
+  }
+  for (auto& t : pool) t.join();
+  CHECK(failed == 0);
+  CHECK(resident(r) <= 1);
+  for (const std::string& id : ids) {
+    const auto trail = r.events(id);
+    CHECK(count_type(trail, tf::event_type::transitioned) == first_steps().size());
+    CHECK(r.view(id).state == "investigating");
+    r.check_consistent(id);
+  }
 }

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -58,10 +59,21 @@ struct engine_options {
   /// Closed tickets kept in memory, the most recently closed (or read)
   /// first, so that views and contact records of recent work need no read
   /// of the store; older ones leave memory and are read from the store
-  /// (verified) for each use. Open tickets always stay. 0: none is kept (a
-  /// simulator, which never looks back). Memory is bounded by the open
-  /// tickets plus this many, not by every ticket ever closed.
+  /// (verified) for each use. Open tickets stay as open_tickets_kept says.
+  /// 0: none is kept (a simulator, which never looks back). Memory is
+  /// bounded by the open tickets plus this many, not by every ticket ever
+  /// closed.
   std::size_t closed_tickets_kept = 1000;
+  /// Open tickets kept in memory; beyond it, ones not used lately (an
+  /// action, a timer, a view: a clock sweep, not a strict order) leave
+  /// memory and are read back from the store, verified and folded, on
+  /// their next use. Their timers still fire: advance() finds due tickets
+  /// through the store's due index. With a durable store (SQLite,
+  /// PostgreSQL) this bounds the engine's memory by the budget instead of
+  /// the open tickets, at the cost of a read of the ticket's trail when an
+  /// idle one is used again; on the memory store it saves only the
+  /// engine's copy. The default keeps every open ticket.
+  std::size_t open_tickets_kept = std::numeric_limits<std::size_t>::max();
 };
 
 /// The result of opening a ticket.
@@ -120,10 +132,11 @@ struct engine_stats {
   std::uint64_t timers_fired = 0;
   std::uint64_t notifications = 0;   ///< handed to the sink
   std::uint64_t sink_failures = 0;   ///< the sink threw
-  /// Tickets held in memory now: the open ones and at most
-  /// engine_options::closed_tickets_kept closed ones (an older closed
-  /// ticket is read from the store again on use), so this does not grow
-  /// with the tickets ever closed.
+  /// Tickets held in memory now: at most
+  /// engine_options::open_tickets_kept open ones and
+  /// engine_options::closed_tickets_kept closed ones (any other is read
+  /// from the store again on use), so this does not grow with the tickets
+  /// ever closed, nor, under an open budget, with the open ones.
   std::uint64_t resident_tickets = 0;
 };
 

@@ -37,6 +37,7 @@ result<std::unique_ptr<engine>> engine::create(catalog cat, engine_options optio
   }
   p->checkpoint_plan = std::move(options.checkpoints);
   p->closed_kept = options.closed_tickets_kept;
+  p->open_kept = options.open_tickets_kept;
   // Restore the tickets of a store that already holds some.
   if (auto ok = p->restore(); !ok) return fail(std::move(ok).error());
   return std::unique_ptr<engine>(new engine(std::move(p)));

@@ -61,6 +61,14 @@ struct ticket_slot {
   /// may be one of several, so what it judges is checked against the
   /// store. Atomic: evicting one ticket happens under another's lock.
   std::atomic<bool> resident{false};
+  /// Used since the open tickets' clock hand last passed it
+  /// (engine_options::open_tickets_kept): set on every use without a lock,
+  /// cleared by the sweep, which lets such a ticket stay one more round.
+  std::atomic<bool> used{false};
+  /// Its place among the open tickets kept (engine::impl::open_ring), or
+  /// no_place; guarded by the engine's map_mutex.
+  static constexpr std::size_t no_place = static_cast<std::size_t>(-1);
+  std::size_t ring_at = no_place;
 };
 
 /// Identical denials of one stream, coalesced (denials.cpp).
@@ -107,8 +115,9 @@ struct engine::impl {
   notification_sink* sink = nullptr;
   std::string prefix;
 
-  // The tickets in memory: the open ones, closed ones whose summary row is
-  // yet to be rewritten, and up to closed_kept other closed ones. Shared,
+  // The tickets in memory: up to open_kept open ones, closed ones whose
+  // summary row is yet to be rewritten, and up to closed_kept other closed
+  // ones. Shared,
   // so that a command holding a slot keeps it alive when it leaves the map.
   mutable std::shared_mutex map_mutex;
   mutable std::unordered_map<std::string, std::shared_ptr<ticket_slot>> tickets;
@@ -116,6 +125,12 @@ struct engine::impl {
   // already): beyond closed_kept, the oldest leave memory.
   mutable std::deque<std::string> closed_order;
   std::size_t closed_kept = 0;
+  // The open tickets in `tickets`, in no order but the clock hand's:
+  // beyond open_kept, the sweep lets ones not used since it last passed
+  // leave memory (engine_options::open_tickets_kept). Guarded by map_mutex.
+  mutable std::vector<ticket_slot*> open_ring;
+  mutable std::size_t ring_hand = 0;
+  std::size_t open_kept = 0;
 
   // Serialises denials: the coalescing counts and the appends to the
   // denial streams, which no ticket lock covers.
@@ -152,7 +167,12 @@ struct engine::impl {
   // oldest beyond the budget leave memory (the caller holds its lock).
   void retire_if_closed(ticket_slot& s) const;
   // The same with map_mutex held, for a slot in the map.
-  void retire_locked(const ticket_slot& s) const;
+  void retire_locked(ticket_slot& s) const;
+  // Counts a ticket kept open among the open ones, and lets ones not used
+  // lately leave memory beyond the budget (map_mutex held).
+  void enlist_open_locked(ticket_slot& s) const;
+  // Takes a slot out of open_ring (map_mutex held); nothing if not in it.
+  void drop_from_ring_locked(ticket_slot& s) const;
   // Re-reads a ticket from the store after a failed append, so the record is
   // again exactly what the store holds; if even that read fails, the slot is
   // marked stale and re-read before its next use.

@@ -11,7 +11,10 @@ namespace tierflow {
 result<std::shared_ptr<engine::impl::ticket_slot>> engine::impl::slot(std::string_view id) const {
   {
     const std::shared_lock lock(map_mutex);
-    if (const auto it = tickets.find(std::string(id)); it != tickets.end()) return it->second;
+    if (const auto it = tickets.find(std::string(id)); it != tickets.end()) {
+      it->second->used.store(true, std::memory_order_relaxed);
+      return it->second;
+    }
   }
   if (auto ok = check_not_quarantined(id); !ok) return fail(ok.error());
   // First use: the ticket is read as an audit reads it, verified and folded
@@ -27,17 +30,59 @@ std::shared_ptr<engine::impl::ticket_slot> engine::impl::keep(std::shared_ptr<ti
   // every one would grow the engine by every ticket ever closed. The most
   // recent ones stay (queries on them need no read of the store), up to
   // the budget; one whose summary row must be rewritten stays until then.
+  // Open ones stay up to their own budget.
   const bool closed = s->record.closed && !s->row_forged;
-  if (closed && closed_kept == 0) return s;
+  if (!s->row_forged && (closed ? closed_kept : open_kept) == 0) return s;
   const std::string id = s->record.id;
   ticket_slot* raw = s.get();
   const std::unique_lock lock(map_mutex);
   auto [it, inserted] = tickets.try_emplace(id, std::move(s));
   if (inserted) {
     raw->resident = true;
-    if (closed) retire_locked(*raw);
+    if (closed) {
+      retire_locked(*raw);
+    } else {
+      enlist_open_locked(*raw);
+    }
   }
   return it->second;
+}
+
+void engine::impl::enlist_open_locked(ticket_slot& s) const {
+  s.used.store(true, std::memory_order_relaxed);
+  s.ring_at = open_ring.size();
+  open_ring.push_back(&s);
+  // A clock sweep: a ticket used since the hand last passed is spared
+  // once, so two passes clear every mark. A ticket whose lock is held is
+  // in use and spared too (it stays over the budget until a later sweep),
+  // and so is one whose summary row is yet to be rewritten. Each step
+  // clears a mark some use set, or lets a ticket go: O(1) amortised.
+  for (std::size_t steps = 2 * open_ring.size() + 1; open_ring.size() > open_kept && steps > 0;
+       --steps) {
+    if (ring_hand >= open_ring.size()) ring_hand = 0;
+    ticket_slot& t = *open_ring[ring_hand];
+    std::unique_lock busy(t.mutex, std::try_to_lock);
+    if (!busy || t.used.exchange(false, std::memory_order_relaxed) || t.row_forged) {
+      ++ring_hand;
+      continue;
+    }
+    const auto it = tickets.find(t.record.id);
+    // Destroyed after its lock is released, not under it.
+    const std::shared_ptr<ticket_slot> leaving = std::move(it->second);
+    tickets.erase(it);
+    leaving->resident = false;
+    drop_from_ring_locked(*leaving);  // the hand now points at the ticket moved into its place
+    busy.unlock();
+  }
+}
+
+void engine::impl::drop_from_ring_locked(ticket_slot& s) const {
+  if (s.ring_at == ticket_slot::no_place) return;
+  ticket_slot* last = open_ring.back();
+  open_ring[s.ring_at] = last;
+  last->ring_at = s.ring_at;
+  open_ring.pop_back();
+  s.ring_at = ticket_slot::no_place;
 }
 
 void engine::impl::retire_if_closed(ticket_slot& s) const {
@@ -46,9 +91,10 @@ void engine::impl::retire_if_closed(ticket_slot& s) const {
   retire_locked(s);
 }
 
-void engine::impl::retire_locked(const ticket_slot& s) const {
+void engine::impl::retire_locked(ticket_slot& s) const {
   // Only the slot the map holds counts: a copy read for one use is not kept.
   if (const auto it = tickets.find(s.record.id); it == tickets.end() || it->second.get() != &s) return;
+  drop_from_ring_locked(s);
   closed_order.push_back(s.record.id);
   while (closed_order.size() > closed_kept) {
     const auto oldest = tickets.find(closed_order.front());
