@@ -38,7 +38,11 @@ struct command {
         time(std::max(at, record.last_time)),
         actor(by),
         base_version(record.version),
-        base_head(record.head) {}
+        base_head(record.head) {
+    // An open emits about six events and an action two to four: one
+    // allocation instead of a growth (and a move of every event) at 1, 2, 4.
+    events.reserve(8);
+  }
 
   const compiled_catalog& cc;
   ticket_record& rec;

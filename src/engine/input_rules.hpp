@@ -134,6 +134,11 @@ namespace tierflow::detail {
   return {};
 }
 
+/// Whether check_text passes `s`, without building a message.
+[[nodiscard]] inline bool passes_text(std::string_view s, std::size_t limit) {
+  return s.size() <= limit && text_fault(s).empty();
+}
+
 /// Checks named attribute values: at most max_attributes, names as ids,
 /// string values as texts, numbers finite (NaN and ±inf are refused with
 /// errc::invalid_argument: they pass every bound and compare false with
@@ -144,13 +149,16 @@ namespace tierflow::detail {
   if (values.size() > max_attributes)
     return fail(errc::limit_exceeded, std::string(what) + "s: more than " +
                                           std::to_string(max_attributes));
+  // The labels are built only for a refusal: every open passes here, and
+  // most pass.
   for (const auto& [name, v] : values) {
-    if (auto ok = check_text(std::string(what) + " name", name, max_id_bytes); !ok) return ok;
-    const std::string label = std::string(what) + " '" + name + "'";
+    if (!passes_text(name, max_id_bytes))
+      return check_text(std::string(what) + " name", name, max_id_bytes);
+    const auto label = [&] { return std::string(what) + " '" + name + "'"; };
     if (const auto* s = std::get_if<std::string>(&v)) {
-      if (auto ok = check_text(label, *s, max_text_bytes); !ok) return ok;
+      if (!passes_text(*s, max_text_bytes)) return check_text(label(), *s, max_text_bytes);
     } else if (const auto* d = std::get_if<double>(&v); d != nullptr && !std::isfinite(*d)) {
-      return fail(errc::invalid_argument, label + ": " +
+      return fail(errc::invalid_argument, label() + ": " +
                                               (std::isnan(*d) ? "NaN" : *d > 0 ? "+inf" : "-inf") +
                                               " is not a number it can hold");
     }

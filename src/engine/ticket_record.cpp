@@ -612,8 +612,12 @@ ticket_view ticket_record::view(timestamp now) const {
   v.tier = tier;
   v.tier_level = tier_level;
   v.escalations = escalations;
+  v.handoffs.reserve(handoffs.size());
   for (const auto& h : handoffs) v.handoffs.push_back(h.team);
   v.flags = flags;
+  // Built on every action: one allocation for the deadlines, not a growth
+  // per deadline.
+  v.deadlines.reserve(clocks.size());
   for (std::size_t c = 0; c < clocks.size(); ++c) {
     const deadline_clock& k = clocks[c];
     if (c == flow->step_clock() && !k.started) continue;
