@@ -151,7 +151,9 @@ namespace tierflow::detail {
                                           std::to_string(max_attributes));
   // The labels are built only for a refusal: every open passes here, and
   // most pass.
-  for (const auto& [name, v] : values) {
+  for (const auto& named : values) {
+    const std::string& name = named.first;
+    const auto& v = named.second;
     if (!passes_text(name, max_id_bytes))
       return check_text(std::string(what) + " name", name, max_id_bytes);
     const auto label = [&] { return std::string(what) + " '" + name + "'"; };
