@@ -15,6 +15,7 @@
 #include <latch>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <utility>
@@ -294,24 +295,28 @@ TEST_CASE("engine.memory.threads_on_open_tickets_beyond_the_budget_each_act_once
     ids.push_back(r.open(ordinary_complaint("C-OPEN-T" + std::to_string(i))).ticket.id);
   REQUIRE(resident(r) == 1);
   std::latch start(threads);
-  std::atomic<int> failed{0};
+  std::mutex failures_mutex;
+  std::vector<std::string> failures;
   std::vector<std::thread> pool;
   for (int w = 0; w < threads; ++w) {
     pool.emplace_back([&, w] {
       start.arrive_and_wait();
-      for (const auto& [action, who] : first_steps()) {
+      for (const auto& step : first_steps()) {
         for (int k = 0; k < per_thread; ++k) {
           tf::act_request req;
           req.ticket_id = ids[static_cast<std::size_t>(w * per_thread + k)];
-          req.action = action;
-          req.by = *who;
-          if (!r->act(req)) ++failed;
+          req.action = step.first;
+          req.by = *step.second;
+          if (auto done = r->act(req); !done) {
+            const std::lock_guard lock(failures_mutex);
+            failures.push_back(req.ticket_id + " " + req.action + ": " + done.error().message());
+          }
         }
       }
     });
   }
   for (auto& t : pool) t.join();
-  CHECK(failed == 0);
+  CHECK_MESSAGE(failures.empty(), (failures.empty() ? std::string() : failures.front()));
   CHECK(resident(r) <= 1);
   for (const std::string& id : ids) {
     const auto trail = r.events(id);

@@ -37,6 +37,8 @@ std::shared_ptr<engine::impl::ticket_slot> engine::impl::keep(std::shared_ptr<ti
   ticket_slot* raw = s.get();
   const std::unique_lock lock(map_mutex);
   auto [it, inserted] = tickets.try_emplace(id, std::move(s));
+  // Held before a sweep may take other tickets out of the map.
+  std::shared_ptr<ticket_slot> kept = it->second;
   if (inserted) {
     raw->resident = true;
     if (closed) {
@@ -45,7 +47,7 @@ std::shared_ptr<engine::impl::ticket_slot> engine::impl::keep(std::shared_ptr<ti
       enlist_open_locked(*raw);
     }
   }
-  return it->second;
+  return kept;
 }
 
 void engine::impl::enlist_open_locked(ticket_slot& s) const {
@@ -53,7 +55,7 @@ void engine::impl::enlist_open_locked(ticket_slot& s) const {
   s.ring_at = open_ring.size();
   open_ring.push_back(&s);
   // A clock sweep: a ticket used since the hand last passed is spared
-  // once, so two passes clear every mark. A ticket whose lock is held is
+  // once, so two passes clear every mark. The one just kept stays; a ticket whose lock is held is
   // in use and spared too (it stays over the budget until a later sweep),
   // and so is one whose summary row is yet to be rewritten. Each step
   // clears a mark some use set, or lets a ticket go: O(1) amortised.
@@ -61,6 +63,11 @@ void engine::impl::enlist_open_locked(ticket_slot& s) const {
        --steps) {
     if (ring_hand >= open_ring.size()) ring_hand = 0;
     ticket_slot& t = *open_ring[ring_hand];
+    // The ticket just kept is the one its caller is about to use.
+    if (&t == &s) {
+      ++ring_hand;
+      continue;
+    }
     std::unique_lock busy(t.mutex, std::try_to_lock);
     if (!busy || t.used.exchange(false, std::memory_order_relaxed) || t.row_forged) {
       ++ring_hand;
