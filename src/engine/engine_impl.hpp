@@ -198,9 +198,9 @@ struct engine::impl {
   // A ticket stream read, verified and folded: nullptr when the store has
   // no such ticket; errc::data_loss (and the ticket quarantined) when it
   // does not verify or fold.
-  result<std::unique_ptr<ticket_slot>> load_verified(std::string_view id) const;
+  result<std::shared_ptr<ticket_slot>> load_verified(std::string_view id) const;
   // load_verified on a stream already read.
-  result<std::unique_ptr<ticket_slot>> fold_verified(std::string_view id,
+  result<std::shared_ptr<ticket_slot>> fold_verified(std::string_view id,
                                                      const verified_stream& read) const;
   // Lists a ticket in quarantined(); `served`: see quarantined_ticket.
   void add_quarantine(std::string id, error why, bool served) const;

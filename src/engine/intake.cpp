@@ -174,7 +174,8 @@ result<opened_ticket> engine::impl::open(const open_request& req, timestamp now)
   // edited definition of the same version is refused (restore.cpp).
   if (!wf.fingerprint.empty()) det.emplace_back(detail_key::fingerprint, wf.fingerprint);
   // The ticket itself is built only by the fold, from `opened` on.
-  auto fresh = std::make_unique<ticket_slot>();
+  // One block for the slot and its count: a use of the ticket touches one.
+  auto fresh = std::make_shared<ticket_slot>();
   detail::ticket_record& r = fresh->record;
   r.id = ticket_id_for(prefix, *number);
   r.flow = draft.flow;  // names the workflow in the `opened` event

@@ -86,19 +86,19 @@ std::vector<std::string> engine::impl::forged_rows() const {
   return out;
 }
 
-result<std::unique_ptr<engine::impl::ticket_slot>> engine::impl::load_verified(
+result<std::shared_ptr<engine::impl::ticket_slot>> engine::impl::load_verified(
     std::string_view id) const {
   auto read = read_verified(*events, id);
   if (!read) {
-    if (read.error().code() == errc::not_found) return std::unique_ptr<ticket_slot>();
+    if (read.error().code() == errc::not_found) return std::shared_ptr<ticket_slot>();
     return fail(read.error());
   }
   return fold_verified(id, *read);
 }
 
-result<std::unique_ptr<engine::impl::ticket_slot>> engine::impl::fold_verified(
+result<std::shared_ptr<engine::impl::ticket_slot>> engine::impl::fold_verified(
     std::string_view id, const verified_stream& read) const {
-  if (read.events.empty()) return std::unique_ptr<ticket_slot>();
+  if (read.events.empty()) return std::shared_ptr<ticket_slot>();
   const auto refuse = [&](std::string why) -> failure {
     error e(errc::data_loss, std::move(why));
     add_quarantine(std::string(id), e, false);
@@ -107,11 +107,12 @@ result<std::unique_ptr<engine::impl::ticket_slot>> engine::impl::fold_verified(
   if (read.broken) return refuse(read.broken->message);
   if (read.events.front().type != event_type::opened) {
     // Not a ticket's stream (a denial stream, the denial log): nothing to serve.
-    return std::unique_ptr<ticket_slot>();
+    return std::shared_ptr<ticket_slot>();
   }
   auto folded = detail::replay(cc, read.events);
   if (!folded) return refuse(folded.error().message());
-  auto fresh = std::make_unique<ticket_slot>();
+  // One block for the slot and its count: a use of the ticket touches one.
+  auto fresh = std::make_shared<ticket_slot>();
   fresh->record = std::move(*folded);
   return fresh;
 }
