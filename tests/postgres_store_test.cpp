@@ -34,7 +34,9 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include <tierflow/attribute.hpp>
 #include <tierflow/audit.hpp>
+#include <tierflow/catalog.hpp>
 #include <tierflow/error.hpp>
 #include <tierflow/event.hpp>
 #include <tierflow/open_store.hpp>  // store_options
@@ -673,4 +675,294 @@ TEST_CASE("store.postgres.tierflow_audit_verifies_shows_and_exports_a_postgresql
   CAPTURE(broken_text);
   CHECK(broken == 1);
   CHECK(broken_text.find(ticket + ": broken at event 3") != std::string::npos);
+}
+
+// --- round trips (issue 14): an append is one statement --------------------------------------
+//
+// Each count below is worked out from the design, not read off the code: an
+// append is one statement (the append function), a ticket number is one
+// nextval(), and the engine's open is one of each; an act on a ticket this
+// engine holds is its append alone. Every handle here has one connection,
+// made when it opened, so no connecting is counted in between.
+
+namespace {
+
+tierflow::store_options one_connection() {
+  tierflow::store_options o;
+  o.connections = 1;
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("store.postgres.append_is_at_most_two_round_trips") {
+  scratch_database db;
+  auto st = db.open(one_connection());
+  tierflow::ticket_summary t1 = conformance::ticket("T1");
+
+  // A new stream, its first event and its summary: one round trip.
+  t1.version = 1;
+  const auto first = conformance::sealed("T1", 0, {}, 1);
+  auto before = st->round_trips();
+  REQUIRE(st->append({.ticket_id = "T1", .expected_version = 0, .events = first, .summary = &t1}));
+  CHECK(st->round_trips() - before == 1);
+
+  // Three events on it: one.
+  t1.version = 4;
+  t1.state = "classified";
+  const auto three = conformance::sealed("T1", 1, first.back().hash, 3);
+  before = st->round_trips();
+  REQUIRE(st->append({.ticket_id = "T1", .expected_version = 1, .events = three, .summary = &t1}));
+  CHECK(st->round_trips() - before == 1);
+
+  // 1,500 events, more than one INSERT's worth of parameters before: still one.
+  t1.version = 1504;
+  const auto many = conformance::sealed("T1", 4, three.back().hash, 1500);
+  before = st->round_trips();
+  REQUIRE(st->append({.ticket_id = "T1", .expected_version = 4, .events = many, .summary = &t1}));
+  CHECK(st->round_trips() - before == 1);
+
+  // A stream without a summary (not a ticket's): one.
+  const auto plain = conformance::sealed("S1", 0, {}, 2);
+  before = st->round_trips();
+  REQUIRE(st->append({.ticket_id = "S1", .expected_version = 0, .events = plain}));
+  CHECK(st->round_trips() - before == 1);
+
+  // A ticket number: one.
+  before = st->round_trips();
+  REQUIRE(st->next_ticket_number());
+  CHECK(st->round_trips() - before == 1);
+
+  // What was written is all there, in order, and chained to the head.
+  const auto loaded = st->load("T1");
+  REQUIRE(loaded);
+  CHECK(loaded->size() == 1504);
+  CHECK(loaded->at(1) == three.front());
+  CHECK(loaded->back() == many.back());
+  const auto head = st->head("T1");
+  REQUIRE(head);
+  CHECK(head->version == 1504);
+  CHECK(head->head == many.back().hash);
+  CHECK(tierflow::verify(*loaded, head->head));
+  CHECK(st->summary("T1").value() == t1);
+  CHECK(st->load("S1").value() == plain);
+  CHECK(outcome(st->summary("S1")) == "not_found");
+}
+
+TEST_CASE("store.postgres.a_refused_append_writes_nothing_and_costs_one_round_trip") {
+  scratch_database db;
+  auto a = db.open(one_connection());
+  auto b = db.open(one_connection());
+  auto sql = db.superuser();
+  tierflow::ticket_summary t1 = conformance::ticket("T1");
+  conformance::save(*a, t1);  // T1 at version 1
+
+  SUBCASE("two writers on one head: the second gets a conflict") {
+    const auto h = b->head("T1");
+    REQUIRE(h);
+    REQUIRE(h->version == 1);
+    const auto ours = conformance::sealed("T1", 1, h->head, 2, "engine_a");
+    const auto theirs = conformance::sealed("T1", 1, h->head, 2, "engine_b");
+    tierflow::ticket_summary sa = t1, sb = t1;
+    sa.assignee = "engine_a";
+    sb.assignee = "engine_b";
+    sa.version = sb.version = 3;
+    REQUIRE(a->append({.ticket_id = "T1", .expected_version = 1, .events = ours, .summary = &sa}));
+    const auto before = b->round_trips();
+    const auto lost = b->append({.ticket_id = "T1", .expected_version = 1, .events = theirs, .summary = &sb});
+    CHECK(b->round_trips() - before == 1);
+    REQUIRE_FALSE(lost);
+    CHECK(lost.error().code() == errc::conflict);
+    CHECK(lost.error().message() == "ticket T1: expected version 1, store has 3");
+    CHECK(sql->must("SELECT count(*) FROM tierflow.events WHERE stream = 'T1'") == "3");
+    CHECK(sql->must("SELECT count(*) FROM tierflow.events WHERE actor = 'engine_b'") == "0");
+    CHECK(sql->must("SELECT version FROM tierflow.heads WHERE stream = 'T1'") == "3");
+    CHECK(b->head("T1").value().head == ours.back().hash);
+    CHECK(b->summary("T1").value() == sa);
+  }
+  SUBCASE("two writers of one new ticket: the second gets a conflict") {
+    const auto ours = conformance::sealed("T2", 0, {}, 1, "engine_a");
+    const auto theirs = conformance::sealed("T2", 0, {}, 2, "engine_b");
+    tierflow::ticket_summary sa = conformance::ticket("T2"), sb = conformance::ticket("T2");
+    sa.version = 1;
+    sb.version = 2;
+    REQUIRE(a->append({.ticket_id = "T2", .expected_version = 0, .events = ours, .summary = &sa}));
+    const auto before = b->round_trips();
+    const auto lost = b->append({.ticket_id = "T2", .expected_version = 0, .events = theirs, .summary = &sb});
+    CHECK(b->round_trips() - before == 1);
+    REQUIRE_FALSE(lost);
+    CHECK(lost.error().code() == errc::conflict);
+    CHECK(lost.error().message() == "ticket T2: expected version 0, store has 1");
+    CHECK(sql->must("SELECT count(*) FROM tierflow.events WHERE stream = 'T2'") == "1");
+    CHECK(sql->must("SELECT count(*) FROM tierflow.events WHERE actor = 'engine_b'") == "0");
+    CHECK(b->summary("T2").value() == sa);
+  }
+  SUBCASE("a new ticket whose first event links to another head: refused, no head row made") {
+    tierflow::event_hash elsewhere{};
+    elsewhere[0] = 1;
+    const auto unlinked = conformance::sealed("T3", 0, elsewhere, 1);
+    tierflow::ticket_summary s3 = conformance::ticket("T3");
+    s3.version = 1;
+    const auto before = b->round_trips();
+    const auto refused = b->append({.ticket_id = "T3", .expected_version = 0, .events = unlinked, .summary = &s3});
+    CHECK(b->round_trips() - before == 1);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().code() == errc::invalid_argument);
+    CHECK(refused.error().message() == "ticket T3: event 1 does not link to the stream's head");
+    CHECK(sql->must("SELECT count(*) FROM tierflow.heads WHERE stream = 'T3'") == "0");
+    CHECK(sql->must("SELECT count(*) FROM tierflow.events WHERE stream = 'T3'") == "0");
+    CHECK(sql->must("SELECT count(*) FROM tierflow.summaries WHERE ticket_id = 'T3'") == "0");
+  }
+  SUBCASE("a ticket's stream appended to without its summary: refused") {
+    const auto h = b->head("T1");
+    REQUIRE(h);
+    const auto bare = conformance::sealed("T1", h->version, h->head, 1);
+    const auto before = b->round_trips();
+    const auto refused = b->append({.ticket_id = "T1", .expected_version = h->version, .events = bare});
+    CHECK(b->round_trips() - before == 1);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().code() == errc::invalid_argument);
+    CHECK(refused.error().message().find("must carry the ticket's summary") != std::string::npos);
+    CHECK(sql->must("SELECT count(*) FROM tierflow.events WHERE stream = 'T1'") == "1");
+    CHECK(sql->must("SELECT version FROM tierflow.heads WHERE stream = 'T1'") == "1");
+  }
+  SUBCASE("a writer behind a lock it cannot get: an error, nothing written") {
+    // Another session holds T1's head row: the append waits lock_timeout
+    // (here the default 5 s is shortened through the session) and fails.
+    auto holder = db.superuser();
+    holder->must("BEGIN");
+    holder->must("SELECT 1 FROM tierflow.heads WHERE stream = 'T1' FOR UPDATE");
+    tierflow::store_options quick = one_connection();
+    quick.busy_timeout = std::chrono::milliseconds{100};
+    auto c = db.open(quick);
+    const auto h = c->head("T1");
+    REQUIRE(h);
+    tierflow::ticket_summary next = t1;
+    next.version = 2;
+    const auto batch = conformance::sealed("T1", 1, h->head, 1, "engine_c");
+    const auto blocked = c->append({.ticket_id = "T1", .expected_version = 1, .events = batch, .summary = &next});
+    holder->must("ROLLBACK");
+    REQUIRE_FALSE(blocked);
+    CHECK(blocked.error().code() == errc::io_error);
+    CHECK(sql->must("SELECT count(*) FROM tierflow.events WHERE actor = 'engine_c'") == "0");
+    CHECK(sql->must("SELECT version FROM tierflow.heads WHERE stream = 'T1'") == "1");
+    // The connection is fine afterwards: the same append now lands.
+    REQUIRE(c->append({.ticket_id = "T1", .expected_version = 1, .events = batch, .summary = &next}));
+    CHECK(sql->must("SELECT count(*) FROM tierflow.events WHERE actor = 'engine_c'") == "1");
+  }
+}
+
+namespace {
+
+/// Does the organisation derive customer attributes from the customer's
+/// history? Then the engine reads the customer's tickets on every open.
+bool derives_from_history(const tierflow::catalog& cat) {
+  return std::any_of(cat.org.customer_attributes.begin(), cat.org.customer_attributes.end(),
+                     [](const tierflow::attribute& a) { return a.derived.has_value(); });
+}
+
+/// A complaint of customer C7 in Gusu, registered by reg_1.
+tierflow::open_request gusu_complaint() {
+  tierflow::open_request req;
+  req.type = "complaint";
+  req.channel = "hotline_95598";
+  req.customer_id = "C7";
+  req.customer = {{"region", tierflow::value{std::string("gusu")}}};
+  req.opened_by = "reg_1";
+  return req;
+}
+
+}  // namespace
+
+TEST_CASE("store.postgres.open_and_act_through_an_engine_are_at_most_two_round_trips") {
+  scratch_database db;
+  auto st = db.open(one_connection());
+
+  SUBCASE("an organisation that derives nothing from history: an open is two") {
+    // The shipped catalog with its derived customer attributes made plain
+    // ones: the engine then reads no history when it opens a ticket.
+    tierflow::catalog plain = tierflow_test::shipped();
+    for (tierflow::attribute& a : plain.org.customer_attributes) a.derived.reset();
+    REQUIRE_FALSE(derives_from_history(plain));
+    tierflow_test::engine_fixture eng(tierflow_test::local(2026, 11, 24, 9, 0), plain, st.get());
+    const auto before = st->round_trips();
+    const auto opened = eng->open(gusu_complaint());
+    const auto trips = st->round_trips() - before;
+    REQUIRE(opened);
+    CHECK(trips <= 2);
+    CHECK(trips == 2);  // a ticket number and the append: neither can be left out
+    CHECK(st->head(opened->ticket.id).value().version >= 1);
+  }
+
+  SUBCASE("the shipped organisation: an open is two and the history read; acts at most two") {
+    const tierflow::catalog& shipped = tierflow_test::shipped();
+    REQUIRE(derives_from_history(shipped));  // repeat complaints within 30 days
+    tierflow_test::engine_fixture eng(tierflow_test::local(2026, 11, 24, 9, 0), shipped, st.get());
+    auto before = st->round_trips();
+    const auto opened = eng->open(gusu_complaint());
+    const auto open_trips = st->round_trips() - before;
+    REQUIRE(opened);
+    CHECK(open_trips == 3);  // the customer's tickets, a ticket number, the append
+    const std::string ticket = opened->ticket.id;
+    const std::size_t opened_events = eng->events(ticket).value().size();
+    REQUIRE(opened_events >= 1);
+
+    // Notes and a move: each act at most two, in total at most two apiece.
+    const tierflow::actor csr{"csr_1", {"csr"}, ""};
+    constexpr std::uint64_t notes = 5;
+    before = st->round_trips();
+    for (std::uint64_t i = 0; i < notes; ++i) {
+      const auto one = st->round_trips();
+      REQUIRE(eng->act({ticket, "report_skip_level_risk", csr, "note " + std::to_string(i), {}}));
+      const auto trips = st->round_trips() - one;
+      CHECK(trips >= 1);  // it was stored
+      CHECK(trips <= 2);
+    }
+    const auto one = st->round_trips();
+    REQUIRE(eng->act({ticket, "classify", csr, "", {}}));
+    CHECK(st->round_trips() - one <= 2);
+    CHECK(st->round_trips() - before <= 2 * (notes + 1));
+
+    // Every act landed: the trail grew by at least one event per act, and
+    // the store's summary is at the classified state.
+    const auto trail = st->load(ticket);
+    REQUIRE(trail);
+    CHECK(trail->size() >= opened_events + notes + 1);
+    CHECK(tierflow::verify(*trail, st->head(ticket).value().head));
+    CHECK(st->summary(ticket).value().state == "classified");
+  }
+}
+
+TEST_CASE("store.postgres.a_database_without_the_append_function_gets_it_at_a_writable_open") {
+  // A database made by a build from before the function: schema 2 as it
+  // was, without tierflow.append_events_1.
+  scratch_database db;
+  tierflow::ticket_summary t1 = conformance::ticket("T1");
+  {
+    auto st = db.open();
+    conformance::save(*st, t1);
+  }
+  auto sql = db.superuser();
+  const char* exists = "SELECT count(*) FROM pg_proc WHERE proname = 'append_events_1'"
+                       " AND pronamespace = 'tierflow'::regnamespace";
+  CHECK(sql->must(exists) == "1");
+  sql->must("DROP FUNCTION tierflow.append_events_1");
+  CHECK(sql->must(exists) == "0");
+
+  tierflow::store_options read_only;
+  read_only.read_only = true;
+  {
+    // An audit writes nothing: it reads, and the function stays missing.
+    auto reader = db.open(read_only);
+    CHECK(reader->summary("T1").value() == t1);
+    CHECK(sql->must(exists) == "0");
+  }
+  {
+    auto st = db.open();
+    CHECK(sql->must(exists) == "1");
+    CHECK(sql->must("SELECT version FROM tierflow.tierflow_schema") == "2");
+    conformance::save(*st, t1);
+    CHECK(st->summary("T1").value() == t1);
+    CHECK(st->head("T1").value().version == 2);
+  }
 }

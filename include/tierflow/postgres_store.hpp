@@ -3,6 +3,8 @@
 // (`postgresql://…`).
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -18,19 +20,24 @@ namespace tierflow {
 /// A store in a PostgreSQL database, shared by any number of engine
 /// processes.
 ///
-/// Each append is one transaction that checks the stream's expected
-/// version under a row lock, so two writers never both move one ticket
-/// (the loser gets errc::conflict). claim_due claims due tickets with
-/// SELECT … FOR UPDATE SKIP LOCKED and a lease, so each timer is fired by
-/// one engine. Event tables are append-only by triggers, and
-/// grant_app_role gives the application a role with only INSERT and SELECT
-/// on them. A dropped connection is reconnected; an append whose commit
-/// was cut off is settled by reading the stream's head (it either landed
-/// whole or not at all) and never written twice.
+/// Each append is one statement, so one transaction and one round trip to
+/// the server: it calls the server-side function tierflow.append_events_1,
+/// which checks the stream's expected version under a row lock and writes
+/// the events, the head and the summary only when it is the one expected,
+/// so two writers never both move one ticket (the loser gets
+/// errc::conflict, and nothing of its append is written). claim_due claims
+/// due tickets with SELECT … FOR UPDATE SKIP LOCKED and a lease, so each
+/// timer is fired by one engine. Event tables are append-only by
+/// triggers, and grant_app_role gives the application a role with only
+/// INSERT and SELECT on them. A dropped connection is reconnected; an
+/// append whose answer was cut off is settled by reading the stream's head
+/// (it either landed whole or not at all) and never written twice.
 ///
 /// Layout: the schema `tierflow` (tables tierflow_schema, events, heads,
-/// summaries; sequence ticket_numbers), created on first open; text ids
-/// use the "C" collation, so every ordering is byte-wise. Like every
+/// summaries; sequence ticket_numbers; function append_events_1), created
+/// on first open; a database made by an older build gets the function at
+/// its first writable open, which must then be by the schema's owner. Text
+/// ids use the "C" collation, so every ordering is byte-wise. Like every
 /// store, an append with a NUL byte or invalid UTF-8 in any string is
 /// refused with errc::invalid_argument before the server is asked
 /// (PostgreSQL text could not hold them); reads of an id with a NUL byte
@@ -98,6 +105,15 @@ class postgres_store final : public store {
   /// tickets another handle is claiming at that moment are skipped (SKIP
   /// LOCKED), never waited for.
   [[nodiscard]] result<std::vector<due_ticket>> claim_due(timestamp now, std::size_t limit) override;
+
+  /// Round trips to the server this handle has made since open() began:
+  /// each statement sent and waited for counts one, and so does each
+  /// connection made or remade. An append is one, a ticket number one; an
+  /// engine's open is one of each (and one read of the customer's tickets
+  /// when the organisation derives attributes from them); an engine's act
+  /// on a ticket it holds is its append. For tests and benchmarks: a host
+  /// divides the growth of this count by the commands it ran.
+  [[nodiscard]] std::uint64_t round_trips() const noexcept;
 
  private:
   struct impl;

@@ -17,11 +17,22 @@
 #   within a minute, and each side is measured at a different moment: quote
 #   the median of several short rounds (e.g. ROUNDS=5 with SECONDS=6).
 #
+# SYNCHRONOUS_COMMIT (environment): "on" (the default) or "off". With
+#   "off", every connection of both sides (pgbench's and the engines')
+#   commits without waiting for its WAL flush (PGOPTIONS), so the disk's
+#   fsync time, which otherwise decides both rates, drops out and what is
+#   compared is the cost of a command: its statements, round trips and CPU.
+#
+# Beside each engine rate, `rt/cmd` is the client/server round trips per
+# command that pg_load counted (postgres_store::round_trips; the processes'
+# figures joined with "/"), or "-" when this pg_load does not print them.
+#
 # Each round runs, one after the other: pgbench -N -c 1, one pg_load process,
 # pgbench -N -c 2, two pg_load processes at once (each on its own 64
 # tickets, started at the same instant). pgbench uses its own database
 # (`pgbench`, scale 1); the engines use `tierflow_test`. Both commit each
-# transaction with the server's default synchronous_commit = on.
+# transaction with synchronous_commit = SYNCHRONOUS_COMMIT (the server's
+# default, on, unless set).
 #
 # The server comes from tests/pg/throwaway-postgres in a fresh temporary
 # directory and is stopped and removed when the script exits, however it
@@ -34,6 +45,7 @@ root=$(cd -- "$here/../.." && pwd -P)
 build=${1:-$root/build}
 seconds=${2:-10}
 rounds=${ROUNDS:-1}
+synchronous_commit=${SYNCHRONOUS_COMMIT:-on}
 
 die() {
   echo "pg_bench: error: $*" >&2
@@ -42,6 +54,8 @@ die() {
 
 [[ $seconds =~ ^[1-9][0-9]*$ ]] || die "SECONDS must be a positive integer, not '$seconds'"
 [[ $rounds =~ ^[1-9][0-9]*$ ]] || die "ROUNDS must be a positive integer, not '$rounds'"
+[[ $synchronous_commit == on || $synchronous_commit == off ]] ||
+  die "SYNCHRONOUS_COMMIT must be on or off, not '$synchronous_commit'"
 load=$build/tests/bench/pg_load
 [[ -x $load ]] || die "$load not found: build with -DTIERFLOW_BUILD_BENCHMARKS=ON (target tierflow_bench_pg_load)"
 
@@ -65,6 +79,11 @@ find_tool() {
   done
   command -v "$name" || die "$name not found (install the PostgreSQL server package or set PG_BINDIR)"
 }
+if [[ $synchronous_commit == off ]]; then
+  # libpq passes PGOPTIONS to the server at connection start: pgbench, psql
+  # and every pg_load connection alike.
+  export PGOPTIONS="${PGOPTIONS:+$PGOPTIONS }-c synchronous_commit=off"
+fi
 pgbench=$(find_tool pgbench)
 psql=$(find_tool psql)
 
@@ -108,9 +127,11 @@ pgbench_tps() {
 }
 
 # Runs $1 pg_load processes at once for $seconds, each on its own tickets;
-# prints their summed commands per second.
+# prints their summed commands per second, and leaves their round trips per
+# command in $work/trips ("-" when pg_load does not count them).
 engine_rate() {
-  local procs=$1 i start pids=() total=0 line rate
+  local procs=$1 i start pids=() total=0 line rate trips=""
+  local trip
   # Ticket opening takes well under a second; all processes start their
   # timed run at the same instant, 3 s from now.
   start=$(($(date +%s%3N) + 3000))
@@ -128,7 +149,10 @@ engine_rate() {
     rate=$(sed -n 's/.*commands_per_s=\([0-9.]*\).*/\1/p' <<<"$line")
     [[ -n $rate ]] || die "no rate in pg_load's output: $line"
     total=$(awk -v a="$total" -v b="$rate" 'BEGIN { printf "%.1f", a + b }')
+    trip=$(sed -n 's/.*round_trips_per_command=\([0-9.]*\).*/\1/p' <<<"$line")
+    trips+=${trips:+/}${trip:--}
   done
+  echo "$trips" >"$work/trips"
   echo "$total"
 }
 
@@ -141,23 +165,27 @@ median() {
 }
 
 server_version=$("$psql" -X -A -t -h "$sock" -U postgres -d postgres -c 'SHOW server_version')
-echo "PostgreSQL $server_version, throwaway server on a Unix socket; ${seconds} s per measurement"
-printf '%-6s %14s %14s %8s %14s %14s %8s\n' "round" "pgbench -N c1" "engine 1 proc" "ratio" \
-  "pgbench -N c2" "engine 2 proc" "ratio"
+echo "PostgreSQL $server_version, throwaway server on a Unix socket; ${seconds} s per measurement;" \
+  "synchronous_commit=$synchronous_commit"
+printf '%-6s %14s %14s %8s %8s %14s %14s %10s %8s\n' "round" "pgbench -N c1" "engine 1 proc" "rt/cmd" \
+  "ratio" "pgbench -N c2" "engine 2 proc" "rt/cmd" "ratio"
 ratios1=()
 ratios2=()
 for ((r = 1; r <= rounds; r++)); do
   p1=$(pgbench_tps 1)
   e1=$(engine_rate 1)
+  t1=$(cat "$work/trips")
   p2=$(pgbench_tps 2)
   e2=$(engine_rate 2)
+  t2=$(cat "$work/trips")
   ratios1+=("$(ratio "$e1" "$p1")")
   ratios2+=("$(ratio "$e2" "$p2")")
-  printf '%-6s %14.1f %14.1f %8s %14.1f %14.1f %8s\n' "$r" "$p1" "$e1" "${ratios1[-1]}" \
-    "$p2" "$e2" "${ratios2[-1]}"
+  printf '%-6s %14.1f %14.1f %8s %8s %14.1f %14.1f %10s %8s\n' "$r" "$p1" "$e1" "$t1" "${ratios1[-1]}" \
+    "$p2" "$e2" "$t2" "${ratios2[-1]}"
 done
 if ((rounds > 1)); then
-  printf '%-6s %14s %14s %8s %14s %14s %8s\n' "median" "" "" "$(median "${ratios1[@]}")" \
-    "" "" "$(median "${ratios2[@]}")"
+  printf '%-6s %14s %14s %8s %8s %14s %14s %10s %8s\n' "median" "" "" "" "$(median "${ratios1[@]}")" \
+    "" "" "" "$(median "${ratios2[@]}")"
 fi
-echo "(pgbench: transactions/s; engine: commands/s, summed over the processes)"
+echo "(pgbench: transactions/s; engine: commands/s, summed over the processes;"
+echo " rt/cmd: round trips per engine command, per process)"

@@ -19,12 +19,18 @@
 //
 // Output, one line, for the script: `pg_load commands=N seconds=S
 // commands_per_s=R start_ms=A end_ms=B` (A and B: Unix milliseconds of the
-// timed interval, to check that concurrent runs overlapped). Exit status 1
-// with a message on any error: a failed command is never counted.
+// timed interval, to check that concurrent runs overlapped), and on a
+// PostgreSQL store ` round_trips_per_open=O round_trips_per_command=C`
+// (postgres_store::round_trips over the opens and over the timed commands;
+// built only when TIERFLOW_WITH_POSTGRES is defined for this program, as
+// tests/CMakeLists.txt does when the backend is built). Exit status 1 with
+// a message on any error: a failed command is never counted.
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -33,6 +39,9 @@
 #include <tierflow/engine.hpp>
 #include <tierflow/loader.hpp>
 #include <tierflow/open_store.hpp>
+#if TIERFLOW_WITH_POSTGRES
+#include <tierflow/postgres_store.hpp>
+#endif
 
 #include "bench_scenario.hpp"
 
@@ -41,6 +50,26 @@ namespace {
 using namespace tierflow;
 using tierflow_bench::csr;
 using tierflow_bench::key_complaint;
+
+// The store's round trips so far, when it counts them (a PostgreSQL store).
+std::optional<std::uint64_t> round_trips(const store& st) {
+#if TIERFLOW_WITH_POSTGRES
+  if (const auto* pg = dynamic_cast<const postgres_store*>(&st)) return pg->round_trips();
+#endif
+  static_cast<void>(st);
+  return std::nullopt;
+}
+
+// " NAME=R" with R = the growth of the round trip count from `from` to `to`
+// per `count`; empty when the store does not count them.
+std::string per(const char* name, const std::optional<std::uint64_t>& from,
+                const std::optional<std::uint64_t>& to, std::uint64_t count) {
+  if (!from || !to || count == 0) return {};
+  char out[96];
+  std::snprintf(out, sizeof out, " %s=%.2f", name,
+                static_cast<double>(*to - *from) / static_cast<double>(count));
+  return out;
+}
 
 int fail(const std::string& what) {
   std::fprintf(stderr, "pg_load: %s\n", what.c_str());
@@ -94,11 +123,13 @@ int main(int argc, char** argv) {
   if (!eng) return fail(eng.error().message());
 
   std::vector<std::string> ids;
+  const auto before_opens = round_trips(**st);
   for (long long i = 0; i < tickets; ++i) {
     auto o = (*eng)->open(key_complaint(static_cast<std::size_t>(i)));
     if (!o) return fail("opening a ticket: " + o.error().message());
     ids.push_back(o->ticket.id);
   }
+  const auto after_opens = round_trips(**st);
   const std::string note = "customer says they will call 12398 if it is not solved today";
 
   if (start_at > 0) {
@@ -109,6 +140,7 @@ int main(int argc, char** argv) {
     std::this_thread::sleep_until(at);
   }
 
+  const auto before_commands = round_trips(**st);
   const auto wall_start = std::chrono::system_clock::now();
   const auto t0 = std::chrono::steady_clock::now();
   const auto deadline = t0 + std::chrono::seconds{seconds};
@@ -122,13 +154,17 @@ int main(int argc, char** argv) {
     ++commands;
     t1 = std::chrono::steady_clock::now();
   }
+  const auto after_commands = round_trips(**st);
   if (auto f = (*st)->flush(); !f) return fail("flush: " + f.error().message());
   const auto wall_end = std::chrono::system_clock::now();
   const double elapsed =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::printf("pg_load commands=%llu seconds=%.3f commands_per_s=%.1f start_ms=%lld end_ms=%lld\n",
+  const std::string trips =
+      per("round_trips_per_open", before_opens, after_opens, static_cast<std::uint64_t>(tickets)) +
+      per("round_trips_per_command", before_commands, after_commands, commands);
+  std::printf("pg_load commands=%llu seconds=%.3f commands_per_s=%.1f start_ms=%lld end_ms=%lld%s\n",
               static_cast<unsigned long long>(commands), elapsed,
               static_cast<double>(commands) / elapsed, static_cast<long long>(unix_ms(wall_start)),
-              static_cast<long long>(unix_ms(wall_end)));
+              static_cast<long long>(unix_ms(wall_end)), trips.c_str());
   return 0;
 }

@@ -18,6 +18,10 @@ constexpr Oid bytea_oid = 17;
 constexpr Oid int8_oid = 20;
 constexpr Oid int2_oid = 21;
 constexpr Oid text_oid = 25;
+constexpr Oid bytea_array_oid = 1001;
+constexpr Oid int2_array_oid = 1005;
+constexpr Oid text_array_oid = 1009;
+constexpr Oid int8_array_oid = 1016;
 
 // Binary format is network byte order.
 std::string big_endian(std::uint64_t v, int bytes) {
@@ -110,6 +114,51 @@ params& params::boolean(bool v) {
 params& params::int8(const std::optional<std::int64_t>& v) {
   if (v) return int8(*v);
   add(int8_oid, std::string(), true);
+  return *this;
+}
+
+params& params::nulls(int count) {
+  for (int i = 0; i < count; ++i) add(0, std::string(), true);
+  return *this;
+}
+
+// array_recv's layout: dimensions, a has-nulls flag, the element type, each
+// dimension's length and lower bound, then each element as a length and its
+// binary form.
+void params::add_array(Oid array_type, Oid element, const std::vector<std::string_view>& elements) {
+  std::string out;
+  out += big_endian(1, 4);
+  out += big_endian(0, 4);
+  out += big_endian(element, 4);
+  out += big_endian(elements.size(), 4);
+  out += big_endian(1, 4);
+  for (const std::string_view e : elements) {
+    out += big_endian(e.size(), 4);
+    out += e;
+  }
+  add(array_type, std::move(out));
+}
+
+params& params::int8_array(const std::vector<std::int64_t>& v) {
+  std::vector<std::string> binary;
+  binary.reserve(v.size());
+  for (const std::int64_t x : v) binary.push_back(big_endian(static_cast<std::uint64_t>(x), 8));
+  add_array(int8_array_oid, int8_oid, std::vector<std::string_view>(binary.begin(), binary.end()));
+  return *this;
+}
+params& params::int2_array(const std::vector<std::int16_t>& v) {
+  std::vector<std::string> binary;
+  binary.reserve(v.size());
+  for (const std::int16_t x : v) binary.push_back(big_endian(static_cast<std::uint16_t>(x), 2));
+  add_array(int2_array_oid, int2_oid, std::vector<std::string_view>(binary.begin(), binary.end()));
+  return *this;
+}
+params& params::text_array(const std::vector<std::string_view>& v) {
+  add_array(text_array_oid, text_oid, v);
+  return *this;
+}
+params& params::bytes_array(const std::vector<std::string_view>& v) {
+  add_array(bytea_array_oid, bytea_oid, v);
   return *this;
 }
 
@@ -209,6 +258,7 @@ result<std::unique_ptr<connection>> connection::connect(const settings& s) {
                             nullptr};
   const char* values[] = {"10", "tierflow", s.conninfo.c_str(), "UTF8", nullptr};
   PGconn* c = PQconnectdbParams(keywords, values, 1);
+  if (s.round_trips != nullptr) s.round_trips->fetch_add(1, std::memory_order_relaxed);
   if (c == nullptr || PQstatus(c) != CONNECTION_OK) {
     const error e = connection_error(c, "cannot connect");
     if (c != nullptr) PQfinish(c);
@@ -233,10 +283,44 @@ result<void> connection::setup() {
       " set_config('default_transaction_read_only', $2, false)",
       p);
   if (!r) return fail(r.error().err);
+  if (!settings_.prepared_name.empty()) {
+    return prepare(settings_.prepared_name.c_str(), settings_.prepared_sql.c_str());
+  }
   return {};
 }
 
+result<void> connection::prepare(const char* name, const char* sql) {
+  auto r = prepare_statement(name, sql);
+  if (!r) return fail(r.error().err);
+  return {};
+}
+
+outcome<result_ptr> connection::prepare_statement(const char* name, const char* sql) {
+  round_trip();
+  return check(PQprepare(conn_, name, sql, 0, nullptr));
+}
+
+outcome<result_ptr> connection::exec_prepared(const char* name, const params& p) {
+  const std::vector<const char*> values = p.values();
+  for (int attempt = 0;; ++attempt) {
+    round_trip();
+    result_ptr r(PQexecPrepared(conn_, name, p.size(), values.data(), p.lengths(), p.formats(), 1));
+    // 26000, invalid_sql_statement_name: the session no longer has it.
+    const char* state = r ? PQresultErrorField(r.get(), PG_DIAG_SQLSTATE) : nullptr;
+    if (attempt > 0 || state == nullptr || std::strcmp(state, "26000") != 0 ||
+        settings_.prepared_name != name) {
+      return check(r.release());
+    }
+    if (auto ok = prepare_statement(name, settings_.prepared_sql.c_str()); !ok) return fail(ok.error());
+  }
+}
+
+void connection::round_trip() const noexcept {
+  if (settings_.round_trips != nullptr) settings_.round_trips->fetch_add(1, std::memory_order_relaxed);
+}
+
 result<void> connection::reset() {
+  round_trip();
   PQreset(conn_);
   if (PQstatus(conn_) != CONNECTION_OK) return fail(connection_error(conn_, "reconnecting"));
   return setup();
@@ -253,14 +337,20 @@ outcome<result_ptr> connection::check(PGresult* raw) {
 
 outcome<result_ptr> connection::exec(const char* sql, const params& p) {
   const std::vector<const char*> values = p.values();
+  round_trip();
   return check(PQexecParams(conn_, sql, p.size(), p.types(), values.data(), p.lengths(),
                             p.formats(), 1));
 }
 
-outcome<result_ptr> connection::script(const char* sql) { return check(PQexec(conn_, sql)); }
+outcome<result_ptr> connection::script(const char* sql) {
+  round_trip();
+  return check(PQexec(conn_, sql));
+}
 
 void connection::rollback() noexcept {
-  if (ok()) PQclear(PQexec(conn_, "ROLLBACK"));
+  if (!ok()) return;
+  round_trip();
+  PQclear(PQexec(conn_, "ROLLBACK"));
 }
 
 // --- pool -----------------------------------------------------------------------

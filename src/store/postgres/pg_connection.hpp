@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 // The thin libpq layer under postgres_store: typed binary parameters, a
 // reader for binary results, one connection that can be reset after the
-// server dropped it, and a pool of them. Private to tierflow::postgres.
+// server dropped it, and a pool of them that counts its round trips.
+// Private to tierflow::postgres.
 #pragma once
 
 #include <libpq-fe.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -56,6 +58,15 @@ class params {
   params& boolean(bool v);
   /// An int8 or SQL NULL.
   params& int8(const std::optional<std::int64_t>& v);
+  /// `count` SQL NULLs of no stated type: the server takes each one's type
+  /// from where the statement uses it (a function's argument).
+  params& nulls(int count);
+  /// One-dimensional arrays (bigint[], smallint[], text[], bytea[]) in
+  /// PostgreSQL's binary array format, without NULL elements.
+  params& int8_array(const std::vector<std::int64_t>& v);
+  params& int2_array(const std::vector<std::int16_t>& v);
+  params& text_array(const std::vector<std::string_view>& v);
+  params& bytes_array(const std::vector<std::string_view>& v);
 
   [[nodiscard]] int size() const noexcept { return static_cast<int>(types_.size()); }
   [[nodiscard]] const Oid* types() const noexcept { return types_.data(); }
@@ -66,6 +77,8 @@ class params {
 
  private:
   void add(Oid type, std::string value, bool null = false);
+  // An array of `element` values already in their binary form.
+  void add_array(Oid array_type, Oid element, const std::vector<std::string_view>& elements);
   std::vector<std::string> values_;
   std::vector<bool> nulls_;
   std::vector<Oid> types_;
@@ -110,6 +123,14 @@ struct settings {
   std::string conninfo;
   std::chrono::milliseconds lock_timeout{5000};
   bool read_only = false;
+  /// Where connections count their round trips (connection::round_trip);
+  /// none when null. The pool points it at its own counter.
+  std::atomic<std::uint64_t>* round_trips = nullptr;
+  /// A statement every session prepares when it is set up (name, SQL;
+  /// none when the name is empty): connection::exec_prepared runs it
+  /// without the server parsing and planning it again each time.
+  std::string prepared_name;
+  std::string prepared_sql;
 };
 
 /// One libpq connection, used by one thread at a time.
@@ -123,11 +144,22 @@ class connection {
   connection& operator=(const connection&) = delete;
 
   /// Runs one statement with bound parameters; rows come back in binary.
+  /// One round trip (libpq sends parse, bind, execute and sync at once).
   [[nodiscard]] outcome<result_ptr> exec(const char* sql, const params& p = {});
+  /// Prepares `sql` as the session's statement `name` (parameter types
+  /// taken from their use); one round trip.
+  [[nodiscard]] result<void> prepare(const char* name, const char* sql);
+  /// Runs the prepared statement `name` with bound parameters (their
+  /// values; the types are the prepared ones); rows come back in binary.
+  /// One round trip. A session that lost it (the server was told DISCARD
+  /// ALL) prepares settings::prepared_sql again, once, and runs it.
+  [[nodiscard]] outcome<result_ptr> exec_prepared(const char* name, const params& p);
   /// Runs statements without parameters (schema scripts, BEGIN, COMMIT).
+  /// One round trip, however many statements `sql` holds.
   [[nodiscard]] outcome<result_ptr> script(const char* sql);
   /// ROLLBACK, ignoring its outcome: the transaction is over either way
-  /// (failed statements abort it; a lost connection ends it).
+  /// (failed statements abort it; a lost connection ends it). One round
+  /// trip when the connection is up.
   void rollback() noexcept;
 
   /// Is the connection usable (not known to be dropped)?
@@ -140,6 +172,11 @@ class connection {
   explicit connection(PGconn* c, const settings& s) : conn_(c), settings_(s) {}
   [[nodiscard]] result<void> setup();
   [[nodiscard]] outcome<result_ptr> check(PGresult* r);
+  [[nodiscard]] outcome<result_ptr> prepare_statement(const char* name, const char* sql);
+  // Counts one exchange with the server in settings::round_trips: each
+  // statement sent and waited for, and each connection made or remade
+  // (counted as one although authentication may take more).
+  void round_trip() const noexcept;
   PGconn* conn_;
   const settings& settings_;
 };
@@ -148,7 +185,11 @@ class connection {
 /// time; a caller waits while all are in use.
 class pool {
  public:
-  pool(settings s, std::size_t size) : settings_(std::move(s)), size_(size == 0 ? 1 : size) {}
+  pool(settings s, std::size_t size) : settings_(std::move(s)), size_(size == 0 ? 1 : size) {
+    settings_.round_trips = &round_trips_;
+  }
+  pool(const pool&) = delete;
+  pool& operator=(const pool&) = delete;
 
   /// A connection lent to the caller until the lease ends.
   class lease {
@@ -169,15 +210,29 @@ class pool {
     std::unique_ptr<connection> conn_;
   };
 
+  /// Makes every connection of the pool prepare settings::prepared_sql as
+  /// `name` when it is set up, from the next one made or remade on (the
+  /// caller prepares it on those already open). Call before the pool is
+  /// shared between threads.
+  void prepare_on_connect(std::string name, std::string sql) {
+    settings_.prepared_name = std::move(name);
+    settings_.prepared_sql = std::move(sql);
+  }
   /// A connection, reset first if it was dropped; errc::io_error when none
   /// can be opened.
   [[nodiscard]] result<lease> acquire();
   /// Adds an already open connection (the one open() made the schema with).
   void adopt(std::unique_ptr<connection> c);
   [[nodiscard]] const settings& session() const noexcept { return settings_; }
+  /// Round trips to the server by this pool's connections so far
+  /// (connection::round_trip).
+  [[nodiscard]] std::uint64_t round_trips() const noexcept {
+    return round_trips_.load(std::memory_order_relaxed);
+  }
 
  private:
   void release(std::unique_ptr<connection> c);
+  std::atomic<std::uint64_t> round_trips_{0};
   settings settings_;
   std::size_t size_;
   std::mutex mutex_;

@@ -56,6 +56,8 @@ result<void> postgres_store::impl::writable(std::string_view what) const {
 postgres_store::postgres_store(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 postgres_store::~postgres_store() = default;
 
+std::uint64_t postgres_store::round_trips() const noexcept { return impl_->connections.round_trips(); }
+
 result<std::unique_ptr<postgres_store>> postgres_store::open(const std::string& conninfo,
                                                              const store_options& options) {
   pg::settings s;
@@ -68,6 +70,13 @@ result<std::unique_ptr<postgres_store>> postgres_store::open(const std::string& 
   auto schema = detail::postgres::prepare_schema(**first, options.read_only);
   if (!schema) return fail(schema.error());
   state->sealed = *schema >= 2;
+  if (!options.read_only) {
+    // The append function exists now (prepare_schema made it if missing).
+    using detail::postgres::append_call;
+    using detail::postgres::append_statement;
+    state->connections.prepare_on_connect(append_statement, append_call);
+    if (auto ok = (*first)->prepare(append_statement, append_call); !ok) return fail(ok.error());
+  }
   state->connections.adopt(std::move(*first));
   return std::unique_ptr<postgres_store>(new postgres_store(std::move(state)));
 }
@@ -101,6 +110,7 @@ BEGIN
   EXECUTE format('GRANT SELECT, INSERT, UPDATE ON tierflow.heads, tierflow.summaries TO %I', r);
   EXECUTE format('GRANT SELECT ON tierflow.tierflow_schema TO %I', r);
   EXECUTE format('GRANT USAGE ON SEQUENCE tierflow.ticket_numbers TO %I', r);
+  EXECUTE format('GRANT EXECUTE ON FUNCTION tierflow.append_events_1 TO %I', r);
 END
 $$;
 COMMIT;

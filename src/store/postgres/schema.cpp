@@ -99,6 +99,96 @@ ALTER TABLE tierflow.summaries ADD COLUMN seal bytea;
 UPDATE tierflow.tierflow_schema SET version = 2;
 )sql";
 
+// The write path of an append in one statement (schema.hpp's append_call
+// gives the parameters). It is not part of a numbered schema version, so
+// that a database at version 2 keeps its number: prepare_schema makes it
+// whenever it is missing. Its name carries its own version: a build that
+// needs another body adds tierflow.append_events_2 beside it, and engines
+// of the older build keep calling theirs.
+//
+// Why it writes nothing when it refuses: its only write before the checks
+// is the head row of a new stream (expected 0, first link the zero hash),
+// and a head row at version 0 holds the zero hash, so a stream whose row
+// it has just made passes every check. Any other row it finds was there
+// before it (its INSERT did nothing). So a refusal returns with nothing
+// written, and its single statement commits nothing; an error anywhere
+// rolls the whole statement back. The row lock (FOR UPDATE) is held to the
+// end of the statement, so two writers of one stream queue on it and the
+// second finds the first's head: a conflict.
+constexpr const char* append_function = R"sql(
+CREATE OR REPLACE FUNCTION tierflow.append_events_1(
+  p_stream text, p_expected bigint, p_first_prev bytea, p_version bigint, p_head bytea,
+  p_seq bigint[], p_time bigint[], p_actor text[], p_workflow_id text[],
+  p_workflow_version bigint[], p_type smallint[], p_details bytea[], p_prev_hash bytea[],
+  p_hash bytea[],
+  p_with_summary boolean, p_customer_id text, p_ticket_type text, p_summary_workflow_id text,
+  p_summary_workflow_version bigint, p_state text, p_unit text, p_region text, p_owner text,
+  p_assignee text, p_closed boolean, p_opened_at bigint, p_closed_at bigint,
+  p_next_timer bigint, p_nearest_due bigint, p_summary_version bigint, p_seal bytea,
+  OUT stored_version bigint, OUT stored_head bytea, OUT has_summary boolean,
+  OUT written boolean)
+LANGUAGE plpgsql AS $$
+DECLARE
+  zero constant bytea := decode(repeat('00', 32), 'hex');
+BEGIN
+  has_summary := false;
+  written := false;
+  -- A new stream: its head row is made here, so that two writers of one
+  -- new ticket queue on the same row lock.
+  IF p_expected = 0 AND p_first_prev = zero THEN
+    INSERT INTO tierflow.heads (stream, version, head) VALUES (p_stream, 0, zero)
+      ON CONFLICT (stream) DO NOTHING;
+  END IF;
+  SELECT h.version, h.head INTO stored_version, stored_head
+    FROM tierflow.heads h WHERE h.stream = p_stream FOR UPDATE;
+  IF NOT FOUND THEN
+    stored_version := 0;
+    stored_head := zero;
+  END IF;
+  IF stored_version <> p_expected OR stored_head <> p_first_prev THEN
+    RETURN;
+  END IF;
+  IF NOT p_with_summary AND stored_version > 0 THEN
+    has_summary := EXISTS (SELECT 1 FROM tierflow.summaries s WHERE s.ticket_id = p_stream);
+    IF has_summary THEN
+      RETURN;
+    END IF;
+  END IF;
+  INSERT INTO tierflow.events (stream, seq, time, actor, workflow_id, workflow_version, type,
+                               details, prev_hash, hash)
+    SELECT p_stream, e.seq, e.time, e.actor, e.workflow_id, e.workflow_version, e.type,
+           e.details, e.prev_hash, e.hash
+    FROM unnest(p_seq, p_time, p_actor, p_workflow_id, p_workflow_version, p_type, p_details,
+                p_prev_hash, p_hash)
+      AS e (seq, time, actor, workflow_id, workflow_version, type, details, prev_hash, hash);
+  UPDATE tierflow.heads SET version = p_version, head = p_head WHERE stream = p_stream;
+  -- The summary, and the end of any claim on the ticket (store::claim_due):
+  -- an append is what a claim waits for.
+  IF p_with_summary THEN
+    INSERT INTO tierflow.summaries (ticket_id, customer_id, ticket_type, workflow_id,
+        workflow_version, state, unit, region, owner, assignee, closed, opened_at, closed_at,
+        next_timer, nearest_due, version, seal, claimed_by, claim_until)
+      VALUES (p_stream, p_customer_id, p_ticket_type, p_summary_workflow_id,
+        p_summary_workflow_version, p_state, p_unit, p_region, p_owner, p_assignee, p_closed,
+        p_opened_at, p_closed_at, p_next_timer, p_nearest_due, p_summary_version, p_seal,
+        NULL, NULL)
+      ON CONFLICT (ticket_id) DO UPDATE SET customer_id = EXCLUDED.customer_id,
+        ticket_type = EXCLUDED.ticket_type, workflow_id = EXCLUDED.workflow_id,
+        workflow_version = EXCLUDED.workflow_version, state = EXCLUDED.state,
+        unit = EXCLUDED.unit, region = EXCLUDED.region, owner = EXCLUDED.owner,
+        assignee = EXCLUDED.assignee, closed = EXCLUDED.closed, opened_at = EXCLUDED.opened_at,
+        closed_at = EXCLUDED.closed_at, next_timer = EXCLUDED.next_timer,
+        nearest_due = EXCLUDED.nearest_due, version = EXCLUDED.version, seal = EXCLUDED.seal,
+        claimed_by = NULL, claim_until = NULL;
+  ELSE
+    UPDATE tierflow.summaries SET claimed_by = NULL, claim_until = NULL
+      WHERE ticket_id = p_stream AND claimed_by IS NOT NULL;
+  END IF;
+  written := true;
+END
+$$;
+)sql";
+
 pg::outcome<bool> seal_existing_rows(pg::connection& c) {
   auto rows = c.exec(sealed_summary_select(false).c_str());
   if (!rows) return fail(rows.error());
@@ -138,8 +228,13 @@ result<int> prepare_schema(pg::connection& c, bool read_only) {
   if (!row.ok()) return failed(pg::failure{row.take_error(), false});
 
   int version = 0;
+  bool has_append_function = false;
   if (has_schema) {
-    auto v = c.exec("SELECT version::bigint FROM tierflow.tierflow_schema");
+    auto v = c.exec(
+        "SELECT version::bigint, to_regprocedure('tierflow.append_events_1(text, bigint, bytea,"
+        " bigint, bytea, bigint[], bigint[], text[], text[], bigint[], smallint[], bytea[], bytea[],"
+        " bytea[], boolean, text, text, text, bigint, text, text, text, text, text, boolean, bigint,"
+        " bigint, bigint, bigint, bigint, bytea)') IS NOT NULL FROM tierflow.tierflow_schema");
     if (!v) return failed(v.error());
     if (PQntuples(v->get()) != 1) {
       if (!read_only) c.rollback();
@@ -147,6 +242,7 @@ result<int> prepare_schema(pg::connection& c, bool read_only) {
     }
     pg::row_reader vrow(v->get(), 0);
     version = static_cast<int>(vrow.int8());
+    has_append_function = vrow.boolean();
     if (!vrow.ok()) return failed(pg::failure{vrow.take_error(), false});
   }
   if (version > postgres_store::schema_version) {
@@ -168,6 +264,9 @@ result<int> prepare_schema(pg::connection& c, bool read_only) {
   if (version < 2) {
     if (auto r = c.script(schema_v2); !r) return failed(r.error());
     if (auto r = seal_existing_rows(c); !r) return failed(r.error());
+  }
+  if (!has_append_function) {
+    if (auto r = c.script(append_function); !r) return failed(r.error());
   }
   if (auto r = c.script("COMMIT"); !r) return failed(r.error());
   return postgres_store::schema_version;
