@@ -167,10 +167,12 @@ struct engine::impl {
   // oldest beyond the budget leave memory (the caller holds its lock).
   void retire_if_closed(ticket_slot& s) const;
   // The same with map_mutex held, for a slot in the map.
-  void retire_locked(ticket_slot& s) const;
+  // Tickets that leave memory go to `leaving`, to be destroyed once the
+  // lock is released (a record is many blocks to free).
+  void retire_locked(ticket_slot& s, std::vector<std::shared_ptr<ticket_slot>>& leaving) const;
   // Counts a ticket kept open among the open ones, and lets ones not used
   // lately leave memory beyond the budget (map_mutex held).
-  void enlist_open_locked(ticket_slot& s) const;
+  void enlist_open_locked(ticket_slot& s, std::vector<std::shared_ptr<ticket_slot>>& leaving) const;
   // Takes a slot out of open_ring (map_mutex held); nothing if not in it.
   void drop_from_ring_locked(ticket_slot& s) const;
   // Re-reads a ticket from the store after a failed append, so the record is

@@ -2,6 +2,9 @@
 // Tickets in memory: each ticket's record, loaded from the store on first
 // use, kept equal to what the store holds, and written back one command at
 // a time.
+#include <memory>
+#include <vector>
+
 #include <tierflow/audit.hpp>
 
 #include "engine/engine_impl.hpp"
@@ -35,22 +38,27 @@ std::shared_ptr<engine::impl::ticket_slot> engine::impl::keep(std::shared_ptr<ti
   if (!s->row_forged && (closed ? closed_kept : open_kept) == 0) return s;
   const std::string id = s->record.id;
   ticket_slot* raw = s.get();
-  const std::unique_lock lock(map_mutex);
-  auto [it, inserted] = tickets.try_emplace(id, std::move(s));
-  // Held before a sweep may take other tickets out of the map.
-  std::shared_ptr<ticket_slot> kept = it->second;
-  if (inserted) {
-    raw->resident = true;
-    if (closed) {
-      retire_locked(*raw);
-    } else {
-      enlist_open_locked(*raw);
+  std::vector<std::shared_ptr<ticket_slot>> leaving;  // destroyed after the lock is released
+  std::shared_ptr<ticket_slot> kept;
+  {
+    const std::unique_lock lock(map_mutex);
+    auto [it, inserted] = tickets.try_emplace(id, std::move(s));
+    // Held before a sweep may take other tickets out of the map.
+    kept = it->second;
+    if (inserted) {
+      raw->resident = true;
+      if (closed) {
+        retire_locked(*raw, leaving);
+      } else {
+        enlist_open_locked(*raw, leaving);
+      }
     }
   }
   return kept;
 }
 
-void engine::impl::enlist_open_locked(ticket_slot& s) const {
+void engine::impl::enlist_open_locked(ticket_slot& s,
+                                      std::vector<std::shared_ptr<ticket_slot>>& leaving) const {
   s.used.store(true, std::memory_order_relaxed);
   s.ring_at = open_ring.size();
   open_ring.push_back(&s);
@@ -74,11 +82,11 @@ void engine::impl::enlist_open_locked(ticket_slot& s) const {
       continue;
     }
     const auto it = tickets.find(t.record.id);
-    // Destroyed after its lock is released, not under it.
-    const std::shared_ptr<ticket_slot> leaving = std::move(it->second);
+    // Destroyed after the locks are released, not under them.
+    leaving.push_back(std::move(it->second));
     tickets.erase(it);
-    leaving->resident = false;
-    drop_from_ring_locked(*leaving);  // the hand now points at the ticket moved into its place
+    t.resident = false;
+    drop_from_ring_locked(t);  // the hand now points at the ticket moved into its place
     busy.unlock();
   }
 }
@@ -94,11 +102,13 @@ void engine::impl::drop_from_ring_locked(ticket_slot& s) const {
 
 void engine::impl::retire_if_closed(ticket_slot& s) const {
   if (!s.record.closed || s.row_forged || s.stale || !s.resident) return;
+  std::vector<std::shared_ptr<ticket_slot>> leaving;  // destroyed after the lock is released
   const std::unique_lock lock(map_mutex);
-  retire_locked(s);
+  retire_locked(s, leaving);
 }
 
-void engine::impl::retire_locked(ticket_slot& s) const {
+void engine::impl::retire_locked(ticket_slot& s,
+                                 std::vector<std::shared_ptr<ticket_slot>>& leaving) const {
   // Only the slot the map holds counts: a copy read for one use is not kept.
   if (const auto it = tickets.find(s.record.id); it == tickets.end() || it->second.get() != &s) return;
   drop_from_ring_locked(s);
@@ -109,7 +119,10 @@ void engine::impl::retire_locked(ticket_slot& s) const {
     if (oldest == tickets.end()) continue;
     // The slot's own lock is not held here: what it says of being closed
     // was settled by the commit that closed it, which nothing undoes.
-    oldest->second->resident = false;
+    ticket_slot& t = *oldest->second;
+    t.resident = false;
+    drop_from_ring_locked(t);  // kept open while its summary row was rewritten
+    leaving.push_back(std::move(oldest->second));
     tickets.erase(oldest);
   }
 }
