@@ -1,22 +1,28 @@
 // SPDX-License-Identifier: MIT
 // The in-memory store: the shared store conformance suite, its memory
-// accounting, release_trail, append_request::movable and the customer index;
-// the store's shared pieces that need no database: the text check every
-// append makes, and the summary seal the database stores write.
+// accounting, release_trail, append_request::movable, the customer index,
+// the round trip of its compact trails and packed summaries, and appends
+// from several threads; the store's shared pieces that need no database: the
+// text check every append makes, and the summary seal the database stores
+// write.
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <memory>
 #include <span>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <tuple>
 #include <vector>
 
 #include <doctest/doctest.h>
 
+#include <tierflow/audit.hpp>
 #include <tierflow/event.hpp>
 #include <tierflow/memory_store.hpp>
 #include <tierflow/store.hpp>
@@ -42,11 +48,12 @@ TEST_CASE("store.memory.memory_bytes_grows_with_what_it_holds") {
   const std::size_t one = st.memory_bytes();
   CHECK(one >= empty + sizeof(tierflow::event));
 
-  // Every event costs at least its object; the vector's spare capacity is
-  // counted too, so a lower bound is all that holds exactly.
+  // Every event costs at least its hash, which no encoding can shorten; the
+  // buffer's spare capacity is counted too, so a lower bound is all that
+  // holds exactly.
   for (int i = 0; i < 100; ++i) REQUIRE(conformance::append_next(st, "log", 1));
   const std::size_t many = st.memory_bytes();
-  CHECK(many >= one + 100 * sizeof(tierflow::event));
+  CHECK(many >= one + 100 * sizeof(tierflow::event_hash));
   // …and not wildly more: capacity at most doubles.
   CHECK(many <= empty + 101 * 4 * (sizeof(tierflow::event) + 256));
 
@@ -192,11 +199,11 @@ TEST_CASE("store.memory.release_trail.moves_a_closed_trail_out_and_keeps_the_sum
   CHECK(*trail == stored);
   CHECK(trail->back().hash == stored_head.head);
 
-  // The events' bytes leave the store: at least their objects, and never
+  // The events' bytes leave the store: at least their hashes, and never
   // more than T1 ever added (its summary and index entries stay).
   const std::size_t after = st.memory_bytes();
   REQUIRE(after < with_t1);
-  CHECK(with_t1 - after >= stored.size() * sizeof(tierflow::event));
+  CHECK(with_t1 - after >= stored.size() * sizeof(tierflow::event_hash));
   CHECK(after > without_t1);
 
   // Reads and appends of the trail fail, naming it; nothing changes.
@@ -233,7 +240,7 @@ TEST_CASE("store.memory.release_trail.moves_a_closed_trail_out_and_keeps_the_sum
   CHECK(st.head("T2").value().version == 2);
 }
 
-TEST_CASE("store.memory.movable.moves_the_events_it_is_given_and_keeps_them_when_refused") {
+TEST_CASE("store.memory.movable.stores_what_it_is_given_and_leaves_it_when_refused") {
   tierflow::memory_store st;
   tierflow::ticket_summary t1 = conformance::ticket("T1");
   t1.version = 3;
@@ -358,6 +365,307 @@ TEST_CASE("store.memory.customer_tickets.follow_summary_changes_that_move_the_ke
   REQUIRE(c1->size() == 1);
   CHECK(c1->front() == t1);
   CHECK(ids(st.customer_tickets("C2")) == "T3");
+}
+
+namespace {
+
+// Numbers and seals `batch` onto the stream `id` as it is now, appends it
+// (with `summary`, when given, its version set to the new length) and
+// returns it as appended.
+std::vector<tierflow::event> append_sealed(tierflow::memory_store& st, const std::string& id,
+                                           std::vector<tierflow::event> batch,
+                                           tierflow::ticket_summary* summary = nullptr) {
+  const auto h = st.head(id);
+  REQUIRE(h);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    batch[i].ticket_id = id;
+    batch[i].sequence = h->version + 1 + i;
+  }
+  tierflow::seal(batch, h->head);
+  if (summary != nullptr) summary->version = h->version + batch.size();
+  const auto r = st.append({.ticket_id = id, .expected_version = h->version, .events = batch, .summary = summary});
+  const std::string refused = r ? std::string() : r.error().message();
+  INFO(refused);
+  REQUIRE(r);
+  return batch;
+}
+
+tierflow::event event_at(tierflow::timestamp when, tierflow::event_type type = tierflow::event_type::noted) {
+  tierflow::event e;
+  e.time = when;
+  e.actor_id = "csr_01";
+  e.workflow_id = "complaint";
+  e.workflow_version = 1;
+  e.type = type;
+  return e;
+}
+
+}  // namespace
+
+TEST_CASE("store.memory.trail.round_trips_odd_events") {
+  using tierflow::event;
+  using tierflow::event_type;
+  using tierflow::timestamp;
+  tierflow::memory_store st;
+  std::vector<event> all;
+  const auto keep = [&all](const std::vector<event>& batch) { all.insert(all.end(), batch.begin(), batch.end()); };
+
+  // Nothing but a time: no details, empty ids, version 0.
+  event bare = event_at(at(9), event_type::opened);
+  bare.actor_id.clear();
+  bare.workflow_id.clear();
+  bare.workflow_version = 0;
+  // Duplicate keys (kept as given, in order), an empty key and value, and a
+  // time before the previous event's.
+  event dupes = event_at(at(8), event_type::denied);
+  dupes.details = {{"k", "a"}, {"k", "a"}, {"k", "b"}, {"", ""}, {"a", "k"}};
+  keep(append_sealed(st, "T1", {bare, dupes}));
+
+  // A 100,000-byte note; a key and values on both sides of the longest
+  // text the store interns (64 bytes); multi-byte UTF-8 in every string.
+  event note = event_at(at(10));
+  note.details = {{"note", std::string(100'000, 'n')},
+                  {std::string(65, 'k'), "short"},
+                  {"edge", std::string(64, 'e')},
+                  {"edge", std::string(65, 'e')},
+                  {"\xc3\xa9t\xc3\xa9", "\xe8\x8b\x8f\xe5\xb7\x9e Z\xc3\xbcrich \xf0\x9f\x99\x82"}};
+  note.actor_id = "\xe5\xbc\xa0\xe4\xb8\x89";  // two CJK characters
+  note.workflow_id = std::string(200, 'w');    // too long to intern
+  // The extremes of every number: a type outside the enum, the largest
+  // version, the first and last second a timestamp can hold (their
+  // difference overflows 64 bits), and a step back to an ordinary time.
+  event extreme = event_at(timestamp{timestamp::duration{std::numeric_limits<timestamp::rep>::max()}});
+  extreme.type = static_cast<event_type>(200);
+  extreme.workflow_version = std::numeric_limits<std::uint32_t>::max();
+  event lowest = event_at(timestamp{timestamp::duration{std::numeric_limits<timestamp::rep>::min()}});
+  event ordinary = event_at(at(11));
+  // Many details in one event.
+  for (int i = 0; i < 300; ++i) ordinary.details.emplace_back("d" + std::to_string(i), std::to_string(i * i));
+  keep(append_sealed(st, "T1", {note, extreme}));
+  keep(append_sealed(st, "T1", {lowest}));
+  keep(append_sealed(st, "T1", {ordinary}));
+
+  const auto loaded = st.load("T1");
+  REQUIRE(loaded);
+  REQUIRE(loaded->size() == 6);
+  CHECK(*loaded == all);
+  CHECK(tierflow::verify(*loaded));
+  const auto h = st.head("T1").value();
+  CHECK(h.version == 6);
+  CHECK(h.head == all.back().hash);
+
+  // Another stream between appends keeps its own chain and times; a ticket
+  // stream gives the same events back when its trail is released.
+  tierflow::ticket_summary t2 = conformance::ticket("T2");
+  std::vector<event> t2_all = append_sealed(st, "T2", {note, bare}, &t2);
+  keep(append_sealed(st, "T1", {dupes}));
+  t2.closed = true;
+  t2.closed_at = at(12);
+  const std::vector<event> t2_more = append_sealed(st, "T2", {ordinary, extreme}, &t2);
+  t2_all.insert(t2_all.end(), t2_more.begin(), t2_more.end());
+  CHECK(st.load("T1").value() == all);
+  CHECK(st.load("T2").value() == t2_all);
+  const auto released = st.release_trail("T2");
+  REQUIRE(released);
+  CHECK(*released == t2_all);
+  CHECK(tierflow::verify(*released));
+}
+
+TEST_CASE("store.memory.trail.many_names_and_unique_values_round_trip") {
+  // 700 actors, 500 keys, a key with 40 recurring values, a key whose
+  // values are all new (past the point where the store stops interning
+  // them) and one that mixes both, over 300 streams appended round-robin.
+  tierflow::memory_store st;
+  std::map<std::string, std::vector<tierflow::event>> expected;
+  for (int i = 0; i < 3000; ++i) {
+    const std::string id = "T" + std::to_string(i % 300);
+    tierflow::event e = event_at(at(9) + std::chrono::seconds{i});
+    e.actor_id = "person_" + std::to_string(i % 700);
+    e.workflow_id = "workflow_" + std::to_string(i % 3);
+    e.details = {{"key_" + std::to_string(i % 500), "state_" + std::to_string(i % 40)},
+                 {"customer", "C" + std::to_string(i)},
+                 {"mixed", i % 2 == 0 ? "met" : "v" + std::to_string(i)}};
+    const auto batch = append_sealed(st, id, {e});
+    expected[id].push_back(batch.front());
+  }
+  for (const auto& [id, events] : expected) {
+    const auto loaded = st.load(id);
+    REQUIRE(loaded);
+    CHECK(*loaded == events);
+  }
+  CHECK(expected.size() == 300);
+}
+
+TEST_CASE("store.memory.trail.an_event_costs_a_few_dozen_bytes") {
+  // 1000 events of the conformance drafts on one stream. By hand, a record
+  // is at most: type 1, time 1 (60 s apart: zigzag 120 < 128), actor 1,
+  // workflow 1, version 1, count 1, "n" 1 + its value 4 ("999": length and
+  // digits), "reason" 1 + "step 999" 9, hash 32: 53 bytes. The buffer grows
+  // by half again, so it holds at most 1.5 times that; the table gains at
+  // most 64 values for each of the two keys, each under 100 bytes, about 13
+  // bytes per event. 53 * 1.5 + 13 < 93: allow 96. The hash alone is 32.
+  tierflow::memory_store st;
+  REQUIRE(conformance::append_next(st, "log", 1));
+  const std::size_t before = st.memory_bytes();
+  for (int i = 0; i < 1000; ++i) REQUIRE(conformance::append_next(st, "log", 1));
+  const std::size_t grown = st.memory_bytes() - before;
+  CHECK(grown >= 1000 * sizeof(tierflow::event_hash));
+  CHECK(grown <= 1000 * 96);
+  CHECK(st.load("log").value() == conformance::sealed("log", 0, {}, 1001));
+}
+
+TEST_CASE("store.memory.threads.appends_to_many_tickets_and_queries_at_once") {
+  // Four writers, each with its own 40 tickets (the customers, queues and
+  // timers shared by all) and its own stream without a summary, while a
+  // reader runs every query; then every answer is what the writers wrote.
+  tierflow::memory_store st;
+  constexpr int writers = 4;
+  constexpr int per_writer = 40;
+  constexpr int rounds = 6;
+  const auto id_of = [](int w, int i) { return "W" + std::to_string(w) + "-" + std::to_string(i); };
+  // The summary of ticket (w, i) after round r (0-based): its queue, timer
+  // and state move each round; odd tickets close in the last round.
+  const auto summary_of = [&id_of](int w, int i, int r) {
+    tierflow::ticket_summary s = conformance::ticket(id_of(w, i));
+    s.customer_id = "C" + std::to_string(i % 7);
+    s.opened_at = at(8) + std::chrono::minutes{i};
+    s.state = "step_" + std::to_string(r);
+    s.unit = "q" + std::to_string(r % 2);
+    s.next_timer = at(10) + std::chrono::minutes{r * 60 + i};
+    s.nearest_due = s.next_timer;
+    s.closed = r == rounds - 1 && i % 2 == 1;
+    if (s.closed) s.closed_at = at(20);
+    s.version = static_cast<std::uint64_t>(r + 1);
+    return s;
+  };
+  std::atomic<int> running{writers};
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < writers; ++w) {
+    threads.emplace_back([&, w] {
+      const std::string log = "log" + std::to_string(w);
+      for (int r = 0; r < rounds; ++r) {
+        for (int i = 0; i < per_writer; ++i) {
+          const std::string id = id_of(w, i);
+          const tierflow::ticket_summary s = summary_of(w, i, r);
+          const auto h = st.head(id);
+          if (!h || h->version != static_cast<std::uint64_t>(r)) ++failures;
+          const auto batch = conformance::sealed(id, static_cast<std::uint64_t>(r), h ? h->head : tierflow::event_hash{}, 1,
+                                                 "person_" + std::to_string(w));
+          if (!st.append({.ticket_id = id, .expected_version = static_cast<std::uint64_t>(r), .events = batch,
+                          .summary = &s}))
+            ++failures;
+          if (!conformance::append_next(st, log, 1)) ++failures;
+        }
+      }
+      --running;
+    });
+  }
+  std::size_t reads = 0;
+  threads.emplace_back([&] {
+    const auto oldest_first = [](const std::vector<tierflow::ticket_summary>& list) {
+      return std::is_sorted(list.begin(), list.end(), [](const auto& a, const auto& b) {
+        return std::tie(a.opened_at, a.ticket_id) < std::tie(b.opened_at, b.ticket_id);
+      });
+    };
+    do {
+      const auto queue = st.queue("q0", "north");
+      const auto open = st.open_tickets();
+      const auto customer = st.customer_tickets("C3");
+      const auto due = st.due(at(23), 10'000);
+      const auto trail = st.load(id_of(static_cast<int>(reads % writers), static_cast<int>(reads % per_writer)));
+      if (!queue || !open || !customer || !due || !trail || !st.streams()) ++failures;
+      if (customer && !oldest_first(*customer)) ++failures;
+      if (open && !std::is_sorted(open->begin(), open->end(),
+                                  [](const auto& a, const auto& b) { return a.ticket_id < b.ticket_id; }))
+        ++failures;
+      if (trail && !tierflow::verify(*trail)) ++failures;
+      if (st.memory_bytes() == 0) ++failures;
+      ++reads;
+    } while (running.load() > 0);
+  });
+  for (auto& t : threads) t.join();
+  CHECK(failures.load() == 0);
+  CHECK(reads > 0);
+
+  std::vector<std::string> open_ids;
+  std::map<std::string, std::vector<tierflow::ticket_summary>> by_customer;
+  for (int w = 0; w < writers; ++w) {
+    CHECK(st.load("log" + std::to_string(w)).value() ==
+          conformance::sealed("log" + std::to_string(w), 0, {}, rounds * per_writer));
+    for (int i = 0; i < per_writer; ++i) {
+      const std::string id = id_of(w, i);
+      std::vector<tierflow::event> expected;
+      for (int r = 0; r < rounds; ++r) {
+        const auto one = conformance::sealed(id, static_cast<std::uint64_t>(r),
+                                             expected.empty() ? tierflow::event_hash{} : expected.back().hash, 1,
+                                             "person_" + std::to_string(w));
+        expected.push_back(one.front());
+      }
+      CHECK(st.load(id).value() == expected);
+      const tierflow::ticket_summary last = summary_of(w, i, rounds - 1);
+      CHECK(st.summary(id).value() == last);
+      if (!last.closed) open_ids.push_back(id);
+      by_customer[last.customer_id].push_back(last);
+    }
+  }
+  std::sort(open_ids.begin(), open_ids.end());
+  std::string open_list;
+  for (const auto& id : open_ids) open_list += (open_list.empty() ? "" : ",") + id;
+  CHECK(ids(st.open_tickets()) == open_list);
+  for (auto& [customer, list] : by_customer) {
+    std::sort(list.begin(), list.end(), [](const auto& a, const auto& b) {
+      return std::tie(a.opened_at, a.ticket_id) < std::tie(b.opened_at, b.ticket_id);
+    });
+    CHECK(st.customer_tickets(customer).value() == list);
+  }
+  // The last round put every open ticket in q1 (rounds - 1 is odd).
+  CHECK(st.queue("q1", "north").value().size() == open_ids.size());
+  CHECK(st.queue("q0", "north").value().empty());
+  CHECK(st.due(at(23), 10'000).value().size() == static_cast<std::size_t>(writers * per_writer));
+}
+
+TEST_CASE("store.memory.summary.round_trips_odd_summaries") {
+  // Every text empty but the ids; long and multi-byte texts; every
+  // optional time set and unset; the extremes of the numbers. Each read
+  // (summary, queue, customer_tickets, open_tickets) gives back the row as
+  // saved.
+  tierflow::memory_store st;
+  tierflow::ticket_summary bare = conformance::ticket("T1");
+  bare.customer_id = "";
+  bare.ticket_type = "";
+  bare.workflow_id = "";
+  bare.state = "";
+  bare.unit = "";
+  bare.region = "";
+  bare.owner = "";
+  bare.assignee = "";
+  bare.workflow_version = 0;
+  bare.opened_at = tierflow::timestamp{tierflow::timestamp::duration{std::numeric_limits<std::int64_t>::min()}};
+  conformance::save(st, bare);
+  tierflow::ticket_summary rich = conformance::ticket("T2");
+  rich.customer_id = "\xe5\xae\xa2\xe6\x88\xb7-" + std::string(300, 'c');
+  rich.state = std::string(70'000, 's');
+  rich.unit = "\xf0\x9f\x99\x82 unit";
+  rich.region = "r\xc3\xa9gion";
+  rich.owner = "o";
+  rich.assignee = std::string(65, 'a');
+  rich.workflow_version = std::numeric_limits<std::uint32_t>::max();
+  rich.closed_at = at(7);  // set, although still open
+  rich.next_timer = tierflow::timestamp{tierflow::timestamp::duration{std::numeric_limits<std::int64_t>::max()}};
+  rich.nearest_due = at(6);
+  conformance::save(st, rich);
+  conformance::save(st, rich);  // saved again: replaced in place
+
+  CHECK(st.summary("T1").value() == bare);
+  CHECK(st.summary("T2").value() == rich);
+  CHECK(st.queue("", "").value() == std::vector<tierflow::ticket_summary>{bare});
+  CHECK(st.queue(rich.unit, rich.region).value() == std::vector<tierflow::ticket_summary>{rich});
+  CHECK(st.customer_tickets("").value() == std::vector<tierflow::ticket_summary>{bare});
+  CHECK(st.customer_tickets(rich.customer_id).value() == std::vector<tierflow::ticket_summary>{rich});
+  CHECK(st.open_tickets().value() == std::vector<tierflow::ticket_summary>{bare, rich});
+  CHECK(st.due(rich.next_timer.value(), 10).value() ==
+        std::vector<tierflow::due_ticket>{{"T2", rich.next_timer.value()}});
 }
 
 TEST_CASE("store.text.storable_text_is_utf8_without_nul_bytes") {

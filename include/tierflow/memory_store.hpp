@@ -12,10 +12,27 @@ namespace tierflow {
 /// An in-memory implementation of store, with the full store contract
 /// (atomic appends, version checks, text checks, indexes). Its summaries
 /// carry no seal: they live in this process's memory, written only by
-/// append under the store's lock together with the head, so nothing
+/// append under the stream's lock together with the head, so nothing
 /// outside tierflow can edit one and a seal would only be checked against
-/// itself; summary() never returns errc::data_loss. Thread-safe: one
-/// reader-writer lock. Streams and customers are hashed (O(1) expected per
+/// itself; summary() never returns errc::data_loss.
+///
+/// Compact: a stream's events are kept as one byte buffer (a few dozen
+/// bytes an event: the hash, a small header, detail values; actor and
+/// workflow ids, detail keys and recurring detail values named by number
+/// from a table of strings kept once) and decoded on load() and
+/// release_trail(), byte for byte as appended; a summary keeps its texts in
+/// one block (a summary whose texts exceed 4 GiB in all is refused with
+/// errc::invalid_argument). append_request::movable is not needed and the
+/// caller's vector is left as it was. Strings the table takes are kept for the
+/// store's life: ids and keys (up to 64 bytes), and the values of a key
+/// while they keep repeating (a key whose values are mostly new, such as a
+/// customer id or a due time, stops adding them after a few dozen).
+///
+/// Thread-safe. Streams are split over a few shards by a hash of their id,
+/// each under its own reader-writer lock, so that appends to unrelated
+/// tickets run at once; the indexes (queues, customers, timers, open
+/// tickets) are under one more lock, held only for the index part of a
+/// ticket's append. Streams and customers are hashed (O(1) expected per
 /// append); queues, timers and open tickets are ordered (O(log n) per
 /// insert, O(1) per removal); queries are O(answer) after one lookup.
 class memory_store final : public store {
@@ -40,20 +57,22 @@ class memory_store final : public store {
   [[nodiscard]] result<std::vector<std::string>> streams() const override;
 
   /// Gives up the events of a ticket's stream, which leave the store
-  /// (moved out, not copied): for a host that has read what it needs of a
-  /// closed ticket's trail (the simulator folds it into its indicators)
-  /// and has no further use for it. The summary stays, so the ticket is
+  /// (decoded, and their buffer freed): for a host that has read what it
+  /// needs of a closed ticket's trail (the simulator folds it into its
+  /// indicators) and has no further use for it. The summary stays, so the ticket is
   /// still counted in its customer's history and found by summary(),
   /// streams() and the indexes. After it, load() and head() of the ticket,
   /// and append() to it, fail with errc::not_found naming the ticket and
   /// "trail released", changing nothing. Errors: errc::not_found for an
   /// unknown stream, one that has no summary (not a ticket) or one already
   /// released; errc::invalid_argument for a ticket that is not closed (its
-  /// engine still needs the trail). O(1) apart from the bytes released.
+  /// engine still needs the trail). O(the trail's bytes).
   [[nodiscard]] result<std::vector<event>> release_trail(std::string_view ticket_id);
 
-  /// Approximate bytes held (events, summaries, indexes): for the
-  /// benchmarks' bytes-per-ticket and bytes-per-event figures.
+  /// Approximate bytes held (event buffers, the string tables, summaries,
+  /// indexes, with an estimate of malloc's share of each block): for the
+  /// benchmarks' bytes-per-ticket and bytes-per-event figures. Exact when
+  /// no append runs at the same time.
   [[nodiscard]] std::size_t memory_bytes() const;
 
  private:

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: MIT
-// The in-memory store: per ticket a vector of events and its head hash, the
-// latest summary, and indexes over the summaries for the queries (hashed
-// where the query needs no global order, ordered where it does).
+// The in-memory store: per ticket its events in one compact byte buffer
+// (compact_trail.hpp) and its latest summary (packed_summary.hpp), the
+// streams split over shards with a lock each, and indexes over the summaries
+// for the queries under a lock of their own (hashed where the query needs no
+// global order, ordered where it does).
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <iterator>
 #include <map>
@@ -19,7 +23,6 @@
 #include <string_view>
 #include <tuple>
 #include <unordered_map>
-#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -28,13 +31,15 @@
 #include <tierflow/memory_store.hpp>
 
 #include "store/append_checks.hpp"
+#include "store/memory/compact_trail.hpp"
+#include "store/memory/intern_table.hpp"
+#include "store/memory/packed_summary.hpp"
 
 namespace tierflow {
 namespace {
 
-// The commit phase of append moves events and swaps pointers only; that is
-// what makes it unable to throw.
-static_assert(std::is_nothrow_move_constructible_v<event>);
+namespace trail_codec = detail::compact_trail;
+using detail::packed_summary;
 
 // --- Index orders ---------------------------------------------------------------------
 // The indexes hold pointers to summaries, which live on the heap and never
@@ -50,16 +55,16 @@ struct unit_region {
 // Queues are two-level: one ordered set per (unit, region), so moving a
 // ticket within its queue compares timestamps and ids, not unit names.
 struct queue_order {
-  static auto key(const ticket_summary* s) noexcept {
+  static auto key(const packed_summary* s) noexcept {
     // Tickets without a deadline sort after every real one.
-    return std::tuple<timestamp, std::string_view>(s->nearest_due.value_or(timestamp::max()),
-                                                   s->ticket_id);
+    return std::tuple<timestamp, std::string_view>(s->nearest_due().value_or(timestamp::max()),
+                                                   s->ticket_id());
   }
-  bool operator()(const ticket_summary* a, const ticket_summary* b) const noexcept {
+  bool operator()(const packed_summary* a, const packed_summary* b) const noexcept {
     return key(a) < key(b);
   }
 };
-using queue_set = std::set<const ticket_summary*, queue_order>;
+using queue_set = std::set<const packed_summary*, queue_order>;
 
 struct queue_name_less {
   using is_transparent = void;
@@ -77,25 +82,28 @@ struct queue_name_less {
 };
 using queue_map = std::map<queue_name_less::name, queue_set, queue_name_less>;
 
-unit_region queue_of(const ticket_summary& s) noexcept { return unit_region{s.unit, s.region}; }
+unit_region queue_of(const packed_summary& s) noexcept { return unit_region{s.unit(), s.region()}; }
 
 // A customer's tickets, oldest first: (opened_at, ticket id), unique since
 // ids are.
 struct customer_order {
+  static auto key(const packed_summary* s) noexcept {
+    return std::tuple<timestamp, std::string_view>(s->opened_at(), s->ticket_id());
+  }
   static auto key(const ticket_summary* s) noexcept {
     return std::tuple<timestamp, std::string_view>(s->opened_at, s->ticket_id);
   }
-  bool operator()(const ticket_summary* a, const ticket_summary* b) const noexcept {
+  bool operator()(const packed_summary* a, const packed_summary* b) const noexcept {
     return key(a) < key(b);
   }
 };
 
 // Only summaries with a next_timer are in the due index.
 struct due_less {
-  static auto key(const ticket_summary* s) noexcept {
-    return std::tuple<timestamp, std::string_view>(*s->next_timer, s->ticket_id);
+  static auto key(const packed_summary* s) noexcept {
+    return std::tuple<timestamp, std::string_view>(*s->next_timer(), s->ticket_id());
   }
-  bool operator()(const ticket_summary* a, const ticket_summary* b) const noexcept {
+  bool operator()(const packed_summary* a, const packed_summary* b) const noexcept {
     return key(a) < key(b);
   }
 };
@@ -123,7 +131,7 @@ struct id_hash {
 // them) only from the second on.
 class customer_list {
  public:
-  using item = const ticket_summary*;
+  using item = const packed_summary*;
 
   [[nodiscard]] std::span<const item> items() const noexcept {
     if (!more_.empty()) return more_;
@@ -178,24 +186,26 @@ class customer_list {
   std::vector<item> more_;  // every ticket, once there have been two at once
 };
 using customer_index = std::unordered_map<std::string, customer_list, id_hash, std::equal_to<>>;
-using due_index = std::set<const ticket_summary*, due_less>;
+using due_index = std::set<const packed_summary*, due_less>;
 struct id_less {
-  bool operator()(const ticket_summary* a, const ticket_summary* b) const noexcept {
-    return a->ticket_id < b->ticket_id;
+  bool operator()(const packed_summary* a, const packed_summary* b) const noexcept {
+    return a->ticket_id() < b->ticket_id();
   }
 };
 // Ordered by id, which the engine hands out in increasing order: a new
 // ticket goes at the end (the hint finds it there, on the tree's hot right
 // spine); closing one erases by position.
-using open_index = std::set<const ticket_summary*, id_less>;
+using open_index = std::set<const packed_summary*, id_less>;
 
 bool in_queue(const ticket_summary& s) noexcept { return !s.closed; }
+bool in_queue(const packed_summary& s) noexcept { return !s.closed(); }
 bool in_due(const ticket_summary& s) noexcept { return s.next_timer.has_value(); }
+bool in_due(const packed_summary& s) noexcept { return s.next_timer().has_value(); }
 
 // A set node holding `value`, allocated now so that inserting it later cannot
 // throw (inserting a node handle allocates nothing).
 template <class Set>
-typename Set::node_type make_node(const ticket_summary* value) {
+typename Set::node_type make_node(const packed_summary* value) {
   Set one;
   one.insert(value);
   return one.extract(one.begin());
@@ -227,19 +237,28 @@ std::size_t heap_bytes(const std::string& s) noexcept {
   return inline_text ? 0 : s.capacity() + 1;
 }
 
-// An event's bytes outside the events vector itself.
-std::size_t owned_bytes(const event& e) noexcept {
-  std::size_t n = heap_bytes(e.ticket_id) + heap_bytes(e.actor_id) + heap_bytes(e.workflow_id);
-  n += e.details.capacity() * sizeof(event_details::value_type);
-  for (const auto& [key, value] : e.details) n += heap_bytes(key) + heap_bytes(value);
-  return n;
+// What a heap block costs beyond its bytes (glibc malloc), roughly.
+constexpr std::size_t heap_block_bytes = 16;
+
+// The heap bytes of a stream's buffer.
+std::size_t trail_bytes(const std::vector<unsigned char>& trail) noexcept {
+  return trail.capacity() == 0 ? 0 : trail.capacity() + heap_block_bytes;
 }
 
-std::size_t summary_bytes(const ticket_summary& s) noexcept {
-  std::size_t n = sizeof(ticket_summary) + heap_bytes(s.ticket_id) + heap_bytes(s.customer_id) +
-                  heap_bytes(s.ticket_type) + heap_bytes(s.workflow_id) + heap_bytes(s.state) +
-                  heap_bytes(s.unit) + heap_bytes(s.region) + heap_bytes(s.owner) +
-                  heap_bytes(s.assignee);
+// The capacity a stream's buffer grows to when it must hold `needed` bytes:
+// exactly that while it is small (a ticket's trail is a few hundred bytes,
+// and spare room would be a large share of it; the copy is as small), then
+// by half again, so that a long stream (the engine's denial log) appends in
+// amortised O(1).
+std::size_t grown_capacity(std::size_t capacity, std::size_t needed) noexcept {
+  constexpr std::size_t exact_below = 512;
+  if (needed <= exact_below) return needed;
+  return std::max(needed, capacity + capacity / 2);
+}
+
+std::size_t summary_bytes(const packed_summary& s) noexcept {
+  // The object is on the heap of its own (the indexes point at it).
+  std::size_t n = s.bytes() + heap_block_bytes;
   // Open and queue nodes, and a due node when it has a timer (the customer
   // index is counted per customer: customer_bytes).
   n += index_node_bytes * ((in_queue(s) ? 2 : 0) + (in_due(s) ? 1 : 0));
@@ -261,20 +280,30 @@ std::string released_message(std::string_view ticket_id) {
 
 struct memory_store::impl {
   struct stream {
-    // Empty only for a ticket whose trail was released (an append stores at
-    // least one event): released() tells, without a flag in every stream.
-    std::vector<event> events;
-    event_hash head{};
+    // The events' records (compact_trail.hpp), each ending with its hash:
+    // the head is the last 32 bytes. Empty only for a ticket whose trail was
+    // released (an append stores at least one event): released() tells,
+    // without a flag in every stream.
+    std::vector<unsigned char> trail;
+    // The number of events (the stream's version) and the last one's time,
+    // which the next record's time is written against.
+    std::uint64_t length = 0;
+    timestamp last_time{};
     // Heap-allocated so the indexes can point at it; null for streams that
     // are not tickets.
-    std::unique_ptr<ticket_summary> summary;
+    std::unique_ptr<packed_summary> summary;
     // Where the summary sits in its queue, the due index and the open
     // index, valid while it is in them (in_queue, in_due): taking it out
     // costs no search of a tree that grows with the tickets.
     queue_set::iterator queue_at{};
     due_index::iterator due_at{};
     open_index::iterator open_at{};
-    bool released() const noexcept { return summary != nullptr && events.empty(); }
+    bool released() const noexcept { return summary != nullptr && trail.empty(); }
+    event_hash head() const noexcept {
+      event_hash h{};
+      if (trail.size() >= h.size()) std::memcpy(h.data(), trail.data() + trail.size() - h.size(), h.size());
+      return h;
+    }
   };
   using stream_map = std::unordered_map<std::string, stream, id_hash, std::equal_to<>>;
 
@@ -293,29 +322,85 @@ struct memory_store::impl {
     std::size_t bytes_before = 0;                // what the two entries and the buckets held
   };
 
-  mutable std::shared_mutex mutex;
-  stream_map streams;
-  /// Makes the node of a new stream (try_emplace, then extract): kept, so
-  /// that a new ticket does not build and free a whole map for its node.
-  stream_map node_maker;
+  // A part of the streams (by a hash of the id) under a lock of its own:
+  // appends to streams of different shards run at once. Everything a
+  // stream's append reads and writes apart from the indexes is here: its
+  // trail, its intern table (per shard, so that encoding takes no shared
+  // lock; the vocabulary is small, and each shard keeps its own copy), and
+  // the stream's summary object (written under this lock and the index
+  // lock both, so that a holder of either can read it). Aligned apart, so
+  // that two threads' locks do not share a cache line.
+  struct alignas(64) shard {
+    mutable std::shared_mutex mutex;
+    stream_map streams;
+    // The strings the trails name by number (compact_trail.hpp).
+    detail::intern_table names;
+    trail_codec::hints guesses;
+    // Where append encodes a request's records before the stream takes
+    // them: kept, so that an append does not allocate it anew.
+    std::vector<unsigned char> scratch;
+    /// Makes the node of a new stream (try_emplace, then extract): kept, so
+    /// that a new ticket does not build and free a whole map for its node.
+    stream_map node_maker;
+    // The streams' nodes and trails.
+    std::size_t bytes = 0;
+
+    std::size_t memory_bytes() const noexcept {
+      return bytes + names.heap_bytes() + guesses.heap_bytes() + scratch.capacity();
+    }
+  };
+  // Enough that two threads seldom meet on one (the machines have a few
+  // cores); each costs its vocabulary, a few dozen kilobytes.
+  static constexpr unsigned shard_bits = 3;
+  std::array<shard, std::size_t{1} << shard_bits> shards;
+
+  // FNV-1a of the id, finalised, its top bits: cheap for the short ids
+  // tickets have, and not the hash the shard's map uses.
+  static_assert(shard_bits >= 1 && shard_bits <= 8);
+  static std::size_t shard_index(std::string_view id) noexcept {
+    std::uint64_t h = 0xcbf29ce484222325ULL;
+    for (const char c : id) {
+      h ^= static_cast<unsigned char>(c);
+      h *= 0x100000001b3ULL;
+    }
+    // FNV-1a's top bits barely depend on the last byte: consecutive ticket
+    // ids (T00000041, T00000042) fell in one shard 99.5% of the time, so two
+    // threads opening tickets queued on one lock. A finaliser (MurmurHash3's
+    // fmix64) spreads every byte over every bit: 12.9% alike, 1/8 ideal.
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return static_cast<std::size_t>(h >> (64U - shard_bits));
+  }
+  shard& shard_of(std::string_view id) noexcept { return shards[shard_index(id)]; }
+  const shard& shard_of(std::string_view id) const noexcept { return shards[shard_index(id)]; }
+
+  // The indexes over every shard's summaries, under their own lock, taken
+  // after a shard's (never the other way round) and only for the index
+  // part of an append: the bulk of an append (checks, encoding, the trail)
+  // runs under its shard's lock alone.
+  mutable std::shared_mutex index_mutex;
   queue_map queues;
   customer_index customers;
   due_index timers;
   open_index open;
-  // Outside the lock: handing out numbers does not touch the streams.
+  // The summaries, their index nodes and the customer entries.
+  std::size_t index_bytes = 0;
+  // Outside the locks: handing out numbers does not touch the streams.
   std::atomic<std::uint64_t> last_ticket_number{0};
-  std::size_t bytes = 0;
 
   // A queue node for `s`, and its queue's set (empty sets are invisible to
   // queries, so creating one ahead is harmless).
-  queue_set::node_type make_queue_node(const ticket_summary* s) {
-    queues.try_emplace(queue_name_less::name(s->unit, s->region));
+  queue_set::node_type make_queue_node(const packed_summary* s) {
+    queues.try_emplace(queue_name_less::name(s->unit(), s->region()));
     return make_node<queue_set>(s);
   }
   // Before the summary changes: its queue is found by its current name.
   void unqueue(const stream& st) noexcept { queues.find(queue_of(*st.summary))->second.erase(st.queue_at); }
 
-  index_nodes prepare_nodes(const ticket_summary* s) {
+  index_nodes prepare_nodes(const packed_summary* s) {
     index_nodes nodes;
     if (in_queue(*s)) {
       nodes.queue = make_queue_node(s);
@@ -329,20 +414,17 @@ struct memory_store::impl {
   // null for a new ticket) into the list of `customer_id`: creates that
   // entry and reserves room in it. May throw; changes nothing a query sees
   // (an entry with an empty list answers like no entry).
-  customer_move prepare_customer(const ticket_summary* from, std::string_view customer_id) {
+  customer_move prepare_customer(const packed_summary* from, std::string_view customer_id) {
     customer_move move;
     move.bytes_before = customers.bucket_count() * sizeof(void*);
     if (from != nullptr) {
-      move.from = &*customers.find(from->customer_id);
+      move.from = &*customers.find(from->customer_id());
       move.bytes_before += customer_bytes(*move.from);
     }
-    auto to = customers.find(customer_id);
-    if (to == customers.end()) {
-      make_room_for_one(customers);
-      to = customers.try_emplace(std::string(customer_id)).first;
-    } else if (&*to != move.from) {
-      move.bytes_before += customer_bytes(*to);
-    }
+    // One lookup, found or added (a new customer is the common case: most
+    // have one ticket); the table's own growth policy doubles it.
+    const auto [to, added] = customers.try_emplace(std::string(customer_id));
+    if (!added && &*to != move.from) move.bytes_before += customer_bytes(*to);
     move.to = &*to;
     // Moving within one list (a new opened_at) frees the place it takes.
     if (move.to != move.from) move.to->second.make_room();
@@ -350,13 +432,13 @@ struct memory_store::impl {
   }
 
   // Takes `s` out of `move.from` while `s` still has its old key.
-  static void leave_customer(const customer_move& move, const ticket_summary* s) noexcept {
+  static void leave_customer(const customer_move& move, const packed_summary* s) noexcept {
     if (move.from != nullptr) move.from->second.erase(s);
   }
 
   // Puts `s` (with its new key) into `move.to`, whose room was reserved;
   // drops an entry left empty; returns the bytes the entries hold now.
-  std::size_t join_customer(const customer_move& move, const ticket_summary* s) noexcept {
+  std::size_t join_customer(const customer_move& move, const packed_summary* s) noexcept {
     move.to->second.insert(s);
     std::size_t after = customer_bytes(*move.to);
     if (move.from != nullptr && move.from != move.to) {
@@ -374,7 +456,7 @@ struct memory_store::impl {
   // "now", grow): the hint makes it O(1) then, two comparisons more otherwise.
   void index(index_nodes& nodes, stream& st) noexcept {
     if (!nodes.queue.empty()) {
-      const ticket_summary* s = nodes.queue.value();
+      const packed_summary* s = nodes.queue.value();
       queue_set& q = queues.find(queue_of(*s))->second;
       st.queue_at = q.insert(q.end(), std::move(nodes.queue));
     }
@@ -387,50 +469,75 @@ memory_store::memory_store() : impl_(std::make_unique<impl>()) {}
 memory_store::~memory_store() = default;
 
 result<void> memory_store::append(const append_request& request) {
-  // These need no stored state, so they run before taking the lock.
+  // These need no stored state, so they run before taking a lock.
   if (auto ok = detail::check_append_ids(request); !ok) return ok;
+  if (request.summary != nullptr &&
+      packed_summary::text_bytes(*request.summary) > packed_summary::max_text_bytes) {
+    return fail(errc::invalid_argument,
+                fmt::format("ticket {}: summary: its texts exceed the memory store's {} bytes", request.ticket_id,
+                            packed_summary::max_text_bytes));
+  }
 
-  const std::unique_lock lock(impl_->mutex);
-  const auto found = impl_->streams.find(request.ticket_id);
-  impl::stream* existing = found == impl_->streams.end() ? nullptr : &found->second;
+  impl::shard& part = impl_->shard_of(request.ticket_id);
+  const std::unique_lock lock(part.mutex);
+  const auto found = part.streams.find(request.ticket_id);
+  impl::stream* existing = found == part.streams.end() ? nullptr : &found->second;
   if (existing != nullptr && existing->released())
     return fail(errc::not_found, released_message(request.ticket_id));
-  const event_hash zero{};
-  if (auto ok = detail::check_append_version(request, existing == nullptr ? 0 : existing->events.size()); !ok)
+  const event_hash stored_head = existing == nullptr ? event_hash{} : existing->head();
+  if (auto ok = detail::check_append_version(request, existing == nullptr ? 0 : existing->length); !ok)
     return ok;
-  if (auto ok = detail::check_append_events(request, existing == nullptr ? &zero : &existing->head); !ok)
-    return ok;
+  if (auto ok = detail::check_append_events(request, &stored_head); !ok) return ok;
   if (auto ok = detail::check_append_summary(request, existing != nullptr && existing->summary != nullptr); !ok)
     return ok;
 
-  // Allocate everything first (may throw std::bad_alloc, changes nothing).
+  // Allocate everything first (may throw std::bad_alloc, changes nothing a
+  // query sees: new intern table entries are not named by any trail yet).
+  // The records first: encoded once, into the shard's kept scratch buffer.
+  std::vector<unsigned char>& records = part.scratch;
+  records.clear();
+  timestamp previous = existing != nullptr ? existing->last_time : timestamp{};
+  for (const event& e : request.events) {
+    trail_codec::encode(e, previous, part.names, part.guesses, records);
+    previous = e.time;
+  }
   impl::stream_map::node_type fresh;
   if (existing == nullptr) {
-    impl_->node_maker.try_emplace(std::string(request.ticket_id));
-    fresh = impl_->node_maker.extract(impl_->node_maker.begin());
+    part.node_maker.try_emplace(std::string(request.ticket_id));
+    fresh = part.node_maker.extract(part.node_maker.begin());
     // Rehashing allocates: do it now, so inserting the node later cannot throw.
-    make_room_for_one(impl_->streams);
+    make_room_for_one(part.streams);
   }
-  std::unique_ptr<ticket_summary> summary;
-  impl::index_nodes nodes;
-  impl::customer_move customer;
   // A ticket that has a summary keeps the object the indexes point at; only
   // the indexes whose key changes are touched (a transition usually moves
   // one or two of the four), which keeps appends cheap with many tickets.
-  ticket_summary* current = existing != nullptr ? existing->summary.get() : nullptr;
-  std::optional<ticket_summary> update;
+  // The summary is packed before the index lock is taken.
+  packed_summary* current = existing != nullptr ? existing->summary.get() : nullptr;
+  std::unique_ptr<packed_summary> summary;
+  std::optional<packed_summary> update;
   bool queue_moves = false, open_moves = false, customer_moves = false, due_moves = false;
   if (request.summary != nullptr && current != nullptr) {
     const ticket_summary& next = *request.summary;
     open_moves = in_queue(*current) != in_queue(next);
     queue_moves = open_moves ||
-                  (in_queue(next) && (current->unit != next.unit || current->region != next.region ||
-                                      current->nearest_due != next.nearest_due));
-    customer_moves = current->customer_id != next.customer_id ||
+                  (in_queue(next) && (current->unit() != next.unit || current->region() != next.region ||
+                                      current->nearest_due() != next.nearest_due));
+    customer_moves = current->customer_id() != next.customer_id ||
                      customer_order::key(current) != customer_order::key(&next);
     due_moves = in_due(*current) != in_due(next) ||
-                (in_due(next) && *current->next_timer != *next.next_timer);
+                (in_due(next) && *current->next_timer() != *next.next_timer);
     update.emplace(next);
+  } else if (request.summary != nullptr) {
+    summary = std::make_unique<packed_summary>(*request.summary);
+  }
+  // A ticket's append changes the indexes: their lock, after the shard's,
+  // held to the end. A stream without a summary takes none.
+  std::unique_lock<std::shared_mutex> index_lock;
+  if (request.summary != nullptr) index_lock = std::unique_lock(impl_->index_mutex);
+  impl::index_nodes nodes;
+  impl::customer_move customer;
+  if (update) {
+    const ticket_summary& next = *request.summary;
     if (queue_moves && in_queue(next)) {
       // The node is made for the summary as it will be (same address).
       impl_->queues.try_emplace(queue_name_less::name(next.unit, next.region));
@@ -439,41 +546,33 @@ result<void> memory_store::append(const append_request& request) {
     if (open_moves && in_queue(next)) nodes.open = make_node<open_index>(current);
     if (customer_moves) customer = impl_->prepare_customer(current, next.customer_id);
     if (due_moves && in_due(next)) nodes.due = make_node<due_index>(current);
-  } else if (request.summary != nullptr) {
-    summary = std::make_unique<ticket_summary>(*request.summary);
+  } else if (summary != nullptr) {
     nodes = impl_->prepare_nodes(summary.get());
-    customer = impl_->prepare_customer(nullptr, summary->customer_id);
+    customer = impl_->prepare_customer(nullptr, summary->customer_id());
   }
-  // Last, so that a failure before it leaves the capacity (and the byte
-  // count, which follows it) as it was.
+  // The stream's buffer last, so that a failure before it leaves the buffer
+  // (and the byte count, which follows it) as it was. The events were
+  // encoded, not kept: request.movable is not needed (the caller's vector is
+  // left as it was).
   impl::stream& target = existing != nullptr ? *existing : fresh.mapped();
-  const std::size_t old_size = target.events.size();
-  const std::size_t old_capacity = target.events.capacity();
-  make_room_for(target.events, request.events.size());
-  std::size_t added = (target.events.capacity() - old_capacity) * sizeof(event);
-  // The caller gives its vector up when `movable` holds exactly the events
-  // viewed: they are moved in the commit phase (so that a refused append
-  // leaves them as they were). Otherwise they are copied straight into the
-  // stream, the one step here that allocates after the stream's capacity
-  // changed: a failure takes the copies back out (and counts the capacity).
-  const bool take = request.movable != nullptr && request.movable->data() == request.events.data() &&
-                    request.movable->size() == request.events.size();
-  if (!take) {
-    try {
-      for (const event& e : request.events) target.events.push_back(e);
-    } catch (...) {
-      target.events.erase(target.events.begin() + static_cast<std::ptrdiff_t>(old_size), target.events.end());
-      impl_->bytes += added;
-      throw;
-    }
+  std::size_t trail_added = 0;
+  std::size_t trail_removed = 0;
+  if (const std::size_t needed = target.trail.size() + records.size(); needed > target.trail.capacity()) {
+    // Copied into a buffer of its own, then swapped in: a failure to
+    // allocate leaves the stream as it was.
+    std::vector<unsigned char> grown;
+    grown.reserve(grown_capacity(target.trail.capacity(), needed));
+    grown.assign(target.trail.begin(), target.trail.end());
+    trail_removed += trail_bytes(target.trail);
+    trail_added += trail_bytes(grown);
+    // Commit starts here: swaps, copies into reserved room, pointer swaps
+    // and node inserts only; none can throw.
+    target.trail.swap(grown);
   }
-
-  // Commit: moves, pointer swaps and node inserts only; none can throw.
-  if (take) {
-    for (event& e : *request.movable) target.events.push_back(std::move(e));
-  }
-  for (std::size_t i = old_size; i < target.events.size(); ++i) added += owned_bytes(target.events[i]);
-  target.head = target.events.back().hash;
+  target.trail.insert(target.trail.end(), records.begin(), records.end());
+  target.length += request.events.size();
+  target.last_time = request.events.back().time;
+  std::size_t added = 0;
   std::size_t removed = 0;
   if (update) {
     // Erase with the old keys, then change the summary in place.
@@ -495,28 +594,33 @@ result<void> memory_store::append(const append_request& request) {
     removed += customer.bytes_before;
     added += impl_->join_customer(customer, current);
   }
+  // Under the index lock only (a stream without a summary takes none).
+  if (index_lock.owns_lock()) impl_->index_bytes = impl_->index_bytes + added - removed;
   if (!fresh.empty()) {
-    added += sizeof(impl::stream_map::value_type) + index_node_bytes + heap_bytes(fresh.key());
-    impl_->streams.insert(std::move(fresh));
+    trail_added += sizeof(impl::stream_map::value_type) + index_node_bytes + heap_bytes(fresh.key());
+    part.streams.insert(std::move(fresh));
   }
-  impl_->bytes = impl_->bytes + added - removed;
+  part.bytes = part.bytes + trail_added - trail_removed;
   return {};
 }
 
 result<std::vector<event>> memory_store::load(std::string_view ticket_id) const {
-  const std::shared_lock lock(impl_->mutex);
-  const auto found = impl_->streams.find(ticket_id);
-  if (found == impl_->streams.end()) return std::vector<event>{};
+  const impl::shard& part = impl_->shard_of(ticket_id);
+  const std::shared_lock lock(part.mutex);
+  const auto found = part.streams.find(ticket_id);
+  if (found == part.streams.end()) return std::vector<event>{};
   if (found->second.released()) return fail(errc::not_found, released_message(ticket_id));
-  return found->second.events;
+  const impl::stream& st = found->second;
+  return trail_codec::decode(st.trail, ticket_id, part.names, static_cast<std::size_t>(st.length));
 }
 
 result<store::stream_head> memory_store::head(std::string_view ticket_id) const {
-  const std::shared_lock lock(impl_->mutex);
-  const auto found = impl_->streams.find(ticket_id);
-  if (found == impl_->streams.end()) return stream_head{};
+  const impl::shard& part = impl_->shard_of(ticket_id);
+  const std::shared_lock lock(part.mutex);
+  const auto found = part.streams.find(ticket_id);
+  if (found == part.streams.end()) return stream_head{};
   if (found->second.released()) return fail(errc::not_found, released_message(ticket_id));
-  return stream_head{found->second.events.size(), found->second.head};
+  return stream_head{found->second.length, found->second.head()};
 }
 
 result<std::uint64_t> memory_store::next_ticket_number() {
@@ -524,71 +628,78 @@ result<std::uint64_t> memory_store::next_ticket_number() {
 }
 
 result<ticket_summary> memory_store::summary(std::string_view ticket_id) const {
-  const std::shared_lock lock(impl_->mutex);
-  const auto found = impl_->streams.find(ticket_id);
-  if (found == impl_->streams.end()) {
+  const impl::shard& part = impl_->shard_of(ticket_id);
+  const std::shared_lock lock(part.mutex);
+  const auto found = part.streams.find(ticket_id);
+  if (found == part.streams.end()) {
     return fail(errc::not_found, fmt::format("ticket {}: not found", ticket_id));
   }
   if (found->second.summary == nullptr) {
     return fail(errc::not_found, fmt::format("ticket {}: stream has no summary", ticket_id));
   }
-  return *found->second.summary;
+  return found->second.summary->unpack();
 }
 
 result<std::vector<ticket_summary>> memory_store::queue(std::string_view unit,
                                                         std::string_view region) const {
-  const std::shared_lock lock(impl_->mutex);
+  const std::shared_lock lock(impl_->index_mutex);
   std::vector<ticket_summary> out;
   const auto found = impl_->queues.find(unit_region{unit, region});
   if (found == impl_->queues.end()) return out;
   out.reserve(found->second.size());
-  for (const ticket_summary* s : found->second) out.push_back(*s);
+  for (const packed_summary* s : found->second) out.push_back(s->unpack());
   return out;
 }
 
 result<std::vector<ticket_summary>> memory_store::customer_tickets(
     std::string_view customer_id) const {
-  const std::shared_lock lock(impl_->mutex);
+  const std::shared_lock lock(impl_->index_mutex);
   std::vector<ticket_summary> out;
   const auto found = impl_->customers.find(customer_id);
   if (found == impl_->customers.end()) return out;
   const auto tickets = found->second.items();
   out.reserve(tickets.size());
-  for (const ticket_summary* s : tickets) out.push_back(*s);
+  for (const packed_summary* s : tickets) out.push_back(s->unpack());
   return out;
 }
 
 result<std::vector<due_ticket>> memory_store::due(timestamp now, std::size_t limit) const {
-  const std::shared_lock lock(impl_->mutex);
+  const std::shared_lock lock(impl_->index_mutex);
   std::vector<due_ticket> out;
-  for (const ticket_summary* s : impl_->timers) {
-    if (out.size() >= limit || *s->next_timer > now) break;
-    out.push_back(due_ticket{s->ticket_id, *s->next_timer});
+  for (const packed_summary* s : impl_->timers) {
+    const timestamp timer = *s->next_timer();
+    if (out.size() >= limit || timer > now) break;
+    out.push_back(due_ticket{std::string(s->ticket_id()), timer});
   }
   return out;
 }
 
 result<std::vector<ticket_summary>> memory_store::open_tickets() const {
-  const std::shared_lock lock(impl_->mutex);
+  const std::shared_lock lock(impl_->index_mutex);
   std::vector<ticket_summary> out;
   out.reserve(impl_->open.size());
-  for (const ticket_summary* s : impl_->open) out.push_back(*s);
+  for (const packed_summary* s : impl_->open) out.push_back(s->unpack());
   return out;
 }
 
 result<std::vector<std::string>> memory_store::streams() const {
-  const std::shared_lock lock(impl_->mutex);
   std::vector<std::string> out;
-  out.reserve(impl_->streams.size());
-  for (const auto& entry : impl_->streams) out.push_back(entry.first);
+  // Shard by shard: a stream is listed once its first append has returned
+  // (each shard is read under its lock; streams are never removed).
+  for (const impl::shard& part : impl_->shards) {
+    const std::shared_lock lock(part.mutex);
+    out.reserve(out.size() + part.streams.size());
+    for (const auto& entry : part.streams) out.push_back(entry.first);
+  }
   std::sort(out.begin(), out.end());
   return out;
 }
 
 result<std::vector<event>> memory_store::release_trail(std::string_view ticket_id) {
-  const std::unique_lock lock(impl_->mutex);
-  const auto found = impl_->streams.find(ticket_id);
-  if (found == impl_->streams.end()) {
+  impl::shard& part = impl_->shard_of(ticket_id);
+  const std::unique_lock lock(part.mutex);
+  const auto found = part.streams.find(ticket_id);
+  if (found == part.streams.end()) {
     return fail(errc::not_found, fmt::format("ticket {}: not found", ticket_id));
   }
   impl::stream& s = found->second;
@@ -596,22 +707,27 @@ result<std::vector<event>> memory_store::release_trail(std::string_view ticket_i
     return fail(errc::not_found, fmt::format("ticket {}: stream has no summary", ticket_id));
   }
   if (s.released()) return fail(errc::not_found, released_message(ticket_id));
-  if (!s.summary->closed) {
+  if (!s.summary->closed()) {
     return fail(errc::invalid_argument,
                 fmt::format("ticket {}: not closed: its engine still needs the trail", ticket_id));
   }
-  std::size_t freed = s.events.capacity() * sizeof(event);
-  for (const event& e : s.events) freed += owned_bytes(e);
-  // Swapped out, not cleared: the store keeps no capacity behind.
-  std::vector<event> trail;
-  trail.swap(s.events);
-  impl_->bytes -= freed;
+  // Decoded first (may throw, changes nothing), then the buffer is freed:
+  // swapped out, not cleared, so the store keeps no capacity behind.
+  std::vector<event> trail = trail_codec::decode(s.trail, ticket_id, part.names, static_cast<std::size_t>(s.length));
+  part.bytes -= trail_bytes(s.trail);
+  std::vector<unsigned char>().swap(s.trail);
   return trail;
 }
 
 std::size_t memory_store::memory_bytes() const {
-  const std::shared_lock lock(impl_->mutex);
-  return sizeof(memory_store) + sizeof(impl) + impl_->bytes;
+  // Part by part, each under its lock: exact when no append runs meanwhile.
+  std::size_t n = sizeof(memory_store) + sizeof(impl);
+  for (const impl::shard& part : impl_->shards) {
+    const std::shared_lock lock(part.mutex);
+    n += part.memory_bytes();
+  }
+  const std::shared_lock lock(impl_->index_mutex);
+  return n + impl_->index_bytes;
 }
 
 }  // namespace tierflow

@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: MIT
+// How the memory store keeps a stream's sealed events: one byte buffer per
+// stream, an event a few dozen bytes, decoded into tierflow::event on read
+// byte for byte as it was appended.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <tierflow/event.hpp>
+
+#include "store/memory/intern_table.hpp"
+
+namespace tierflow::detail {
+
+/// The record of one event, after its stream's previous records:
+///
+///   type         1 byte (the enum's value as it was, even one outside it)
+///   time         varint: the zigzag of the seconds since the stream's
+///                previous event (since the epoch for the first one),
+///                computed modulo 2^64 so that any time round-trips
+///   actor id     text (below)
+///   workflow id  text
+///   version      varint: workflow_version
+///   details      varint count, then per detail its key and its value, texts
+///   hash         32 bytes
+///
+/// A text is a varint tag: `(n << 1) | 1` for entry n of the intern table
+/// the buffer is written with (the memory store keeps one per shard),
+/// `(length << 1)` for `length` bytes that follow. What an event
+/// does not hold is implied by its stream, whose append checked it: the
+/// ticket id is the stream's, the sequence its position (1-based), and
+/// prev_hash the hash of the record before (zeros for the first).
+///
+/// Varints are LEB128 (seven bits a byte, low first).
+namespace compact_trail {
+
+/// Texts longer than this are never interned: long values (notes, reasons)
+/// rarely repeat, and an entry of its own would cost their length again.
+inline constexpr std::size_t longest_interned = 64;
+
+/// A key stops adding its values to the table once this many of them were
+/// new and fewer than one lookup in eight found its value there: keys
+/// whose values are unique (customer ids, due times) then cost no table
+/// entries; a key with a small vocabulary (states, actions, outcomes) fills
+/// it in its first few dozen events and keeps hitting.
+inline constexpr std::uint32_t trial_misses = 64;
+
+/// A key that stopped adding its values looks one up in this many (the
+/// others are written as they are without a lookup, which would nearly
+/// always miss): enough to notice when its values start repeating again.
+inline constexpr std::uint32_t sample_every = 16;
+
+inline void put_varint(std::vector<unsigned char>& out, std::uint64_t v) {
+  while (v >= 0x80U) {
+    out.push_back(static_cast<unsigned char>((v & 0x7FU) | 0x80U));
+    v >>= 7U;
+  }
+  out.push_back(static_cast<unsigned char>(v));
+}
+
+inline void put_literal(std::vector<unsigned char>& out, std::string_view text) {
+  put_varint(out, static_cast<std::uint64_t>(text.size()) << 1U);
+  out.insert(out.end(), text.begin(), text.end());
+}
+
+inline void put_id(std::vector<unsigned char>& out, std::uint32_t id) {
+  put_varint(out, (static_cast<std::uint64_t>(id) << 1U) | 1U);
+}
+
+/// The names the store's last encoded events used, by role: the next event
+/// nearly always repeats them (the same actor and workflow, the same keys
+/// in the same order for its type), and comparing a text with a guess is
+/// cheaper than hashing it. A wrong guess costs one comparison; a guess is
+/// only ever a number the table handed out.
+struct hints {
+  static constexpr std::size_t types = 32;      // event types hinted (the enum's fit)
+  static constexpr std::size_t positions = 24;  // detail positions hinted per type
+  std::uint32_t actor = intern_table::none;
+  std::uint32_t workflow = intern_table::none;
+  std::vector<std::uint32_t> keys;  // [type][position], allocated on first use
+
+  /// The guess for the key at `position` of an event of `type`, or null
+  /// when none is kept there. May throw (bad_alloc) on first use.
+  std::uint32_t* key(event_type type, std::size_t position) {
+    const auto t = static_cast<std::size_t>(type);
+    if (t >= types || position >= positions) return nullptr;
+    if (keys.empty()) keys.assign(types * positions, intern_table::none);
+    return &keys[t * positions + position];
+  }
+
+  [[nodiscard]] std::size_t heap_bytes() const noexcept { return keys.capacity() * sizeof(std::uint32_t); }
+};
+
+/// Writes a text that is worth interning whenever it is short (ids, keys),
+/// trying `guess` (updated to what it was) before the table; its entry
+/// number, or intern_table::none when it was written as is.
+inline std::uint32_t put_name(std::vector<unsigned char>& out, intern_table& names, std::string_view text,
+                              std::uint32_t* guess) {
+  if (guess != nullptr && *guess != intern_table::none && names.text(*guess) == text) {
+    put_id(out, *guess);
+    return *guess;
+  }
+  const std::uint32_t id = text.size() <= longest_interned ? names.intern(text) : intern_table::none;
+  if (id == intern_table::none) {
+    put_literal(out, text);
+  } else {
+    put_id(out, id);
+    if (guess != nullptr) *guess = id;
+  }
+  return id;
+}
+
+/// Writes a detail value of the key numbered `key` (none: a key kept as
+/// is, whose values are kept as is too): from the table when it is there,
+/// added to it while the key's values keep repeating (trial_misses).
+inline void put_value(std::vector<unsigned char>& out, intern_table& names, std::uint32_t key,
+                      std::string_view text) {
+  if (key == intern_table::none || text.size() > longest_interned) {
+    put_literal(out, text);
+    return;
+  }
+  intern_table::value_usage& usage = names.usage(key);
+  const bool adding = usage.misses <= trial_misses || usage.misses <= usage.lookups / 8;
+  if (!adding && ++usage.unlooked % sample_every != 0) {
+    put_literal(out, text);
+    return;
+  }
+  if (usage.lookups == std::numeric_limits<std::uint32_t>::max()) {
+    // Keeps the ratio, forgets the distant past.
+    usage.lookups /= 2;
+    usage.misses /= 2;
+  }
+  ++usage.lookups;
+  // The key's last value first: many keys repeat theirs ("met", "0").
+  if (usage.last != intern_table::none && names.text(usage.last) == text) {
+    put_id(out, usage.last);
+    return;
+  }
+  std::uint32_t id = names.find(text);
+  if (id == intern_table::none) {
+    ++usage.misses;
+    const bool repeating = usage.misses <= trial_misses || usage.misses <= usage.lookups / 8;
+    // `usage` is an entry of the deque, which interning does not move.
+    if (repeating) id = names.intern(text);
+  }
+  if (id == intern_table::none) {
+    put_literal(out, text);
+  } else {
+    put_id(out, id);
+    usage.last = id;
+  }
+}
+
+/// Appends the record of `e` to `out`, `previous_time` being the time of
+/// the stream's event before it (the epoch for the first). May throw
+/// (bad_alloc); `out` may then hold part of a record, which the caller
+/// drops, and `names` and `guesses` new entries, which are harmless.
+inline void encode(const event& e, timestamp previous_time, intern_table& names, hints& guesses,
+                   std::vector<unsigned char>& out) {
+  out.push_back(static_cast<unsigned char>(e.type));
+  const auto delta = static_cast<std::uint64_t>(e.time.time_since_epoch().count()) -
+                     static_cast<std::uint64_t>(previous_time.time_since_epoch().count());
+  // Zigzag: small steps back or forth take one or two bytes.
+  const std::uint64_t sign = (delta >> 63U) != 0 ? ~std::uint64_t{0} : 0;
+  put_varint(out, (delta << 1U) ^ sign);
+  put_name(out, names, e.actor_id, &guesses.actor);
+  put_name(out, names, e.workflow_id, &guesses.workflow);
+  put_varint(out, e.workflow_version);
+  put_varint(out, e.details.size());
+  for (std::size_t i = 0; i < e.details.size(); ++i) {
+    const auto& [key, value] = e.details[i];
+    const std::uint32_t key_id = put_name(out, names, key, guesses.key(e.type, i));
+    put_value(out, names, key_id, value);
+  }
+  out.insert(out.end(), e.hash.begin(), e.hash.end());
+}
+
+/// Reads the records of a buffer that encode() wrote.
+class reader {
+ public:
+  reader(std::span<const unsigned char> bytes, const intern_table& names) noexcept
+      : at_(bytes.data()), end_(bytes.data() + bytes.size()), names_(&names) {}
+
+  [[nodiscard]] bool done() const noexcept { return at_ == end_; }
+
+  /// Decodes the next record into `e` (its ticket id, sequence and
+  /// prev_hash are the caller's to set); returns its time for the next.
+  void next(event& e, timestamp previous_time) {
+    e.type = static_cast<event_type>(*at_++);
+    const std::uint64_t zigzag = varint();
+    const std::uint64_t delta = (zigzag >> 1U) ^ ((zigzag & 1U) != 0 ? ~std::uint64_t{0} : 0);
+    const std::uint64_t seconds = static_cast<std::uint64_t>(previous_time.time_since_epoch().count()) + delta;
+    e.time = timestamp{timestamp::duration{static_cast<timestamp::rep>(seconds)}};
+    text(e.actor_id);
+    text(e.workflow_id);
+    e.workflow_version = static_cast<std::uint32_t>(varint());
+    const auto count = static_cast<std::size_t>(varint());
+    e.details.resize(count);
+    for (auto& [key, value] : e.details) {
+      text(key);
+      text(value);
+    }
+    std::memcpy(e.hash.data(), at_, e.hash.size());
+    at_ += e.hash.size();
+  }
+
+ private:
+  std::uint64_t varint() noexcept {
+    std::uint64_t v = 0;
+    unsigned shift = 0;
+    while ((*at_ & 0x80U) != 0) {
+      v |= static_cast<std::uint64_t>(*at_++ & 0x7FU) << shift;
+      shift += 7;
+    }
+    v |= static_cast<std::uint64_t>(*at_++) << shift;
+    return v;
+  }
+
+  void text(std::string& out) {
+    const std::uint64_t tag = varint();
+    if ((tag & 1U) != 0) {
+      out = names_->text(static_cast<std::uint32_t>(tag >> 1U));
+      return;
+    }
+    const auto length = static_cast<std::size_t>(tag >> 1U);
+    out.assign(reinterpret_cast<const char*>(at_), length);
+    at_ += length;
+  }
+
+  const unsigned char* at_;
+  const unsigned char* end_;
+  const intern_table* names_;
+};
+
+/// The events of a stream's buffer, `ticket_id`'s; `count` of them (the
+/// stream's length, to size the vector once).
+[[nodiscard]] inline std::vector<event> decode(std::span<const unsigned char> bytes, std::string_view ticket_id,
+                                               const intern_table& names, std::size_t count) {
+  std::vector<event> out;
+  out.reserve(count);
+  reader in(bytes, names);
+  timestamp previous{};
+  event_hash prev_hash{};
+  while (!in.done()) {
+    event& e = out.emplace_back();
+    e.ticket_id.assign(ticket_id);
+    e.sequence = out.size();
+    in.next(e, previous);
+    e.prev_hash = prev_hash;
+    previous = e.time;
+    prev_hash = e.hash;
+  }
+  return out;
+}
+
+}  // namespace compact_trail
+}  // namespace tierflow::detail
