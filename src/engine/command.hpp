@@ -100,10 +100,6 @@ struct command {
     }
     e.type = type;
     e.details = std::move(details);
-    // The store keeps the event as it is (append_request::movable): the
-    // spare room left by growing the details would stay with it, a fifth
-    // more memory per stored event.
-    e.details.shrink_to_fit();
     events.push_back(std::move(e));
     if (auto ok = rec.apply(cc, events.back()); !ok && !fault) fault = std::move(ok).error();
   }
