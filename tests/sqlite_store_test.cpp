@@ -3,7 +3,9 @@
 // and what only a database file has — reopening, two handles on one file,
 // WAL, schema migrations and refusal of newer files, the append-only
 // triggers, read-only and missing files, a full disk, a locked database, a
-// file that is not a database, and group commit visibility.
+// file that is not a database, group commit visibility, and the write
+// path's own ways (multi-row inserts, summaries rewritten in place, the
+// open group's record of its streams).
 #include <barrier>
 #include <chrono>
 #include <cstdint>
@@ -311,6 +313,47 @@ TEST_CASE("store.sqlite.a_new_file_gets_the_newest_schema") {
   CHECK(c.query_int("SELECT count(*) FROM tierflow_meta WHERE key = 'migrated_by'").value() == 0);
 }
 
+TEST_CASE("store.sqlite.a_stream_s_events_are_stored_together_in_key_order") {
+  // The events table is clustered by (stream, sequence), WITHOUT ROWID as
+  // schema 1 made it: a stream's events lie together whatever order the
+  // streams were written in, so a trail (restore, audit, the engine's
+  // reload of an idle ticket) is read from neighbouring pages, and its load
+  // walks the table's own key, with no index to hop through and no sort.
+  const temp_dir dir("tierflow_sqlite");
+  const std::string path = dir.file("t.db");
+  auto st = open_ok(path);
+  // Interleaved: T1, T2, T1, T0 (a stream that sorts first, written last).
+  REQUIRE(conformance::append_next(*st, "T1", 2));
+  REQUIRE(conformance::append_next(*st, "T2", 1));
+  REQUIRE(conformance::append_next(*st, "T1", 1));
+  REQUIRE(conformance::append_next(*st, "T0", 1));
+  connection c = raw(path);
+  const std::string table =
+      c.query_text("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'tierflow_events'").value();
+  CHECK(contains(table, "PRIMARY KEY (stream_id, sequence)"));
+  CHECK(contains(table, "WITHOUT ROWID"));
+  // A table scan (hash is in no index, so nothing but the table answers)
+  // meets the rows in storage order: by key, not by the order written.
+  auto scan = c.prepare("SELECT stream_id || '/' || sequence, length(hash) FROM tierflow_events");
+  REQUIRE(scan);
+  std::string order;
+  while (scan->step().value()) order += std::string(scan->column_bytes(0)) + " ";
+  CHECK(order == "T0/1 T1/1 T1/2 T1/3 T2/1 ");
+  // The store's load: a search of the table's key, in order.
+  auto plan = c.prepare(
+      "EXPLAIN QUERY PLAN SELECT sequence, time, actor_id, workflow_id, workflow_version, type, details, "
+      "prev_hash, hash FROM tierflow_events WHERE stream_id = 'T1' ORDER BY sequence");
+  REQUIRE(plan);
+  std::string details;
+  while (plan->step().value()) details += std::string(plan->column_bytes(3)) + "\n";
+  CAPTURE(details);
+  CHECK(contains(details, "SEARCH tierflow_events USING PRIMARY KEY (stream_id=?)"));
+  CHECK_FALSE(contains(details, "TEMP B-TREE"));
+  CHECK_FALSE(contains(details, "autoindex"));
+  CHECK(c.query_int("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'tierflow_events'")
+            .value() == 0);
+}
+
 TEST_CASE("store.sqlite.a_schema_1_file_is_migrated_with_its_data_intact") {
   const temp_dir dir("tierflow_sqlite");
   const std::string path = dir.file("v1.db");
@@ -436,8 +479,8 @@ TEST_CASE("store.sqlite.a_file_from_a_newer_tierflow_is_refused_and_left_untouch
     const auto r = sqlite_store::open(path, o);
     REQUIRE_FALSE(r);
     CHECK(r.error().code() == errc::incompatible);
-    CHECK(contains(r.error().message(),
-                   "written by a newer tierflow (schema 99, this build reads up to 3)"));
+    CHECK(contains(r.error().message(), "written by a newer tierflow (schema 99, this build reads up to " +
+                                            std::to_string(sqlite_store::schema_version) + ")"));
     CHECK(contains(r.error().message(), path));
   }
   CHECK(file_bytes(path) == before);
@@ -596,24 +639,35 @@ TEST_CASE("store.sqlite.a_full_disk_fails_the_append_whole_and_the_store_recover
     // No page beyond those in use: the next append that needs pages fails.
     const std::int64_t pages = access::query_int(*st, "PRAGMA page_count").value();
     REQUIRE(access::exec(*st, "PRAGMA max_page_count = " + std::to_string(pages)));
-    // Three events: the first two rows fit, the third's 300 KB do not.
+    // Three events: the first two rows fit, the third's 300 KB do not. The
+    // store writes them in one multi-row INSERT, which SQLite runs with a
+    // statement journal: a disk-full error undoes that statement alone, and
+    // the command's savepoint (group_commit) or transaction (per_command)
+    // the rest. The command goes whole, and nothing else: in group mode the
+    // open group's earlier, acknowledged command stays.
     const auto r = append_big(*st, "T1", 300'000, 3, t1);
     REQUIRE_FALSE(r);
     INFO(r.error().message());
     CHECK(r.error().code() == errc::io_error);
     CHECK(contains(r.error().message(), "full"));
     CHECK(contains(r.error().message(), path));
+    CHECK_FALSE(contains(r.error().message(), "rolled back"));
+    conformance::check_stream(*st, "T1", before);
+    CHECK(st->summary("T1").value() == t1);
     if (grouped) {
-      // SQLite undoes a whole transaction after a disk-full error in a
-      // statement without a statement journal (a one-row INSERT): the open
-      // group's earlier, acknowledged command goes with it — the documented
-      // group_commit risk — and the error says so. Nothing partial stays.
-      CHECK(contains(r.error().message(), "1 earlier acknowledged commands were rolled back"));
+      // One event of 300 KB: a one-row INSERT has no statement journal, and
+      // SQLite undoes the whole transaction after a disk-full error in such
+      // a statement: the open group's earlier, acknowledged command goes
+      // with it — the documented group_commit risk — and the error says so.
+      // Nothing partial stays.
+      const auto alone = append_big(*st, "T1", 300'000, 1, t1);
+      REQUIRE_FALSE(alone);
+      INFO(alone.error().message());
+      CHECK(alone.error().code() == errc::io_error);
+      CHECK(contains(alone.error().message(), "full"));
+      CHECK(contains(alone.error().message(), "1 earlier acknowledged commands were rolled back"));
       conformance::check_stream(*st, "T1", committed);
       CHECK(st->summary("T1").value() == committed_summary);
-    } else {
-      conformance::check_stream(*st, "T1", before);
-      CHECK(st->summary("T1").value() == t1);
     }
 
     REQUIRE(access::exec(*st, "PRAGMA max_page_count = 1073741823"));
@@ -947,7 +1001,7 @@ TEST_CASE("store.sqlite.a_schema_2_file_is_sealed_at_migration_and_read_unsealed
     CHECK(st->summary("T9").value() == t9);
     CHECK(conformance::ids(st->queue("service_centre", "north")) == "T1,T9");
     connection c = raw(path);
-    CHECK(c.query_int("PRAGMA user_version").value() == 3);
+    CHECK(c.query_int("PRAGMA user_version").value() == sqlite_store::schema_version);
     CHECK(c.query_int("SELECT count(*) FROM tierflow_tickets WHERE length(seal) = 32").value() == 2);
     CHECK(c.query_text("SELECT value FROM tierflow_meta WHERE key = 'migrated_from_schema'").value() == "2");
     // From then on an edit is caught, and appends seal as they go.
@@ -1149,4 +1203,176 @@ TEST_CASE("store.sqlite.an_acknowledged_group_whose_file_goes_is_reported_by_flu
   CHECK(r.error().code() == errc::io_error);
   CHECK(contains(r.error().message(), "the database file was deleted or replaced while open"));
   CHECK(contains(r.error().message(), "2 earlier acknowledged commands were rolled back and lost"));
+}
+
+// --- the write path (multi-row inserts, summaries in place, group records) --------------
+
+TEST_CASE("store.sqlite.a_command_of_many_events_is_stored_whole") {
+  // The events of a command go in as multi-row INSERTs of a few rows each:
+  // every count round those sizes must land whole and in order.
+  const temp_dir dir("tierflow_sqlite");
+  for (const store_options& o : {per_command(), group(std::chrono::hours{1}, 1000)}) {
+    const bool grouped = o.mode == durability::group_commit;
+    CAPTURE(grouped);
+    const std::string path = dir.file(grouped ? "gc.db" : "pc.db");
+    auto st = open_ok(path, o);
+    std::vector<event> all;
+    tierflow::event_hash head{};
+    std::uint64_t version = 0;
+    for (const std::size_t n : {1U, 4U, 5U, 8U, 9U, 2U}) {
+      CAPTURE(n);
+      const std::vector<event> batch = conformance::sealed("T1", version, head, n);
+      REQUIRE(st->append({.ticket_id = "T1", .expected_version = version, .events = batch}));
+      all.insert(all.end(), batch.begin(), batch.end());
+      version += n;
+      head = batch.back().hash;
+      conformance::check_stream(*st, "T1", all);
+    }
+    REQUIRE(st->flush());
+    CHECK(all.size() == 29);
+    auto other = open_ok(path);
+    conformance::check_stream(*other, "T1", all);
+    CHECK(tierflow::verify(other->load("T1").value(), other->head("T1").value().head));
+  }
+}
+
+TEST_CASE("store.sqlite.summaries_kept_in_place_or_moved_keep_their_indexes_true") {
+  // An append whose summary keeps its key columns (customer, unit, region,
+  // closed, opened_at, deadlines) rewrites the row alone; one that changes
+  // them rewrites the indexes too. Mixed in one group and across groups, the
+  // queries must answer as the summaries say, and SQLite's integrity check
+  // (every index entry against its row) must pass.
+  const temp_dir dir("tierflow_sqlite");
+  for (const store_options& o : {per_command(), group(std::chrono::hours{1}, 1000)}) {
+    const bool grouped = o.mode == durability::group_commit;
+    CAPTURE(grouped);
+    const std::string path = dir.file(grouped ? "gc.db" : "pc.db");
+    auto st = open_ok(path, o);
+    ticket_summary t1 = conformance::ticket("T1");
+    ticket_summary t2 = conformance::ticket("T2");
+    conformance::save(*st, t1);
+    conformance::save(*st, t2);
+    CHECK(conformance::ids(st->queue("service_centre", "north")) == "T1,T2");
+    t1.state = "in_progress";  // not a key
+    conformance::save(*st, t1);
+    CHECK(st->summary("T1").value() == t1);
+    CHECK(conformance::ids(st->queue("service_centre", "north")) == "T1,T2");
+    t2.nearest_due = conformance::at(12);  // a key: T2 now sorts first
+    conformance::save(*st, t2);
+    CHECK(conformance::ids(st->queue("service_centre", "north")) == "T2,T1");
+    t1.owner = "csr_02";  // not a key
+    conformance::save(*st, t1);
+    CHECK(conformance::ids(st->queue("service_centre", "north")) == "T2,T1");
+    if (grouped) REQUIRE(st->flush());  // the rest in a new group
+    t1.unit = "billing";
+    t1.region = "south";
+    conformance::save(*st, t1);
+    CHECK(conformance::ids(st->queue("service_centre", "north")) == "T2");
+    CHECK(conformance::ids(st->queue("billing", "south")) == "T1");
+    t2.next_timer = conformance::at(11);
+    conformance::save(*st, t2);
+    CHECK(conformance::ids(st->due(conformance::at(10), 10)).empty());
+    CHECK(conformance::ids(st->due(conformance::at(11), 10)) == "T2");
+    t2.closed = true;
+    t2.closed_at = conformance::at(13);
+    t2.state = "closed";
+    conformance::save(*st, t2);
+    CHECK(conformance::ids(st->queue("service_centre", "north")).empty());
+    CHECK(conformance::ids(st->open_tickets()) == "T1");
+    t1.customer_id = "C2";
+    conformance::save(*st, t1);
+    CHECK(conformance::ids(st->customer_tickets("C1")) == "T2");
+    CHECK(conformance::ids(st->customer_tickets("C2")) == "T1");
+    t1.state = "waiting";  // not a key, after a key change in the same group
+    conformance::save(*st, t1);
+    CHECK(conformance::ids(st->queue("billing", "south")) == "T1");
+    CHECK(st->summary("T1").value() == t1);
+    CHECK(st->summary("T2").value() == t2);
+    REQUIRE(st->flush());
+
+    connection c = raw(path);
+    CHECK(c.query_text("PRAGMA integrity_check").value() == "ok");
+    auto other = open_ok(path);
+    CHECK(other->summary("T1").value() == t1);
+    CHECK(other->summary("T2").value() == t2);
+    CHECK(conformance::ids(other->queue("billing", "south")) == "T1");
+    CHECK(conformance::ids(other->queue("service_centre", "north")).empty());
+    CHECK(conformance::ids(other->customer_tickets("C2")) == "T1");
+    CHECK(conformance::ids(other->due(conformance::at(11), 10)) == "T2");
+    CHECK(conformance::ids(other->open_tickets()) == "T1");
+  }
+}
+
+TEST_CASE("store.sqlite.a_command_undone_inside_a_group_leaves_the_group_as_it_was") {
+  // The open group records each stream's head once a command is in for
+  // good; a command SQLite refuses half-way (here a trigger on the head
+  // row, after its events went in) is rolled back to its savepoint and
+  // must leave that record as it was: head() and the next append see the
+  // group's last good command.
+  using access = tierflow::detail::sqlite_store_access;
+  const temp_dir dir("tierflow_sqlite");
+  const std::string path = dir.file("t.db");
+  auto st = open_ok(path, group(std::chrono::hours{1}, 1000));
+  REQUIRE(conformance::append_next(*st, "T1", 1));
+  REQUIRE(access::exec(*st,
+                       "CREATE TEMP TRIGGER refuse_third BEFORE UPDATE ON main.tierflow_streams "
+                       "WHEN NEW.version = 3 BEGIN SELECT RAISE(ABORT, 'test: third refused'); END"));
+  REQUIRE(conformance::append_next(*st, "T1", 1));  // version 2, recorded by the group
+  const auto kept = st->load("T1").value();
+  REQUIRE(kept.size() == 2);
+  const auto refused = conformance::append_next(*st, "T1", 1);
+  REQUIRE_FALSE(refused);
+  INFO(refused.error().message());
+  CHECK(contains(refused.error().message(), "test: third refused"));
+  CHECK_FALSE(contains(refused.error().message(), "rolled back"));
+  CHECK(st->head("T1").value().version == 2);
+  conformance::check_stream(*st, "T1", kept);
+  // A stale expected version is still refused from the group's record.
+  const std::vector<event> stale = conformance::sealed("T1", 1, kept[0].hash, 1);
+  CHECK(conformance::outcome(st->append({.ticket_id = "T1", .expected_version = 1, .events = stale})) ==
+        "conflict");
+  REQUIRE(access::exec(*st, "DROP TRIGGER temp.refuse_third"));
+  REQUIRE(conformance::append_next(*st, "T1", 1));
+  REQUIRE(st->flush());
+  auto other = open_ok(path);
+  const auto after = other->load("T1").value();
+  CHECK(after.size() == 3);
+  CHECK(std::equal(kept.begin(), kept.end(), after.begin()));
+  CHECK(tierflow::verify(after, other->head("T1").value().head));
+}
+
+TEST_CASE("store.sqlite.a_group_rolled_back_by_sqlite_itself_is_reported_lost_not_reused") {
+  // SQLite rolls a transaction back by itself after some errors (an I/O
+  // error, even in a read). The open group is then gone: the next command
+  // must say so (and how many acknowledged commands went), not run in a
+  // transaction of its own, nor trust what the group recorded.
+  using access = tierflow::detail::sqlite_store_access;
+  const temp_dir dir("tierflow_sqlite");
+  const std::string path = dir.file("t.db");
+  auto st = open_ok(path, group(std::chrono::hours{1}, 1000));
+  REQUIRE(conformance::append_next(*st, "T1", 1));
+  REQUIRE(st->flush());
+  const auto committed = st->load("T1").value();
+  REQUIRE(conformance::append_next(*st, "T1", 1));
+  REQUIRE(conformance::append_next(*st, "T1", 1));
+  REQUIRE(st->head("T1").value().version == 3);
+  // As SQLite does after such an error: the store's record of T1 (version
+  // 3) is left in place, and must not be believed.
+  REQUIRE(access::rollback_as_sqlite_would(*st));
+  CHECK(st->head("T1").value().version == 1);
+  const auto r = conformance::append_next(*st, "T1", 1);
+  REQUIRE_FALSE(r);
+  INFO(r.error().message());
+  CHECK(r.error().code() == errc::io_error);
+  CHECK(contains(r.error().message(), "rolled back by SQLite"));
+  CHECK(contains(r.error().message(), "2 earlier acknowledged commands were rolled back and lost"));
+  conformance::check_stream(*st, "T1", committed);
+  // The next command opens a new group.
+  REQUIRE(conformance::append_next(*st, "T1", 1));
+  REQUIRE(st->flush());
+  auto other = open_ok(path);
+  const auto after = other->load("T1").value();
+  CHECK(after.size() == 2);
+  CHECK(after.front() == committed.front());
+  CHECK(tierflow::verify(after, other->head("T1").value().head));
 }

@@ -24,7 +24,12 @@ struct sqlite_store_access;  // tests' access to the connection (src/store/sqlit
 /// stream head and the ticket summary; nothing of a refused or failed append
 /// is stored. Event rows are append-only in the database itself: triggers
 /// abort every UPDATE and DELETE on them ("tierflow: events are
-/// append-only").
+/// append-only"). The events table is clustered by (stream, sequence), so
+/// a stream's events lie together, however the streams' appends were
+/// interleaved, and a trail is read from neighbouring pages; an append
+/// writes them in multi-row INSERTs, and rewrites a summary whose
+/// indexed columns (customer, unit, region, closed, opened_at, the
+/// deadlines) stay as stored without touching its four index entries.
 ///
 /// Summary rows (tierflow_tickets, which queues and contact records read)
 /// carry a seal (schema 3): SHA-256 over every field and the stream's head
@@ -54,17 +59,26 @@ struct sqlite_store_access;  // tests' access to the connection (src/store/sqlit
 ///   its own SAVEPOINT, rolled back whole if it fails), committed and
 ///   synced when `group_max` commands are in it, `group_window` after its
 ///   first command (a background thread), on flush() or when the store is
-///   destroyed. One fsync per group; in exchange a crash or power loss
-///   loses the acknowledged commands of the open group, and the open group
+///   destroyed. While a group is open it owns the database's write lock,
+///   so no other connection can change a row: the handle keeps what the
+///   group's commands wrote of each stream (head, summary keys) and reads
+///   it back from memory instead of the file, in appends and in head();
+///   that record is dropped whenever the group ends. One fsync per group;
+///   in exchange a crash or power loss loses the acknowledged commands of
+///   the open group, and the open group
 ///   holds the database's write lock for up to `group_window`, so other
 ///   processes' writers wait that long. Reads through this handle see the
 ///   group's appends at once; other handles see them after its commit. A
-///   command refused by the store's checks leaves the group as it was. A
-///   disk-full or I/O error makes SQLite roll back the whole transaction in
-///   most statements: the group's earlier, acknowledged commands are then
-///   lost with the failing one, and its errc::io_error says how many. If a
-///   background commit fails, the next append (which is then not applied)
-///   or flush() reports that with errc::io_error.
+///   command refused by the store's checks, or by SQLite part-way (a
+///   constraint, a trigger), leaves the group as it was. An I/O error, and
+///   a disk-full error in a statement SQLite runs without a statement
+///   journal (a one-event command's INSERT; a multi-event command's INSERT
+///   has one, and a disk full there undoes that command alone), makes
+///   SQLite roll back the whole transaction: the group's earlier,
+///   acknowledged commands are then lost with the failing one, and its
+///   errc::io_error says how many. If a background commit fails, the next
+///   append (which is then not applied) or flush() reports that with
+///   errc::io_error.
 ///
 /// Ticket numbers: in per_command mode each next_ticket_number() is its
 /// own committed and synced transaction on a counter row, so a number is

@@ -4,9 +4,12 @@
 // commit and its background committer, flush() and ticket numbers.
 #include <tierflow/sqlite_store.hpp>
 
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <mutex>
+#include <span>
 #include <string>
 #include <utility>
 
@@ -22,55 +25,95 @@ using detail::sqlite::as_bytes;
 using detail::sqlite::connection;
 using detail::sqlite::malformed;
 using detail::sqlite::statement_use;
+using detail::sqlite::stored_stream;
 using detail::sqlite::to_db;
 
-result<void> sqlite_store::impl::write_command(const append_request& request) {
-  const auto stored = read_head(request.ticket_id);
+namespace detail::sqlite {
+
+summary_keys summary_keys::of(const ticket_summary& t) {
+  summary_keys k;
+  k.customer_id = t.customer_id;
+  k.unit = t.unit;
+  k.region = t.region;
+  k.closed = t.closed;
+  k.opened_at = to_db(t.opened_at);
+  if (t.next_timer) k.next_timer = to_db(*t.next_timer);
+  if (t.nearest_due) k.nearest_due = to_db(*t.nearest_due);
+  return k;
+}
+
+}  // namespace detail::sqlite
+
+result<void> sqlite_store::impl::write_command(const append_request& request, stored_stream& after) {
+  auto stored = read_stored(request.ticket_id);
   if (!stored) return fail(stored.error());
-  if (auto ok = detail::check_append_version(request, stored->version); !ok) return ok;
-  if (auto ok = detail::check_append_events(request, &stored->head); !ok) return ok;
-  if (request.summary == nullptr && stored->version > 0) {
-    const statement_use s(has_summary_stmt);
-    s->bind_text(1, request.ticket_id);
-    const auto found = s->step();
-    if (!found) return fail(found.error());
-    if (auto ok = detail::check_append_summary(request, *found); !ok) return ok;
+  if (auto ok = detail::check_append_version(request, stored->head.version); !ok) return ok;
+  if (auto ok = detail::check_append_events(request, &stored->head.head); !ok) return ok;
+  if (request.summary == nullptr && stored->head.version > 0) {
+    if (auto ok = detail::check_append_summary(request, stored->has_summary); !ok) return ok;
   }
-  for (const event& e : request.events) {
-    const statement_use s(insert_event_stmt);
-    s->bind_text(1, request.ticket_id);
-    s->bind_int(2, to_db(e.sequence));
-    s->bind_int(3, to_db(e.time));
-    s->bind_text(4, e.actor_id);
-    s->bind_text(5, e.workflow_id);
-    s->bind_int(6, e.workflow_version);
-    s->bind_int(7, static_cast<std::int64_t>(e.type));
-    s->bind_blob(8, detail::encode_details(e.details));
-    s->bind_blob(9, as_bytes(e.prev_hash));
-    s->bind_blob(10, as_bytes(e.hash));
+  // The bytes bound below (the request's fields, `details`, the seal) live
+  // until each statement is reset at the end of its block.
+  std::array<std::string, insert_events_max> details;
+  const std::span<const event> events = request.events;
+  for (std::size_t at = 0; at < events.size();) {
+    // Up to insert_events_max events per INSERT.
+    const std::size_t rows = std::min(insert_events_max, events.size() - at);
+    const statement_use s(insert_events_stmts[rows - 1]);
+    for (std::size_t r = 0; r < rows; ++r) {
+      const event& e = events[at + r];
+      const int p = static_cast<int>(r * 10);
+      details[r] = detail::encode_details(e.details);
+      s->bind_text_ref(p + 1, request.ticket_id);
+      s->bind_int(p + 2, to_db(e.sequence));
+      s->bind_int(p + 3, to_db(e.time));
+      s->bind_text_ref(p + 4, e.actor_id);
+      s->bind_text_ref(p + 5, e.workflow_id);
+      s->bind_int(p + 6, e.workflow_version);
+      s->bind_int(p + 7, static_cast<std::int64_t>(e.type));
+      s->bind_blob_ref(p + 8, details[r]);
+      s->bind_blob_ref(p + 9, as_bytes(e.prev_hash));
+      s->bind_blob_ref(p + 10, as_bytes(e.hash));
+    }
     if (auto r = s->step(); !r) return fail(r.error());
+    at += rows;
   }
+  const event& last = request.events.back();
   {
-    const statement_use s(upsert_stream_stmt);
-    s->bind_text(1, request.ticket_id);
-    s->bind_int(2, to_db(request.events.back().sequence));
-    s->bind_blob(3, as_bytes(request.events.back().hash));
+    // The head read in this transaction says whether the row exists.
+    const bool exists = stored->head.version > 0;
+    const statement_use s(exists ? update_stream_stmt : insert_stream_stmt);
+    s->bind_text_ref(1, request.ticket_id);
+    s->bind_int(2, to_db(last.sequence));
+    s->bind_blob_ref(3, as_bytes(last.hash));
     if (auto r = s->step(); !r) return fail(r.error());
+    if (exists && s->changes() != 1) return fail(malformed(path, "stream head (row gone)"));
   }
+  after.head = store::stream_head{last.sequence, last.hash};
+  after.has_summary = stored->has_summary;
+  after.keys = std::move(stored->keys);
   if (request.summary != nullptr) {
-    const statement_use s(upsert_ticket_stmt);
-    detail::sqlite::bind_summary(*s, *request.summary);
+    auto keys = detail::sqlite::summary_keys::of(*request.summary);
+    // Keys as stored: the row alone changes, its index entries stay.
+    const bool in_place = after.has_summary && after.keys && *after.keys == keys;
     // Sealed to the head this transaction writes: both land, or neither.
-    const event& last = request.events.back();
-    s->bind_blob(17, as_bytes(detail::summary_seal(*request.summary, last.sequence, last.hash)));
+    const event_hash seal = detail::summary_seal(*request.summary, last.sequence, last.hash);
+    const statement_use s(in_place ? update_ticket_stmt : upsert_ticket_stmt);
+    detail::sqlite::bind_summary(*s, *request.summary);
+    s->bind_blob_ref(17, as_bytes(seal));
     if (auto r = s->step(); !r) return fail(r.error());
+    if (in_place && s->changes() != 1) return fail(malformed(path, "ticket summary (row gone)"));
+    after.has_summary = true;
+    after.keys = std::move(keys);
   }
   return {};
 }
 
 result<void> sqlite_store::impl::append_alone(const append_request& request) {
   if (auto r = db.exec("BEGIN IMMEDIATE"); !r) return r;
-  if (auto r = write_command(request); !r) {
+  // Nothing is kept of `after`: the next command's transaction reads anew.
+  stored_stream after;
+  if (auto r = write_command(request, after); !r) {
     (void)db.exec("ROLLBACK");
     return r;
   }
@@ -89,6 +132,17 @@ result<void> sqlite_store::impl::append_alone(const append_request& request) {
   return {};
 }
 
+namespace {
+
+// Steps a prepared statement that returns no rows (a savepoint's control).
+result<void> run(detail::sqlite::statement& stmt) {
+  const statement_use s(stmt);
+  if (auto r = s->step(); !r) return fail(r.error());
+  return {};
+}
+
+}  // namespace
+
 error sqlite_store::impl::group_lost(error cause) {
   const std::size_t lost = group_commands;
   close_group();
@@ -100,11 +154,19 @@ error sqlite_store::impl::group_lost(error cause) {
 void sqlite_store::impl::close_group() noexcept {
   group_open = false;
   group_commands = 0;
+  group_streams.clear();
   ++group_generation;
   group_changed.notify_all();
 }
 
 result<void> sqlite_store::impl::open_group() {
+  if (group_open && db.autocommit()) {
+    // SQLite rolled the group's transaction back by itself (an I/O error,
+    // even in a read, does): its acknowledged commands are gone, and the
+    // next statement would otherwise start a transaction of its own unseen.
+    return fail(group_lost(
+        error(errc::io_error, "sqlite " + path + ": the open group's transaction was rolled back by SQLite")));
+  }
   if (group_open) return {};
   if (auto r = db.exec("BEGIN IMMEDIATE"); !r) return r;
   group_open = true;
@@ -167,19 +229,28 @@ result<void> sqlite_store::impl::append_grouped(const append_request& request) {
     return fail(std::move(lost).with_context("command not applied"));
   }
   if (auto r = open_group(); !r) return r;
-  if (auto r = db.exec("SAVEPOINT tierflow_command"); !r) {
+  if (auto r = run(savepoint_stmt); !r) {
     if (db.autocommit()) return fail(group_lost(std::move(r).error()));
     return r;
   }
-  auto written = write_command(request);
+  stored_stream after;
+  auto written = write_command(request, after);
   if (written) {
-    if (auto r = db.exec("RELEASE tierflow_command"); !r) written = std::move(r);
+    if (auto r = run(release_stmt); !r) written = std::move(r);
+  }
+  if (written) {
+    // Recorded only now that the command is in the group for good: a
+    // command rolled back to its savepoint leaves what the group knew.
+    if (const auto at = group_streams.find(request.ticket_id); at != group_streams.end()) {
+      at->second = std::move(after);
+    } else {
+      group_streams.emplace(request.ticket_id, std::move(after));
+    }
   }
   if (!written) {
     if (db.autocommit()) return fail(group_lost(std::move(written).error()));
     // Only this command's rows go; the group's earlier commands stay.
-    const bool undone =
-        db.exec("ROLLBACK TO tierflow_command") && db.exec("RELEASE tierflow_command");
+    const bool undone = run(rollback_to_stmt) && run(release_stmt);
     if (!undone) {
       if (!db.autocommit()) (void)db.exec("ROLLBACK");
       return fail(group_lost(std::move(written).error()));

@@ -104,6 +104,18 @@ void statement::bind_blob(int index, std::string_view value) noexcept {
 
 void statement::bind_null(int index) noexcept { sqlite3_bind_null(stmt_, index); }
 
+void statement::bind_text_ref(int index, std::string_view value) noexcept {
+  sqlite3_bind_text(stmt_, index, data_of(value), length_of(value), SQLITE_STATIC);
+}
+
+void statement::bind_blob_ref(int index, std::string_view value) noexcept {
+  sqlite3_bind_blob(stmt_, index, data_of(value), length_of(value), SQLITE_STATIC);
+}
+
+std::int64_t statement::changes() const noexcept {
+  return sqlite3_changes64(sqlite3_db_handle(stmt_));
+}
+
 result<bool> statement::step() {
   const int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;

@@ -51,10 +51,18 @@ class statement {
   /// Binds the bytes as a BLOB (an empty one is a zero-length BLOB, not NULL).
   void bind_blob(int index, std::string_view value) noexcept;
   void bind_null(int index) noexcept;
+  /// As bind_text and bind_blob, without SQLite's copy: the bytes must stay
+  /// valid and unchanged until the statement is reset (statement_use). The
+  /// write path binds its request's fields this way.
+  void bind_text_ref(int index, std::string_view value) noexcept;
+  void bind_blob_ref(int index, std::string_view value) noexcept;
 
   /// Runs one step: true when a row is ready, false when done; io_error
   /// (with SQLite's message) on failure.
   [[nodiscard]] result<bool> step();
+  /// The rows the last completed INSERT, UPDATE or DELETE of this
+  /// statement's connection changed.
+  [[nodiscard]] std::int64_t changes() const noexcept;
   /// Ready to run again; bindings cleared. Safe to call at any time.
   void reset() noexcept;
 

@@ -34,6 +34,42 @@ result<store::stream_head> sqlite_store::impl::read_head(std::string_view id) {
   return stream_head{static_cast<std::uint64_t>(version), *h};
 }
 
+result<detail::sqlite::stored_stream> sqlite_store::impl::read_stored(std::string_view id) {
+  if (const auto* known = recorded(id)) return *known;
+  const statement_use s(stored_stmt);
+  s->bind_text_ref(1, id);
+  const auto row = s->step();
+  if (!row) return fail(row.error());
+  // One row always (the LEFT JOINs keep the parameter's row).
+  if (!*row) return fail(detail::sqlite::malformed(path, "stream head (no row)"));
+  detail::sqlite::stored_stream out;
+  if (!s->is_null(0)) {
+    const std::int64_t version = s->column_int(0);
+    if (version < 0) return fail(detail::sqlite::malformed(path, "stream version"));
+    auto h = detail::hash_from_bytes(s->column_bytes(1));
+    if (!h) return fail(std::move(h).error().with_context("sqlite " + path));
+    out.head = stream_head{static_cast<std::uint64_t>(version), *h};
+  }
+  out.has_summary = s->column_int(2) != 0;
+  if (out.has_summary && s->column_int(10) != 0) {
+    detail::sqlite::summary_keys k;
+    k.customer_id = s->column_bytes(3);
+    k.unit = s->column_bytes(4);
+    k.region = s->column_bytes(5);
+    // Any other integer is a row the store did not write: keys left
+    // unknown, so the append rewrites the whole row and its indexes.
+    const std::int64_t closed = s->column_int(6);
+    if (closed == 0 || closed == 1) {
+      k.closed = closed == 1;
+      k.opened_at = s->column_int(7);
+      if (!s->is_null(8)) k.next_timer = s->column_int(8);
+      if (!s->is_null(9)) k.nearest_due = s->column_int(9);
+      out.keys = std::move(k);
+    }
+  }
+  return out;
+}
+
 result<ticket_summary> sqlite_store::impl::read_sealed_summary(const statement& stmt) const {
   auto s = detail::sqlite::read_summary(stmt, path);
   if (!s) return s;
@@ -90,6 +126,9 @@ result<std::vector<event>> sqlite_store::load(std::string_view ticket_id) const 
 
 result<store::stream_head> sqlite_store::head(std::string_view ticket_id) const {
   const std::lock_guard lock(impl_->mutex);
+  // The open group's transaction holds the write lock: what it recorded of
+  // the stream is what the database holds for this handle.
+  if (const auto* known = impl_->recorded(ticket_id)) return known->head;
   return impl_->read_head(ticket_id);
 }
 

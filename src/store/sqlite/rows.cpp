@@ -67,16 +67,16 @@ result<ticket_summary> read_summary(const statement& s, const std::string& path)
 }
 
 void bind_summary(statement& s, const ticket_summary& t) noexcept {
-  s.bind_text(1, t.ticket_id);
-  s.bind_text(2, t.customer_id);
-  s.bind_text(3, t.ticket_type);
-  s.bind_text(4, t.workflow_id);
+  s.bind_text_ref(1, t.ticket_id);
+  s.bind_text_ref(2, t.customer_id);
+  s.bind_text_ref(3, t.ticket_type);
+  s.bind_text_ref(4, t.workflow_id);
   s.bind_int(5, t.workflow_version);
-  s.bind_text(6, t.state);
-  s.bind_text(7, t.unit);
-  s.bind_text(8, t.region);
-  s.bind_text(9, t.owner);
-  s.bind_text(10, t.assignee);
+  s.bind_text_ref(6, t.state);
+  s.bind_text_ref(7, t.unit);
+  s.bind_text_ref(8, t.region);
+  s.bind_text_ref(9, t.owner);
+  s.bind_text_ref(10, t.assignee);
   s.bind_int(11, t.closed ? 1 : 0);
   s.bind_int(12, to_db(t.opened_at));
   bind_optional(s, 13, t.closed_at);

@@ -44,7 +44,8 @@ namespace tierflow::detail::sqlite {
 [[nodiscard]] result<ticket_summary> read_summary(const statement& s, const std::string& path);
 
 /// Binds the summary to parameters 1..16, in the order of
-/// TIERFLOW_SUMMARY_COLUMNS (sqlite_store.cpp).
+/// TIERFLOW_SUMMARY_COLUMNS (sqlite_store.cpp), without copies: `t` must
+/// outlive the statement's next reset.
 void bind_summary(statement& s, const ticket_summary& t) noexcept;
 
 /// The event in the current row of the load statement.

@@ -47,13 +47,24 @@ constexpr std::string_view head_sql =
 constexpr std::string_view load_sql =
     "SELECT sequence, time, actor_id, workflow_id, workflow_version, type, details, prev_hash, "
     "hash FROM tierflow_events WHERE stream_id = ?1 ORDER BY sequence";
-constexpr std::string_view insert_event_sql =
-    "INSERT INTO tierflow_events (stream_id, sequence, time, actor_id, workflow_id, "
-    "workflow_version, type, details, prev_hash, hash) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
-constexpr std::string_view upsert_stream_sql =
-    "INSERT INTO tierflow_streams (stream_id, version, head) VALUES (?1, ?2, ?3) "
-    "ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, head = excluded.head";
+// `rows` events in one INSERT, each row's ten parameters after the
+// previous row's: row r (from 0) binds ?(10r + 1) … ?(10r + 10), in the
+// columns' order.
+std::string insert_events_sql(std::size_t rows) {
+  std::string sql =
+      "INSERT INTO tierflow_events (stream_id, sequence, time, actor_id, workflow_id, "
+      "workflow_version, type, details, prev_hash, hash) VALUES ";
+  for (std::size_t r = 0; r < rows; ++r) {
+    sql += r == 0 ? "(" : ", (";
+    for (std::size_t c = 1; c <= 10; ++c) {
+      sql += c == 1 ? "?" : ", ?";
+      sql += std::to_string(r * 10 + c);
+    }
+    sql += ')';
+  }
+  return sql;
+}
+
 constexpr std::string_view upsert_ticket_sql =
     "INSERT INTO tierflow_tickets (" TIERFLOW_SUMMARY_COLUMNS
     ", seal) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) "
@@ -64,7 +75,39 @@ constexpr std::string_view upsert_ticket_sql =
     "assignee = excluded.assignee, closed = excluded.closed, opened_at = excluded.opened_at, "
     "closed_at = excluded.closed_at, next_timer = excluded.next_timer, "
     "nearest_due = excluded.nearest_due, version = excluded.version, seal = excluded.seal";
-constexpr std::string_view has_summary_sql = "SELECT 1 FROM tierflow_tickets WHERE ticket_id = ?1";
+// What an append needs of its stream, in one read: the head (NULL without a
+// stream row), whether a summary row exists, the summary's key columns (as
+// summary_keys) and whether they are of the types the store writes (only
+// then may an append that keeps them leave the indexes alone).
+constexpr std::string_view stored_sql =
+    "SELECT s.version, s.head, t.ticket_id IS NOT NULL, t.customer_id, t.unit, t.region, t.closed, "
+    "t.opened_at, t.next_timer, t.nearest_due, "
+    "typeof(t.customer_id) = 'text' AND typeof(t.unit) = 'text' AND typeof(t.region) = 'text' AND "
+    "typeof(t.closed) = 'integer' AND typeof(t.opened_at) = 'integer' AND "
+    "typeof(t.next_timer) IN ('integer', 'null') AND typeof(t.nearest_due) IN ('integer', 'null') "
+    "FROM (SELECT ?1 AS id) AS q "
+    "LEFT JOIN tierflow_streams s ON s.stream_id = q.id "
+    "LEFT JOIN tierflow_tickets t ON t.ticket_id = q.id";
+// The stream head of a stream without a row, and of one with a row (the
+// append knows which: it read the head in the same transaction).
+constexpr std::string_view insert_stream_sql =
+    "INSERT INTO tierflow_streams (stream_id, version, head) VALUES (?1, ?2, ?3)";
+constexpr std::string_view update_stream_sql =
+    "UPDATE tierflow_streams SET version = ?2, head = ?3 WHERE stream_id = ?1";
+// A summary whose key columns stay as stored: every other column, so that
+// SQLite leaves the four indexes untouched (it skips an index none of whose
+// columns, nor its WHERE clause's, the UPDATE sets). Parameters as
+// bind_summary's, ?17 the seal; ?2, ?7, ?8, ?11, ?12, ?14 and ?15 (the
+// keys) are bound but unused.
+constexpr std::string_view update_ticket_sql =
+    "UPDATE tierflow_tickets SET ticket_type = ?3, workflow_id = ?4, workflow_version = ?5, "
+    "state = ?6, owner = ?9, assignee = ?10, closed_at = ?13, version = ?16, seal = ?17 "
+    "WHERE ticket_id = ?1";
+// Each command of a group runs under this savepoint (prepared once: SQL
+// text is parsed at every sqlite3_exec).
+constexpr std::string_view savepoint_sql = "SAVEPOINT tierflow_command";
+constexpr std::string_view release_sql = "RELEASE tierflow_command";
+constexpr std::string_view rollback_to_sql = "ROLLBACK TO tierflow_command";
 constexpr std::string_view summary_sql = TIERFLOW_SEALED_SUMMARY "WHERE t.ticket_id = ?1";
 // `nearest_due IS NULL` first: tickets without a deadline sort last (the
 // queue index of schema 2 has the same leading expressions).
@@ -126,10 +169,14 @@ result<void> sqlite_store::impl::prepare_all() {
   // A read-only handle prepares no writes: a file from before schema 3
   // has no seal column for the upsert to name.
   if (!options.read_only) {
-    all.insert(all.end(), {{&insert_event_stmt, insert_event_sql},
-                           {&upsert_stream_stmt, upsert_stream_sql},
-                           {&upsert_ticket_stmt, upsert_ticket_sql},
-                           {&has_summary_stmt, has_summary_sql},
+    all.insert(all.end(), {{&upsert_ticket_stmt, upsert_ticket_sql},
+                           {&stored_stmt, stored_sql},
+                           {&insert_stream_stmt, insert_stream_sql},
+                           {&update_stream_stmt, update_stream_sql},
+                           {&update_ticket_stmt, update_ticket_sql},
+                           {&savepoint_stmt, savepoint_sql},
+                           {&release_stmt, release_sql},
+                           {&rollback_to_stmt, rollback_to_sql},
                            {&bump_counter_stmt, bump_counter_sql},
                            {&read_counter_stmt, read_counter_sql}});
   }
@@ -137,6 +184,13 @@ result<void> sqlite_store::impl::prepare_all() {
     auto s = db.prepare(with_seal(sql, sealed), true);
     if (!s) return fail(std::move(s).error());
     *target = std::move(*s);
+  }
+  if (!options.read_only) {
+    for (std::size_t k = 1; k <= insert_events_max; ++k) {
+      auto s = db.prepare(insert_events_sql(k), true);
+      if (!s) return fail(std::move(s).error());
+      insert_events_stmts[k - 1] = std::move(*s);
+    }
   }
   return {};
 }
@@ -195,6 +249,10 @@ result<std::unique_ptr<sqlite_store>> sqlite_store::open(const std::string& path
     // FULL syncs the WAL at every commit: a returned append (per_command)
     // or a committed group survives power loss, not only a crash.
     if (auto r = db->exec("PRAGMA synchronous = FULL"); !r) return fail(r.error());
+    // Each grouped command's savepoint copies the pages it changes into a
+    // sub-journal; in memory (a command's few pages) instead of a temporary
+    // file that SQLite writes and, past 64 KiB, spills to disk.
+    if (auto r = db->exec("PRAGMA temp_store = MEMORY"); !r) return fail(r.error());
     if (*found < schema_version) {
       if (auto r = detail::sqlite::migrate(*db, schema_version); !r) {
         return fail(r.error());
@@ -218,7 +276,15 @@ result<std::unique_ptr<sqlite_store>> sqlite_store::open(const std::string& path
 
 result<void> detail::sqlite_store_access::exec(sqlite_store& store, std::string_view sql) {
   const std::lock_guard lock(store.impl_->mutex);
+  // Raw SQL may change any row: the open group's record of its streams is
+  // read anew.
+  store.impl_->group_streams.clear();
   return store.impl_->db.exec(sql);
+}
+
+result<void> detail::sqlite_store_access::rollback_as_sqlite_would(sqlite_store& store) {
+  const std::lock_guard lock(store.impl_->mutex);
+  return store.impl_->db.exec("ROLLBACK");
 }
 
 result<std::int64_t> detail::sqlite_store_access::query_int(sqlite_store& store,
