@@ -8,12 +8,13 @@
 #include <tierflow/audit.hpp>
 
 #include "engine/engine_impl.hpp"
+#include "store/spin_then_lock.hpp"
 
 namespace tierflow {
 
 result<std::shared_ptr<engine::impl::ticket_slot>> engine::impl::slot(std::string_view id) const {
   {
-    const std::shared_lock lock(map_mutex);
+    const std::shared_lock lock = detail::spin_then_lock_shared(map_mutex);
     if (const auto it = tickets.find(std::string(id)); it != tickets.end()) {
       it->second->used.store(true, std::memory_order_relaxed);
       return it->second;
@@ -41,7 +42,7 @@ std::shared_ptr<engine::impl::ticket_slot> engine::impl::keep(std::shared_ptr<ti
   std::vector<std::shared_ptr<ticket_slot>> leaving;  // destroyed after the lock is released
   std::shared_ptr<ticket_slot> kept;
   {
-    const std::unique_lock lock(map_mutex);
+    const std::unique_lock lock = detail::spin_then_lock(map_mutex);
     auto [it, inserted] = tickets.try_emplace(id, std::move(s));
     // Held before a sweep may take other tickets out of the map.
     kept = it->second;
@@ -103,7 +104,7 @@ void engine::impl::drop_from_ring_locked(ticket_slot& s) const {
 void engine::impl::retire_if_closed(ticket_slot& s) const {
   if (!s.record.closed || s.row_forged || s.stale || !s.resident) return;
   std::vector<std::shared_ptr<ticket_slot>> leaving;  // destroyed after the lock is released
-  const std::unique_lock lock(map_mutex);
+  const std::unique_lock lock = detail::spin_then_lock(map_mutex);
   retire_locked(s, leaving);
 }
 

@@ -34,6 +34,7 @@
 #include "store/memory/compact_trail.hpp"
 #include "store/memory/intern_table.hpp"
 #include "store/memory/packed_summary.hpp"
+#include "store/spin_then_lock.hpp"
 
 namespace tierflow {
 namespace {
@@ -391,19 +392,20 @@ struct memory_store::impl {
   // Outside the locks: handing out numbers does not touch the streams.
   std::atomic<std::uint64_t> last_ticket_number{0};
 
-  // A queue node for `s`, and its queue's set (empty sets are invisible to
-  // queries, so creating one ahead is harmless).
-  queue_set::node_type make_queue_node(const packed_summary* s) {
-    queues.try_emplace(queue_name_less::name(s->unit(), s->region()));
-    return make_node<queue_set>(s);
+  // The queue set a summary as written goes in (empty sets are invisible
+  // to queries, so creating one ahead is harmless). Under the index lock.
+  void make_queue(const ticket_summary& next) {
+    queues.try_emplace(queue_name_less::name(next.unit, next.region));
   }
   // Before the summary changes: its queue is found by its current name.
   void unqueue(const stream& st) noexcept { queues.find(queue_of(*st.summary))->second.erase(st.queue_at); }
 
-  index_nodes prepare_nodes(const packed_summary* s) {
+  // The index nodes of a new summary; they need no lock (the queue's set
+  // is made under the index lock: make_queue).
+  static index_nodes make_nodes(const packed_summary* s) {
     index_nodes nodes;
     if (in_queue(*s)) {
-      nodes.queue = make_queue_node(s);
+      nodes.queue = make_node<queue_set>(s);
       nodes.open = make_node<open_index>(s);
     }
     if (in_due(*s)) nodes.due = make_node<due_index>(s);
@@ -479,7 +481,7 @@ result<void> memory_store::append(const append_request& request) {
   }
 
   impl::shard& part = impl_->shard_of(request.ticket_id);
-  const std::unique_lock lock(part.mutex);
+  const std::unique_lock lock = detail::spin_then_lock(part.mutex);
   const auto found = part.streams.find(request.ticket_id);
   impl::stream* existing = found == part.streams.end() ? nullptr : &found->second;
   if (existing != nullptr && existing->released())
@@ -530,43 +532,49 @@ result<void> memory_store::append(const append_request& request) {
   } else if (request.summary != nullptr) {
     summary = std::make_unique<packed_summary>(*request.summary);
   }
+  // What needs no shared state is allocated before the index lock, which
+  // every ticket's append takes (two threads queued on it for the whole
+  // append): the index nodes (made for the summary as it will be, at the
+  // same address) and the stream's grown buffer (copied into a buffer of
+  // its own and swapped in at the commit: a failure to allocate leaves the
+  // stream, and the byte count that follows it, as it was). The events
+  // were encoded, not kept: request.movable is not needed (the caller's
+  // vector is left as it was).
+  impl::index_nodes nodes;
+  if (update) {
+    const ticket_summary& next = *request.summary;
+    if (queue_moves && in_queue(next)) nodes.queue = make_node<queue_set>(current);
+    if (open_moves && in_queue(next)) nodes.open = make_node<open_index>(current);
+    if (due_moves && in_due(next)) nodes.due = make_node<due_index>(current);
+  } else if (summary != nullptr) {
+    nodes = impl::make_nodes(summary.get());
+  }
+  impl::stream& target = existing != nullptr ? *existing : fresh.mapped();
+  std::vector<unsigned char> grown;
+  if (const std::size_t needed = target.trail.size() + records.size(); needed > target.trail.capacity()) {
+    grown.reserve(grown_capacity(target.trail.capacity(), needed));
+    grown.assign(target.trail.begin(), target.trail.end());
+  }
   // A ticket's append changes the indexes: their lock, after the shard's,
   // held to the end. A stream without a summary takes none.
   std::unique_lock<std::shared_mutex> index_lock;
-  if (request.summary != nullptr) index_lock = std::unique_lock(impl_->index_mutex);
-  impl::index_nodes nodes;
+  if (request.summary != nullptr) index_lock = detail::spin_then_lock(impl_->index_mutex);
   impl::customer_move customer;
+  // The queue's set, before anything changes (may throw; an empty set is
+  // invisible to queries).
+  if (!nodes.queue.empty()) impl_->make_queue(*request.summary);
   if (update) {
-    const ticket_summary& next = *request.summary;
-    if (queue_moves && in_queue(next)) {
-      // The node is made for the summary as it will be (same address).
-      impl_->queues.try_emplace(queue_name_less::name(next.unit, next.region));
-      nodes.queue = make_node<queue_set>(current);
-    }
-    if (open_moves && in_queue(next)) nodes.open = make_node<open_index>(current);
-    if (customer_moves) customer = impl_->prepare_customer(current, next.customer_id);
-    if (due_moves && in_due(next)) nodes.due = make_node<due_index>(current);
+    if (customer_moves) customer = impl_->prepare_customer(current, request.summary->customer_id);
   } else if (summary != nullptr) {
-    nodes = impl_->prepare_nodes(summary.get());
     customer = impl_->prepare_customer(nullptr, summary->customer_id());
   }
-  // The stream's buffer last, so that a failure before it leaves the buffer
-  // (and the byte count, which follows it) as it was. The events were
-  // encoded, not kept: request.movable is not needed (the caller's vector is
-  // left as it was).
-  impl::stream& target = existing != nullptr ? *existing : fresh.mapped();
+  // Commit starts here: swaps, copies into reserved room, pointer swaps and
+  // node inserts only; none can throw.
   std::size_t trail_added = 0;
   std::size_t trail_removed = 0;
-  if (const std::size_t needed = target.trail.size() + records.size(); needed > target.trail.capacity()) {
-    // Copied into a buffer of its own, then swapped in: a failure to
-    // allocate leaves the stream as it was.
-    std::vector<unsigned char> grown;
-    grown.reserve(grown_capacity(target.trail.capacity(), needed));
-    grown.assign(target.trail.begin(), target.trail.end());
+  if (grown.capacity() != 0) {
     trail_removed += trail_bytes(target.trail);
     trail_added += trail_bytes(grown);
-    // Commit starts here: swaps, copies into reserved room, pointer swaps
-    // and node inserts only; none can throw.
     target.trail.swap(grown);
   }
   target.trail.insert(target.trail.end(), records.begin(), records.end());
