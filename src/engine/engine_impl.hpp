@@ -117,10 +117,11 @@ struct engine::impl {
 
   // The tickets in memory: up to open_kept open ones, closed ones whose
   // summary row is yet to be rewritten, and up to closed_kept other closed
-  // ones. Shared,
-  // so that a command holding a slot keeps it alive when it leaves the map.
+  // ones. Shared, so that a command holding a slot keeps it alive when it
+  // leaves the map.
   mutable std::shared_mutex map_mutex;
-  mutable std::unordered_map<std::string, std::shared_ptr<ticket_slot>> tickets;
+  using ticket_map = std::unordered_map<std::string, std::shared_ptr<ticket_slot>>;
+  mutable ticket_map tickets;
   // The closed tickets in `tickets`, oldest first (ids; one may have left
   // already): beyond closed_kept, the oldest leave memory.
   mutable std::deque<std::string> closed_order;
@@ -173,6 +174,9 @@ struct engine::impl {
   // Counts a ticket kept open among the open ones, and lets ones not used
   // lately leave memory beyond the budget (map_mutex held).
   void enlist_open_locked(ticket_slot& s, std::vector<std::shared_ptr<ticket_slot>>& leaving) const;
+  // Takes the ticket at `at` out of memory: not resident, out of the open
+  // ring and the map, its slot moved to `leaving` (map_mutex held).
+  void evict_locked(ticket_map::iterator at, std::vector<std::shared_ptr<ticket_slot>>& leaving) const;
   // Takes a slot out of open_ring (map_mutex held); nothing if not in it.
   void drop_from_ring_locked(ticket_slot& s) const;
   // Re-reads a ticket from the store after a failed append, so the record is

@@ -64,9 +64,10 @@ void engine::impl::enlist_open_locked(ticket_slot& s,
   s.ring_at = open_ring.size();
   open_ring.push_back(&s);
   // A clock sweep: a ticket used since the hand last passed is spared
-  // once, so two passes clear every mark. The one just kept stays; a ticket whose lock is held is
-  // in use and spared too (it stays over the budget until a later sweep),
-  // and so is one whose summary row is yet to be rewritten. Each step
+  // once, so two passes clear every mark. The one just kept stays; a
+  // ticket whose lock is held is in use and spared too (it stays over the
+  // budget until a later sweep), and so is one whose summary row is yet to
+  // be rewritten. Each step
   // clears a mark some use set, or lets a ticket go: O(1) amortised.
   for (std::size_t steps = 2 * open_ring.size() + 1; open_ring.size() > open_kept && steps > 0;
        --steps) {
@@ -82,14 +83,20 @@ void engine::impl::enlist_open_locked(ticket_slot& s,
       ++ring_hand;
       continue;
     }
-    const auto it = tickets.find(t.record.id);
-    // Destroyed after the locks are released, not under them.
-    leaving.push_back(std::move(it->second));
-    tickets.erase(it);
-    t.resident = false;
-    drop_from_ring_locked(t);  // the hand now points at the ticket moved into its place
+    // The hand then points at the ticket moved into its place.
+    evict_locked(tickets.find(t.record.id), leaving);
     busy.unlock();
   }
+}
+
+void engine::impl::evict_locked(ticket_map::iterator at,
+                                std::vector<std::shared_ptr<ticket_slot>>& leaving) const {
+  ticket_slot& s = *at->second;
+  s.resident = false;
+  drop_from_ring_locked(s);
+  // Destroyed after the locks are released, not under them.
+  leaving.push_back(std::move(at->second));
+  tickets.erase(at);
 }
 
 void engine::impl::drop_from_ring_locked(ticket_slot& s) const {
@@ -119,12 +126,9 @@ void engine::impl::retire_locked(ticket_slot& s,
     closed_order.pop_front();
     if (oldest == tickets.end()) continue;
     // The slot's own lock is not held here: what it says of being closed
-    // was settled by the commit that closed it, which nothing undoes.
-    ticket_slot& t = *oldest->second;
-    t.resident = false;
-    drop_from_ring_locked(t);  // kept open while its summary row was rewritten
-    leaving.push_back(std::move(oldest->second));
-    tickets.erase(oldest);
+    // was settled by the commit that closed it, which nothing undoes. (It
+    // may be in the open ring: kept as open while its row was rewritten.)
+    evict_locked(oldest, leaving);
   }
 }
 

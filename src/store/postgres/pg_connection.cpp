@@ -139,17 +139,26 @@ void params::add_array(Oid array_type, Oid element, const std::vector<std::strin
   add(array_type, std::move(out));
 }
 
+namespace {
+
+// Each integer in its binary form: `bytes` wide, big-endian, two's complement.
+template <class Int>
+std::vector<std::string> big_endian_each(const std::vector<Int>& v, int bytes) {
+  std::vector<std::string> out;
+  out.reserve(v.size());
+  for (const Int x : v) out.push_back(big_endian(static_cast<std::uint64_t>(static_cast<std::int64_t>(x)), bytes));
+  return out;
+}
+
+}  // namespace
+
 params& params::int8_array(const std::vector<std::int64_t>& v) {
-  std::vector<std::string> binary;
-  binary.reserve(v.size());
-  for (const std::int64_t x : v) binary.push_back(big_endian(static_cast<std::uint64_t>(x), 8));
+  const auto binary = big_endian_each(v, 8);
   add_array(int8_array_oid, int8_oid, std::vector<std::string_view>(binary.begin(), binary.end()));
   return *this;
 }
 params& params::int2_array(const std::vector<std::int16_t>& v) {
-  std::vector<std::string> binary;
-  binary.reserve(v.size());
-  for (const std::int16_t x : v) binary.push_back(big_endian(static_cast<std::uint16_t>(x), 2));
+  const auto binary = big_endian_each(v, 2);
   add_array(int2_array_oid, int2_oid, std::vector<std::string_view>(binary.begin(), binary.end()));
   return *this;
 }
