@@ -317,11 +317,16 @@ TEST_CASE("engine.memory.threads_on_open_tickets_beyond_the_budget_each_act_once
   }
   for (auto& t : pool) t.join();
   CHECK_MESSAGE(failures.empty(), (failures.empty() ? std::string() : failures.front()));
-  CHECK(resident(r) <= 1);
+  // The last sweep kept the ticket it read in and spared any the other
+  // three threads were acting on at that moment (engine.hpp says so).
+  CHECK(resident(r) <= threads);
   for (const std::string& id : ids) {
     const auto trail = r.events(id);
     CHECK(count_type(trail, tf::event_type::transitioned) == first_steps().size());
     CHECK(r.view(id).state == "investigating");
     r.check_consistent(id);
   }
+  // Reading the twelve back brought some in from the store, and a sweep
+  // with no ticket in use keeps the budget exactly.
+  CHECK(resident(r) == 1);
 }

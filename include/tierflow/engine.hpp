@@ -72,7 +72,10 @@ struct engine_options {
   /// PostgreSQL) this bounds the engine's memory by the budget instead of
   /// the open tickets, at the cost of a read of the ticket's trail when an
   /// idle one is used again; on the memory store it saves only the
-  /// engine's copy. The default keeps every open ticket.
+  /// engine's copy. The sweep runs when a ticket is read in and spares a
+  /// ticket another command is using at that moment, so with N threads
+  /// the engine may hold up to N-1 beyond the budget until the next read
+  /// sweeps again. The default keeps every open ticket.
   std::size_t open_tickets_kept = std::numeric_limits<std::size_t>::max();
 };
 
