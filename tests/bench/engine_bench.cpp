@@ -51,8 +51,11 @@ struct fixture {
   std::vector<std::string> ids;
   std::vector<bool> replied;  // per ticket: in handler_replied (else investigating)
 
-  explicit fixture(std::size_t active, std::size_t background = 0) {
-    auto e = engine::create(shipped(), engine_options{&clk, &events, nullptr, "T", {}});
+  // kept: engine_options::open_tickets_kept (0: the default, all).
+  explicit fixture(std::size_t active, std::size_t background = 0, std::size_t kept = 0) {
+    engine_options options{&clk, &events, nullptr, "T", {}};
+    if (kept != 0) options.open_tickets_kept = kept;
+    auto e = engine::create(shipped(), options);
     if (!e) std::abort();
     eng = std::move(*e);
     for (std::size_t i = 0; i < background; ++i)
@@ -133,6 +136,35 @@ void BM_transition(benchmark::State& state) {
   state.counters["store_MiB"] = static_cast<double>(f->events.memory_bytes()) / (1024.0 * 1024.0);
 }
 BENCHMARK(BM_transition)->Arg(1000)->Arg(10'000)->Arg(100'000)->Arg(1'000'000)->Unit(benchmark::kNanosecond);
+
+// BM_transition with engine_options::open_tickets_kept = range(1): the
+// engine holds that many open tickets (the 1000 active ones fit) and the
+// rest live only in the memory store's compact form, about 760 bytes each
+// (BM_open_ticket_heap/100000/1000). The cost of a transition then hardly
+// depends on how many tickets wait: compare /1000000/2000 with
+// /10000/2000.
+void BM_transition_kept(benchmark::State& state) {
+  static std::map<std::pair<std::int64_t, std::int64_t>, std::unique_ptr<fixture>> fixtures;
+  auto& f = fixtures[{state.range(0), state.range(1)}];
+  constexpr std::size_t active = 1000;
+  const auto total = static_cast<std::size_t>(state.range(0));
+  if (!f)
+    f = std::make_unique<fixture>(active, total > active ? total - active : 0,
+                                  static_cast<std::size_t>(state.range(1)));
+  std::size_t i = 0;
+  const std::size_t n = f->ids.size();
+  for (auto _ : state) {
+    const std::size_t t = i++ % n;
+    const bool r = f->replied[t];
+    auto v = f->eng->act({f->ids[t], r ? "review_rejected" : "reply", manager, r ? "incomplete" : "", {}});
+    if (!v) state.SkipWithError(v.error().message().c_str());
+    f->replied[t] = !r;
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["open_tickets"] = static_cast<double>(std::max(total, active));
+  state.counters["resident_tickets"] = static_cast<double>(f->eng->stats().resident_tickets);
+}
+BENCHMARK(BM_transition_kept)->Args({10'000, 2000})->Args({1'000'000, 2000})->Unit(benchmark::kNanosecond);
 
 // One open(): a key complaint of a new customer each time (routing, the
 // attribute checks, the derived history counts, the deadlines, the open-time
@@ -277,8 +309,12 @@ std::size_t resident_bytes() {
 // memory_bytes() per ticket, for comparison with store_heap. The ticket ids
 // are not kept (a host's would be its own memory). xstate_vs_engine.sh sets
 // heap_bytes_per_open_ticket beside xstate actors parked in the same state.
+// range(1) is engine_options::open_tickets_kept (0: the default, every open
+// ticket kept); with a budget the engine's share is bounded by it, and what
+// an open ticket costs is the store's compact trail and summary.
 void BM_open_ticket_heap(benchmark::State& state) {
   const auto n = static_cast<std::size_t>(state.range(0));
+  const auto budget = static_cast<std::size_t>(state.range(1));
   const auto per_ticket = [n](std::size_t from, std::size_t to) {
     return (static_cast<double>(to) - static_cast<double>(from)) / static_cast<double>(n);
   };
@@ -287,7 +323,9 @@ void BM_open_ticket_heap(benchmark::State& state) {
     memory_store events;
     malloc_trim(0);
     const std::size_t empty_store = heap_in_use();
-    auto e = engine::create(shipped(), engine_options{&clk, &events, nullptr, "T", {}});
+    engine_options options{&clk, &events, nullptr, "T", {}};
+    if (budget != 0) options.open_tickets_kept = budget;
+    auto e = engine::create(shipped(), options);
     if (!e) std::abort();
     std::unique_ptr<engine> eng = std::move(*e);
     malloc_trim(0);
@@ -312,7 +350,12 @@ void BM_open_ticket_heap(benchmark::State& state) {
         static_cast<double>(events.memory_bytes()) / static_cast<double>(n);
   }
 }
-BENCHMARK(BM_open_ticket_heap)->Arg(10'000)->Arg(100'000)->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_open_ticket_heap)
+    ->Args({10'000, 0})
+    ->Args({100'000, 0})
+    ->Args({100'000, 1000})
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
 
 // The heap an engine on SQLite keeps per ticket it has closed: complaint
 // lifecycles, open to archived, on a fresh database file (group commit, so

@@ -18,7 +18,8 @@
 # Runs `npm ci` in tests/bench/xstate first if its node_modules is missing.
 # Environment: ROUNDS (default 3); NODE, NPM (default node, npm); PARKED,
 # the open tickets and parked actors of the heap row (default 100000:
-# engine_bench registers BM_open_ticket_heap for 10000 and 100000);
+# engine_bench registers BM_open_ticket_heap for 10000 and 100000, with
+# every open ticket kept: range(1) = 0);
 # LIFECYCLES, the lifecycles xstate times per round (default 100000).
 set -euo pipefail
 
@@ -74,14 +75,14 @@ engine_figures() {
         ` heap_bytes_per_ticket=${Math.round(heap.heap_bytes_per_open_ticket)}` +
         ` store_heap_per_ticket=${Math.round(heap.store_heap_per_ticket)}` +
         ` engine_heap_per_ticket=${Math.round(heap.engine_heap_per_ticket)}`);
-    });' "BM_open_ticket_heap/$parked/iterations:1"
+    });' "BM_open_ticket_heap/$parked/0/iterations:1"
 }
 
 tf_cpu="" tf_wall="" tf_heap="" xs_cpu="" xs_wall="" xs_heap=""
 xs_line=""
 for ((i = 1; i <= rounds; ++i)); do
   xs_line=$(cd "$here/xstate" && "$node" --expose-gc complaint.mjs --lifecycles "$lifecycles" --park "$parked" | grep '^RESULT')
-  tf_line=$("$bench" --benchmark_filter="^BM_complaint_lifecycle\$|^BM_open_ticket_heap/$parked/" \
+  tf_line=$("$bench" --benchmark_filter="^BM_complaint_lifecycle\$|^BM_open_ticket_heap/$parked/0/" \
                      --benchmark_format=json 2>/dev/null | engine_figures)
   echo "round $i: tierflow $(echo "$tf_line" | field state_changes_per_s) state changes/s CPU," \
        "$(echo "$tf_line" | field heap_bytes_per_ticket) B/open ticket" \
