@@ -23,10 +23,10 @@ namespace tierflow {
 // the denial stream, which the ticket's version does not cover: before it
 // is final, the ticket's head is read once, and a ticket that moved is
 // judged again. `judged` says a refusal was recorded: that is final.
-result<ticket_view> engine::impl::act(const act_request& req, timestamp now) {
+result<act_receipt> engine::impl::act(const act_request& req, timestamp now, ticket_view* view) {
   for (int attempt = 1;; ++attempt) {
     bool judged = false;
-    auto done = act_once(req, now, judged);
+    auto done = act_once(req, now, view, judged);
     // On a store only this engine writes, a conflict comes from two copies
     // of a closed ticket beyond the budget kept in memory (each use reads
     // its own) racing.
@@ -35,7 +35,8 @@ result<ticket_view> engine::impl::act(const act_request& req, timestamp now) {
   }
 }
 
-result<ticket_view> engine::impl::act_once(const act_request& req, timestamp now, bool& judged) {
+result<act_receipt> engine::impl::act_once(const act_request& req, timestamp now, ticket_view* view,
+                                           bool& judged) {
   if (auto valid = detail::check_act(req); !valid) {
     // Recorded with the ticket when the id names one (even a quarantined
     // one), else on the denial log.
@@ -178,12 +179,13 @@ result<ticket_view> engine::impl::act_once(const act_request& req, timestamp now
     for (const std::size_t rule : it->second) run_rule(cmd, rule);
   if (auto ok = commit(s, cmd); !ok) return failed(ok.error());
   commands.fetch_add(1, std::memory_order_relaxed);
-  ticket_view v = r.view(now);
+  act_receipt done{r.version, r.flow->wf->states[r.state].id, r.closed};
+  if (view != nullptr) *view = r.view(now);
   retire_if_closed(s);
   std::move(cmd.notes.begin(), cmd.notes.end(), std::back_inserter(notes));
   lock.unlock();
   deliver(notes);
-  return v;
+  return done;
 }
 
 void engine::impl::after_transition(command& cmd) {

@@ -49,7 +49,15 @@ result<opened_ticket> engine::open(const open_request& request) {
   return impl_->open(request, now());
 }
 
-result<ticket_view> engine::act(const act_request& request) { return impl_->act(request, now()); }
+result<ticket_view> engine::act(const act_request& request) {
+  ticket_view v;
+  if (auto done = impl_->act(request, now(), &v); !done) return fail(done.error());
+  return v;
+}
+
+result<act_receipt> engine::act_brief(const act_request& request) {
+  return impl_->act(request, now(), nullptr);
+}
 
 result<advance_report> engine::advance(timestamp t) { return impl_->advance(t); }
 

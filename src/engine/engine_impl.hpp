@@ -238,8 +238,10 @@ struct engine::impl {
 
   // --- act (actions.cpp) ------------------------------------------------------------------------
 
-  result<ticket_view> act(const act_request& req, timestamp now);
-  result<ticket_view> act_once(const act_request& req, timestamp now, bool& judged);
+  // The view is built into *view when it is given (engine::act), not
+  // otherwise (engine::act_brief).
+  result<act_receipt> act(const act_request& req, timestamp now, ticket_view* view);
+  result<act_receipt> act_once(const act_request& req, timestamp now, ticket_view* view, bool& judged);
   // After a state change: pause or resume the clocks, close at a terminal.
   void after_transition(command& cmd);
 

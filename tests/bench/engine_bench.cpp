@@ -137,6 +137,27 @@ void BM_transition(benchmark::State& state) {
 }
 BENCHMARK(BM_transition)->Arg(1000)->Arg(10'000)->Arg(100'000)->Arg(1'000'000)->Unit(benchmark::kNanosecond);
 
+// BM_transition through engine::act_brief, which returns a receipt
+// (version, state, closed) instead of building the ticket's view.
+void BM_transition_brief(benchmark::State& state) {
+  static std::map<std::int64_t, std::unique_ptr<fixture>> fixtures;  // built once per size
+  auto& f = fixtures[state.range(0)];
+  constexpr std::size_t active = 1000;
+  const auto total = static_cast<std::size_t>(state.range(0));
+  if (!f) f = std::make_unique<fixture>(active, total > active ? total - active : 0);
+  std::size_t i = 0;
+  const std::size_t n = f->ids.size();
+  for (auto _ : state) {
+    const std::size_t t = i++ % n;
+    const bool r = f->replied[t];
+    auto v = f->eng->act_brief({f->ids[t], r ? "review_rejected" : "reply", manager, r ? "incomplete" : "", {}});
+    if (!v) state.SkipWithError(v.error().message().c_str());
+    f->replied[t] = !r;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_transition_brief)->Arg(1000)->Arg(10'000)->Unit(benchmark::kNanosecond);
+
 // BM_transition with engine_options::open_tickets_kept = range(1): the
 // engine holds that many open tickets (the 1000 active ones fit) and the
 // rest live only in the memory store's compact form, about 760 bytes each
