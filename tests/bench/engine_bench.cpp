@@ -112,49 +112,45 @@ void BM_route_decision(benchmark::State& state) {
 }
 BENCHMARK(BM_route_decision);
 
-// One transition = one act() that changes state, sealed and appended.
-// Alternates reply (investigating → handler_replied) and review_rejected
-// (back), round-robin over 1000 active tickets, with range(0) open tickets
-// in the engine in all.
-void BM_transition(benchmark::State& state) {
-  static std::map<std::int64_t, std::unique_ptr<fixture>> fixtures;  // built once per size
-  auto& f = fixtures[state.range(0)];
+// The transitions of BM_transition and its variants: alternates reply
+// (investigating → handler_replied) and review_rejected (back),
+// round-robin over 1000 active tickets, among `total` open tickets in all,
+// with the engine's open-ticket budget `kept` (0: all). `act` is
+// &engine::act or &engine::act_brief. The fixture is built once per
+// (total, kept, act) and kept for the repetitions.
+template <class Reply>
+void transitions(benchmark::State& state, std::size_t total, std::size_t kept,
+                 result<Reply> (engine::*act)(const act_request&)) {
+  static std::map<std::pair<std::size_t, std::size_t>, std::unique_ptr<fixture>> fixtures;
+  auto& f = fixtures[{total, kept}];
   constexpr std::size_t active = 1000;
-  const auto total = static_cast<std::size_t>(state.range(0));
-  if (!f) f = std::make_unique<fixture>(active, total > active ? total - active : 0);
+  if (!f) f = std::make_unique<fixture>(active, total > active ? total - active : 0, kept);
   std::size_t i = 0;
   const std::size_t n = f->ids.size();
   for (auto _ : state) {
     const std::size_t t = i++ % n;
     const bool r = f->replied[t];
-    auto v = f->eng->act({f->ids[t], r ? "review_rejected" : "reply", manager, r ? "incomplete" : "", {}});
+    auto v = ((*f->eng).*act)({f->ids[t], r ? "review_rejected" : "reply", manager, r ? "incomplete" : "", {}});
     if (!v) state.SkipWithError(v.error().message().c_str());
     f->replied[t] = !r;
   }
   state.SetItemsProcessed(state.iterations());
   state.counters["open_tickets"] = static_cast<double>(std::max(total, active));
+  state.counters["resident_tickets"] = static_cast<double>(f->eng->stats().resident_tickets);
   state.counters["store_MiB"] = static_cast<double>(f->events.memory_bytes()) / (1024.0 * 1024.0);
+}
+
+// One transition = one act() that changes state, sealed and appended, with
+// range(0) open tickets in the engine in all.
+void BM_transition(benchmark::State& state) {
+  transitions(state, static_cast<std::size_t>(state.range(0)), 0, &engine::act);
 }
 BENCHMARK(BM_transition)->Arg(1000)->Arg(10'000)->Arg(100'000)->Arg(1'000'000)->Unit(benchmark::kNanosecond);
 
 // BM_transition through engine::act_brief, which returns a receipt
 // (version, state, closed) instead of building the ticket's view.
 void BM_transition_brief(benchmark::State& state) {
-  static std::map<std::int64_t, std::unique_ptr<fixture>> fixtures;  // built once per size
-  auto& f = fixtures[state.range(0)];
-  constexpr std::size_t active = 1000;
-  const auto total = static_cast<std::size_t>(state.range(0));
-  if (!f) f = std::make_unique<fixture>(active, total > active ? total - active : 0);
-  std::size_t i = 0;
-  const std::size_t n = f->ids.size();
-  for (auto _ : state) {
-    const std::size_t t = i++ % n;
-    const bool r = f->replied[t];
-    auto v = f->eng->act_brief({f->ids[t], r ? "review_rejected" : "reply", manager, r ? "incomplete" : "", {}});
-    if (!v) state.SkipWithError(v.error().message().c_str());
-    f->replied[t] = !r;
-  }
-  state.SetItemsProcessed(state.iterations());
+  transitions(state, static_cast<std::size_t>(state.range(0)), 0, &engine::act_brief);
 }
 BENCHMARK(BM_transition_brief)->Arg(1000)->Arg(10'000)->Unit(benchmark::kNanosecond);
 
@@ -168,25 +164,8 @@ BENCHMARK(BM_transition_brief)->Arg(1000)->Arg(10'000)->Unit(benchmark::kNanosec
 // verifies its hash chain and folds it: the price of an idle ticket's
 // return.
 void BM_transition_kept(benchmark::State& state) {
-  static std::map<std::pair<std::int64_t, std::int64_t>, std::unique_ptr<fixture>> fixtures;
-  auto& f = fixtures[{state.range(0), state.range(1)}];
-  constexpr std::size_t active = 1000;
-  const auto total = static_cast<std::size_t>(state.range(0));
-  if (!f)
-    f = std::make_unique<fixture>(active, total > active ? total - active : 0,
-                                  static_cast<std::size_t>(state.range(1)));
-  std::size_t i = 0;
-  const std::size_t n = f->ids.size();
-  for (auto _ : state) {
-    const std::size_t t = i++ % n;
-    const bool r = f->replied[t];
-    auto v = f->eng->act({f->ids[t], r ? "review_rejected" : "reply", manager, r ? "incomplete" : "", {}});
-    if (!v) state.SkipWithError(v.error().message().c_str());
-    f->replied[t] = !r;
-  }
-  state.SetItemsProcessed(state.iterations());
-  state.counters["open_tickets"] = static_cast<double>(std::max(total, active));
-  state.counters["resident_tickets"] = static_cast<double>(f->eng->stats().resident_tickets);
+  transitions(state, static_cast<std::size_t>(state.range(0)), static_cast<std::size_t>(state.range(1)),
+              &engine::act);
 }
 BENCHMARK(BM_transition_kept)
     ->Args({10'000, 2000})
