@@ -29,12 +29,19 @@ namespace tierflow {
 /// customer id or a due time, stops adding them after a few dozen).
 ///
 /// Thread-safe. Streams are split over a few shards by a hash of their id,
-/// each under its own reader-writer lock, so that appends to unrelated
-/// tickets run at once; the indexes (queues, customers, timers, open
-/// tickets) are under one more lock, held only for the index part of a
-/// ticket's append. Streams and customers are hashed (O(1) expected per
-/// append); queues, timers and open tickets are ordered (O(log n) per
-/// insert, O(1) per removal); queries are O(answer) after one lookup.
+/// each under its own reader-writer lock, and the queue, due and open
+/// indexes are split with them (a ticket is indexed in its stream's shard):
+/// a ticket's append takes its shard's lock and its customer's (the
+/// customer lists are split over shards of their own by customer id), so
+/// appends to unrelated tickets run at once and none waits on a lock every
+/// append takes. queue(), due() and open_tickets() read every shard (under
+/// all their read locks at once: one consistent view) and merge the parts
+/// in the contract's order; customer_tickets() reads one customer shard.
+/// Streams are found through an open-addressed table per shard (O(1)
+/// expected, one hash per call; it doubles, never rehashing per insert);
+/// queues, timers and open tickets are ordered (O(log n) per insert, O(1)
+/// per removal; a ticket whose key changes moves its own node, allocating
+/// nothing); queries are O(answer) after one lookup per shard.
 class memory_store final : public store {
  public:
   memory_store();

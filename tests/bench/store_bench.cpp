@@ -1320,6 +1320,64 @@ BENCHMARK(BM_memory_note)
     ->Iterations(100'000)
     ->Unit(benchmark::kNanosecond);
 
+// Appends from one or two threads, each to tickets of its own (ids and
+// customers its own; units, regions and the store's shards shared): the
+// memory store's write path without the engine. Per thread, 60,000
+// commands: it opens 1000 tickets, then notes them round-robin with their
+// deadlines and timers moving (so that every note moves the ticket in its
+// queue and the due index, as a state change does). range(0) = 1: every
+// thread appends to one shared store; 0: each to a store of its own, the
+// control (nothing shared, so its two-thread rate is what this machine's
+// two cores give this work at the moment). Read the two-thread / one-thread
+// ratio of the shared store beside the control's, from the same run.
+void BM_memory_threads(benchmark::State& state) {
+  constexpr std::size_t per_thread = 60'000;
+  constexpr std::size_t active = 1000;
+  static std::unique_ptr<memory_store> shared_store;
+  const bool shared = state.range(0) != 0;
+  // Before the loop, whose start is a barrier for every thread: thread 0
+  // makes the shared store before any thread appends to it, and the
+  // previous run's threads have all left it.
+  if (shared && state.thread_index() == 0) shared_store = std::make_unique<memory_store>();
+  // Every command made ahead, untimed.
+  memory_fixture made(0);
+  const std::string owner = "W" + std::to_string(state.thread_index()) + "-";
+  std::vector<prepared_command> commands(per_thread);
+  for (std::size_t i = 0; i < per_thread; ++i) {
+    prepared_command& c = commands[i];
+    if (i < active) {
+      c.events = made.opening(i, c.summary);
+    } else {
+      const std::size_t k = i % active;
+      c.expected_version = made.versions[k];
+      c.events = made.note(k, c.summary, true);
+    }
+    c.summary.ticket_id = owner + c.summary.ticket_id;
+    c.summary.customer_id = owner + c.summary.customer_id;
+    for (event& e : c.events) e.ticket_id = c.summary.ticket_id;
+  }
+  memory_store own;
+  std::size_t at = 0;
+  for (auto _ : state) {
+    if (at == commands.size()) {
+      state.SkipWithError("more iterations than commands made");
+      break;
+    }
+    memory_store& st = shared ? *shared_store : own;
+    append_prepared(st, commands[at++], false);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_memory_threads)
+    ->Arg(0)
+    ->Arg(1)
+    ->ArgName("shared")
+    ->Threads(1)
+    ->Threads(2)
+    ->Iterations(60'000)
+    ->UseRealTime()
+    ->Unit(benchmark::kNanosecond);
+
 void print_ratios() {
   print_shape();
   const auto& r = rates();

@@ -81,9 +81,12 @@ class intern_table {
     std::string text;
     value_usage usage;
   };
+  // Not noexcept on purpose: libstdc++ then keeps each node's hash, so a
+  // lookup does not hash the keys of the nodes it steps past, nor growth
+  // every key again.
   struct text_hash {
     using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
 
   // An entry in the deque, its text when longer than the string's inline

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 // The in-memory store: per ticket its events in one compact byte buffer
-// (compact_trail.hpp) and its latest summary (packed_summary.hpp), the
-// streams split over shards with a lock each, and indexes over the summaries
-// for the queries under a lock of their own (hashed where the query needs no
-// global order, ordered where it does).
+// (compact_trail.hpp) and its latest summary (packed_summary.hpp); the
+// streams split over shards with a lock each, every index but the
+// customers' kept in the shard of the tickets it holds (a query merges the
+// shards' parts), and the customer lists in shards of their own by customer.
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -11,17 +11,15 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
-#include <iterator>
 #include <map>
 #include <memory>
-#include <optional>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <shared_mutex>
 #include <span>
 #include <string>
 #include <string_view>
-#include <tuple>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -34,19 +32,22 @@
 #include "store/memory/compact_trail.hpp"
 #include "store/memory/intern_table.hpp"
 #include "store/memory/packed_summary.hpp"
+#include "store/id_hash.hpp"
 #include "store/spin_then_lock.hpp"
 
 namespace tierflow {
 namespace {
 
 namespace trail_codec = detail::compact_trail;
+using detail::id_hash_of;
 using detail::packed_summary;
 
 // --- Index orders ---------------------------------------------------------------------
 // The indexes hold pointers to summaries, which live on the heap and never
 // move, so a key costs one pointer. Every order ends with the ticket id, which
-// is unique, so no two summaries are equivalent and erase-by-key finds exactly
-// the one given. The probes make the lookups heterogeneous (no key to build).
+// is unique, so no two summaries are equivalent and the orders are total: the
+// shards' parts of an index merge into exactly the order one index would
+// have. Ids compare as integers first (packed_summary::id_before).
 
 struct unit_region {
   std::string_view unit;
@@ -55,14 +56,13 @@ struct unit_region {
 
 // Queues are two-level: one ordered set per (unit, region), so moving a
 // ticket within its queue compares timestamps and ids, not unit names.
+// Tickets without a deadline sort after every real one (queue_time).
 struct queue_order {
-  static auto key(const packed_summary* s) noexcept {
-    // Tickets without a deadline sort after every real one.
-    return std::tuple<timestamp, std::string_view>(s->nearest_due().value_or(timestamp::max()),
-                                                   s->ticket_id());
-  }
   bool operator()(const packed_summary* a, const packed_summary* b) const noexcept {
-    return key(a) < key(b);
+    const timestamp x = a->queue_time();
+    const timestamp y = b->queue_time();
+    if (x != y) return x < y;
+    return packed_summary::id_before(*a, *b);
   }
 };
 using queue_set = std::set<const packed_summary*, queue_order>;
@@ -83,29 +83,26 @@ struct queue_name_less {
 };
 using queue_map = std::map<queue_name_less::name, queue_set, queue_name_less>;
 
-unit_region queue_of(const packed_summary& s) noexcept { return unit_region{s.unit(), s.region()}; }
-
 // A customer's tickets, oldest first: (opened_at, ticket id), unique since
 // ids are.
 struct customer_order {
-  static auto key(const packed_summary* s) noexcept {
-    return std::tuple<timestamp, std::string_view>(s->opened_at(), s->ticket_id());
-  }
-  static auto key(const ticket_summary* s) noexcept {
-    return std::tuple<timestamp, std::string_view>(s->opened_at, s->ticket_id);
-  }
   bool operator()(const packed_summary* a, const packed_summary* b) const noexcept {
-    return key(a) < key(b);
+    if (a->opened_at() != b->opened_at()) return a->opened_at() < b->opened_at();
+    return packed_summary::id_before(*a, *b);
   }
 };
 
 // Only summaries with a next_timer are in the due index.
 struct due_less {
-  static auto key(const packed_summary* s) noexcept {
-    return std::tuple<timestamp, std::string_view>(*s->next_timer(), s->ticket_id());
-  }
   bool operator()(const packed_summary* a, const packed_summary* b) const noexcept {
-    return key(a) < key(b);
+    if (a->timer_time() != b->timer_time()) return a->timer_time() < b->timer_time();
+    return packed_summary::id_before(*a, *b);
+  }
+};
+
+struct id_less {
+  bool operator()(const packed_summary* a, const packed_summary* b) const noexcept {
+    return packed_summary::id_before(*a, *b);
   }
 };
 
@@ -117,12 +114,15 @@ void make_room_for(std::vector<T>& list, std::size_t more) {
   if (needed > list.capacity()) list.reserve(std::max(needed, 2 * list.capacity()));
 }
 
-// Hashed, not ordered: finding a stream or a customer must not cost more
-// with a million of them. Transparent, so lookups take a string_view without
-// building a string.
-struct id_hash {
+// Hashed, not ordered: finding a customer must not cost more with a million
+// of them. Transparent, so lookups take a string_view without building a
+// string. Deliberately not noexcept: libstdc++ keeps a node's hash in the
+// node only for a hash that may throw (or is marked slow); without it, each
+// lookup hashed the key of every node it stepped past (to find its
+// bucket's end) and each growth hashed every key again.
+struct text_hash {
   using is_transparent = void;
-  std::size_t operator()(std::string_view id) const noexcept { return std::hash<std::string_view>{}(id); }
+  std::size_t operator()(std::string_view id) const { return static_cast<std::size_t>(id_hash_of(id)); }
 };
 
 // A customer's tickets in customer_order. Tickets open in time order, so a
@@ -186,13 +186,8 @@ class customer_list {
   item one_ = nullptr;      // the only ticket, while `more_` is empty
   std::vector<item> more_;  // every ticket, once there have been two at once
 };
-using customer_index = std::unordered_map<std::string, customer_list, id_hash, std::equal_to<>>;
+using customer_index = std::unordered_map<std::string, customer_list, text_hash, std::equal_to<>>;
 using due_index = std::set<const packed_summary*, due_less>;
-struct id_less {
-  bool operator()(const packed_summary* a, const packed_summary* b) const noexcept {
-    return a->ticket_id() < b->ticket_id();
-  }
-};
 // Ordered by id, which the engine hands out in increasing order: a new
 // ticket goes at the end (the hint finds it there, on the tree's hot right
 // spine); closing one erases by position.
@@ -212,15 +207,34 @@ typename Set::node_type make_node(const packed_summary* value) {
   return one.extract(one.begin());
 }
 
-// Makes room for one more element of a hashed container now, so that the
-// insert in the commit phase cannot rehash (which allocates). Grown by
-// doubling when the next insert would rehash anyway: reserve(size() + 1) on
-// every insert rehashed every tenth or so with libstdc++ (its prime policy).
-template <class Hashed>
-void make_room_for_one(Hashed& table) {
-  const auto fits = static_cast<std::size_t>(static_cast<float>(table.bucket_count()) *
-                                             table.max_load_factor());
-  if (table.size() + 1 > fits) table.reserve(2 * (table.size() + 1));
+// Calls `take` with the elements of `sets` (each ordered by its set's
+// comparison, none in two of them, null for none) in that one order, until
+// it returns false: the shards' parts of an index read as one index. A
+// linear pick of the least head: a handful of parts.
+template <class Set, std::size_t N, class Take>
+void merge_parts(const std::array<const Set*, N>& sets, Take take) {
+  using iterator = typename Set::const_iterator;
+  std::array<iterator, N> at{};
+  std::array<iterator, N> end{};
+  std::size_t live = 0;
+  for (const Set* set : sets) {
+    if (set == nullptr || set->empty()) continue;
+    at[live] = set->begin();
+    end[live] = set->end();
+    ++live;
+  }
+  const typename Set::key_compare less{};
+  while (live > 0) {
+    std::size_t least = 0;
+    for (std::size_t i = 1; i < live; ++i)
+      if (less(*at[i], *at[least])) least = i;
+    if (!take(*at[least])) return;
+    if (++at[least] == end[least]) {
+      --live;
+      at[least] = at[live];
+      end[least] = end[live];
+    }
+  }
 }
 
 // --- Memory accounting ----------------------------------------------------------------
@@ -258,8 +272,9 @@ std::size_t grown_capacity(std::size_t capacity, std::size_t needed) noexcept {
 }
 
 std::size_t summary_bytes(const packed_summary& s) noexcept {
-  // The object is on the heap of its own (the indexes point at it).
-  std::size_t n = s.bytes() + heap_block_bytes;
+  // The object is in its stream (counted with the stream's arena): its
+  // text block.
+  std::size_t n = s.heap_bytes();
   // Open and queue nodes, and a due node when it has a timer (the customer
   // index is counted per customer: customer_bytes).
   n += index_node_bytes * ((in_queue(s) ? 2 : 0) + (in_due(s) ? 1 : 0));
@@ -281,6 +296,7 @@ std::string released_message(std::string_view ticket_id) {
 
 struct memory_store::impl {
   struct stream {
+    std::string id;
     // The events' records (compact_trail.hpp), each ending with its hash:
     // the head is the last 32 bytes. Empty only for a ticket whose trail was
     // released (an append stores at least one event): released() tells,
@@ -290,144 +306,251 @@ struct memory_store::impl {
     // which the next record's time is written against.
     std::uint64_t length = 0;
     timestamp last_time{};
-    // Heap-allocated so the indexes can point at it; null for streams that
-    // are not tickets.
-    std::unique_ptr<packed_summary> summary;
-    // Where the summary sits in its queue, the due index and the open
-    // index, valid while it is in them (in_queue, in_due): taking it out
-    // costs no search of a tree that grows with the tickets.
+    // The ticket's summary (has_summary; not for streams that are not
+    // tickets), here since streams never move, so the indexes can point at
+    // it: no block of its own to allocate and free, and next to the rest.
+    packed_summary summary;
+    bool has_summary = false;
+    // The queue the summary is in and where it sits there, in the due index
+    // and in the open index, valid while it is in them (in_queue, in_due):
+    // taking it out or moving it costs no search of a tree that grows with
+    // the tickets.
+    queue_set* queue = nullptr;
     queue_set::iterator queue_at{};
     due_index::iterator due_at{};
     open_index::iterator open_at{};
-    bool released() const noexcept { return summary != nullptr && trail.empty(); }
+    bool released() const noexcept { return has_summary && trail.empty(); }
     event_hash head() const noexcept {
       event_hash h{};
       if (trail.size() >= h.size()) std::memcpy(h.data(), trail.data() + trail.size() - h.size(), h.size());
       return h;
     }
   };
-  using stream_map = std::unordered_map<std::string, stream, id_hash, std::equal_to<>>;
 
-  // The new index nodes of one summary, allocated before anything changes.
+  // A shard's streams, in chunks that never move (the lookup table points
+  // into them) and are freed whole: no node per stream to allocate on an
+  // open or to free at teardown. Streams are never removed.
+  class stream_arena {
+   public:
+    static constexpr std::size_t chunk_size = 64;
+
+    /// Room for one more stream (a new chunk when the last is full). May
+    /// throw; then changes nothing.
+    void make_room() {
+      if (size_ < chunks_.size() * chunk_size) return;
+      auto chunk = std::make_unique<stream[]>(chunk_size);
+      chunks_.push_back(std::move(chunk));
+    }
+    /// The stream push() fills next (still empty); make_room() came first.
+    stream& next_slot() noexcept { return chunks_[size_ / chunk_size][size_ % chunk_size]; }
+    /// The next stream, named `id`; make_room() came first.
+    stream& push(std::string&& id) noexcept {
+      stream& s = chunks_[size_ / chunk_size][size_ % chunk_size];
+      s.id = std::move(id);
+      ++size_;
+      return s;
+    }
+    [[nodiscard]] std::size_t size() const noexcept { return size_; }
+    [[nodiscard]] const stream& operator[](std::size_t i) const noexcept {
+      return chunks_[i / chunk_size][i % chunk_size];
+    }
+    /// Heap bytes held: the chunks, used or not, and their list.
+    [[nodiscard]] std::size_t heap_bytes() const noexcept {
+      return chunks_.size() * (chunk_size * sizeof(stream) + heap_block_bytes) +
+             chunks_.capacity() * sizeof(void*);
+    }
+
+   private:
+    std::vector<std::unique_ptr<stream[]>> chunks_;
+    std::size_t size_ = 0;
+  };
+
+  // A shard's streams by id: open addressing, linear probing, a power of two
+  // slots at most half full, each slot the id's hash and the stream. A
+  // lookup is the hash (computed once per call, with the shard's choice)
+  // and one or two slots; growing moves slots by their kept hash, without
+  // hashing an id again.
+  class stream_table {
+   public:
+    [[nodiscard]] stream* find(std::string_view id, std::uint64_t hash) const noexcept {
+      if (slots_.empty()) return nullptr;
+      const std::size_t mask = slots_.size() - 1;
+      for (auto i = static_cast<std::size_t>(hash) & mask;; i = (i + 1) & mask) {
+        const slot& s = slots_[i];
+        if (s.at == nullptr) return nullptr;
+        if (s.hash == hash && s.at->id == id) return s.at;
+      }
+    }
+    /// Room for one more stream, so that insert cannot allocate: the slots
+    /// double when they would be more than half full. May throw; then
+    /// changes nothing.
+    void make_room_for_one() {
+      if (2 * (count_ + 1) <= slots_.size()) return;
+      std::vector<slot> bigger(std::max<std::size_t>(16, 2 * slots_.size()));
+      for (const slot& s : slots_)
+        if (s.at != nullptr) place(bigger, s);
+      slots_.swap(bigger);
+    }
+    /// Adds `s`, whose id hashes to `hash` and is not in the table yet;
+    /// make_room_for_one() came first.
+    void insert(std::uint64_t hash, stream* s) noexcept {
+      place(slots_, slot{hash, s});
+      ++count_;
+    }
+    [[nodiscard]] std::size_t heap_bytes() const noexcept {
+      return slots_.capacity() == 0 ? 0 : slots_.capacity() * sizeof(slot) + heap_block_bytes;
+    }
+
+   private:
+    struct slot {
+      std::uint64_t hash = 0;
+      stream* at = nullptr;
+    };
+    static void place(std::vector<slot>& slots, const slot& s) noexcept {
+      const std::size_t mask = slots.size() - 1;
+      auto i = static_cast<std::size_t>(s.hash) & mask;
+      while (slots[i].at != nullptr) i = (i + 1) & mask;
+      slots[i] = s;
+    }
+    std::vector<slot> slots_;
+    std::size_t count_ = 0;
+  };
+
+  // The new index nodes of one summary (for the indexes it enters; one that
+  // moves within an index takes its own node along), allocated before
+  // anything changes.
   struct index_nodes {
     queue_set::node_type queue;
     due_index::node_type due;
     open_index::node_type open;
   };
 
-  // The customer lists an append changes, made ready (entry created, room
-  // for one more ticket reserved) before anything changes.
-  struct customer_move {
-    customer_index::value_type* from = nullptr;  // loses the ticket (its old key)
-    customer_index::value_type* to = nullptr;    // gains it (its new key)
-    std::size_t bytes_before = 0;                // what the two entries and the buckets held
-  };
-
-  // A part of the streams (by a hash of the id) under a lock of its own:
-  // appends to streams of different shards run at once. Everything a
-  // stream's append reads and writes apart from the indexes is here: its
-  // trail, its intern table (per shard, so that encoding takes no shared
-  // lock; the vocabulary is small, and each shard keeps its own copy), and
-  // the stream's summary object (written under this lock and the index
-  // lock both, so that a holder of either can read it). Aligned apart, so
-  // that two threads' locks do not share a cache line.
+  // A part of the streams (by a hash of the id) under a lock of its own,
+  // with everything a ticket's append reads and writes apart from the
+  // customer lists: its trail, its intern table (per shard, so that encoding
+  // takes no shared lock; the vocabulary is small, and each shard keeps its
+  // own copy), its summary, and the shard's part of the queue, due and open
+  // indexes. An append takes one shard's lock (and its customer's): appends
+  // to tickets of different shards run at once; a query of an index reads
+  // every shard's part under all their locks. Aligned apart, so that two
+  // threads' locks do not share a cache line.
   struct alignas(64) shard {
     mutable std::shared_mutex mutex;
-    stream_map streams;
+    stream_arena streams;
+    stream_table table;
     // The strings the trails name by number (compact_trail.hpp).
     detail::intern_table names;
     trail_codec::hints guesses;
-    // Where append encodes a request's records before the stream takes
-    // them: kept, so that an append does not allocate it anew.
-    std::vector<unsigned char> scratch;
-    /// Makes the node of a new stream (try_emplace, then extract): kept, so
-    /// that a new ticket does not build and free a whole map for its node.
-    stream_map node_maker;
-    // The streams' nodes and trails.
+    // This shard's tickets in the indexes.
+    queue_map queues;
+    due_index timers;
+    open_index open;
+    // The streams' trails and ids beyond their arena slots, the summaries
+    // and their index nodes.
     std::size_t bytes = 0;
 
     std::size_t memory_bytes() const noexcept {
-      return bytes + names.heap_bytes() + guesses.heap_bytes() + scratch.capacity();
+      return bytes + streams.heap_bytes() + table.heap_bytes() + names.heap_bytes() + guesses.heap_bytes();
+    }
+
+    // The queue set of (unit, region), made when it is new (may throw; an
+    // empty set answers like none).
+    queue_set& queue_named(std::string_view unit, std::string_view region) {
+      if (const auto found = queues.find(unit_region{unit, region}); found != queues.end()) return found->second;
+      return queues.try_emplace(queue_name_less::name(unit, region)).first->second;
+    }
+
+    // Inserts the nodes of `st`'s summary (into `to_queue` for the queue's)
+    // and notes their positions. Inserting at the end is the usual case
+    // (ids, and deadlines and timers set from "now", grow): the hint makes
+    // it O(1) then, two comparisons more otherwise.
+    void index(index_nodes& nodes, stream& st, queue_set* to_queue) noexcept {
+      if (!nodes.queue.empty()) {
+        st.queue = to_queue;
+        st.queue_at = to_queue->insert(to_queue->end(), std::move(nodes.queue));
+      }
+      if (!nodes.open.empty()) st.open_at = open.insert(open.end(), std::move(nodes.open));
+      if (!nodes.due.empty()) st.due_at = timers.insert(timers.end(), std::move(nodes.due));
     }
   };
+
   // Enough that two threads seldom meet on one (the machines have a few
-  // cores); each costs its vocabulary, a few dozen kilobytes.
+  // cores); each costs its vocabulary, a few dozen kilobytes, and a query
+  // of an index merges this many parts.
   static constexpr unsigned shard_bits = 3;
-  std::array<shard, std::size_t{1} << shard_bits> shards;
-
-  // FNV-1a of the id, finalised, its top bits: cheap for the short ids
-  // tickets have, and not the hash the shard's map uses.
+  static constexpr std::size_t shard_count = std::size_t{1} << shard_bits;
   static_assert(shard_bits >= 1 && shard_bits <= 8);
-  static std::size_t shard_index(std::string_view id) noexcept {
-    std::uint64_t h = 0xcbf29ce484222325ULL;
-    for (const char c : id) {
-      h ^= static_cast<unsigned char>(c);
-      h *= 0x100000001b3ULL;
-    }
-    // FNV-1a's top bits barely depend on the last byte: consecutive ticket
-    // ids (T00000041, T00000042) fell in one shard 99.5% of the time, so two
-    // threads opening tickets queued on one lock. A finaliser (MurmurHash3's
-    // fmix64) spreads every byte over every bit: 12.9% alike, 1/8 ideal.
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 33;
-    return static_cast<std::size_t>(h >> (64U - shard_bits));
-  }
-  shard& shard_of(std::string_view id) noexcept { return shards[shard_index(id)]; }
-  const shard& shard_of(std::string_view id) const noexcept { return shards[shard_index(id)]; }
+  std::array<shard, shard_count> shards;
 
-  // The indexes over every shard's summaries, under their own lock, taken
-  // after a shard's (never the other way round) and only for the index
-  // part of an append: the bulk of an append (checks, encoding, the trail)
-  // runs under its shard's lock alone.
-  mutable std::shared_mutex index_mutex;
-  queue_map queues;
-  customer_index customers;
-  due_index timers;
-  open_index open;
-  // The summaries, their index nodes and the customer entries.
-  std::size_t index_bytes = 0;
+  static std::size_t shard_index(std::uint64_t hash) noexcept {
+    return static_cast<std::size_t>(hash >> (64U - shard_bits));
+  }
+  const shard& shard_of(std::string_view id) const noexcept { return shards[shard_index(id_hash_of(id))]; }
+
+  // Every shard locked for reading, in shard order: a view of the whole
+  // indexes as they stand between appends. An append holds one shard's
+  // lock (then customer locks, which no holder of these waits for), so
+  // this cannot deadlock with it.
+  using shard_read_locks = std::array<std::shared_lock<std::shared_mutex>, shard_count>;
+  shard_read_locks read_every_shard() const {
+    shard_read_locks locks;
+    for (std::size_t i = 0; i < shard_count; ++i) locks[i] = detail::spin_then_lock_shared(shards[i].mutex);
+    return locks;
+  }
+
+  // The customer lists, in shards by a hash of the customer id, each under
+  // a lock of its own: a ticket's append takes its customer's shard (two
+  // when the ticket changes customer, in shard order) after its stream's,
+  // for the list and for the summary, which a customer query reads under
+  // this lock alone (so a summary is written under both its locks).
+  struct alignas(64) customer_shard {
+    mutable std::shared_mutex mutex;
+    customer_index customers;
+    // The entries (customer_bytes); the bucket array is counted on reading.
+    std::size_t bytes = 0;
+  };
+  std::array<customer_shard, shard_count> customer_shards;
+
+  customer_shard& customer_shard_of(std::string_view customer_id) noexcept {
+    return customer_shards[shard_index(id_hash_of(customer_id))];
+  }
+  const customer_shard& customer_shard_of(std::string_view customer_id) const noexcept {
+    return customer_shards[shard_index(id_hash_of(customer_id))];
+  }
+
   // Outside the locks: handing out numbers does not touch the streams.
   std::atomic<std::uint64_t> last_ticket_number{0};
 
-  // The queue set a summary as written goes in (empty sets are invisible
-  // to queries, so creating one ahead is harmless). Under the index lock.
-  void make_queue(const ticket_summary& next) {
-    queues.try_emplace(queue_name_less::name(next.unit, next.region));
-  }
-  // Before the summary changes: its queue is found by its current name.
-  void unqueue(const stream& st) noexcept { queues.find(queue_of(*st.summary))->second.erase(st.queue_at); }
+  // The customer lists an append changes, made ready (entry created, room
+  // for one more ticket reserved) before anything changes.
+  struct customer_move {
+    customer_shard* from_part = nullptr;
+    customer_index::value_type* from = nullptr;  // loses the ticket (its old key)
+    customer_shard* to_part = nullptr;
+    customer_index::value_type* to = nullptr;  // gains it (its new key)
+    std::size_t from_before = 0;               // what the entries held
+    std::size_t to_before = 0;
+  };
 
-  // The index nodes of a new summary; they need no lock (the queue's set
-  // is made under the index lock: make_queue).
-  static index_nodes make_nodes(const packed_summary* s) {
-    index_nodes nodes;
-    if (in_queue(*s)) {
-      nodes.queue = make_node<queue_set>(s);
-      nodes.open = make_node<open_index>(s);
-    }
-    if (in_due(*s)) nodes.due = make_node<due_index>(s);
-    return nodes;
-  }
-
-  // Readies the move of a ticket out of `from` (its current customer list;
-  // null for a new ticket) into the list of `customer_id`: creates that
-  // entry and reserves room in it. May throw; changes nothing a query sees
-  // (an entry with an empty list answers like no entry).
-  customer_move prepare_customer(const packed_summary* from, std::string_view customer_id) {
+  // Readies the move of a ticket out of its list in `from_part` (`from` is
+  // its current summary; null for a new ticket) into the list of
+  // `customer_id` in `to_part`: creates that entry and reserves room in it.
+  // Under both shards' locks. May throw; changes nothing a query sees (an
+  // entry with an empty list answers like no entry).
+  static customer_move prepare_customer(customer_shard* from_part, const packed_summary* from,
+                                        customer_shard& to_part, std::string_view customer_id) {
     customer_move move;
-    move.bytes_before = customers.bucket_count() * sizeof(void*);
     if (from != nullptr) {
-      move.from = &*customers.find(from->customer_id());
-      move.bytes_before += customer_bytes(*move.from);
+      move.from_part = from_part;
+      move.from = &*from_part->customers.find(from->customer_id());
+      move.from_before = customer_bytes(*move.from);
     }
     // One lookup, found or added (a new customer is the common case: most
     // have one ticket); the table's own growth policy doubles it.
-    const auto [to, added] = customers.try_emplace(std::string(customer_id));
-    if (!added && &*to != move.from) move.bytes_before += customer_bytes(*to);
+    const auto [to, added] = to_part.customers.try_emplace(std::string(customer_id));
+    move.to_part = &to_part;
     move.to = &*to;
+    move.to_before = move.to == move.from ? move.from_before : added ? 0 : customer_bytes(*to);
     // Moving within one list (a new opened_at) frees the place it takes.
     if (move.to != move.from) move.to->second.make_room();
     return move;
@@ -439,31 +562,30 @@ struct memory_store::impl {
   }
 
   // Puts `s` (with its new key) into `move.to`, whose room was reserved;
-  // drops an entry left empty; returns the bytes the entries hold now.
-  std::size_t join_customer(const customer_move& move, const packed_summary* s) noexcept {
+  // drops an entry left empty; keeps the shards' byte counts.
+  static void join_customer(const customer_move& move, const packed_summary* s) noexcept {
     move.to->second.insert(s);
-    std::size_t after = customer_bytes(*move.to);
     if (move.from != nullptr && move.from != move.to) {
+      move.from_part->bytes -= move.from_before;
       if (move.from->second.empty()) {
-        customers.erase(customers.find(move.from->first));
+        move.from_part->customers.erase(move.from_part->customers.find(move.from->first));
       } else {
-        after += customer_bytes(*move.from);
+        move.from_part->bytes += customer_bytes(*move.from);
       }
     }
-    return after + customers.bucket_count() * sizeof(void*);
+    move.to_part->bytes = move.to_part->bytes - move.to_before + customer_bytes(*move.to);
   }
 
-  // Inserts the nodes of `st`'s summary and notes their positions. Inserting
-  // at the end is the usual case (ids, and deadlines and timers set from
-  // "now", grow): the hint makes it O(1) then, two comparisons more otherwise.
-  void index(index_nodes& nodes, stream& st) noexcept {
-    if (!nodes.queue.empty()) {
-      const packed_summary* s = nodes.queue.value();
-      queue_set& q = queues.find(queue_of(*s))->second;
-      st.queue_at = q.insert(q.end(), std::move(nodes.queue));
+  // The index nodes of a summary that enters the indexes as `next`, at
+  // `s`; they need no lock.
+  static index_nodes make_nodes(const ticket_summary& next, const packed_summary* s) {
+    index_nodes nodes;
+    if (in_queue(next)) {
+      nodes.queue = make_node<queue_set>(s);
+      nodes.open = make_node<open_index>(s);
     }
-    if (!nodes.open.empty()) st.open_at = open.insert(open.end(), std::move(nodes.open));
-    if (!nodes.due.empty()) st.due_at = timers.insert(timers.end(), std::move(nodes.due));
+    if (in_due(next)) nodes.due = make_node<due_index>(s);
+    return nodes;
   }
 };
 
@@ -480,155 +602,183 @@ result<void> memory_store::append(const append_request& request) {
                             packed_summary::max_text_bytes));
   }
 
-  impl::shard& part = impl_->shard_of(request.ticket_id);
+  const std::uint64_t hash = id_hash_of(request.ticket_id);
+  impl::shard& part = impl_->shards[impl::shard_index(hash)];
   const std::unique_lock lock = detail::spin_then_lock(part.mutex);
-  const auto found = part.streams.find(request.ticket_id);
-  impl::stream* existing = found == part.streams.end() ? nullptr : &found->second;
+  impl::stream* existing = part.table.find(request.ticket_id, hash);
   if (existing != nullptr && existing->released())
     return fail(errc::not_found, released_message(request.ticket_id));
   const event_hash stored_head = existing == nullptr ? event_hash{} : existing->head();
   if (auto ok = detail::check_append_version(request, existing == nullptr ? 0 : existing->length); !ok)
     return ok;
   if (auto ok = detail::check_append_events(request, &stored_head); !ok) return ok;
-  if (auto ok = detail::check_append_summary(request, existing != nullptr && existing->summary != nullptr); !ok)
+  if (auto ok = detail::check_append_summary(request, existing != nullptr && existing->has_summary); !ok)
     return ok;
 
   // Allocate everything first (may throw std::bad_alloc, changes nothing a
   // query sees: new intern table entries are not named by any trail yet).
-  // The records first: encoded once, into the shard's kept scratch buffer.
-  std::vector<unsigned char>& records = part.scratch;
+  // The records first: encoded once, into the thread's kept scratch buffer
+  // (not the shard's: a buffer every thread wrote in turn moved between
+  // the cores' caches a few hundred bytes an append; a thread's stays in
+  // its core's).
+  thread_local std::vector<unsigned char> scratch;
+  std::vector<unsigned char>& records = scratch;
   records.clear();
   timestamp previous = existing != nullptr ? existing->last_time : timestamp{};
   for (const event& e : request.events) {
     trail_codec::encode(e, previous, part.names, part.guesses, records);
     previous = e.time;
   }
-  impl::stream_map::node_type fresh;
+  std::string fresh_id;
   if (existing == nullptr) {
-    part.node_maker.try_emplace(std::string(request.ticket_id));
-    fresh = part.node_maker.extract(part.node_maker.begin());
-    // Rehashing allocates: do it now, so inserting the node later cannot throw.
-    make_room_for_one(part.streams);
+    part.streams.make_room();
+    part.table.make_room_for_one();
+    fresh_id.assign(request.ticket_id);
   }
-  // A ticket that has a summary keeps the object the indexes point at; only
-  // the indexes whose key changes are touched (a transition usually moves
-  // one or two of the four), which keeps appends cheap with many tickets.
-  // The summary is packed before the index lock is taken.
-  packed_summary* current = existing != nullptr ? existing->summary.get() : nullptr;
-  std::unique_ptr<packed_summary> summary;
-  std::optional<packed_summary> update;
-  bool queue_moves = false, open_moves = false, customer_moves = false, due_moves = false;
-  if (request.summary != nullptr && current != nullptr) {
-    const ticket_summary& next = *request.summary;
-    open_moves = in_queue(*current) != in_queue(next);
-    queue_moves = open_moves ||
-                  (in_queue(next) && (current->unit() != next.unit || current->region() != next.region ||
-                                      current->nearest_due() != next.nearest_due));
-    customer_moves = current->customer_id() != next.customer_id ||
-                     customer_order::key(current) != customer_order::key(&next);
-    due_moves = in_due(*current) != in_due(next) ||
-                (in_due(next) && *current->next_timer() != *next.next_timer);
-    update.emplace(next);
-  } else if (request.summary != nullptr) {
-    summary = std::make_unique<packed_summary>(*request.summary);
+  // A ticket's summary stays where the indexes point at (in its stream);
+  // only the indexes whose key changes are touched (a transition usually
+  // moves one or two of the four), which keeps appends cheap with many
+  // tickets. Its text block is reused when the new texts fit (the usual
+  // case); otherwise the summary is packed here, before the commit.
+  const ticket_summary* const next = request.summary;
+  packed_summary* current = existing != nullptr && existing->has_summary ? &existing->summary : nullptr;
+  packed_summary* home = nullptr;
+  std::optional<packed_summary> repacked;
+  bool queue_moves = false, customer_moves = false, due_moves = false;
+  if (next != nullptr) {
+    home = existing != nullptr ? &existing->summary : &part.streams.next_slot().summary;
+    if (current == nullptr || !current->fits(*next)) repacked.emplace(*next);
+    if (current != nullptr) {
+      queue_moves = in_queue(*current) && in_queue(*next) &&
+                    (current->unit() != next->unit || current->region() != next->region ||
+                     current->nearest_due() != next->nearest_due);
+      customer_moves = current->customer_id() != next->customer_id || current->opened_at() != next->opened_at;
+      due_moves = in_due(*current) && in_due(*next) && *current->next_timer() != *next->next_timer;
+    } else {
+      customer_moves = true;
+    }
   }
-  // What needs no shared state is allocated before the index lock, which
-  // every ticket's append takes (two threads queued on it for the whole
-  // append): the index nodes (made for the summary as it will be, at the
-  // same address) and the stream's grown buffer (copied into a buffer of
-  // its own and swapped in at the commit: a failure to allocate leaves the
-  // stream, and the byte count that follows it, as it was). The events
-  // were encoded, not kept: request.movable is not needed (the caller's
-  // vector is left as it was).
+  // Nodes for the indexes the summary enters, made for the summary as it
+  // will be, at its address. One that moves within an index (or from queue
+  // to queue) takes its own node along at the commit (extract, insert): no
+  // allocation, no free.
   impl::index_nodes nodes;
-  if (update) {
-    const ticket_summary& next = *request.summary;
-    if (queue_moves && in_queue(next)) nodes.queue = make_node<queue_set>(current);
-    if (open_moves && in_queue(next)) nodes.open = make_node<open_index>(current);
-    if (due_moves && in_due(next)) nodes.due = make_node<due_index>(current);
-  } else if (summary != nullptr) {
-    nodes = impl::make_nodes(summary.get());
+  if (current != nullptr) {
+    if (in_queue(*next) && !in_queue(*current)) {
+      nodes.queue = make_node<queue_set>(current);
+      nodes.open = make_node<open_index>(current);
+    }
+    if (in_due(*next) && !in_due(*current)) nodes.due = make_node<due_index>(current);
+  } else if (next != nullptr) {
+    nodes = impl::make_nodes(*next, home);
   }
-  impl::stream& target = existing != nullptr ? *existing : fresh.mapped();
+  // The queue set the ticket is in after the append, when it is in one.
+  queue_set* to_queue = nullptr;
+  if (next != nullptr && in_queue(*next)) {
+    const bool same_queue = current != nullptr && in_queue(*current) && current->unit() == next->unit &&
+                            current->region() == next->region;
+    to_queue = same_queue ? existing->queue : &part.queue_named(next->unit, next->region);
+  }
+  // The stream's grown buffer: copied into a buffer of its own and swapped
+  // in at the commit (a failure to allocate leaves the stream, and the byte
+  // count that follows it, as it was). The events were encoded, not kept:
+  // request.movable is not needed (the caller's vector is left as it was).
+  const std::size_t held = existing != nullptr ? existing->trail.size() : 0;
+  const std::size_t room = existing != nullptr ? existing->trail.capacity() : 0;
   std::vector<unsigned char> grown;
-  if (const std::size_t needed = target.trail.size() + records.size(); needed > target.trail.capacity()) {
-    grown.reserve(grown_capacity(target.trail.capacity(), needed));
-    grown.assign(target.trail.begin(), target.trail.end());
+  if (const std::size_t needed = held + records.size(); needed > room) {
+    grown.reserve(grown_capacity(room, needed));
+    if (existing != nullptr) grown.assign(existing->trail.begin(), existing->trail.end());
   }
-  // A ticket's append changes the indexes: their lock, after the shard's,
-  // held to the end. A stream without a summary takes none.
-  std::unique_lock<std::shared_mutex> index_lock;
-  if (request.summary != nullptr) index_lock = detail::spin_then_lock(impl_->index_mutex);
+  // A ticket's customer list, and the summary a customer query reads under
+  // its lock alone: the customer's shard, after the stream's (two when the
+  // ticket changes customer, in shard order). A stream without a summary
+  // takes none.
+  std::array<std::unique_lock<std::shared_mutex>, 2> customer_locks;
   impl::customer_move customer;
-  // The queue's set, before anything changes (may throw; an empty set is
-  // invisible to queries).
-  if (!nodes.queue.empty()) impl_->make_queue(*request.summary);
-  if (update) {
-    if (customer_moves) customer = impl_->prepare_customer(current, request.summary->customer_id);
-  } else if (summary != nullptr) {
-    customer = impl_->prepare_customer(nullptr, summary->customer_id());
+  if (next != nullptr) {
+    impl::customer_shard& to_part = impl_->customer_shard_of(next->customer_id);
+    impl::customer_shard* from_part = current != nullptr ? &impl_->customer_shard_of(current->customer_id()) : nullptr;
+    impl::customer_shard* first = &to_part;
+    impl::customer_shard* second = nullptr;
+    if (from_part != nullptr && from_part != &to_part) {
+      first = std::min(from_part, &to_part, std::less<>{});
+      second = std::max(from_part, &to_part, std::less<>{});
+    }
+    customer_locks[0] = detail::spin_then_lock(first->mutex);
+    if (second != nullptr) customer_locks[1] = detail::spin_then_lock(second->mutex);
+    if (customer_moves) customer = impl::prepare_customer(from_part, current, to_part, next->customer_id);
   }
+
   // Commit starts here: swaps, copies into reserved room, pointer swaps and
-  // node inserts only; none can throw.
-  std::size_t trail_added = 0;
-  std::size_t trail_removed = 0;
-  if (grown.capacity() != 0) {
-    trail_removed += trail_bytes(target.trail);
-    trail_added += trail_bytes(grown);
-    target.trail.swap(grown);
-  }
-  target.trail.insert(target.trail.end(), records.begin(), records.end());
-  target.length += request.events.size();
-  target.last_time = request.events.back().time;
+  // node moves only; none can throw.
   std::size_t added = 0;
   std::size_t removed = 0;
-  if (update) {
-    // Erase with the old keys, then change the summary in place.
-    if (queue_moves && in_queue(*current)) impl_->unqueue(target);
-    if (open_moves && in_queue(*current)) impl_->open.erase(target.open_at);
+  impl::stream* target = existing;
+  if (target == nullptr) {
+    target = &part.streams.push(std::move(fresh_id));
+    part.table.insert(hash, target);
+    added += heap_bytes(target->id);
+  }
+  if (grown.capacity() != 0) {
+    removed += trail_bytes(target->trail);
+    added += trail_bytes(grown);
+    target->trail.swap(grown);
+  }
+  target->trail.insert(target->trail.end(), records.begin(), records.end());
+  target->length += request.events.size();
+  target->last_time = request.events.back().time;
+  if (current != nullptr) {
+    // Out with the old keys, then change the summary in place.
+    if (in_queue(*current) && !in_queue(*next)) {
+      target->queue->erase(target->queue_at);
+      part.open.erase(target->open_at);
+      target->queue = nullptr;
+    } else if (queue_moves) {
+      nodes.queue = target->queue->extract(target->queue_at);
+    }
+    if (in_due(*current) && !in_due(*next)) {
+      part.timers.erase(target->due_at);
+    } else if (due_moves) {
+      nodes.due = part.timers.extract(target->due_at);
+    }
     if (customer_moves) impl::leave_customer(customer, current);
-    if (due_moves && in_due(*current)) impl_->timers.erase(target.due_at);
     removed += summary_bytes(*current);
-    *current = std::move(*update);
-    added += summary_bytes(*current);
-    impl_->index(nodes, target);
-  } else if (summary != nullptr) {
-    added += summary_bytes(*summary);
-    current = summary.get();
-    target.summary = std::move(summary);
-    impl_->index(nodes, target);
   }
-  if (customer.to != nullptr) {
-    removed += customer.bytes_before;
-    added += impl_->join_customer(customer, current);
+  if (next != nullptr) {
+    // `home` is target's summary (a new stream's slot was the arena's next).
+    if (repacked) {
+      *home = std::move(*repacked);
+    } else {
+      home->assign(*next);
+    }
+    target->has_summary = true;
+    added += summary_bytes(*home);
+    part.index(nodes, *target, to_queue);
+    if (customer.to != nullptr) impl::join_customer(customer, home);
   }
-  // Under the index lock only (a stream without a summary takes none).
-  if (index_lock.owns_lock()) impl_->index_bytes = impl_->index_bytes + added - removed;
-  if (!fresh.empty()) {
-    trail_added += sizeof(impl::stream_map::value_type) + index_node_bytes + heap_bytes(fresh.key());
-    part.streams.insert(std::move(fresh));
-  }
-  part.bytes = part.bytes + trail_added - trail_removed;
+  part.bytes = part.bytes + added - removed;
   return {};
 }
 
 result<std::vector<event>> memory_store::load(std::string_view ticket_id) const {
-  const impl::shard& part = impl_->shard_of(ticket_id);
-  const std::shared_lock lock(part.mutex);
-  const auto found = part.streams.find(ticket_id);
-  if (found == part.streams.end()) return std::vector<event>{};
-  if (found->second.released()) return fail(errc::not_found, released_message(ticket_id));
-  const impl::stream& st = found->second;
-  return trail_codec::decode(st.trail, ticket_id, part.names, static_cast<std::size_t>(st.length));
+  const std::uint64_t hash = id_hash_of(ticket_id);
+  const impl::shard& part = impl_->shards[impl::shard_index(hash)];
+  const std::shared_lock lock = detail::spin_then_lock_shared(part.mutex);
+  const impl::stream* st = part.table.find(ticket_id, hash);
+  if (st == nullptr) return std::vector<event>{};
+  if (st->released()) return fail(errc::not_found, released_message(ticket_id));
+  return trail_codec::decode(st->trail, ticket_id, part.names, static_cast<std::size_t>(st->length));
 }
 
 result<store::stream_head> memory_store::head(std::string_view ticket_id) const {
-  const impl::shard& part = impl_->shard_of(ticket_id);
-  const std::shared_lock lock(part.mutex);
-  const auto found = part.streams.find(ticket_id);
-  if (found == part.streams.end()) return stream_head{};
-  if (found->second.released()) return fail(errc::not_found, released_message(ticket_id));
-  return stream_head{found->second.length, found->second.head()};
+  const std::uint64_t hash = id_hash_of(ticket_id);
+  const impl::shard& part = impl_->shards[impl::shard_index(hash)];
+  const std::shared_lock lock = detail::spin_then_lock_shared(part.mutex);
+  const impl::stream* st = part.table.find(ticket_id, hash);
+  if (st == nullptr) return stream_head{};
+  if (st->released()) return fail(errc::not_found, released_message(ticket_id));
+  return stream_head{st->length, st->head()};
 }
 
 result<std::uint64_t> memory_store::next_ticket_number() {
@@ -636,35 +786,46 @@ result<std::uint64_t> memory_store::next_ticket_number() {
 }
 
 result<ticket_summary> memory_store::summary(std::string_view ticket_id) const {
-  const impl::shard& part = impl_->shard_of(ticket_id);
-  const std::shared_lock lock(part.mutex);
-  const auto found = part.streams.find(ticket_id);
-  if (found == part.streams.end()) {
+  const std::uint64_t hash = id_hash_of(ticket_id);
+  const impl::shard& part = impl_->shards[impl::shard_index(hash)];
+  const std::shared_lock lock = detail::spin_then_lock_shared(part.mutex);
+  const impl::stream* st = part.table.find(ticket_id, hash);
+  if (st == nullptr) {
     return fail(errc::not_found, fmt::format("ticket {}: not found", ticket_id));
   }
-  if (found->second.summary == nullptr) {
+  if (!st->has_summary) {
     return fail(errc::not_found, fmt::format("ticket {}: stream has no summary", ticket_id));
   }
-  return found->second.summary->unpack();
+  return st->summary.unpack();
 }
 
 result<std::vector<ticket_summary>> memory_store::queue(std::string_view unit,
                                                         std::string_view region) const {
-  const std::shared_lock lock(impl_->index_mutex);
+  const auto locks = impl_->read_every_shard();
+  std::array<const queue_set*, impl::shard_count> parts{};
+  std::size_t total = 0;
+  for (std::size_t i = 0; i < impl::shard_count; ++i) {
+    const auto found = impl_->shards[i].queues.find(unit_region{unit, region});
+    if (found == impl_->shards[i].queues.end()) continue;
+    parts[i] = &found->second;
+    total += found->second.size();
+  }
   std::vector<ticket_summary> out;
-  const auto found = impl_->queues.find(unit_region{unit, region});
-  if (found == impl_->queues.end()) return out;
-  out.reserve(found->second.size());
-  for (const packed_summary* s : found->second) out.push_back(s->unpack());
+  out.reserve(total);
+  merge_parts(parts, [&out](const packed_summary* s) {
+    out.push_back(s->unpack());
+    return true;
+  });
   return out;
 }
 
 result<std::vector<ticket_summary>> memory_store::customer_tickets(
     std::string_view customer_id) const {
-  const std::shared_lock lock(impl_->index_mutex);
+  const impl::customer_shard& part = impl_->customer_shard_of(customer_id);
+  const std::shared_lock lock = detail::spin_then_lock_shared(part.mutex);
   std::vector<ticket_summary> out;
-  const auto found = impl_->customers.find(customer_id);
-  if (found == impl_->customers.end()) return out;
+  const auto found = part.customers.find(customer_id);
+  if (found == part.customers.end()) return out;
   const auto tickets = found->second.items();
   out.reserve(tickets.size());
   for (const packed_summary* s : tickets) out.push_back(s->unpack());
@@ -672,21 +833,33 @@ result<std::vector<ticket_summary>> memory_store::customer_tickets(
 }
 
 result<std::vector<due_ticket>> memory_store::due(timestamp now, std::size_t limit) const {
-  const std::shared_lock lock(impl_->index_mutex);
+  const auto locks = impl_->read_every_shard();
+  std::array<const due_index*, impl::shard_count> parts{};
+  for (std::size_t i = 0; i < impl::shard_count; ++i) parts[i] = &impl_->shards[i].timers;
   std::vector<due_ticket> out;
-  for (const packed_summary* s : impl_->timers) {
-    const timestamp timer = *s->next_timer();
-    if (out.size() >= limit || timer > now) break;
+  merge_parts(parts, [&out, now, limit](const packed_summary* s) {
+    const timestamp timer = s->timer_time();
+    if (out.size() >= limit || timer > now) return false;
     out.push_back(due_ticket{std::string(s->ticket_id()), timer});
-  }
+    return true;
+  });
   return out;
 }
 
 result<std::vector<ticket_summary>> memory_store::open_tickets() const {
-  const std::shared_lock lock(impl_->index_mutex);
+  const auto locks = impl_->read_every_shard();
+  std::array<const open_index*, impl::shard_count> parts{};
+  std::size_t total = 0;
+  for (std::size_t i = 0; i < impl::shard_count; ++i) {
+    parts[i] = &impl_->shards[i].open;
+    total += parts[i]->size();
+  }
   std::vector<ticket_summary> out;
-  out.reserve(impl_->open.size());
-  for (const packed_summary* s : impl_->open) out.push_back(s->unpack());
+  out.reserve(total);
+  merge_parts(parts, [&out](const packed_summary* s) {
+    out.push_back(s->unpack());
+    return true;
+  });
   return out;
 }
 
@@ -695,35 +868,36 @@ result<std::vector<std::string>> memory_store::streams() const {
   // Shard by shard: a stream is listed once its first append has returned
   // (each shard is read under its lock; streams are never removed).
   for (const impl::shard& part : impl_->shards) {
-    const std::shared_lock lock(part.mutex);
+    const std::shared_lock lock = detail::spin_then_lock_shared(part.mutex);
     out.reserve(out.size() + part.streams.size());
-    for (const auto& entry : part.streams) out.push_back(entry.first);
+    for (std::size_t i = 0; i < part.streams.size(); ++i) out.push_back(part.streams[i].id);
   }
   std::sort(out.begin(), out.end());
   return out;
 }
 
 result<std::vector<event>> memory_store::release_trail(std::string_view ticket_id) {
-  impl::shard& part = impl_->shard_of(ticket_id);
-  const std::unique_lock lock(part.mutex);
-  const auto found = part.streams.find(ticket_id);
-  if (found == part.streams.end()) {
+  const std::uint64_t hash = id_hash_of(ticket_id);
+  impl::shard& part = impl_->shards[impl::shard_index(hash)];
+  const std::unique_lock lock = detail::spin_then_lock(part.mutex);
+  impl::stream* s = part.table.find(ticket_id, hash);
+  if (s == nullptr) {
     return fail(errc::not_found, fmt::format("ticket {}: not found", ticket_id));
   }
-  impl::stream& s = found->second;
-  if (s.summary == nullptr) {
+  if (!s->has_summary) {
     return fail(errc::not_found, fmt::format("ticket {}: stream has no summary", ticket_id));
   }
-  if (s.released()) return fail(errc::not_found, released_message(ticket_id));
-  if (!s.summary->closed()) {
+  if (s->released()) return fail(errc::not_found, released_message(ticket_id));
+  if (!s->summary.closed()) {
     return fail(errc::invalid_argument,
                 fmt::format("ticket {}: not closed: its engine still needs the trail", ticket_id));
   }
   // Decoded first (may throw, changes nothing), then the buffer is freed:
   // swapped out, not cleared, so the store keeps no capacity behind.
-  std::vector<event> trail = trail_codec::decode(s.trail, ticket_id, part.names, static_cast<std::size_t>(s.length));
-  part.bytes -= trail_bytes(s.trail);
-  std::vector<unsigned char>().swap(s.trail);
+  std::vector<event> trail =
+      trail_codec::decode(s->trail, ticket_id, part.names, static_cast<std::size_t>(s->length));
+  part.bytes -= trail_bytes(s->trail);
+  std::vector<unsigned char>().swap(s->trail);
   return trail;
 }
 
@@ -734,8 +908,11 @@ std::size_t memory_store::memory_bytes() const {
     const std::shared_lock lock(part.mutex);
     n += part.memory_bytes();
   }
-  const std::shared_lock lock(impl_->index_mutex);
-  return n + impl_->index_bytes;
+  for (const impl::customer_shard& part : impl_->customer_shards) {
+    const std::shared_lock lock(part.mutex);
+    n += part.bytes + part.customers.bucket_count() * sizeof(void*);
+  }
+  return n;
 }
 
 }  // namespace tierflow

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 // How the memory store keeps a ticket's summary: its nine texts in one heap
-// block, its times and numbers inline (96 bytes and the texts, where a
+// block (reused while the next summary's texts fit), its times and numbers
+// inline (112 bytes and the texts, where a
 // ticket_summary takes 368 and a block for each long text), unpacked on read
-// field for field as it was saved.
+// field for field as it was saved; the ticket id's first bytes also as two
+// integers, so that the store's ordered indexes compare ids without memcmp.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -41,26 +44,46 @@ class packed_summary {
 
   /// Packs `s`, whose text_bytes is at most max_text_bytes. May throw
   /// (bad_alloc).
-  explicit packed_summary(const ticket_summary& s)
-      : opened_at_(s.opened_at),
-        closed_at_(s.closed_at.value_or(timestamp{})),
-        next_timer_(s.next_timer.value_or(timestamp{})),
-        nearest_due_(s.nearest_due.value_or(timestamp{})),
-        version_(s.version),
-        workflow_version_(s.workflow_version),
-        closed_(s.closed),
-        has_closed_at_(s.closed_at.has_value()),
-        has_next_timer_(s.next_timer.has_value()),
-        has_nearest_due_(s.nearest_due.has_value()) {
-    const auto texts = texts_of(s);
+  explicit packed_summary(const ticket_summary& s) {
     const std::size_t total = text_bytes(s);
-    if (total > 0) text_ = std::make_unique_for_overwrite<char[]>(total);
+    if (total > 0) {
+      capacity_ = block_capacity(total);
+      text_ = std::make_unique_for_overwrite<char[]>(capacity_);
+    }
+    assign(s);
+  }
+
+  /// True when `s`'s texts fit the block this summary holds, so that
+  /// assign(s) allocates nothing.
+  [[nodiscard]] bool fits(const ticket_summary& s) const noexcept { return text_bytes(s) <= capacity_; }
+
+  /// Packs `s` into this summary in place, reusing its text block; fits(s).
+  /// A ticket's summary changes with every command by a few bytes (its
+  /// state, owner, assignee), so the block usually fits: no allocation and
+  /// no free per command.
+  void assign(const ticket_summary& s) noexcept {
+    opened_at_ = s.opened_at;
+    closed_at_ = s.closed_at.value_or(timestamp{});
+    next_timer_ = s.next_timer.value_or(timestamp{});
+    nearest_due_ = s.nearest_due.value_or(timestamp{});
+    version_ = s.version;
+    workflow_version_ = s.workflow_version;
+    closed_ = s.closed;
+    has_closed_at_ = s.closed_at.has_value();
+    has_next_timer_ = s.next_timer.has_value();
+    has_nearest_due_ = s.nearest_due.has_value();
+    const auto texts = texts_of(s);
     std::size_t end = 0;
     for (std::size_t i = 0; i < texts.size(); ++i) {
       if (!texts[i]->empty()) std::memcpy(text_.get() + end, texts[i]->data(), texts[i]->size());
       end += texts[i]->size();
       ends_[i] = static_cast<std::uint32_t>(end);
     }
+    const std::string_view id = s.ticket_id;
+    id_words_[0] = big_endian_word(id.substr(0, std::min<std::size_t>(id.size(), word_bytes)));
+    id_words_[1] = id.size() > word_bytes
+                       ? big_endian_word(id.substr(word_bytes, std::min<std::size_t>(id.size() - word_bytes, word_bytes)))
+                       : 0;
   }
 
   /// The summary as it was packed.
@@ -90,15 +113,56 @@ class packed_summary {
   [[nodiscard]] std::optional<timestamp> nearest_due() const noexcept {
     return has_nearest_due_ ? std::optional<timestamp>(nearest_due_) : std::nullopt;
   }
+  /// The time a queue orders by: nearest_due, timestamp::max() without one.
+  [[nodiscard]] timestamp queue_time() const noexcept {
+    return has_nearest_due_ ? nearest_due_ : timestamp::max();
+  }
+  /// next_timer's value (the epoch without one): for the due index, which
+  /// holds only summaries that have one.
+  [[nodiscard]] timestamp timer_time() const noexcept { return next_timer_; }
 
-  /// Bytes held: the object and its text block (with malloc's share).
-  [[nodiscard]] std::size_t bytes() const noexcept {
-    constexpr std::size_t heap_block_bytes = 16;
-    return sizeof(packed_summary) + (text_ == nullptr ? 0 : ends_.back() + heap_block_bytes);
+  /// True when `a`'s ticket id sorts before `b`'s, bytewise (as
+  /// std::string_view's operator< does). The first 16 bytes compare as two
+  /// big-endian integers padded with zero bytes, which orders exactly as
+  /// the bytes do (a shorter id whose padded words tie is a prefix of the
+  /// other, so it sorts first); only ids that tie there and are both longer
+  /// compare their remaining bytes.
+  [[nodiscard]] static bool id_before(const packed_summary& a, const packed_summary& b) noexcept {
+    if (a.id_words_[0] != b.id_words_[0]) return a.id_words_[0] < b.id_words_[0];
+    if (a.id_words_[1] != b.id_words_[1]) return a.id_words_[1] < b.id_words_[1];
+    const std::string_view x = a.ticket_id();
+    const std::string_view y = b.ticket_id();
+    if (x.size() <= 2 * word_bytes || y.size() <= 2 * word_bytes) return x.size() < y.size();
+    return x.substr(2 * word_bytes) < y.substr(2 * word_bytes);
+  }
+
+  /// Heap bytes held: the text block (with malloc's share).
+  [[nodiscard]] std::size_t heap_bytes() const noexcept {
+    constexpr std::size_t heap_block_bytes = 8;
+    return text_ == nullptr ? 0 : capacity_ + heap_block_bytes;
   }
 
  private:
   static constexpr std::size_t text_count = 9;
+  static constexpr std::size_t word_bytes = sizeof(std::uint64_t);
+
+  // The bytes malloc hands out for a request of `n` anyway (glibc: 16-byte
+  // steps less its 8-byte header, 24 at least): the block's capacity, which
+  // lets a later summary a little longer reuse it at no cost in memory.
+  static std::uint32_t block_capacity(std::size_t n) noexcept {
+    const std::size_t usable = std::max<std::size_t>(24, ((n + 8 + 15) & ~std::size_t{15}) - 8);
+    return static_cast<std::uint32_t>(std::min<std::size_t>(usable, max_text_bytes));
+  }
+
+  // Up to eight bytes as an integer whose order is theirs, zero-padded at
+  // the end.
+  static std::uint64_t big_endian_word(std::string_view bytes) noexcept {
+    std::array<unsigned char, word_bytes> padded{};
+    if (!bytes.empty()) std::memcpy(padded.data(), bytes.data(), bytes.size());
+    std::uint64_t word = 0;
+    for (const unsigned char b : padded) word = (word << 8U) | b;
+    return word;
+  }
 
   // The texts of a summary (const or not), in packing order.
   template <class Summary>
@@ -114,7 +178,11 @@ class packed_summary {
   }
 
   std::unique_ptr<char[]> text_;
+  // The ticket id's bytes 0-7 and 8-15 (id_before).
+  std::array<std::uint64_t, 2> id_words_{};
   std::array<std::uint32_t, text_count> ends_{};
+  // The text block's size: at least the texts' total.
+  std::uint32_t capacity_ = 0;
   timestamp opened_at_{};
   timestamp closed_at_{};
   timestamp next_timer_{};
