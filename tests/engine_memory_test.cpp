@@ -16,6 +16,7 @@
 #include <limits>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <utility>
@@ -26,6 +27,7 @@
 #include <tierflow/engine.hpp>
 #include <tierflow/memory_store.hpp>
 
+#include "engine/engine_impl.hpp"
 #include "support/engine_fixture.hpp"
 #include "support/flows_cases.hpp"
 #include "test_support.hpp"
@@ -69,6 +71,21 @@ const std::vector<std::pair<std::string, const tf::actor*>>& first_steps() {
       {"acknowledge", &csr1},
       {"contact_customer", &csr1},
       {"start_investigation", &csr1}};
+  return steps;
+}
+
+/// The whole T0 complaint path (flows_cases.hpp): first_steps(), then on
+/// to `archived`, where the ticket closes.
+const std::vector<std::pair<std::string, const tf::actor*>>& whole_path() {
+  static const std::vector<std::pair<std::string, const tf::actor*>> steps = [] {
+    auto all = first_steps();
+    all.insert(all.end(), {{"reply", &csr1},
+                           {"review_passed", &supervisor},
+                           {"callback_satisfied", &caller},
+                           {"close", &caller},
+                           {"archive", &caller}});
+    return all;
+  }();
   return steps;
 }
 
@@ -329,4 +346,72 @@ TEST_CASE("engine.memory.threads_on_open_tickets_beyond_the_budget_each_act_once
   // Reading the twelve back brought some in from the store, and a sweep
   // with no ticket in use keeps the budget exactly.
   CHECK(resident(r) == 1);
+}
+
+TEST_CASE("engine.memory.threads_over_every_shard_keep_both_budgets") {
+  // The engine's tickets are split over shards, each under its own lock,
+  // while the budgets' books are one: four threads walk tickets spread over
+  // every shard, half of them to `archived` (closed) and half into
+  // `investigating` (open), with three open and two closed tickets kept.
+  // Every action lands once; the budgets hold with the threads' slack
+  // while they run, and exactly once a read finds nothing in use.
+  tf::memory_store st;
+  tf::engine_options options = keeping_open(3);
+  options.closed_tickets_kept = 2;
+  engine_fixture r(local(2026, 11, 24, 9, 0), shipped(), &st, nullptr, options);
+  constexpr int threads = 4, per_thread = 16;
+  std::vector<std::string> ids;
+  std::set<std::size_t> shards;
+  for (int i = 0; i < threads * per_thread; ++i) {
+    ids.push_back(r.open(ordinary_complaint("C-SHARD-" + std::to_string(i))).ticket.id);
+    shards.insert(tf::detail::ticket_shard_index(ids.back()));
+  }
+  REQUIRE(shards.size() == std::size_t{1} << tf::detail::ticket_shard_bits);
+  // Opened one at a time, nothing in use: the budget exactly.
+  REQUIRE(resident(r) == 3);
+
+  // Ticket k of a thread: closes when k is even, stays open when odd.
+  const auto closes = [](std::size_t ticket) { return ticket % 2 == 0; };
+  std::latch start(threads);
+  std::mutex failures_mutex;
+  std::vector<std::string> failures;
+  std::vector<std::thread> pool;
+  for (int w = 0; w < threads; ++w) {
+    pool.emplace_back([&, w] {
+      start.arrive_and_wait();
+      for (std::size_t step = 0; step < whole_path().size(); ++step) {
+        for (int k = 0; k < per_thread; ++k) {
+          const auto ticket = static_cast<std::size_t>(w * per_thread + k);
+          if (!closes(ticket) && step >= first_steps().size()) continue;
+          tf::act_request req;
+          req.ticket_id = ids[ticket];
+          req.action = whole_path()[step].first;
+          req.by = *whole_path()[step].second;
+          if (auto done = r->act(req); !done) {
+            const std::lock_guard lock(failures_mutex);
+            failures.push_back(req.ticket_id + " " + req.action + ": " + done.error().message());
+          }
+        }
+      }
+    });
+  }
+  for (auto& t : pool) t.join();
+  CHECK_MESSAGE(failures.empty(), (failures.empty() ? std::string() : failures.front()));
+  // Closed: the two most recent. Open: a sweep spares the ticket it read
+  // in and any the other three threads held at that moment (engine.hpp).
+  CHECK(resident(r) <= 3 + 2 + (threads - 1));
+
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    const auto trail = r.events(ids[i]);
+    const std::size_t steps = closes(i) ? whole_path().size() : first_steps().size();
+    CHECK(count_type(trail, tf::event_type::transitioned) == steps);
+    CHECK(count_type(trail, tf::event_type::closed) == (closes(i) ? 1u : 0u));
+    const tf::ticket_view v = r.view(ids[i]);
+    CHECK(v.state == (closes(i) ? "archived" : "investigating"));
+    CHECK(v.closed == closes(i));
+    r.check_consistent(ids[i]);
+  }
+  // The reads brought open and closed tickets in from the store one at a
+  // time with nothing in use: three open and two closed, exactly.
+  CHECK(resident(r) == 3 + 2);
 }

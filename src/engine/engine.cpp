@@ -124,11 +124,7 @@ result<void> engine::verify(std::string_view ticket_id) const {
 }
 
 engine_stats engine::stats() const {
-  std::uint64_t resident = 0;
-  {
-    const std::shared_lock lock(impl_->map_mutex);
-    resident = impl_->tickets.size();
-  }
+  const std::uint64_t resident = impl_->resident_count();
   return engine_stats{impl_->commands.load(), impl_->denied.load(), impl_->timers_fired.load(),
                       impl_->notified.load(), impl_->sink_failures.load(), resident};
 }

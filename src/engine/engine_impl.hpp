@@ -20,9 +20,12 @@
 // Private to the engine.
 #pragma once
 
+#include <array>
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -55,7 +58,7 @@ struct ticket_slot {
   /// restored (a served quarantine entry): the next commit rewrites the row
   /// and clears the entry.
   bool row_forged = false;
-  /// Held in the engine's map (engine::impl::tickets). Closed tickets are
+  /// Held in the engine's map (engine::impl::shards). Closed tickets are
   /// held only up to engine_options::closed_tickets_kept; one that is not
   /// is read from the store for each use and dropped after. Such a copy
   /// may be one of several, so what it judges is checked against the
@@ -66,10 +69,21 @@ struct ticket_slot {
   /// cleared by the sweep, which lets such a ticket stay one more round.
   std::atomic<bool> used{false};
   /// Its place among the open tickets kept (engine::impl::open_ring), or
-  /// no_place; guarded by the engine's map_mutex.
+  /// no_place; guarded by the engine's budget_mutex.
   static constexpr std::size_t no_place = static_cast<std::size_t>(-1);
   std::size_t ring_at = no_place;
 };
+
+/// How many bits of an id's hash pick its shard of the engine's tickets
+/// (engine::impl::shards): 16 shards, a few times the cores the machines
+/// have, so that two threads seldom meet on one; an empty shard costs a
+/// lock and an empty map.
+inline constexpr unsigned ticket_shard_bits = 4;
+
+/// The shard of the engine's tickets a ticket id belongs to, below
+/// 2^ticket_shard_bits; consecutive ids spread over all of them
+/// (ticket_cache.cpp).
+std::size_t ticket_shard_index(std::string_view id) noexcept;
 
 /// Identical denials of one stream, coalesced (denials.cpp).
 struct denial_count {
@@ -119,16 +133,50 @@ struct engine::impl {
   // summary row is yet to be rewritten, and up to closed_kept other closed
   // ones. Shared, so that a command holding a slot keeps it alive when it
   // leaves the map.
-  mutable std::shared_mutex map_mutex;
-  using ticket_map = std::unordered_map<std::string, std::shared_ptr<ticket_slot>>;
-  mutable ticket_map tickets;
-  // The closed tickets in `tickets`, oldest first (ids; one may have left
+  //
+  // Split over shards by a hash of the id, each under a lock of its own:
+  // one map behind one lock was taken by every command of every thread
+  // (engine_bench BM_lifecycle_threads, two threads: 3.5% of the threads'
+  // sleeps were on it, 0.6% with the shards). A lookup takes its shard's
+  // lock, shared, and nothing else.
+  //
+  // Locks, in the order they are taken: a ticket's own (ticket_slot::mutex),
+  // then budget_mutex, then one shard's lock; never the other way round.
+  // Nothing is taken under a shard's lock, and under budget_mutex a
+  // ticket's lock is only tried (the sweep). A shard's map changes only
+  // with budget_mutex and its own lock both held, so a holder of either
+  // may read it; the slots that leave are destroyed after both are
+  // released.
+  struct id_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view id) const noexcept {
+      return std::hash<std::string_view>{}(id);
+    }
+  };
+  using ticket_map =
+      std::unordered_map<std::string, std::shared_ptr<ticket_slot>, id_hash, std::equal_to<>>;
+  // Aligned apart, so that two threads' locks do not share a cache line.
+  struct alignas(64) ticket_shard {
+    mutable std::shared_mutex mutex;
+    mutable ticket_map tickets;
+  };
+  mutable std::array<ticket_shard, std::size_t{1} << detail::ticket_shard_bits> shards;
+  ticket_shard& shard_of(std::string_view id) const noexcept {
+    return shards[detail::ticket_shard_index(id)];
+  }
+
+  // Guards the budgets' bookkeeping below, every slot's ring_at, and
+  // changes to the shards' maps (see above). Taken only when a ticket
+  // enters or leaves memory, or closes: with the default budgets, once on
+  // open and once on close; never on a lookup that finds its ticket.
+  mutable std::shared_mutex budget_mutex;
+  // The closed tickets in the shards, oldest first (ids; one may have left
   // already): beyond closed_kept, the oldest leave memory.
   mutable std::deque<std::string> closed_order;
   std::size_t closed_kept = 0;
-  // The open tickets in `tickets`, in no order but the clock hand's:
+  // The open tickets in the shards, in no order but the clock hand's:
   // beyond open_kept, the sweep lets ones not used since it last passed
-  // leave memory (engine_options::open_tickets_kept). Guarded by map_mutex.
+  // leave memory (engine_options::open_tickets_kept).
   mutable std::vector<ticket_slot*> open_ring;
   mutable std::size_t ring_hand = 0;
   std::size_t open_kept = 0;
@@ -167,18 +215,22 @@ struct engine::impl {
   // Counts a ticket that closed among the closed ones kept, and lets the
   // oldest beyond the budget leave memory (the caller holds its lock).
   void retire_if_closed(ticket_slot& s) const;
-  // The same with map_mutex held, for a slot in the map.
+  // The same with budget_mutex held, for a slot in the map.
   // Tickets that leave memory go to `leaving`, to be destroyed once the
-  // lock is released (a record is many blocks to free).
+  // locks are released (a record is many blocks to free).
   void retire_locked(ticket_slot& s, std::vector<std::shared_ptr<ticket_slot>>& leaving) const;
   // Counts a ticket kept open among the open ones, and lets ones not used
-  // lately leave memory beyond the budget (map_mutex held).
+  // lately leave memory beyond the budget (budget_mutex held).
   void enlist_open_locked(ticket_slot& s, std::vector<std::shared_ptr<ticket_slot>>& leaving) const;
-  // Takes the ticket at `at` out of memory: not resident, out of the open
-  // ring and the map, its slot moved to `leaving` (map_mutex held).
-  void evict_locked(ticket_map::iterator at, std::vector<std::shared_ptr<ticket_slot>>& leaving) const;
-  // Takes a slot out of open_ring (map_mutex held); nothing if not in it.
+  // Takes the ticket kept under `id`, if any, out of memory: not resident,
+  // out of the open ring and its shard, its slot moved to `leaving`
+  // (budget_mutex held; takes the shard's lock).
+  void evict_locked(std::string_view id, std::vector<std::shared_ptr<ticket_slot>>& leaving) const;
+  // Takes a slot out of open_ring (budget_mutex held); nothing if not in it.
   void drop_from_ring_locked(ticket_slot& s) const;
+  // How many tickets are in memory (engine_stats::resident_tickets): an
+  // exact count, taken under budget_mutex.
+  std::size_t resident_count() const;
   // Re-reads a ticket from the store after a failed append, so the record is
   // again exactly what the store holds; if even that read fails, the slot is
   // marked stale and re-read before its next use.

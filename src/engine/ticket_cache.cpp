@@ -2,20 +2,32 @@
 // Tickets in memory: each ticket's record, loaded from the store on first
 // use, kept equal to what the store holds, and written back one command at
 // a time.
+#include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include <tierflow/audit.hpp>
 
 #include "engine/engine_impl.hpp"
+#include "store/id_hash.hpp"
 #include "store/spin_then_lock.hpp"
 
 namespace tierflow {
 
+std::size_t detail::ticket_shard_index(std::string_view id) noexcept {
+  // Its top bits: the shard's own map hashes the id its own way.
+  static_assert(ticket_shard_bits >= 1 && ticket_shard_bits <= 8);
+  return static_cast<std::size_t>(id_hash_of(id) >> (64U - ticket_shard_bits));
+}
+
 result<std::shared_ptr<engine::impl::ticket_slot>> engine::impl::slot(std::string_view id) const {
   {
-    const std::shared_lock lock = detail::spin_then_lock_shared(map_mutex);
-    if (const auto it = tickets.find(std::string(id)); it != tickets.end()) {
+    const ticket_shard& part = shard_of(id);
+    const std::shared_lock lock = detail::spin_then_lock_shared(part.mutex);
+    if (const auto it = part.tickets.find(id); it != part.tickets.end()) {
       it->second->used.store(true, std::memory_order_relaxed);
       return it->second;
     }
@@ -37,22 +49,29 @@ std::shared_ptr<engine::impl::ticket_slot> engine::impl::keep(std::shared_ptr<ti
   // Open ones stay up to their own budget.
   const bool closed = s->record.closed && !s->row_forged;
   if (!s->row_forged && (closed ? closed_kept : open_kept) == 0) return s;
-  const std::string id = s->record.id;
   ticket_slot* raw = s.get();
-  std::vector<std::shared_ptr<ticket_slot>> leaving;  // destroyed after the lock is released
+  ticket_shard& part = shard_of(raw->record.id);
+  std::vector<std::shared_ptr<ticket_slot>> leaving;  // destroyed after the locks are released
   std::shared_ptr<ticket_slot> kept;
+  // The budget's lock first, then the shard's (engine_impl.hpp): the
+  // ticket enters its shard and the budget's books at once, so that a
+  // close (retire_if_closed) finds it in both or in neither.
+  const std::unique_lock books = detail::spin_then_lock(budget_mutex);
+  bool inserted = false;
   {
-    const std::unique_lock lock = detail::spin_then_lock(map_mutex);
-    auto [it, inserted] = tickets.try_emplace(id, std::move(s));
+    const std::unique_lock lock = detail::spin_then_lock(part.mutex);
+    auto placed = part.tickets.try_emplace(raw->record.id, std::move(s));
+    inserted = placed.second;
+    // Before a lookup can find it (actions.cpp reads it).
+    if (inserted) raw->resident = true;
     // Held before a sweep may take other tickets out of the map.
-    kept = it->second;
-    if (inserted) {
-      raw->resident = true;
-      if (closed) {
-        retire_locked(*raw, leaving);
-      } else {
-        enlist_open_locked(*raw, leaving);
-      }
+    kept = placed.first->second;
+  }
+  if (inserted) {
+    if (closed) {
+      retire_locked(*raw, leaving);
+    } else {
+      enlist_open_locked(*raw, leaving);
     }
   }
   return kept;
@@ -78,25 +97,30 @@ void engine::impl::enlist_open_locked(ticket_slot& s,
       ++ring_hand;
       continue;
     }
+    // Only tried: a ticket's lock comes before budget_mutex in the order.
     std::unique_lock busy(t.mutex, std::try_to_lock);
     if (!busy || t.used.exchange(false, std::memory_order_relaxed) || t.row_forged) {
       ++ring_hand;
       continue;
     }
     // The hand then points at the ticket moved into its place.
-    evict_locked(tickets.find(t.record.id), leaving);
+    evict_locked(t.record.id, leaving);
     busy.unlock();
   }
 }
 
-void engine::impl::evict_locked(ticket_map::iterator at,
+void engine::impl::evict_locked(std::string_view id,
                                 std::vector<std::shared_ptr<ticket_slot>>& leaving) const {
+  ticket_shard& part = shard_of(id);
+  const std::unique_lock lock = detail::spin_then_lock(part.mutex);
+  const auto at = part.tickets.find(id);
+  if (at == part.tickets.end()) return;
   ticket_slot& s = *at->second;
   s.resident = false;
   drop_from_ring_locked(s);
   // Destroyed after the locks are released, not under them.
   leaving.push_back(std::move(at->second));
-  tickets.erase(at);
+  part.tickets.erase(at);
 }
 
 void engine::impl::drop_from_ring_locked(ticket_slot& s) const {
@@ -111,25 +135,36 @@ void engine::impl::drop_from_ring_locked(ticket_slot& s) const {
 void engine::impl::retire_if_closed(ticket_slot& s) const {
   if (!s.record.closed || s.row_forged || s.stale || !s.resident) return;
   std::vector<std::shared_ptr<ticket_slot>> leaving;  // destroyed after the lock is released
-  const std::unique_lock lock = detail::spin_then_lock(map_mutex);
+  const std::unique_lock books = detail::spin_then_lock(budget_mutex);
   retire_locked(s, leaving);
 }
 
 void engine::impl::retire_locked(ticket_slot& s,
                                  std::vector<std::shared_ptr<ticket_slot>>& leaving) const {
-  // Only the slot the map holds counts: a copy read for one use is not kept.
-  if (const auto it = tickets.find(s.record.id); it == tickets.end() || it->second.get() != &s) return;
+  // Only the slot the map holds counts: a copy read for one use is not
+  // kept. The map is read without its shard's lock: it changes only under
+  // budget_mutex too, which is held.
+  const ticket_map& held = shard_of(s.record.id).tickets;
+  if (const auto it = held.find(s.record.id); it == held.end() || it->second.get() != &s) return;
   drop_from_ring_locked(s);
   closed_order.push_back(s.record.id);
   while (closed_order.size() > closed_kept) {
-    const auto oldest = tickets.find(closed_order.front());
+    const std::string oldest = std::move(closed_order.front());
     closed_order.pop_front();
-    if (oldest == tickets.end()) continue;
     // The slot's own lock is not held here: what it says of being closed
     // was settled by the commit that closed it, which nothing undoes. (It
     // may be in the open ring: kept as open while its row was rewritten.)
     evict_locked(oldest, leaving);
   }
+}
+
+std::size_t engine::impl::resident_count() const {
+  // The maps change only under budget_mutex: held, the shards' sizes add
+  // up to one moment's count.
+  const std::shared_lock books = detail::spin_then_lock_shared(budget_mutex);
+  std::size_t n = 0;
+  for (const ticket_shard& part : shards) n += part.tickets.size();
+  return n;
 }
 
 void engine::impl::resync(ticket_slot& s) const {

@@ -4,8 +4,8 @@
 //
 // Private to the library. pthread's rwlock (std::shared_mutex) puts a
 // thread that finds the lock taken to sleep at once; for the sections the
-// memory store's shards and indexes and the engine's ticket map guard (a
-// few hundred nanoseconds), the wake-up cost more than the wait, and two
+// memory store's shards and the engine's ticket map shards guard (a few
+// hundred nanoseconds), the wake-up cost more than the wait, and two
 // threads on one engine ran no faster than one (engine_bench
 // BM_lifecycle_threads: 0.95x the one-thread rate; with the spin here and
 // in the engine, 1.43-1.46x, beside a control of 1.98x).
