@@ -89,6 +89,19 @@ const std::vector<std::pair<std::string, const tf::actor*>>& whole_path() {
   return steps;
 }
 
+/// The actions threads took that failed, one line each (ticket, action,
+/// error); each thread acts through act().
+struct failed_actions {
+  std::mutex mutex;
+  std::vector<std::string> lines;
+  void act(tf::engine& e, const tf::act_request& req) {
+    if (auto done = e.act(req); !done) {
+      const std::lock_guard lock(mutex);
+      lines.push_back(req.ticket_id + " " + req.action + ": " + done.error().message());
+    }
+  }
+};
+
 std::size_t count_type(const std::vector<tf::event>& events, tf::event_type type) {
   std::size_t n = 0;
   for (const tf::event& e : events) n += e.type == type ? 1 : 0;
@@ -312,8 +325,7 @@ TEST_CASE("engine.memory.threads_on_open_tickets_beyond_the_budget_each_act_once
     ids.push_back(r.open(ordinary_complaint("C-OPEN-T" + std::to_string(i))).ticket.id);
   REQUIRE(resident(r) == 1);
   std::latch start(threads);
-  std::mutex failures_mutex;
-  std::vector<std::string> failures;
+  failed_actions failures;
   std::vector<std::thread> pool;
   for (int w = 0; w < threads; ++w) {
     pool.emplace_back([&, w] {
@@ -324,16 +336,13 @@ TEST_CASE("engine.memory.threads_on_open_tickets_beyond_the_budget_each_act_once
           req.ticket_id = ids[static_cast<std::size_t>(w * per_thread + k)];
           req.action = step.first;
           req.by = *step.second;
-          if (auto done = r->act(req); !done) {
-            const std::lock_guard lock(failures_mutex);
-            failures.push_back(req.ticket_id + " " + req.action + ": " + done.error().message());
-          }
+          failures.act(*r, req);
         }
       }
     });
   }
   for (auto& t : pool) t.join();
-  CHECK_MESSAGE(failures.empty(), (failures.empty() ? std::string() : failures.front()));
+  CHECK_MESSAGE(failures.lines.empty(), (failures.lines.empty() ? std::string() : failures.lines.front()));
   // The last sweep kept the ticket it read in and spared any the other
   // three threads were acting on at that moment (engine.hpp says so).
   CHECK(resident(r) <= threads);
@@ -373,8 +382,7 @@ TEST_CASE("engine.memory.threads_over_every_shard_keep_both_budgets") {
   // Ticket k of a thread: closes when k is even, stays open when odd.
   const auto closes = [](std::size_t ticket) { return ticket % 2 == 0; };
   std::latch start(threads);
-  std::mutex failures_mutex;
-  std::vector<std::string> failures;
+  failed_actions failures;
   std::vector<std::thread> pool;
   for (int w = 0; w < threads; ++w) {
     pool.emplace_back([&, w] {
@@ -387,16 +395,13 @@ TEST_CASE("engine.memory.threads_over_every_shard_keep_both_budgets") {
           req.ticket_id = ids[ticket];
           req.action = whole_path()[step].first;
           req.by = *whole_path()[step].second;
-          if (auto done = r->act(req); !done) {
-            const std::lock_guard lock(failures_mutex);
-            failures.push_back(req.ticket_id + " " + req.action + ": " + done.error().message());
-          }
+          failures.act(*r, req);
         }
       }
     });
   }
   for (auto& t : pool) t.join();
-  CHECK_MESSAGE(failures.empty(), (failures.empty() ? std::string() : failures.front()));
+  CHECK_MESSAGE(failures.lines.empty(), (failures.lines.empty() ? std::string() : failures.lines.front()));
   // Closed: the two most recent. Open: a sweep spares the ticket it read
   // in and any the other three threads held at that moment (engine.hpp).
   CHECK(resident(r) <= 3 + 2 + (threads - 1));
