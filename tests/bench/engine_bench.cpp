@@ -12,6 +12,9 @@
 // sets BM_complaint_lifecycle and BM_open_ticket_heap beside xstate.
 #include <benchmark/benchmark.h>
 #include <malloc.h>
+#if defined(TIERFLOW_TCMALLOC)
+#include <gperftools/malloc_extension_c.h>
+#endif
 #include <unistd.h>
 
 #include <array>
@@ -284,13 +287,31 @@ void BM_open_ticket_bytes(benchmark::State& state) {
 }
 BENCHMARK(BM_open_ticket_bytes)->Arg(10'000)->Iterations(1)->Unit(benchmark::kMillisecond);
 
-// The heap bytes of glibc malloc in use: the arena's allocated chunks
-// (main arena; the benchmark allocates on one thread) and the blocks big
-// enough to be mmapped on their own (a hash table's bucket array at 10^5
-// tickets is one), which uordblks alone leaves out.
+// The heap bytes in use, from whichever allocator the benchmark links
+// (TIERFLOW_MALLOC). glibc's: the arena's allocated chunks (main arena; the
+// benchmark allocates on one thread) and the blocks big enough to be
+// mmapped on their own (a hash table's bucket array at 10^5 tickets is
+// one), which uordblks alone leaves out. tcmalloc's: the bytes the program
+// holds (its mallinfo says nothing).
 std::size_t heap_in_use() {
+#if defined(TIERFLOW_TCMALLOC)
+  std::size_t bytes = 0;
+  if (MallocExtension_GetNumericProperty("generic.current_allocated_bytes", &bytes) == 0) std::abort();
+  return bytes;
+#else
   const struct mallinfo2 m = mallinfo2();
   return m.uordblks + m.hblkhd;
+#endif
+}
+
+// Returns the allocator's free memory to the system, so that the resident
+// set says what is in use.
+void trim_heap() {
+#if defined(TIERFLOW_TCMALLOC)
+  MallocExtension_ReleaseFreeMemory();
+#else
+  malloc_trim(0);
+#endif
 }
 
 // The process's resident set (/proc/self/statm), in bytes: the heap above as
@@ -307,9 +328,9 @@ std::size_t resident_bytes() {
 // The resident heap per open ticket, engine and memory store together:
 // range(0) complaint tickets opened and left in `received`, waiting with
 // their deadlines running (the 30 min step limit, contact 24 h, reply 4 WD,
-// answer 5 WD), measured as the growth of malloc's bytes in use from the
+// answer 5 WD), measured as the growth of the heap bytes in use from the
 // empty engine (built, its catalog compiled) to the N open tickets, each
-// side after malloc_trim (rss_bytes_per_open_ticket: the same growth of the
+// side after trim_heap (rss_bytes_per_open_ticket: the same growth of the
 // resident set). Then the engine is destroyed and the store kept, which
 // splits the figure: store_heap is what the store still holds over what it
 // held empty, engine_heap the rest. store_estimate is the store's own
@@ -328,24 +349,24 @@ void BM_open_ticket_heap(benchmark::State& state) {
   for (auto _ : state) {
     manual_clock clk{start};
     memory_store events;
-    malloc_trim(0);
+    trim_heap();
     const std::size_t empty_store = heap_in_use();
     engine_options options{&clk, &events, nullptr, "T", {}};
     if (budget != 0) options.open_tickets_kept = budget;
     auto e = engine::create(shipped(), options);
     if (!e) std::abort();
     std::unique_ptr<engine> eng = std::move(*e);
-    malloc_trim(0);
+    trim_heap();
     const std::size_t before = heap_in_use();
     const std::size_t rss_before = resident_bytes();
     for (std::size_t i = 0; i < n; ++i)
       if (!eng->open(key_complaint(i))) std::abort();
-    malloc_trim(0);
+    trim_heap();
     const std::size_t after = heap_in_use();
     const std::size_t rss_after = resident_bytes();
     state.counters["resident_tickets"] = static_cast<double>(eng->stats().resident_tickets);
     eng.reset();
-    malloc_trim(0);
+    trim_heap();
     const std::size_t store_only = heap_in_use();
     const double total = per_ticket(before, after);
     const double store = per_ticket(empty_store, store_only);
@@ -367,7 +388,7 @@ BENCHMARK(BM_open_ticket_heap)
 // The heap an engine on SQLite keeps per ticket it has closed: complaint
 // lifecycles, open to archived, on a fresh database file (group commit, so
 // the figure is the engine's and not the disk's), measured as the growth of
-// glibc's bytes in use (mallinfo2) over the iterations after a warm-up that
+// the heap bytes in use (heap_in_use) over the iterations after a warm-up that
 // fills SQLite's bounded page cache and the engine's budget of closed
 // tickets (engine_options::closed_tickets_kept, 1000). The engine used to
 // keep every ticket it had touched; closed tickets beyond the budget now
@@ -398,11 +419,11 @@ void BM_closed_ticket_heap(benchmark::State& state) {
       if (!eng.act({id, "archive", actor{"cb_01", {"callback_agent"}, ""}, "", {}})) std::abort();
     };
     for (int i = 0; i < 2000; ++i) lifecycle();
-    malloc_trim(0);
-    const auto before = mallinfo2().uordblks;
+    trim_heap();
+    const auto before = heap_in_use();
     for (auto _ : state) lifecycle();
-    malloc_trim(0);
-    const auto after = mallinfo2().uordblks;
+    trim_heap();
+    const auto after = heap_in_use();
     state.SetItemsProcessed(state.iterations());
     state.counters["heap_bytes_per_closed_ticket"] =
         (static_cast<double>(after) - static_cast<double>(before)) / static_cast<double>(state.iterations());
@@ -439,11 +460,11 @@ void BM_open_ticket_heap_sqlite(benchmark::State& state) {
       if (budget != 0) options.open_tickets_kept = budget;
       auto e = engine::create(shipped(), options);
       if (!e) std::abort();
-      malloc_trim(0);
+      trim_heap();
       const std::size_t before = heap_in_use();
       for (std::size_t i = 0; i < n; ++i)
         if (!(*e)->open(key_complaint(i))) std::abort();
-      malloc_trim(0);
+      trim_heap();
       const std::size_t after = heap_in_use();
       state.counters["heap_bytes_per_open_ticket"] =
           (static_cast<double>(after) - static_cast<double>(before)) / static_cast<double>(n);
