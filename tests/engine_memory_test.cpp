@@ -94,13 +94,33 @@ const std::vector<std::pair<std::string, const tf::actor*>>& whole_path() {
 struct failed_actions {
   std::mutex mutex;
   std::vector<std::string> lines;
-  void act(tf::engine& e, const tf::act_request& req) {
+  /// Takes `step` (an action and who takes it) on ticket `id`.
+  void act(tf::engine& e, const std::string& id, const std::pair<std::string, const tf::actor*>& step) {
+    tf::act_request req;
+    req.ticket_id = id;
+    req.action = step.first;
+    req.by = *step.second;
     if (auto done = e.act(req); !done) {
       const std::lock_guard lock(mutex);
       lines.push_back(req.ticket_id + " " + req.action + ": " + done.error().message());
     }
   }
 };
+
+/// Runs body(w) on `threads` threads, w = 0 … threads-1, released together
+/// so that they overlap, and waits for them all.
+template <class Body>
+void on_threads_at_once(int threads, Body body) {
+  std::latch start(threads);
+  std::vector<std::thread> pool;
+  for (int w = 0; w < threads; ++w) {
+    pool.emplace_back([&start, &body, w] {
+      start.arrive_and_wait();
+      body(w);
+    });
+  }
+  for (auto& t : pool) t.join();
+}
 
 std::size_t count_type(const std::vector<tf::event>& events, tf::event_type type) {
   std::size_t n = 0;
@@ -196,25 +216,19 @@ TEST_CASE("engine.memory.threads_on_one_closed_ticket_each_get_an_answer") {
   // stored ticket, every command is refused and recorded (identical
   // refusals coalesce into the count, engine.hpp), and nothing moves it.
   constexpr int threads = 4, rounds = 25;
-  std::latch start(threads);
   std::atomic<int> wrong_view{0}, wrong_refusal{0};
-  std::vector<std::thread> pool;
-  for (int w = 0; w < threads; ++w) {
-    pool.emplace_back([&] {
-      start.arrive_and_wait();
-      for (int i = 0; i < rounds; ++i) {
-        const auto v = r->view(id);
-        if (!v || !v->closed || v->version != version) ++wrong_view;
-        tf::act_request req;
-        req.ticket_id = id;
-        req.action = "close";
-        req.by = caller;
-        const auto done = r->act(req);
-        if (done || done.error().code() != tf::errc::not_found) ++wrong_refusal;
-      }
-    });
-  }
-  for (auto& t : pool) t.join();
+  on_threads_at_once(threads, [&](int) {
+    for (int i = 0; i < rounds; ++i) {
+      const auto v = r->view(id);
+      if (!v || !v->closed || v->version != version) ++wrong_view;
+      tf::act_request req;
+      req.ticket_id = id;
+      req.action = "close";
+      req.by = caller;
+      const auto done = r->act(req);
+      if (done || done.error().code() != tf::errc::not_found) ++wrong_refusal;
+    }
+  });
   CHECK(wrong_view == 0);
   CHECK(wrong_refusal == 0);
   CHECK(r->stats().denied == static_cast<std::uint64_t>(threads * rounds));
@@ -324,24 +338,12 @@ TEST_CASE("engine.memory.threads_on_open_tickets_beyond_the_budget_each_act_once
   for (int i = 0; i < threads * per_thread; ++i)
     ids.push_back(r.open(ordinary_complaint("C-OPEN-T" + std::to_string(i))).ticket.id);
   REQUIRE(resident(r) == 1);
-  std::latch start(threads);
   failed_actions failures;
-  std::vector<std::thread> pool;
-  for (int w = 0; w < threads; ++w) {
-    pool.emplace_back([&, w] {
-      start.arrive_and_wait();
-      for (const auto& step : first_steps()) {
-        for (int k = 0; k < per_thread; ++k) {
-          tf::act_request req;
-          req.ticket_id = ids[static_cast<std::size_t>(w * per_thread + k)];
-          req.action = step.first;
-          req.by = *step.second;
-          failures.act(*r, req);
-        }
-      }
-    });
-  }
-  for (auto& t : pool) t.join();
+  on_threads_at_once(threads, [&](int w) {
+    for (const auto& step : first_steps())
+      for (int k = 0; k < per_thread; ++k)
+        failures.act(*r, ids[static_cast<std::size_t>(w * per_thread + k)], step);
+  });
   CHECK_MESSAGE(failures.lines.empty(), (failures.lines.empty() ? std::string() : failures.lines.front()));
   // The last sweep kept the ticket it read in and spared any the other
   // three threads were acting on at that moment (engine.hpp says so).
@@ -381,26 +383,16 @@ TEST_CASE("engine.memory.threads_over_every_shard_keep_both_budgets") {
 
   // Ticket k of a thread: closes when k is even, stays open when odd.
   const auto closes = [](std::size_t ticket) { return ticket % 2 == 0; };
-  std::latch start(threads);
   failed_actions failures;
-  std::vector<std::thread> pool;
-  for (int w = 0; w < threads; ++w) {
-    pool.emplace_back([&, w] {
-      start.arrive_and_wait();
-      for (std::size_t step = 0; step < whole_path().size(); ++step) {
-        for (int k = 0; k < per_thread; ++k) {
-          const auto ticket = static_cast<std::size_t>(w * per_thread + k);
-          if (!closes(ticket) && step >= first_steps().size()) continue;
-          tf::act_request req;
-          req.ticket_id = ids[ticket];
-          req.action = whole_path()[step].first;
-          req.by = *whole_path()[step].second;
-          failures.act(*r, req);
-        }
+  on_threads_at_once(threads, [&](int w) {
+    for (std::size_t step = 0; step < whole_path().size(); ++step) {
+      for (int k = 0; k < per_thread; ++k) {
+        const auto ticket = static_cast<std::size_t>(w * per_thread + k);
+        if (!closes(ticket) && step >= first_steps().size()) continue;
+        failures.act(*r, ids[ticket], whole_path()[step]);
       }
-    });
-  }
-  for (auto& t : pool) t.join();
+    }
+  });
   CHECK_MESSAGE(failures.lines.empty(), (failures.lines.empty() ? std::string() : failures.lines.front()));
   // Closed: the two most recent. Open: a sweep spares the ticket it read
   // in and any the other three threads held at that moment (engine.hpp).

@@ -86,8 +86,8 @@ void engine::impl::enlist_open_locked(ticket_slot& s,
   // once, so two passes clear every mark. The one just kept stays; a
   // ticket whose lock is held is in use and spared too (it stays over the
   // budget until a later sweep), and so is one whose summary row is yet to
-  // be rewritten. Each step
-  // clears a mark some use set, or lets a ticket go: O(1) amortised.
+  // be rewritten. Each step clears a mark some use set, or lets a ticket
+  // go: O(1) amortised.
   for (std::size_t steps = 2 * open_ring.size() + 1; open_ring.size() > open_kept && steps > 0;
        --steps) {
     if (ring_hand >= open_ring.size()) ring_hand = 0;
