@@ -29,6 +29,14 @@ std::size_t sequence_length(const unsigned char* p, std::size_t left) noexcept {
   return 0;
 }
 
+constexpr std::uint64_t low_bits = 0x0101010101010101ULL;
+constexpr std::uint64_t high_bits = 0x8080808080808080ULL;
+
+// Eight ASCII bytes, none of them zero (the classic has-zero-byte test).
+bool ascii_without_nul(std::uint64_t w) noexcept {
+  return (w & high_bits) == 0 && ((w - low_bits) & ~w & high_bits) == 0;
+}
+
 constexpr std::string_view bad_text = "is not valid UTF-8 text (or holds a NUL byte)";
 
 // The ticket id for a message: only when it is itself storable (a bad one
@@ -42,18 +50,29 @@ std::string ticket_name(std::string_view id) {
 bool is_storable_text(std::string_view text) noexcept {
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   std::size_t left = text.size();
-  constexpr std::uint64_t ones = 0x0101010101010101ULL;
-  constexpr std::uint64_t highs = 0x8080808080808080ULL;
+  // Most texts are short ASCII ids, keys and values: their tail of fewer
+  // than eight bytes is checked as one word too, padded with 0x01 bytes
+  // (ASCII, not NUL) when the whole text is that short, or overlapping
+  // bytes already checked when it is longer. Only a word holding a byte
+  // that is not plain ASCII takes the byte-wise UTF-8 walk.
+  if (left > 0 && left < 8) {
+    std::uint64_t w = low_bits;
+    std::memcpy(&w, p, left);
+    if (ascii_without_nul(w)) return true;
+  }
   while (left > 0) {
     if (left >= 8) {
       std::uint64_t w = 0;
       std::memcpy(&w, p, 8);
-      // Eight ASCII bytes, none of them zero (the classic has-zero-byte test).
-      if ((w & highs) == 0 && ((w - ones) & ~w & highs) == 0) {
+      if (ascii_without_nul(w)) {
         p += 8;
         left -= 8;
         continue;
       }
+    } else if (text.size() >= 8) {
+      std::uint64_t w = 0;
+      std::memcpy(&w, p + left - 8, 8);
+      if (ascii_without_nul(w)) return true;
     }
     const std::size_t n = sequence_length(p, left);
     if (n == 0) return false;

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: MIT
+// The stores' shared text check (detail::is_storable_text) against a plain
+// code-point decoder written from RFC 3629, over every placement of each
+// interesting byte sequence in texts of every length around the checker's
+// 8-byte words, and over random bytes.
+#include <doctest/doctest.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/append_checks.hpp"
+
+namespace {
+
+// RFC 3629 by the book: decode each code point from its lead byte's length,
+// then refuse overlong forms, surrogates, values past U+10FFFF and U+0000.
+bool reference_storable(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    std::size_t length = 0;
+    std::uint32_t code = 0;
+    if (lead < 0x80) {
+      length = 1;
+      code = lead;
+    } else if ((lead & 0xE0) == 0xC0) {
+      length = 2;
+      code = lead & 0x1FU;
+    } else if ((lead & 0xF0) == 0xE0) {
+      length = 3;
+      code = lead & 0x0FU;
+    } else if ((lead & 0xF8) == 0xF0) {
+      length = 4;
+      code = lead & 0x07U;
+    } else {
+      return false;
+    }
+    if (i + length > text.size()) return false;
+    for (std::size_t k = 1; k < length; ++k) {
+      const auto b = static_cast<unsigned char>(text[i + k]);
+      if ((b & 0xC0) != 0x80) return false;
+      code = (code << 6U) | (b & 0x3FU);
+    }
+    static constexpr std::uint32_t smallest[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (code < smallest[length]) return false;              // overlong
+    if (code >= 0xD800 && code <= 0xDFFF) return false;      // surrogate
+    if (code > 0x10FFFF) return false;
+    if (code == 0) return false;                             // NUL
+    i += length;
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("store.text.storable_text_agrees_with_a_code_point_decoder") {
+  using tierflow::detail::is_storable_text;
+  // Well-formed, ill-formed and cut-short sequences; each is put at every
+  // offset of ASCII texts from 0 to 20 bytes long, so that it falls in a
+  // whole 8-byte word, across two, in a short text's padded word and in a
+  // longer text's overlapping tail.
+  const std::vector<std::string> pieces{
+      std::string(1, '\0'), "\x7f", "\x80", "\xbf", "\xc0\x80", "\xc1\xbf", "\xc2", "\xc2\x80",
+      "\xc2\x7f", "\xdf\xbf", "\xe0\x9f\xbf", "\xe0\xa0\x80", "\xe5\xae\xa2", "\xe5\xae",
+      "\xed\x9f\xbf", "\xed\xa0\x80", "\xef\xbf\xbf", "\xf0\x8f\xbf\xbf", "\xf0\x90\x80\x80",
+      "\xf4\x8f\xbf\xbf", "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\xfe", "\xff"};
+  std::size_t refused = 0, taken = 0;
+  for (const std::string& piece : pieces) {
+    for (std::size_t length = 0; length <= 20; ++length) {
+      for (std::size_t at = 0; at <= length; ++at) {
+        const std::string text = std::string(at, 'a') + piece + std::string(length - at, 'b');
+        const bool expected = reference_storable(text);
+        CAPTURE(text);
+        CHECK(is_storable_text(text) == expected);
+        ++(expected ? taken : refused);
+      }
+    }
+  }
+  // Both answers were exercised, many times over.
+  CHECK(taken > 1000);
+  CHECK(refused > 1000);
+
+  // Random bytes from a small alphabet rich in lead, continuation and NUL
+  // bytes, at lengths around the word size.
+  std::mt19937_64 random(20261205);
+  const std::string alphabet("a\0\x7f\x80\xbf\xc2\xe0\xe5\xed\xf0\xf4\xff", 12);
+  std::uniform_int_distribution<std::size_t> pick(0, alphabet.size() - 1), size(0, 24);
+  for (int round = 0; round < 20000; ++round) {
+    std::string text(size(random), 'a');
+    for (char& c : text) c = alphabet[pick(random)];
+    CAPTURE(text);
+    CHECK(is_storable_text(text) == reference_storable(text));
+  }
+}
