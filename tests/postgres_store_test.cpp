@@ -733,6 +733,14 @@ TEST_CASE("store.postgres.append_is_at_most_two_round_trips") {
   REQUIRE(st->next_ticket_number());
   CHECK(st->round_trips() - before == 1);
 
+  // A ticket number with a customer's tickets: one, a number fresher than
+  // the last, and T1's summary (conformance::ticket's customer, C1).
+  before = st->round_trips();
+  const auto intake = st->number_and_history("C1");
+  CHECK(st->round_trips() - before == 1);
+  REQUIRE(intake);
+  CHECK(intake->history == std::vector<tierflow::ticket_summary>{t1});
+
   // What was written is all there, in order, and chained to the head.
   const auto loaded = st->load("T1");
   REQUIRE(loaded);

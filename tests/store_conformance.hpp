@@ -603,6 +603,35 @@ inline void run_store_conformance(const std::function<std::unique_ptr<tierflow::
     CHECK(ids(st.customer_tickets("C2")) == "T1,T5");
   }
 
+  SUBCASE("number_and_history_is_a_fresh_number_and_the_customer_tickets") {
+    ticket_summary t1 = ticket("T1");
+    ticket_summary t2 = ticket("T2");
+    ticket_summary t3 = ticket("T3");
+    t1.opened_at = at(9);
+    t2.opened_at = at(8);
+    t3.customer_id = "C2";
+    for (ticket_summary* s : {&t1, &t3, &t2}) save(st, *s);
+    const auto before = st.next_ticket_number();
+    REQUIRE(before);
+    const auto c1 = st.number_and_history("C1");
+    REQUIRE(c1);
+    CHECK(c1->number > *before);
+    CHECK(c1->history == std::vector<ticket_summary>{t2, t1});
+    // A customer without tickets, and one whose id could not be stored:
+    // a number all the same, each fresh.
+    const auto c9 = st.number_and_history("C9");
+    REQUIRE(c9);
+    CHECK(c9->number > c1->number);
+    CHECK(c9->history.empty());
+    const auto bad = st.number_and_history(std::string_view("C\0", 2));
+    REQUIRE(bad);
+    CHECK(bad->number > c9->number);
+    CHECK(bad->history.empty());
+    const auto after = st.next_ticket_number();
+    REQUIRE(after);
+    CHECK(*after > bad->number);
+  }
+
   SUBCASE("due_lists_timers_at_or_before_now_earliest_first_up_to_a_limit") {
     ticket_summary t1 = ticket("T1");
     ticket_summary t2 = ticket("T2");

@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <tierflow/calendar.hpp>
@@ -77,6 +78,14 @@ struct due_ticket {
   friend bool operator==(const due_ticket&, const due_ticket&) = default;
 };
 
+/// A fresh ticket number and the tickets of the customer it is for
+/// (store::number_and_history).
+struct ticket_intake {
+  std::uint64_t number = 0;
+  std::vector<ticket_summary> history;  ///< oldest first (opened_at, then ticket id)
+  friend bool operator==(const ticket_intake&, const ticket_intake&) = default;
+};
+
 /// Durable (or not) home of the audit trail.
 ///
 /// Contract shared by every implementation (tests/store_conformance.hpp):
@@ -127,6 +136,21 @@ class store {
   /// may lose the numbers it handed out with them: no two stored tickets
   /// share a number.
   [[nodiscard]] virtual result<std::uint64_t> next_ticket_number() = 0;
+
+  /// What opening a ticket for a customer whose history counts needs from
+  /// the store: a fresh ticket number (as next_ticket_number) and all the
+  /// customer's tickets (as customer_tickets, same order, same rows left
+  /// out). A store that talks to a server answers both in one exchange
+  /// (postgres_store: one statement); this default asks for the tickets,
+  /// then the number, so a failed read hands out no number. Errors: those
+  /// of the two, nothing handed out when the tickets cannot be read.
+  [[nodiscard]] virtual result<ticket_intake> number_and_history(std::string_view customer_id) {
+    auto history = customer_tickets(customer_id);
+    if (!history) return fail(std::move(history).error());
+    auto number = next_ticket_number();
+    if (!number) return fail(std::move(number).error());
+    return ticket_intake{*number, std::move(*history)};
+  }
 
   /// The latest summary of a ticket; errc::not_found when unknown,
   /// errc::data_loss when its stored row does not match its trail (see the

@@ -54,6 +54,9 @@ class forwarding_store : public tierflow::store {
   [[nodiscard]] tierflow::result<std::uint64_t> next_ticket_number() override {
     return inner_->next_ticket_number();
   }
+  [[nodiscard]] tierflow::result<tierflow::ticket_intake> number_and_history(std::string_view customer_id) override {
+    return inner_->number_and_history(customer_id);
+  }
   [[nodiscard]] tierflow::result<tierflow::ticket_summary> summary(std::string_view ticket_id) const override {
     return inner_->summary(ticket_id);
   }

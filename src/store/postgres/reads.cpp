@@ -30,6 +30,8 @@ bool storable(std::string_view text) noexcept { return detail::is_storable_text(
 using detail::postgres::clamp_limit;
 using detail::postgres::from_seconds;
 using detail::postgres::head_of;
+using detail::postgres::intake_of;
+using detail::postgres::number_and_history_select;
 using detail::postgres::one_summary_of;
 using detail::postgres::seconds;
 using detail::postgres::sealed_summary_select;
@@ -96,6 +98,23 @@ result<std::uint64_t> postgres_store::next_ticket_number() {
     const auto n = row.int8();
     if (!row.ok()) return fail(pg::failure{row.take_error(), false});
     return static_cast<std::uint64_t>(n);
+  });
+}
+
+result<ticket_intake> postgres_store::number_and_history(std::string_view customer_id) {
+  if (auto ok = impl_->writable("next ticket number"); !ok) return fail(ok.error());
+  // An id that could not be stored has no tickets: the number alone.
+  if (!storable(customer_id)) {
+    auto number = next_ticket_number();
+    if (!number) return fail(std::move(number).error());
+    return ticket_intake{*number, {}};
+  }
+  return impl_->read<ticket_intake>([&](pg::connection& c) -> pg::outcome<ticket_intake> {
+    pg::params p;
+    p.text(customer_id);
+    auto r = c.exec(number_and_history_select(impl_->sealed).c_str(), p);
+    if (!r) return fail(r.error());
+    return intake_of(*r, impl_->sealed);
   });
 }
 

@@ -91,6 +91,37 @@ pg::outcome<std::vector<ticket_summary>> summaries_of(const pg::result_ptr& r, b
   return out;
 }
 
+std::string number_and_history_select(bool sealed) {
+  // The number's subquery has one row, so nextval() runs once whatever the
+  // customer has; the LEFT JOIN keeps that row when the customer has none.
+  return fmt::format(
+      "SELECT n.number, {}, {}, h.version, h.head"
+      " FROM (SELECT nextval('tierflow.ticket_numbers') AS number) n"
+      " LEFT JOIN (tierflow.summaries s LEFT JOIN tierflow.heads h ON h.stream = s.ticket_id)"
+      " ON s.customer_id = $1 ORDER BY s.opened_at, s.ticket_id",
+      sealed_summary_columns, sealed ? "s.seal" : "NULL::bytea");
+}
+
+pg::outcome<ticket_intake> intake_of(const pg::result_ptr& r, bool sealed) {
+  const int rows = PQntuples(r.get());
+  if (rows == 0) return fail(pg::failure{error(errc::io_error, "postgres: no ticket number returned"), false});
+  ticket_intake out;
+  out.history.reserve(static_cast<std::size_t>(rows));
+  for (int i = 0; i < rows; ++i) {
+    pg::row_reader row(r.get(), i);
+    const std::int64_t number = row.int8();
+    if (i == 0) out.number = static_cast<std::uint64_t>(number);
+    if (!row.ok()) return fail(pg::failure{row.take_error(), false});
+    if (row.null()) continue;  // the customer has no tickets: the number's row alone
+    auto read = read_sealed_row(row);
+    if (!row.ok()) return fail(pg::failure{row.take_error(), false});
+    if (!read) return fail(pg::failure{read.error(), false});
+    // Left out when it fails its seal, as customer_tickets leaves it out.
+    if (auto s = checked(std::move(*read), sealed)) out.history.push_back(std::move(*s));
+  }
+  return out;
+}
+
 result<ticket_summary> one_summary_of(const pg::result_ptr& r, bool sealed, std::string_view ticket_id) {
   if (PQntuples(r.get()) == 0) return fail(errc::not_found, fmt::format("ticket {}: not found", ticket_id));
   pg::row_reader row(r.get(), 0);

@@ -53,6 +53,16 @@ struct sealed_row {
 [[nodiscard]] pg::outcome<std::vector<ticket_summary>> summaries_of(const pg::result_ptr& r, bool sealed,
                                                                     std::size_t* left_out = nullptr);
 
+/// "SELECT nextval(ticket numbers), <sealed_summary_columns>, <seal>,
+/// h.version, h.head" of the customer `$1`'s summaries, oldest first: a
+/// fresh ticket number and the customer's tickets in one statement (a
+/// customer without tickets gives one row of NULLs after the number).
+[[nodiscard]] std::string number_and_history_select(bool sealed);
+
+/// The number and the rows of a number_and_history_select, rows that fail
+/// their seal left out as in summaries_of.
+[[nodiscard]] pg::outcome<ticket_intake> intake_of(const pg::result_ptr& r, bool sealed);
+
 /// The single row of a sealed_summary_select: errc::data_loss when it does
 /// not match its seal (and `sealed`), errc::not_found when there is none.
 [[nodiscard]] result<ticket_summary> one_summary_of(const pg::result_ptr& r, bool sealed,
