@@ -33,6 +33,10 @@
 // - loads: BM_store_load_trail — sqlite_store::load of one 50-event trail
 //     among 2,000, next to a raw SELECT of the same rows (see "loading a
 //     trail" below).
+// - layouts: BM_paired_layouts — raw SQL writing the command in seven table
+//     layouts and write paths, beside the raw loop and the engine in one run
+//     (see "candidate layouts" below): what a layout could reach, measured
+//     before building it.
 //
 // Every database file starts with a pre-grown WAL (see pregrow_wal), so no
 // side pays for growing its WAL file while the other overwrites its own.
@@ -71,8 +75,21 @@
 // plain SELECT of one trail: ~63 µs clustered, ~120 µs in rowid order).
 // BM_store_load_trail measures loads on this layout (4 runs): 34–48 µs per
 // 50-event trail through the store, 31–41 by raw SELECT, store_of_raw
-// 0.86–0.91. The goal of
-// 0.5 is not reached: see the issue 14 report for where the rest goes.
+// 0.86–0.91.
+//
+// BM_paired_layouts (2026-12-05; groups of 300; 5 runs, the raw loop at
+// 39–194k commands/s), of_raw medians: 0.36 events (this store's write
+// path), 0.39 command (the same with a row per command: the layout alone
+// is worth ~0.03), 0.40 events_single, 0.51 command_single (a row per
+// command, the head and summary once per group, no savepoint): 1.19–1.30x
+// events_single in every run. The engine itself reached 0.85–0.92 of its
+// write path's raw SQL (3 runs), so even a row-per-command store writing
+// its head and summary once per group would put the engine near 0.43
+// (0.29–0.47 in those runs): the goal of 0.5 is not reached by a layout
+// on this machine's disk. Writing the head and summary once per group was
+// built and measured (a 1.09 median pair ratio, within the disk's noise)
+// and not kept: a row refused at the group's end would undo commands
+// already acknowledged, where today only the failing command goes.
 //
 // Syncs are counted by a pass-through SQLite VFS registered as the default
 // (it forwards every call to the platform VFS and counts xSync), so the
@@ -85,6 +102,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -1105,6 +1123,363 @@ void BM_store_load_trail(benchmark::State& state) {
   state.counters["store_of_raw"] = raw_s / std::max(store_s, 1e-12);
 }
 
+// --- candidate layouts, measured before building one (issue 14) ------------------------
+//
+// Raw SQL writing the measured command in seven ways, each in a database of
+// its own made by sqlite_store (plus the candidate table), with what the
+// store adds per command — a SAVEPOINT and RELEASE around it (except the
+// *_single ways), the summary's seal (SHA-256) and, for the one-row ways,
+// the events encoded into one blob — but without the engine. Per
+// iteration each way writes a block of commands in groups of G (the
+// benchmark's argument), and so do the raw loop (raw_db) and the engine on
+// a group_commit store: all on the same disk at nearly the same time, so
+// their ratios to the raw loop (of_raw_*) compare. The ways:
+//   events           — a row per event in tierflow_events, the stream
+//                      head's UPDATE and the summary's UPDATE per command
+//                      (the store's write path);
+//   command          — a row per command (tierflow_commands, clustered by
+//                      (stream_id, first_sequence), the events in one blob),
+//                      the summary's UPDATE, no stream-head row;
+//   command_head     — command, plus the stream head's UPDATE;
+//   events_deferred  — events, but the head and summary rows written once
+//                      per ticket per group, at its commit;
+//   command_deferred — command, the summary once per ticket per group;
+//   command_single   — command_deferred without the savepoint: the command
+//                      is one INSERT, atomic by itself;
+//   events_single    — events_deferred without the savepoint (the command's
+//                      events are one multi-row INSERT).
+// Run: store_bench --benchmark_filter=BM_paired_layouts --benchmark_min_time=8
+enum class layout_kind {
+  events,
+  command,
+  command_head,
+  events_deferred,
+  command_deferred,
+  command_single,
+  events_single
+};
+
+constexpr std::array<layout_kind, 7> all_layouts{
+    layout_kind::events,          layout_kind::command,          layout_kind::command_head,
+    layout_kind::events_deferred, layout_kind::command_deferred, layout_kind::command_single,
+    layout_kind::events_single};
+
+const char* layout_name(layout_kind k) {
+  switch (k) {
+    case layout_kind::events: return "events";
+    case layout_kind::command: return "command";
+    case layout_kind::command_head: return "command_head";
+    case layout_kind::events_deferred: return "events_deferred";
+    case layout_kind::command_deferred: return "command_deferred";
+    case layout_kind::command_single: return "command_single";
+    case layout_kind::events_single: return "events_single";
+  }
+  return "?";
+}
+
+void put_u32(std::string& out, std::uint32_t v) {
+  for (int s = 24; s >= 0; s -= 8) out.push_back(static_cast<char>((v >> s) & 0xff));
+}
+void put_i64(std::string& out, std::int64_t v) {
+  const auto u = static_cast<std::uint64_t>(v);
+  for (int s = 56; s >= 0; s -= 8) out.push_back(static_cast<char>((u >> s) & 0xff));
+}
+void put_bytes(std::string& out, std::string_view b) {
+  put_u32(out, static_cast<std::uint32_t>(b.size()));
+  out.append(b);
+}
+
+struct layout_db {
+  scratch_dir dir;
+  sqlite3* db = nullptr;
+  layout_kind kind;
+  sqlite3_stmt* insert_events = nullptr;
+  sqlite3_stmt* insert_command = nullptr;
+  sqlite3_stmt* insert_stream = nullptr;
+  sqlite3_stmt* update_stream = nullptr;
+  sqlite3_stmt* upsert_ticket = nullptr;
+  sqlite3_stmt* update_ticket = nullptr;
+  sqlite3_stmt* savepoint = nullptr;
+  sqlite3_stmt* release = nullptr;
+  std::vector<std::string> ids;
+  std::vector<std::uint64_t> versions;
+  std::vector<bool> stored;   // the ticket has its head / summary rows
+  std::vector<bool> pending;  // deferred rows to write at the commit
+  std::vector<std::string> details;
+  std::string hash = std::string(32, '\x5a');
+
+  void exec(const char* sql) const {
+    char* msg = nullptr;
+    if (sqlite3_exec(db, sql, nullptr, nullptr, &msg) != SQLITE_OK) {
+      const std::string what = std::string(sql) + ": " + (msg ? msg : "?");
+      sqlite3_free(msg);
+      fail(what);
+    }
+  }
+  sqlite3_stmt* prepare(const std::string& sql) const {
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v3(db, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &st, nullptr) !=
+        SQLITE_OK)
+      fail(sqlite3_errmsg(db));
+    return st;
+  }
+  void step(sqlite3_stmt* st) const {
+    if (sqlite3_step(st) != SQLITE_DONE) fail(sqlite3_errmsg(db));
+    sqlite3_reset(st);
+  }
+  [[nodiscard]] bool one_row() const {
+    return kind == layout_kind::command || kind == layout_kind::command_head ||
+           kind == layout_kind::command_deferred || kind == layout_kind::command_single;
+  }
+  [[nodiscard]] bool head_row() const {
+    return kind == layout_kind::events || kind == layout_kind::command_head ||
+           kind == layout_kind::events_deferred || kind == layout_kind::events_single;
+  }
+  [[nodiscard]] bool deferred() const {
+    return kind == layout_kind::events_deferred || kind == layout_kind::command_deferred ||
+           kind == layout_kind::command_single || kind == layout_kind::events_single;
+  }
+
+  layout_db(layout_kind k, std::size_t tickets) : kind(k) {
+    counting_vfs::install();
+    const std::string path = dir.file("layout.db");
+    pregrow_wal(path);
+    {
+      auto created = open_store("sqlite:" + path);
+      if (!created) fail(created.error().message());
+    }
+    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK)
+      fail("cannot open the layout database");
+    exec("PRAGMA journal_mode = WAL");
+    exec("PRAGMA synchronous = FULL");
+    exec("PRAGMA temp_store = MEMORY");
+    exec(
+        "CREATE TABLE tierflow_commands (stream_id TEXT NOT NULL COLLATE BINARY, "
+        "first_sequence INTEGER NOT NULL CHECK (first_sequence >= 1), "
+        "last_sequence INTEGER NOT NULL, prev_hash BLOB NOT NULL, events BLOB NOT NULL, "
+        "PRIMARY KEY (stream_id, first_sequence)) WITHOUT ROWID");
+    exec(
+        "CREATE TRIGGER tierflow_commands_no_update BEFORE UPDATE ON tierflow_commands "
+        "BEGIN SELECT RAISE(ABORT, 'append-only'); END");
+    std::string events_sql =
+        "INSERT INTO tierflow_events (stream_id, sequence, time, actor_id, workflow_id, "
+        "workflow_version, type, details, prev_hash, hash) VALUES ";
+    for (std::size_t r = 0; r < shape().events.size(); ++r) {
+      events_sql += r == 0 ? "(" : ", (";
+      for (std::size_t c = 1; c <= 10; ++c)
+        events_sql += (c == 1 ? "?" : ", ?") + std::to_string(r * 10 + c);
+      events_sql += ')';
+    }
+    insert_events = prepare(events_sql);
+    insert_command = prepare(
+        "INSERT INTO tierflow_commands (stream_id, first_sequence, last_sequence, prev_hash, "
+        "events) "
+        "VALUES (?1, ?2, ?3, ?4, ?5)");
+    insert_stream =
+        prepare("INSERT INTO tierflow_streams (stream_id, version, head) VALUES (?1, ?2, ?3)");
+    update_stream =
+        prepare("UPDATE tierflow_streams SET version = ?2, head = ?3 WHERE stream_id = ?1");
+    upsert_ticket = prepare(
+        "INSERT INTO tierflow_tickets (ticket_id, customer_id, ticket_type, workflow_id, "
+        "workflow_version, state, unit, region, owner, assignee, closed, opened_at, closed_at, "
+        "next_timer, nearest_due, version, seal) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) "
+        "ON CONFLICT (ticket_id) DO UPDATE SET version = excluded.version, seal = excluded.seal");
+    update_ticket = prepare(
+        "UPDATE tierflow_tickets SET ticket_type = ?3, workflow_id = ?4, workflow_version = ?5, "
+        "state = ?6, owner = ?9, assignee = ?10, closed_at = ?13, version = ?16, seal = ?17 "
+        "WHERE ticket_id = ?1");
+    savepoint = prepare("SAVEPOINT tierflow_command");
+    release = prepare("RELEASE tierflow_command");
+    for (std::size_t t = 0; t < tickets; ++t) ids.push_back(prefixed('T', 10'000'000 + t));
+    versions.assign(tickets, 0);
+    stored.assign(tickets, false);
+    pending.assign(tickets, false);
+    for (const auto& e : shape().events) details.push_back(detail::encode_details(e.details));
+  }
+  ~layout_db() {
+    for (sqlite3_stmt* st : {insert_events, insert_command, insert_stream, update_stream,
+                             upsert_ticket, update_ticket, savepoint, release})
+      sqlite3_finalize(st);
+    sqlite3_close(db);
+  }
+  layout_db(const layout_db&) = delete;
+  layout_db& operator=(const layout_db&) = delete;
+
+  static void text(sqlite3_stmt* st, int i, const std::string& v) {
+    sqlite3_bind_text(st, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+  }
+  static void optional_time(sqlite3_stmt* st, int i, const std::optional<timestamp>& t) {
+    if (t)
+      sqlite3_bind_int64(st, i, t->time_since_epoch().count());
+    else
+      sqlite3_bind_null(st, i);
+  }
+
+  void write_head_and_summary(std::size_t t) {
+    const std::string& id = ids[t];
+    const bool first = !stored[t];
+    if (head_row()) {
+      sqlite3_stmt* stream = first ? insert_stream : update_stream;
+      text(stream, 1, id);
+      sqlite3_bind_int64(stream, 2, static_cast<sqlite3_int64>(versions[t]));
+      sqlite3_bind_blob(stream, 3, hash.data(), 32, SQLITE_STATIC);
+      step(stream);
+    }
+    ticket_summary m = shape().summary;
+    m.ticket_id = id;
+    m.version = versions[t];
+    event_hash h{};
+    const event_hash seal_bytes = detail::summary_seal(m, versions[t], h);
+    sqlite3_stmt* ticket = first ? upsert_ticket : update_ticket;
+    text(ticket, 1, id);
+    text(ticket, 2, m.customer_id);
+    text(ticket, 3, m.ticket_type);
+    text(ticket, 4, m.workflow_id);
+    sqlite3_bind_int64(ticket, 5, m.workflow_version);
+    text(ticket, 6, m.state);
+    text(ticket, 7, m.unit);
+    text(ticket, 8, m.region);
+    text(ticket, 9, m.owner);
+    text(ticket, 10, m.assignee);
+    sqlite3_bind_int64(ticket, 11, m.closed ? 1 : 0);
+    sqlite3_bind_int64(ticket, 12, m.opened_at.time_since_epoch().count());
+    optional_time(ticket, 13, m.closed_at);
+    optional_time(ticket, 14, m.next_timer);
+    optional_time(ticket, 15, m.nearest_due);
+    sqlite3_bind_int64(ticket, 16, static_cast<sqlite3_int64>(versions[t]));
+    sqlite3_bind_blob(ticket, 17, seal_bytes.data(), 32, SQLITE_TRANSIENT);
+    step(ticket);
+    stored[t] = true;
+  }
+
+  // One command on ticket t, inside the caller's transaction.
+  void write_command(std::size_t t) {
+    const auto& s = shape();
+    const std::string& id = ids[t];
+    // One statement per command needs no savepoint: a statement is atomic.
+    const bool guarded = kind != layout_kind::command_single && kind != layout_kind::events_single;
+    if (guarded) step(savepoint);
+    const std::uint64_t first_sequence = versions[t] + 1;
+    if (one_row()) {
+      std::string blob;
+      for (std::size_t k = 0; k < s.events.size(); ++k) {
+        const event& e = s.events[k];
+        put_i64(blob, e.time.time_since_epoch().count());
+        put_bytes(blob, e.actor_id);
+        put_bytes(blob, e.workflow_id);
+        put_u32(blob, e.workflow_version);
+        blob.push_back(static_cast<char>(e.type));
+        put_bytes(blob, detail::encode_details(e.details));
+        blob.append(hash);
+      }
+      versions[t] += s.events.size();
+      text(insert_command, 1, id);
+      sqlite3_bind_int64(insert_command, 2, static_cast<sqlite3_int64>(first_sequence));
+      sqlite3_bind_int64(insert_command, 3, static_cast<sqlite3_int64>(versions[t]));
+      sqlite3_bind_blob(insert_command, 4, hash.data(), 32, SQLITE_STATIC);
+      sqlite3_bind_blob(insert_command, 5, blob.data(), static_cast<int>(blob.size()),
+                        SQLITE_STATIC);
+      step(insert_command);
+    } else {
+      std::array<std::string, 8> enc;
+      for (std::size_t k = 0; k < s.events.size(); ++k) {
+        const event& e = s.events[k];
+        const int p = static_cast<int>(k * 10);
+        enc[k] = detail::encode_details(e.details);
+        text(insert_events, p + 1, id);
+        sqlite3_bind_int64(insert_events, p + 2, static_cast<sqlite3_int64>(++versions[t]));
+        sqlite3_bind_int64(insert_events, p + 3, e.time.time_since_epoch().count());
+        text(insert_events, p + 4, e.actor_id);
+        text(insert_events, p + 5, e.workflow_id);
+        sqlite3_bind_int64(insert_events, p + 6, e.workflow_version);
+        sqlite3_bind_int64(insert_events, p + 7, static_cast<sqlite3_int64>(e.type));
+        sqlite3_bind_blob(insert_events, p + 8, enc[k].data(), static_cast<int>(enc[k].size()),
+                          SQLITE_STATIC);
+        sqlite3_bind_blob(insert_events, p + 9, hash.data(), 32, SQLITE_STATIC);
+        sqlite3_bind_blob(insert_events, p + 10, hash.data(), 32, SQLITE_STATIC);
+      }
+      step(insert_events);
+    }
+    if (deferred()) {
+      pending[t] = true;
+    } else {
+      write_head_and_summary(t);
+    }
+    if (guarded) step(release);
+  }
+  void commit() {
+    if (deferred()) {
+      for (std::size_t t = 0; t < pending.size(); ++t) {
+        if (pending[t]) write_head_and_summary(t);
+        pending[t] = false;
+      }
+    }
+    exec("COMMIT");
+  }
+};
+
+void BM_paired_layouts(benchmark::State& state) {
+  constexpr std::size_t block = 4096;
+  const auto group = static_cast<std::size_t>(state.range(0));
+  raw_db raw;
+  std::vector<std::unique_ptr<layout_db>> layouts;
+  for (const layout_kind k : all_layouts)
+    layouts.push_back(std::make_unique<layout_db>(k, engine_tickets));
+  engine_on_sqlite f(durability::group_commit, engine_tickets);
+  std::vector<double> layout_s(layouts.size(), 0.0);
+  double raw_s = 0;
+  double engine_s = 0;
+  double commands = 0;
+  std::size_t turn = 0;
+  std::size_t engine_i = 0;
+  for (auto _ : state) {
+    // Every side in turn, the order rotating per iteration.
+    const std::size_t sides = layouts.size() + 2;
+    for (std::size_t n = 0; n < sides; ++n) {
+      const std::size_t side = (n + turn) % sides;
+      const auto t0 = std::chrono::steady_clock::now();
+      if (side < layouts.size()) {
+        layout_db& l = *layouts[side];
+        for (std::size_t k = 0; k < block; ++k) {
+          if (k % group == 0) l.exec("BEGIN IMMEDIATE");
+          l.write_command((k + turn) % l.ids.size());  // round-robin
+          if ((k + 1) % group == 0 || k + 1 == block) l.commit();
+        }
+        layout_s[side] += seconds_f(std::chrono::steady_clock::now() - t0).count();
+      } else if (side == layouts.size()) {
+        for (std::size_t k = 0; k < block; ++k) {
+          if (k % group == 0) raw.exec("BEGIN IMMEDIATE");
+          raw.write_command();
+          if ((k + 1) % group == 0 || k + 1 == block) raw.exec("COMMIT");
+        }
+        raw_s += seconds_f(std::chrono::steady_clock::now() - t0).count();
+      } else {
+        for (std::size_t k = 0; k < block; ++k) {
+          if (auto v = f.eng->act(note_command(f.ids[engine_i++ % f.ids.size()])); !v) {
+            state.SkipWithError(v.error().message().c_str());
+            return;
+          }
+        }
+        if (auto fl = f.events->flush(); !fl) {
+          state.SkipWithError(fl.error().message().c_str());
+          return;
+        }
+        engine_s += seconds_f(std::chrono::steady_clock::now() - t0).count();
+      }
+    }
+    commands += static_cast<double>(block);
+    ++turn;
+  }
+  for (std::size_t l = 0; l < layouts.size(); ++l) {
+    state.counters[std::string("of_raw_") + layout_name(all_layouts[l])] = raw_s / layout_s[l];
+  }
+  state.counters["of_raw_engine"] = raw_s / engine_s;
+  state.counters["raw_cmds_per_s"] = commands / raw_s;
+  state.counters["group_size"] = static_cast<double>(group);
+}
+BENCHMARK(BM_paired_layouts)->Arg(300)->UseRealTime()->Unit(benchmark::kMillisecond);
+
 // Wall-clock rates: a loop waiting on fsync uses little CPU time.
 BENCHMARK(BM_raw_insert_per_command)->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_engine_command_per_command)->UseRealTime()->Unit(benchmark::kMicrosecond);
@@ -1377,6 +1752,58 @@ BENCHMARK(BM_memory_threads)
     ->Iterations(60'000)
     ->UseRealTime()
     ->Unit(benchmark::kNanosecond);
+
+// Gives up closed tickets' trails (memory_store::release_trail), as the
+// simulator's fold does as tickets close: each ticket opened (the `opened`
+// command) and closed (a note whose summary says closed), untimed, a chunk
+// at a time; then its release timed. range(0) = 1: decoded into one buffer
+// kept across calls (the overload that reuses its elements' strings); 0:
+// into a new vector each time (the overload that returns one), which
+// allocates every event's strings again. Read the two rows against each
+// other.
+void BM_memory_release(benchmark::State& state) {
+  const bool reused = state.range(0) != 0;
+  memory_fixture f(0);
+  std::vector<event> room;
+  std::vector<std::string> chunk;
+  std::size_t at = 0;
+  std::size_t released = 0;
+  for (auto _ : state) {
+    if (at == chunk.size()) {
+      state.PauseTiming();
+      chunk.clear();
+      for (std::size_t i = 0; i < memory_chunk; ++i) {
+        const std::size_t k = f.versions.size();
+        prepared_command opening;
+        opening.events = f.opening(k, opening.summary);
+        append_prepared(f.st, opening, false);
+        prepared_command closing;
+        closing.expected_version = f.versions[k];
+        closing.events = f.note(k, closing.summary, false);
+        closing.summary.closed = true;
+        closing.summary.closed_at = closing.events.back().time;
+        f.summaries[k] = closing.summary;
+        append_prepared(f.st, closing, false);
+        chunk.push_back(closing.summary.ticket_id);
+      }
+      at = 0;
+      state.ResumeTiming();
+    }
+    if (reused) {
+      const auto trail = f.st.release_trail(chunk[at++], room);
+      if (!trail) fail(trail.error().message());
+      released += trail->size();
+    } else {
+      const auto trail = f.st.release_trail(chunk[at++]);
+      if (!trail) fail(trail.error().message());
+      released += trail->size();
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["events_per_trail"] =
+      static_cast<double>(released) / static_cast<double>(std::max<benchmark::IterationCount>(state.iterations(), 1));
+}
+BENCHMARK(BM_memory_release)->Arg(0)->Arg(1)->ArgName("reused")->Iterations(20'000)->Unit(benchmark::kNanosecond);
 
 void print_ratios() {
   print_shape();
