@@ -4,6 +4,9 @@
 #pragma once
 
 #include <memory>
+#include <span>
+#include <string_view>
+#include <vector>
 
 #include <tierflow/store.hpp>
 
@@ -37,8 +40,9 @@ namespace tierflow {
 /// append takes. queue(), due() and open_tickets() read every shard (under
 /// all their read locks at once: one consistent view) and merge the parts
 /// in the contract's order; customer_tickets() reads one customer shard.
-/// Streams are found through an open-addressed table per shard (O(1)
-/// expected, one hash per call; it doubles, never rehashing per insert);
+/// Streams, customers' lists and the interned strings are found through
+/// open-addressed tables (O(1) expected, one hash per call; they double,
+/// never rehashing per insert; a new customer allocates no node);
 /// queues, timers and open tickets are ordered (O(log n) per insert, O(1)
 /// per removal; a ticket whose key changes moves its own node, allocating
 /// nothing); queries are O(answer) after one lookup per shard.
@@ -75,6 +79,19 @@ class memory_store final : public store {
   /// released; errc::invalid_argument for a ticket that is not closed (its
   /// engine still needs the trail). O(the trail's bytes).
   [[nodiscard]] result<std::vector<event>> release_trail(std::string_view ticket_id);
+
+  /// As release_trail(ticket_id), with the same errors and effects, but
+  /// decoding into `room` instead of a new vector: the trail is the first
+  /// n elements of `room` (n its length), which the returned span views
+  /// (valid until `room` changes). `room` grows when the trail is longer
+  /// and never shrinks; its elements are assigned in place, their strings
+  /// and detail lists keeping their capacity, and the ones past the trail
+  /// are left as they were: a host that releases trail after trail into
+  /// one vector (the simulator's fold) allocates nothing per ticket once it
+  /// has seen its longest. On an error `room` is unchanged; should decoding
+  /// fail to allocate (std::bad_alloc, thrown), the trail stays in the store
+  /// and `room` holds part of it.
+  [[nodiscard]] result<std::span<event>> release_trail(std::string_view ticket_id, std::vector<event>& room);
 
   /// Approximate bytes held (event buffers, the string tables, summaries,
   /// indexes, with an estimate of malloc's share of each block): for the

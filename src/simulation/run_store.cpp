@@ -51,11 +51,19 @@ void recording_store::drop_timers_through(timestamp now) {
 }
 
 result<void> trail_fold::fold(const std::string& ticket_id) {
-  // The run's own store gives the events up (moved, not copied) and they
-  // are freed when this returns; another store keeps its trail.
-  auto trail = own_ != nullptr ? own_->release_trail(ticket_id) : events_->load(ticket_id);
-  if (!trail) return fail(trail.error());
-  if (auto added = indicators_.add(*trail); !added) return fail(added.error());
+  // The run's own store gives the events up, decoded into the fold's one
+  // buffer (its strings reused from ticket to ticket: no allocation per
+  // ticket once it has held the longest trail); another store keeps its
+  // trail, which is read.
+  if (own_ != nullptr) {
+    auto trail = own_->release_trail(ticket_id, released_);
+    if (!trail) return fail(trail.error());
+    if (auto added = indicators_.add(*trail); !added) return fail(added.error());
+  } else {
+    auto trail = events_->load(ticket_id);
+    if (!trail) return fail(trail.error());
+    if (auto added = indicators_.add(*trail); !added) return fail(added.error());
+  }
   ++folded_closed_;
   return {};
 }

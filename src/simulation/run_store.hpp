@@ -129,10 +129,10 @@ class recording_store final : public store {
 /// trail is added once it has closed (it is complete then: a closed ticket
 /// takes no action and fires no timer), the trails still open are added at
 /// the end, so that the run need not hold every trail until then. On the
-/// run's own memory store a closed ticket's events are moved out of the
-/// store (memory_store::release_trail) and freed once added; a store the
-/// caller gave (a database, a memory store the caller reads afterwards)
-/// keeps them, and they are read (load()).
+/// run's own memory store a closed ticket's events leave the store
+/// (memory_store::release_trail, decoded into one buffer the fold keeps
+/// and reuses); a store the caller gave (a database, a memory store the
+/// caller reads afterwards) keeps them, and they are read (load()).
 ///
 /// The report does not depend on the order trails are added in: the
 /// accumulator lists every row, unit, person, manager and backlog point
@@ -193,6 +193,9 @@ class trail_fold {
   memory_store* own_;
   kpi::accumulator indicators_;
   std::vector<std::string> waiting_;  // closed, still held by the run
+  // The trails released from the run's own store, one at a time; kept
+  // with its elements' capacity (memory_store::release_trail's `room`).
+  std::vector<event> released_;
   std::uint64_t folded_closed_ = 0;
 };
 

@@ -20,7 +20,6 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -30,6 +29,7 @@
 
 #include "store/append_checks.hpp"
 #include "store/memory/compact_trail.hpp"
+#include "store/memory/customer_table.hpp"
 #include "store/memory/intern_table.hpp"
 #include "store/memory/packed_summary.hpp"
 #include "store/id_hash.hpp"
@@ -39,6 +39,8 @@ namespace tierflow {
 namespace {
 
 namespace trail_codec = detail::compact_trail;
+using detail::customer_list;
+using detail::customer_table;
 using detail::id_hash_of;
 using detail::packed_summary;
 
@@ -83,15 +85,6 @@ struct queue_name_less {
 };
 using queue_map = std::map<queue_name_less::name, queue_set, queue_name_less>;
 
-// A customer's tickets, oldest first: (opened_at, ticket id), unique since
-// ids are.
-struct customer_order {
-  bool operator()(const packed_summary* a, const packed_summary* b) const noexcept {
-    if (a->opened_at() != b->opened_at()) return a->opened_at() < b->opened_at();
-    return packed_summary::id_before(*a, *b);
-  }
-};
-
 // Only summaries with a next_timer are in the due index.
 struct due_less {
   bool operator()(const packed_summary* a, const packed_summary* b) const noexcept {
@@ -106,87 +99,6 @@ struct id_less {
   }
 };
 
-// Makes room in a vector for `more` elements: geometric growth, so that
-// appends stay amortised O(1).
-template <class T>
-void make_room_for(std::vector<T>& list, std::size_t more) {
-  const std::size_t needed = list.size() + more;
-  if (needed > list.capacity()) list.reserve(std::max(needed, 2 * list.capacity()));
-}
-
-// Hashed, not ordered: finding a customer must not cost more with a million
-// of them. Transparent, so lookups take a string_view without building a
-// string. Deliberately not noexcept: libstdc++ keeps a node's hash in the
-// node only for a hash that may throw (or is marked slow); without it, each
-// lookup hashed the key of every node it stepped past (to find its
-// bucket's end) and each growth hashed every key again.
-struct text_hash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view id) const { return static_cast<std::size_t>(id_hash_of(id)); }
-};
-
-// A customer's tickets in customer_order. Tickets open in time order, so a
-// new one nearly always goes at the end: amortised O(1), where an ordered set
-// over every ticket cost a walk of a million-node tree per open. Most
-// customers have one ticket: it is held inline, and a vector (holding all of
-// them) only from the second on.
-class customer_list {
- public:
-  using item = const packed_summary*;
-
-  [[nodiscard]] std::span<const item> items() const noexcept {
-    if (!more_.empty()) return more_;
-    return one_ == nullptr ? std::span<const item>() : std::span<const item>(&one_, 1);
-  }
-  [[nodiscard]] bool empty() const noexcept { return items().empty(); }
-  /// Heap bytes held (the vector's buffer and its block).
-  [[nodiscard]] std::size_t heap_bytes() const noexcept {
-    return more_.capacity() == 0 ? 0 : block_bytes + more_.capacity() * sizeof(item);
-  }
-
-  /// Makes room for one more ticket, so that insert cannot allocate. May throw.
-  void make_room() {
-    if (one_ != nullptr) {
-      more_.reserve(4);  // the inline ticket and the new one move into it
-    } else if (!more_.empty()) {
-      make_room_for(more_, 1);
-    }
-  }
-
-  /// Puts `s` in its place; make_room() came first.
-  void insert(item s) noexcept {
-    if (more_.empty() && one_ == nullptr) {
-      one_ = s;
-      return;
-    }
-    if (more_.empty()) {
-      more_.push_back(one_);
-      one_ = nullptr;
-    }
-    // Nearly always the end.
-    if (customer_order{}(more_.back(), s)) {
-      more_.push_back(s);
-    } else {
-      more_.insert(std::upper_bound(more_.begin(), more_.end(), s, customer_order{}), s);
-    }
-  }
-
-  /// Takes out `s`, which is in the list with the key it was inserted with.
-  void erase(item s) noexcept {
-    if (more_.empty()) {
-      one_ = nullptr;
-      return;
-    }
-    more_.erase(std::lower_bound(more_.begin(), more_.end(), s, customer_order{}));
-  }
-
- private:
-  // What a heap block costs beyond its bytes (glibc malloc), roughly.
-  static constexpr std::size_t block_bytes = 16;
-  item one_ = nullptr;      // the only ticket, while `more_` is empty
-  std::vector<item> more_;  // every ticket, once there have been two at once
-};
-using customer_index = std::unordered_map<std::string, customer_list, text_hash, std::equal_to<>>;
 using due_index = std::set<const packed_summary*, due_less>;
 // Ordered by id, which the engine hands out in increasing order: a new
 // ticket goes at the end (the hint finds it there, on the tree's hot right
@@ -276,15 +188,9 @@ std::size_t summary_bytes(const packed_summary& s) noexcept {
   // text block.
   std::size_t n = s.heap_bytes();
   // Open and queue nodes, and a due node when it has a timer (the customer
-  // index is counted per customer: customer_bytes).
+  // lists are counted per customer shard).
   n += index_node_bytes * ((in_queue(s) ? 2 : 0) + (in_due(s) ? 1 : 0));
   return n;
-}
-
-// A customer's entry: its hash node, key and list (one pointer per ticket).
-std::size_t customer_bytes(const customer_index::value_type& entry) noexcept {
-  return sizeof(customer_index::value_type) + index_node_bytes + heap_bytes(entry.first) +
-         entry.second.heap_bytes();
 }
 
 // What load(), head() and append() answer for a released trail.
@@ -505,75 +411,84 @@ struct memory_store::impl {
   // this lock alone (so a summary is written under both its locks).
   struct alignas(64) customer_shard {
     mutable std::shared_mutex mutex;
-    customer_index customers;
-    // The entries (customer_bytes); the bucket array is counted on reading.
+    customer_table customers;
+    // The lists' heap bytes (the slot array is counted on reading).
     std::size_t bytes = 0;
   };
   std::array<customer_shard, shard_count> customer_shards;
 
-  customer_shard& customer_shard_of(std::string_view customer_id) noexcept {
-    return customer_shards[shard_index(id_hash_of(customer_id))];
-  }
-  const customer_shard& customer_shard_of(std::string_view customer_id) const noexcept {
-    return customer_shards[shard_index(id_hash_of(customer_id))];
+  // `hash` is the customer id's id_hash_of: it picks the shard (top bits)
+  // and the slot in its table (low bits).
+  customer_shard& customer_shard_of(std::uint64_t hash) noexcept { return customer_shards[shard_index(hash)]; }
+  const customer_shard& customer_shard_of(std::uint64_t hash) const noexcept {
+    return customer_shards[shard_index(hash)];
   }
 
   // Outside the locks: handing out numbers does not touch the streams.
   std::atomic<std::uint64_t> last_ticket_number{0};
 
-  // The customer lists an append changes, made ready (entry created, room
-  // for one more ticket reserved) before anything changes.
+  // The customer lists an append changes, made ready (room reserved in the
+  // list, or in the table for a new customer) before anything changes.
   struct customer_move {
     customer_shard* from_part = nullptr;
-    customer_index::value_type* from = nullptr;  // loses the ticket (its old key)
-    customer_shard* to_part = nullptr;
-    customer_index::value_type* to = nullptr;  // gains it (its new key)
-    std::size_t from_before = 0;               // what the entries held
+    customer_table::entry* from = nullptr;  // loses the ticket (its old key)
+    customer_shard* to_part = nullptr;      // set: the ticket joins a list
+    customer_table::entry* to = nullptr;    // gains it (its new key); null: a new customer
+    std::uint64_t to_hash = 0;              // the new customer's id hash
+    std::size_t from_before = 0;            // what the lists held
     std::size_t to_before = 0;
   };
 
   // Readies the move of a ticket out of its list in `from_part` (`from` is
-  // its current summary; null for a new ticket) into the list of
-  // `customer_id` in `to_part`: creates that entry and reserves room in it.
-  // Under both shards' locks. May throw; changes nothing a query sees (an
-  // entry with an empty list answers like no entry).
+  // its current summary, its customer id hashing to `from_hash`; null for a
+  // new ticket) into the list of `customer_id` (hashing to `to_hash`) in
+  // `to_part`: finds that list and reserves room in it, or room in the
+  // table for a new customer's (added at the commit: a new customer, the
+  // common case, costs one lookup and no allocation). Under both shards'
+  // locks. May throw; changes nothing a query sees.
   static customer_move prepare_customer(customer_shard* from_part, const packed_summary* from,
-                                        customer_shard& to_part, std::string_view customer_id) {
+                                        std::uint64_t from_hash, customer_shard& to_part,
+                                        std::string_view customer_id, std::uint64_t to_hash) {
     customer_move move;
+    move.to_part = &to_part;
+    move.to_hash = to_hash;
+    move.to = to_part.customers.find(customer_id, to_hash);
+    // Growing the table moves its entries: before `from` is looked up.
+    if (move.to == nullptr) to_part.customers.make_room_for_one();
     if (from != nullptr) {
       move.from_part = from_part;
-      move.from = &*from_part->customers.find(from->customer_id());
-      move.from_before = customer_bytes(*move.from);
+      move.from = from_part->customers.find(from->customer_id(), from_hash);
+      move.from_before = move.from->list.heap_bytes();
     }
-    // One lookup, found or added (a new customer is the common case: most
-    // have one ticket); the table's own growth policy doubles it.
-    const auto [to, added] = to_part.customers.try_emplace(std::string(customer_id));
-    move.to_part = &to_part;
-    move.to = &*to;
-    move.to_before = move.to == move.from ? move.from_before : added ? 0 : customer_bytes(*to);
-    // Moving within one list (a new opened_at) frees the place it takes.
-    if (move.to != move.from) move.to->second.make_room();
+    if (move.to != nullptr) {
+      move.to_before = move.to == move.from ? move.from_before : move.to->list.heap_bytes();
+      // Moving within one list (a new opened_at) frees the place it takes.
+      if (move.to != move.from) move.to->list.make_room();
+    }
     return move;
   }
 
   // Takes `s` out of `move.from` while `s` still has its old key.
   static void leave_customer(const customer_move& move, const packed_summary* s) noexcept {
-    if (move.from != nullptr) move.from->second.erase(s);
+    if (move.from != nullptr) move.from->list.erase(s);
   }
 
-  // Puts `s` (with its new key) into `move.to`, whose room was reserved;
-  // drops an entry left empty; keeps the shards' byte counts.
+  // Puts `s` (with its new key) into `move.to`, whose room was reserved (a
+  // new customer's entry is added now); drops an entry left empty; keeps
+  // the shards' byte counts. The new entry is added before the emptied one
+  // is erased: adding moves no entry, erasing may.
   static void join_customer(const customer_move& move, const packed_summary* s) noexcept {
-    move.to->second.insert(s);
+    customer_list& to = move.to != nullptr ? move.to->list : move.to_part->customers.add(move.to_hash);
+    to.insert(s);
+    move.to_part->bytes = move.to_part->bytes - move.to_before + to.heap_bytes();
     if (move.from != nullptr && move.from != move.to) {
       move.from_part->bytes -= move.from_before;
-      if (move.from->second.empty()) {
-        move.from_part->customers.erase(move.from_part->customers.find(move.from->first));
+      if (move.from->list.empty()) {
+        move.from_part->customers.erase(move.from);
       } else {
-        move.from_part->bytes += customer_bytes(*move.from);
+        move.from_part->bytes += move.from->list.heap_bytes();
       }
     }
-    move.to_part->bytes = move.to_part->bytes - move.to_before + customer_bytes(*move.to);
   }
 
   // The index nodes of a summary that enters the indexes as `next`, at
@@ -697,8 +612,10 @@ result<void> memory_store::append(const append_request& request) {
   std::array<std::unique_lock<std::shared_mutex>, 2> customer_locks;
   impl::customer_move customer;
   if (next != nullptr) {
-    impl::customer_shard& to_part = impl_->customer_shard_of(next->customer_id);
-    impl::customer_shard* from_part = current != nullptr ? &impl_->customer_shard_of(current->customer_id()) : nullptr;
+    const std::uint64_t to_hash = id_hash_of(next->customer_id);
+    const std::uint64_t from_hash = current != nullptr ? id_hash_of(current->customer_id()) : 0;
+    impl::customer_shard& to_part = impl_->customer_shard_of(to_hash);
+    impl::customer_shard* from_part = current != nullptr ? &impl_->customer_shard_of(from_hash) : nullptr;
     impl::customer_shard* first = &to_part;
     impl::customer_shard* second = nullptr;
     if (from_part != nullptr && from_part != &to_part) {
@@ -707,7 +624,8 @@ result<void> memory_store::append(const append_request& request) {
     }
     customer_locks[0] = detail::spin_then_lock(first->mutex);
     if (second != nullptr) customer_locks[1] = detail::spin_then_lock(second->mutex);
-    if (customer_moves) customer = impl::prepare_customer(from_part, current, to_part, next->customer_id);
+    if (customer_moves)
+      customer = impl::prepare_customer(from_part, current, from_hash, to_part, next->customer_id, to_hash);
   }
 
   // Commit starts here: swaps, copies into reserved room, pointer swaps and
@@ -755,7 +673,7 @@ result<void> memory_store::append(const append_request& request) {
     target->has_summary = true;
     added += summary_bytes(*home);
     part.index(nodes, *target, to_queue);
-    if (customer.to != nullptr) impl::join_customer(customer, home);
+    if (customer.to_part != nullptr) impl::join_customer(customer, home);
   }
   part.bytes = part.bytes + added - removed;
   return {};
@@ -821,12 +739,13 @@ result<std::vector<ticket_summary>> memory_store::queue(std::string_view unit,
 
 result<std::vector<ticket_summary>> memory_store::customer_tickets(
     std::string_view customer_id) const {
-  const impl::customer_shard& part = impl_->customer_shard_of(customer_id);
+  const std::uint64_t hash = id_hash_of(customer_id);
+  const impl::customer_shard& part = impl_->customer_shard_of(hash);
   const std::shared_lock lock = detail::spin_then_lock_shared(part.mutex);
   std::vector<ticket_summary> out;
-  const auto found = part.customers.find(customer_id);
-  if (found == part.customers.end()) return out;
-  const auto tickets = found->second.items();
+  const customer_table::entry* found = part.customers.find(customer_id, hash);
+  if (found == nullptr) return out;
+  const auto tickets = found->list.items();
   out.reserve(tickets.size());
   for (const packed_summary* s : tickets) out.push_back(s->unpack());
   return out;
@@ -877,6 +796,14 @@ result<std::vector<std::string>> memory_store::streams() const {
 }
 
 result<std::vector<event>> memory_store::release_trail(std::string_view ticket_id) {
+  std::vector<event> trail;
+  auto released = release_trail(ticket_id, trail);
+  if (!released) return fail(std::move(released).error());
+  // A fresh vector grows to the trail's length exactly: nothing to trim.
+  return trail;
+}
+
+result<std::span<event>> memory_store::release_trail(std::string_view ticket_id, std::vector<event>& room) {
   const std::uint64_t hash = id_hash_of(ticket_id);
   impl::shard& part = impl_->shards[impl::shard_index(hash)];
   const std::unique_lock lock = detail::spin_then_lock(part.mutex);
@@ -892,13 +819,14 @@ result<std::vector<event>> memory_store::release_trail(std::string_view ticket_i
     return fail(errc::invalid_argument,
                 fmt::format("ticket {}: not closed: its engine still needs the trail", ticket_id));
   }
-  // Decoded first (may throw, changes nothing), then the buffer is freed:
-  // swapped out, not cleared, so the store keeps no capacity behind.
-  std::vector<event> trail =
-      trail_codec::decode(s->trail, ticket_id, part.names, static_cast<std::size_t>(s->length));
+  // Decoded first (may throw, changes nothing in the store), then the
+  // buffer is freed: swapped out, not cleared, so the store keeps no
+  // capacity behind.
+  const auto count = static_cast<std::size_t>(s->length);
+  trail_codec::decode_into(s->trail, ticket_id, part.names, count, room);
   part.bytes -= trail_bytes(s->trail);
   std::vector<unsigned char>().swap(s->trail);
-  return trail;
+  return std::span<event>(room.data(), count);
 }
 
 std::size_t memory_store::memory_bytes() const {
@@ -910,7 +838,7 @@ std::size_t memory_store::memory_bytes() const {
   }
   for (const impl::customer_shard& part : impl_->customer_shards) {
     const std::shared_lock lock(part.mutex);
-    n += part.bytes + part.customers.bucket_count() * sizeof(void*);
+    n += part.bytes + part.customers.heap_bytes();
   }
   return n;
 }
