@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
-// The stores' shared text check (detail::is_storable_text) against a plain
-// code-point decoder written from RFC 3629, over every placement of each
-// interesting byte sequence in texts of every length around the checker's
-// 8-byte words, and over random bytes.
+// The stores' shared text check (detail::is_storable_text): every boundary
+// of RFC 3629, and agreement with a plain code-point decoder over every
+// placement of each interesting byte sequence in texts of every length
+// around the checker's 8-byte words, and over random bytes.
 #include <doctest/doctest.h>
 
 #include <cstddef>
@@ -56,6 +56,34 @@ bool reference_storable(std::string_view text) {
 }
 
 }  // namespace
+
+TEST_CASE("store.text.storable_text_is_utf8_without_nul_bytes") {
+  using tierflow::detail::is_storable_text;
+  // Every well-formed boundary of RFC 3629 is taken...
+  for (const std::string& good : {std::string(), std::string("plain ascii, long enough to take the 8-byte path"),
+                                 std::string("\x7f"), std::string("\xc2\x80"), std::string("\xdf\xbf"),
+                                 std::string("\xe0\xa0\x80"), std::string("\xed\x9f\xbf"),
+                                 std::string("\xee\x80\x80"), std::string("\xef\xbf\xbf"),
+                                 std::string("\xf0\x90\x80\x80"), std::string("\xf4\x8f\xbf\xbf"),
+                                 std::string("12345678\xe5\xae\xa2\xe6\x88\xb7" "12345678")}) {
+    CAPTURE(good);
+    CHECK(is_storable_text(good));
+  }
+  // ...and everything just past them refused, wherever it stands in an
+  // 8-byte block.
+  for (const std::string& bad :
+       {std::string(1, '\0'), std::string("\x80"), std::string("\xc1\xbf"), std::string("\xc2"),
+        std::string("\xc2\x7f"), std::string("\xe0\x9f\xbf"), std::string("\xed\xa0\x80"),
+        std::string("\xed\xbf\xbf"), std::string("\xf0\x8f\xbf\xbf"), std::string("\xf4\x90\x80\x80"),
+        std::string("\xf5\x80\x80\x80"), std::string("\xfe"), std::string("\xff")}) {
+    for (std::size_t at = 0; at < 17; ++at) {
+      const std::string text = std::string(at, 'a') + bad + std::string(9, 'b');
+      CAPTURE(at);
+      CAPTURE(text);
+      CHECK_FALSE(is_storable_text(text));
+    }
+  }
+}
 
 TEST_CASE("store.text.storable_text_agrees_with_a_code_point_decoder") {
   using tierflow::detail::is_storable_text;

@@ -28,7 +28,6 @@
 #include <tierflow/memory_store.hpp>
 #include <tierflow/store.hpp>
 
-#include "store/append_checks.hpp"
 #include "store/id_hash.hpp"
 #include "store/memory/customer_table.hpp"
 #include "store/memory/intern_table.hpp"
@@ -672,34 +671,6 @@ TEST_CASE("store.memory.summary.round_trips_odd_summaries") {
   CHECK(st.open_tickets().value() == std::vector<tierflow::ticket_summary>{bare, rich});
   CHECK(st.due(rich.next_timer.value(), 10).value() ==
         std::vector<tierflow::due_ticket>{{"T2", rich.next_timer.value()}});
-}
-
-TEST_CASE("store.text.storable_text_is_utf8_without_nul_bytes") {
-  using tierflow::detail::is_storable_text;
-  // Every well-formed boundary of RFC 3629 is taken...
-  for (const std::string& good : {std::string(), std::string("plain ascii, long enough to take the 8-byte path"),
-                                 std::string("\x7f"), std::string("\xc2\x80"), std::string("\xdf\xbf"),
-                                 std::string("\xe0\xa0\x80"), std::string("\xed\x9f\xbf"),
-                                 std::string("\xee\x80\x80"), std::string("\xef\xbf\xbf"),
-                                 std::string("\xf0\x90\x80\x80"), std::string("\xf4\x8f\xbf\xbf"),
-                                 std::string("12345678\xe5\xae\xa2\xe6\x88\xb7" "12345678")}) {
-    CAPTURE(good);
-    CHECK(is_storable_text(good));
-  }
-  // ...and everything just past them refused, wherever it stands in an
-  // 8-byte block.
-  for (const std::string& bad :
-       {std::string(1, '\0'), std::string("\x80"), std::string("\xc1\xbf"), std::string("\xc2"),
-        std::string("\xc2\x7f"), std::string("\xe0\x9f\xbf"), std::string("\xed\xa0\x80"),
-        std::string("\xed\xbf\xbf"), std::string("\xf0\x8f\xbf\xbf"), std::string("\xf4\x90\x80\x80"),
-        std::string("\xf5\x80\x80\x80"), std::string("\xfe"), std::string("\xff")}) {
-    for (std::size_t at = 0; at < 17; ++at) {
-      const std::string text = std::string(at, 'a') + bad + std::string(9, 'b');
-      CAPTURE(at);
-      CAPTURE(text);
-      CHECK_FALSE(is_storable_text(text));
-    }
-  }
 }
 
 TEST_CASE("store.seal.covers_every_summary_field_and_the_head") {
