@@ -6,6 +6,9 @@
 // denial streams must be byte-identical (hashes included), each receipt
 // must say what the other engine's view says, and a refusal must be the
 // same error, audited the same way, with the ticket unchanged.
+// engine::act_into and engine::view_into: the same, with the view written
+// over one the caller holds — equal to act()'s and view()'s whatever that
+// view held before, and untouched by a refusal.
 #include <chrono>
 #include <string>
 #include <utility>
@@ -37,7 +40,134 @@ tf::act_request request(const std::string& id, std::string action, const tf::act
   return req;
 }
 
+// A view that shares nothing with any ticket's: every member set, and
+// more handoffs, flags, deadlines and unit times than the tickets below
+// ever have, so that a view written over it must set and trim them all.
+tf::ticket_view junk_view() {
+  tf::ticket_view v;
+  v.id = "T-JUNK-WITH-A-LONG-ID-0000000001";
+  v.type = "junk_type_long_enough_to_allocate";
+  v.channel = "junk_channel";
+  v.customer_id = "C-JUNK";
+  v.region = "nowhere";
+  v.external_ref = "ref-junk";
+  v.workflow_id = "junk_flow";
+  v.workflow_version = 99;
+  v.state = "junk_state";
+  v.closed = true;
+  v.paused = true;
+  v.owner = "junk_owner";
+  v.assignee = tf::assignment{"junk_unit", "junk_region", "junk_person"};
+  v.tier = "junk_tier";
+  v.tier_level = 7;
+  v.escalations = 42;
+  v.handoffs = {"team_a", "team_b", "team_c", "team_d"};
+  v.flags = {"flag_a", "flag_b", "flag_c"};
+  for (int i = 0; i < 9; ++i) {
+    tf::deadline_view d;
+    d.id = "junk_deadline_" + std::to_string(i);
+    d.status = tf::deadline_status::missed;
+    d.within = "999d";
+    d.due = tf::timestamp{chr::seconds{1000 + i}};
+    d.remaining_seconds = -5;
+    d.breached = true;
+    v.deadlines.push_back(d);
+  }
+  for (int i = 0; i < 6; ++i)
+    v.time_by_unit.push_back(tf::unit_time{"junk_unit_" + std::to_string(i), 77, 66});
+  v.opened_at = tf::timestamp{chr::seconds{5}};
+  v.closed_at = tf::timestamp{chr::seconds{6}};
+  v.version = 1234;
+  v.as_of = tf::timestamp{chr::seconds{7}};
+  return v;
+}
+
 }  // namespace
+
+TEST_CASE("engine.act_into.writes_over_a_held_view_what_act_returns") {
+  const tf::timestamp start = local(2026, 11, 24, 9, 0);
+  engine_fixture full(start);
+  engine_fixture into(start);
+  const tf::open_request req =
+      complaint("C-INTO", {{"region", txt("taicang")}}, {{"complaint_class", txt("business")}});
+  const std::string id = full.open(req).ticket.id;
+  REQUIRE(into.open(req).ticket.id == id);
+
+  const std::vector<std::pair<std::string, const tf::actor*>> path{
+      {"classify", &csr1},         {"dispatch", &csr1},
+      {"acknowledge", &csr1},      {"contact_customer", &csr1},
+      {"start_investigation", &csr1}, {"reply", &csr1},
+      {"review_passed", &supervisor}, {"callback_satisfied", &caller},
+      {"close", &caller},          {"archive", &caller}};
+  // One view held across the whole path, as the simulator holds one per
+  // ticket; it starts as junk.
+  tf::ticket_view held = junk_view();
+  tf::timestamp t = start;
+  for (const auto& step_of_path : path) {
+    const std::string& action = step_of_path.first;
+    const tf::actor* who = step_of_path.second;
+    t += chr::minutes{5};
+    full.at(t);
+    into.at(t);
+    // A refusal leaves the held view exactly as it was.
+    const tf::ticket_view before = held;
+    const tf::act_request wrong = request(id, "teleport", *who);
+    const auto refused_full = full->act(wrong);
+    const auto refused_into = into->act_into(wrong, held);
+    REQUIRE_FALSE(refused_full.has_value());
+    REQUIRE_FALSE(refused_into.has_value());
+    CHECK(refused_into.error().code() == refused_full.error().code());
+    CHECK(refused_into.error().message() == refused_full.error().message());
+    CHECK(held == before);
+
+    const tf::act_request step = request(id, action, *who);
+    const auto v = full->act(step);
+    const auto r = into->act_into(step, held);
+    REQUIRE_MESSAGE(v.has_value(), action << ": " << (v ? std::string() : v.error().message()));
+    REQUIRE_MESSAGE(r.has_value(), action << ": " << (r ? std::string() : r.error().message()));
+    // Member for member what act() returned on the other engine (the
+    // comparison is the view's own ==, over every member).
+    CHECK(held == *v);
+    CHECK(r->version == v->version);
+    CHECK(r->state == v->state);
+    CHECK(r->closed == v->closed);
+  }
+  CHECK(held.state == "archived");
+  CHECK(held.closed);
+  CHECK(into.events(id) == full.events(id));
+}
+
+TEST_CASE("engine.view_into.writes_over_a_held_view_what_view_returns") {
+  const tf::timestamp start = local(2026, 11, 24, 9, 0);
+  engine_fixture fx(start);
+  const tf::open_request req =
+      complaint("C-VIEW-INTO", {{"region", txt("taicang")}}, {{"complaint_class", txt("business")}});
+  const std::string id = fx.open(req).ticket.id;
+  tf::ticket_view held = junk_view();
+  REQUIRE(fx->view_into(id, held).has_value());
+  CHECK(held == fx.view(id));
+  // Later, with time passed (deadlines evaluated at the new instant) and
+  // the ticket moved on, the same held view follows.
+  fx.at(start + chr::hours{3});
+  REQUIRE(fx->act_brief(request(id, "classify", csr1)).has_value());
+  REQUIRE(fx->view_into(id, held).has_value());
+  CHECK(held == fx.view(id));
+  CHECK(held.as_of == start + chr::hours{3});
+  CHECK_FALSE(held.deadlines.empty());
+  // A view of more than the ticket has (junk again) is trimmed to it.
+  held = junk_view();
+  REQUIRE(fx->view_into(id, held).has_value());
+  CHECK(held == fx.view(id));
+  CHECK(held.handoffs.empty());
+  CHECK(held.deadlines.size() < junk_view().deadlines.size());
+  CHECK(held.time_by_unit.size() < junk_view().time_by_unit.size());
+  // An unknown ticket: the error view() gives, and the view untouched.
+  const tf::ticket_view before = held;
+  const auto missing = fx->view_into("T99999999", held);
+  REQUIRE_FALSE(missing.has_value());
+  CHECK(missing.error().code() == tf::errc::not_found);
+  CHECK(held == before);
+}
 
 TEST_CASE("engine.act_brief.takes_the_same_actions_as_act_and_says_where_the_ticket_stands") {
   const tf::timestamp start = local(2026, 11, 24, 9, 0);

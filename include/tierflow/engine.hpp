@@ -278,6 +278,14 @@ class engine {
   /// cost (engine_bench BM_transition_brief beside BM_transition).
   [[nodiscard]] result<act_receipt> act_brief(const act_request& request);
 
+  /// act() with the ticket's view written into `view` instead of a new
+  /// one: the same judgement, events, refusals and errors, and `view`
+  /// afterwards equal to the view act() returns, whatever it held before.
+  /// Its strings and vectors are reused, so a caller that keeps a view per
+  /// ticket and refreshes it on every action (the simulator) allocates
+  /// only what grew. On an error `view` is left as it was.
+  [[nodiscard]] result<act_receipt> act_into(const act_request& request, ticket_view& view);
+
   /// Fires every timer due at or before `now` (across all tickets, in due
   /// order, each exactly once): warnings, breaches and the escalation rules
   /// they trigger. Each fired timer is stamped with its due instant.
@@ -303,6 +311,11 @@ class engine {
   /// A ticket's current view, deadlines evaluated at the clock's now.
   /// Errors: errc::not_found, errc::data_loss (quarantined).
   [[nodiscard]] result<ticket_view> view(std::string_view ticket_id) const;
+
+  /// view() written into `into`, reusing its storage (as act_into does):
+  /// afterwards equal to what view() returns, whatever it held before.
+  /// Same errors; on an error `into` is left as it was.
+  [[nodiscard]] result<void> view_into(std::string_view ticket_id, ticket_view& into) const;
 
   /// The open tickets in a unit's queue (a tier or team; `region` for
   /// region-split units, else ""), nearest deadline first: the account

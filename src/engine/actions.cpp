@@ -123,6 +123,7 @@ result<act_receipt> engine::impl::act_once(const act_request& req, timestamp now
     const bool new_assignee = in_unit && r.assignee.person != req.by.id;
     if (new_owner || new_assignee) {
       event_details taken;
+      taken.reserve(5);  // three, and the two wait times of a first take
       taken.emplace_back(detail_key::person, req.by.id);
       taken.emplace_back(detail_key::owner, new_owner ? detail_value::yes : detail_value::no);
       taken.emplace_back(detail_key::assignee, new_assignee ? detail_value::yes : detail_value::no);
@@ -131,7 +132,10 @@ result<act_receipt> engine::impl::act_once(const act_request& req, timestamp now
     }
   }
   const bool moves = act->to_index != npos && act->to_index != r.state;
+  // Sized once: the action, from/to, a note, the state's two times and
+  // its step outcome, a classification.
   event_details det;
+  det.reserve(8);
   det.emplace_back(detail_key::action, act->id);
   if (moves) {
     det.emplace_back(detail_key::from, st.id);
@@ -152,6 +156,7 @@ result<act_receipt> engine::impl::act_once(const act_request& req, timestamp now
     case action_effect::give_back: {
       const assignment& back = r.handoffs.back().back;
       event_details ret;
+      ret.reserve(8);  // six, and the two unit times
       ret.emplace_back(detail_key::action, act->id);
       ret.emplace_back(detail_key::kind, detail_value::handoff);
       ret.emplace_back(detail_key::from_unit, r.assignee.unit);
@@ -180,7 +185,8 @@ result<act_receipt> engine::impl::act_once(const act_request& req, timestamp now
   if (auto ok = commit(s, cmd); !ok) return failed(ok.error());
   commands.fetch_add(1, std::memory_order_relaxed);
   act_receipt done{r.version, r.flow->wf->states[r.state].id, r.closed};
-  if (view != nullptr) *view = r.view(now);
+  // Written over what the caller's view held (engine::act_into reuses one).
+  if (view != nullptr) r.view_into(*view, now);
   retire_if_closed(s);
   std::move(cmd.notes.begin(), cmd.notes.end(), std::back_inserter(notes));
   lock.unlock();
@@ -195,6 +201,7 @@ void engine::impl::after_transition(command& cmd) {
   if (!st.pauses_clock && r.paused) cmd.emit(event_type::resumed, {{detail_key::state, st.id}});
   if (st.terminal && !r.closed) {
     event_details closing;
+    closing.reserve(5);  // the state, two unit times, two ticket times
     closing.emplace_back(detail_key::state, st.id);
     detail::add_close_time(closing, r, cmd.time);
     cmd.emit(event_type::closed, std::move(closing));

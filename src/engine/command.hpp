@@ -69,8 +69,11 @@ struct command {
     const std::size_t at = events.size();
     append(type, std::move(details));
     if (type != event_type::deadline_stopped && !rec.stopped.empty()) {
-      const std::vector<std::size_t> stopped = rec.stopped;
-      for (const std::size_t c : stopped)
+      // Each deadline_stopped applied clears rec.stopped: the list is read
+      // from a copy, kept in the command so that a second close or `until`
+      // in the same command reuses its storage.
+      stopped_.assign(rec.stopped.begin(), rec.stopped.end());
+      for (const std::size_t c : stopped_)
         append(event_type::deadline_stopped, stopped_details(rec, c));
     }
     return events[at];
@@ -88,8 +91,12 @@ struct command {
   }
 
  private:
+  /// The clocks the last event stopped, copied out of the record (emit).
+  std::vector<std::size_t> stopped_;
+
   void append(event_type type, event_details details) {
-    event e;
+    // Built where it is kept: no event moved into the vector.
+    event& e = events.emplace_back();
     e.ticket_id = rec.id;
     e.sequence = rec.version + 1;
     e.time = time;
@@ -100,8 +107,7 @@ struct command {
     }
     e.type = type;
     e.details = std::move(details);
-    events.push_back(std::move(e));
-    if (auto ok = rec.apply(cc, events.back()); !ok && !fault) fault = std::move(ok).error();
+    if (auto ok = rec.apply(cc, e); !ok && !fault) fault = std::move(ok).error();
   }
 };
 

@@ -2,6 +2,8 @@
 // The engine's public front: creating an engine, and each public call
 // forwarded to the part that implements it (engine_impl.hpp lists them).
 // "Now" is read here, once per call, from the engine's clock.
+#include <utility>
+
 #include <tierflow/engine.hpp>
 
 #include "engine/engine_impl.hpp"
@@ -59,6 +61,10 @@ result<act_receipt> engine::act_brief(const act_request& request) {
   return impl_->act(request, now(), nullptr);
 }
 
+result<act_receipt> engine::act_into(const act_request& request, ticket_view& view) {
+  return impl_->act(request, now(), &view);
+}
+
 result<advance_report> engine::advance(timestamp t) { return impl_->advance(t); }
 
 result<advance_report> engine::advance() { return impl_->advance(now()); }
@@ -74,12 +80,16 @@ result<checkpoint> engine::take_checkpoint() {
 result<routing_decision> engine::explain_route(const open_request& req) const {
   auto checked = impl_->check_request(req, now());
   if (!checked) return fail(checked.error());
-  const detail::ticket_record r = impl_->draft_record(req, *checked);
+  const detail::ticket_record r = impl_->draft_record(req, std::move(*checked));
   return detail::route(impl_->defs.org, r, {});
 }
 
 result<ticket_view> engine::view(std::string_view ticket_id) const {
   return impl_->view(ticket_id, now());
+}
+
+result<void> engine::view_into(std::string_view ticket_id, ticket_view& into) const {
+  return impl_->view_into(ticket_id, now(), into);
 }
 
 result<std::vector<ticket_view>> engine::queue(std::string_view unit,

@@ -284,8 +284,9 @@ struct engine::impl {
   // routes exactly as the real thing would.
   result<checked_request> check_request(const open_request& req, timestamp now) const;
   // What a request would be as a ticket before it has events: enough for
-  // conditions (deadline cases, routing) to read its fields.
-  detail::ticket_record draft_record(const open_request& req, const checked_request& checked) const;
+  // conditions (deadline cases, routing) to read its fields. Takes the
+  // checked values over (the draft is the last to read them).
+  detail::ticket_record draft_record(const open_request& req, checked_request&& checked) const;
   result<opened_ticket> open(const open_request& req, timestamp now);
 
   // --- act (actions.cpp) ------------------------------------------------------------------------
@@ -362,6 +363,9 @@ struct engine::impl {
   // from their verified trails; quarantined tickets are left out.
   result<std::vector<ticket_view>> views(const std::vector<std::string>& ids, timestamp now) const;
   result<ticket_view> view(std::string_view ticket_id, timestamp now) const;
+  // view() written into `into`, reusing its storage; `into` is untouched
+  // on an error.
+  result<void> view_into(std::string_view ticket_id, timestamp now, ticket_view& into) const;
   result<std::vector<ticket_view>> queue(std::string_view unit, std::string_view region,
                                          timestamp now) const;
   result<contact_record> customer_record(std::string_view customer_id, timestamp now) const;

@@ -29,14 +29,18 @@ result<attribute_values> check_values(const attribute_values& given,
                                       const std::vector<attribute>& schema, std::string_view what) {
   attribute_values out;
   out.reserve(given.size());
-  for (const auto& [name, v] : given) {
+  // Not a structured binding: the label's lambda captures the name.
+  for (const auto& given_value : given) {
+    const std::string& name = given_value.first;
+    const value& v = given_value.second;
     const attribute* a = find_attribute(schema, name);
-    const std::string label = std::string(what) + " '" + name + "'";
-    if (a == nullptr) return fail(errc::invalid_argument, "unknown " + label);
+    // Built only for an error: every open checks every attribute.
+    const auto label = [&] { return std::string(what) + " '" + name + "'"; };
+    if (a == nullptr) return fail(errc::invalid_argument, "unknown " + label());
     if (a->derived)
-      return fail(errc::invalid_argument, label + " is derived by the engine; do not supply it");
+      return fail(errc::invalid_argument, label() + " is derived by the engine; do not supply it");
     for (const auto& [seen, ignored] : out)
-      if (seen == name) return fail(errc::invalid_argument, label + " given twice");
+      if (seen == name) return fail(errc::invalid_argument, label() + " given twice");
     value converted = v;
     bool ok = false;
     switch (a->type.kind) {
@@ -56,7 +60,7 @@ result<attribute_values> check_values(const attribute_values& given,
     }
     if (!ok) {
       return fail(errc::invalid_argument,
-                  label + ": expected " +
+                  label() + ": expected " +
                       (a->type.kind == value_kind::enumeration
                            ? "one of its enum values"
                            : "a value of type " + std::string(to_string(a->type.kind))) +
@@ -68,7 +72,7 @@ result<attribute_values> check_values(const attribute_values& given,
                            : std::get<double>(converted);
       if ((a->type.min && x < *a->type.min) || (a->type.max && x > *a->type.max))
         return fail(errc::invalid_argument,
-                    label + ": " + detail::value_text(converted) + " is out of range");
+                    label() + ": " + detail::value_text(converted) + " is out of range");
     }
     out.emplace_back(name, std::move(converted));
   }
@@ -125,13 +129,13 @@ result<engine::impl::checked_request> engine::impl::check_request(const open_req
 }
 
 detail::ticket_record engine::impl::draft_record(const open_request& req,
-                                                 const checked_request& checked) const {
+                                                 checked_request&& checked) const {
   detail::ticket_record r;
   r.flow = cc.find(checked.wf->id, checked.wf->version);
   r.type = req.type;
   r.channel = req.channel;
-  r.customer = checked.customer;
-  r.fields = checked.fields;
+  r.customer = std::move(checked.customer);
+  r.fields = std::move(checked.fields);
   // The ticket's region is its customer's attribute of that name.
   for (const auto& [k, v] : r.customer)
     if (k == "region") r.region = detail::value_text(v);
@@ -148,8 +152,11 @@ result<opened_ticket> engine::impl::open(const open_request& req, timestamp now)
   auto number = events->next_ticket_number();
   if (!number) return fail(number.error());
   const workflow& wf = *checked->wf;
-  const detail::ticket_record draft = draft_record(req, *checked);
+  const detail::ticket_record draft = draft_record(req, std::move(*checked));
+  // Sized once: the six named details, one per attribute and field, at
+  // most one per deadline, the fingerprint.
   event_details det;
+  det.reserve(7 + draft.customer.size() + draft.fields.size() + wf.deadlines.size());
   det.emplace_back(detail_key::type, req.type);
   det.emplace_back(detail_key::channel, req.channel);
   det.emplace_back(detail_key::customer, req.customer_id);
@@ -194,7 +201,7 @@ result<opened_ticket> engine::impl::open(const open_request& req, timestamp now)
   }
   if (auto ok = commit(*fresh, cmd); !ok) return fail(ok.error());
   commands.fetch_add(1, std::memory_order_relaxed);
-  out.ticket = r.view(now);
+  r.view_into(out.ticket, now);
   // Once stored, the ticket is visible: another thread (advance, a query)
   // may already have loaded it from the store. Its slot then stands — it
   // folded the same events — and ours is dropped.

@@ -42,6 +42,7 @@ inline void add_seconds(event_details& d, std::string_view key, std::int64_t sec
   const deadline_clock& k = r.clocks[c];
   const timestamp at = k.finished_at.value_or(k.started_at);
   event_details d;
+  d.reserve(6);  // the six below: one allocation, no growth
   d.emplace_back(detail_key::deadline, r.flow->clock_name(c));
   d.emplace_back(detail_key::outcome, k.breached ? detail_value::missed : detail_value::met);
   // A deadline on a calendar with no working time is never due.

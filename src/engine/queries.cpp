@@ -44,13 +44,21 @@ result<std::vector<ticket_view>> engine::impl::views(const std::vector<std::stri
 }
 
 result<ticket_view> engine::impl::view(std::string_view ticket_id, timestamp now) const {
+  ticket_view v;
+  if (auto ok = view_into(ticket_id, now, v); !ok) return fail(ok.error());
+  return v;
+}
+
+result<void> engine::impl::view_into(std::string_view ticket_id, timestamp now,
+                                     ticket_view& into) const {
   auto found = slot(ticket_id);
   if (!found) return fail(found.error());
   if (*found == nullptr)
     return fail(errc::not_found, "unknown ticket '" + std::string(ticket_id) + "'");
   const std::lock_guard lock((*found)->mutex);
   if (auto ok = refresh(**found); !ok) return fail(ok.error());
-  return (*found)->record.view(now);
+  (*found)->record.view_into(into, now);
+  return {};
 }
 
 result<std::vector<ticket_view>> engine::impl::queue(std::string_view unit, std::string_view region,

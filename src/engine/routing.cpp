@@ -2,6 +2,7 @@
 // Routing. See routing.hpp.
 #include "engine/routing.hpp"
 
+#include <cstddef>
 #include <utility>
 
 #include <tierflow/condition.hpp>
@@ -58,7 +59,12 @@ routing_decision route(const organisation& org, const ticket_record& rec,
 }
 
 void emit_routed(command& cmd, const routing_decision& d, std::string_view kind) {
+  // Sized once: four, the matched rule's inputs, two unit times.
+  std::size_t inputs = 0;
+  for (const auto& t : d.trace)
+    if (t.rule == d.rule) inputs += t.inputs.size();
   event_details det;
+  det.reserve(6 + inputs);
   det.emplace_back(detail_key::kind, kind);
   det.emplace_back(detail_key::rule, d.rule);
   det.emplace_back(detail_key::unit, d.to.unit);

@@ -590,6 +590,11 @@ const value* ticket_record::lookup(std::string_view field, value& scratch) const
 
 ticket_view ticket_record::view(timestamp now) const {
   ticket_view v;
+  view_into(v, now);
+  return v;
+}
+
+void ticket_record::view_into(ticket_view& v, timestamp now) const {
   v.id = id;
   v.type = type;
   v.channel = channel;
@@ -600,11 +605,32 @@ ticket_view ticket_record::view(timestamp now) const {
   v.version = version;
   v.opened_at = opened_at;
   v.closed_at = closed_at;
-  if (flow == nullptr) return v;
+  if (flow == nullptr) {
+    // Not opened: the rest as a fresh view has it.
+    v.workflow_id.clear();
+    v.workflow_version = 0;
+    v.state.clear();
+    v.closed = false;
+    v.paused = false;
+    v.owner.clear();
+    v.assignee = assignment{};
+    v.tier.clear();
+    v.tier_level = 0;
+    v.escalations = 0;
+    v.handoffs.clear();
+    v.flags.clear();
+    v.deadlines.clear();
+    v.time_by_unit.clear();
+    return;
+  }
   const workflow& wf = *flow->wf;
   v.workflow_id = wf.id;
   v.workflow_version = wf.version;
-  if (state < wf.states.size()) v.state = wf.states[state].id;
+  if (state < wf.states.size()) {
+    v.state = wf.states[state].id;
+  } else {
+    v.state.clear();
+  }
   v.closed = closed;
   v.paused = paused;
   v.owner = owner;
@@ -612,18 +638,27 @@ ticket_view ticket_record::view(timestamp now) const {
   v.tier = tier;
   v.tier_level = tier_level;
   v.escalations = escalations;
-  v.handoffs.reserve(handoffs.size());
-  for (const auto& h : handoffs) v.handoffs.push_back(h.team);
+  v.handoffs.resize(handoffs.size());
+  for (std::size_t h = 0; h < handoffs.size(); ++h) v.handoffs[h] = handoffs[h].team;
   v.flags = flags;
-  // Built on every action: one allocation for the deadlines, not a growth
-  // per deadline.
+  // Built on every action: the deadlines already there are written over,
+  // one allocation at most for the rest.
   v.deadlines.reserve(clocks.size());
+  std::size_t shown = 0;
   for (std::size_t c = 0; c < clocks.size(); ++c) {
     const deadline_clock& k = clocks[c];
     if (c == flow->step_clock() && !k.started) continue;
-    deadline_view d;
+    if (shown == v.deadlines.size()) v.deadlines.emplace_back();
+    deadline_view& d = v.deadlines[shown++];
     d.id = flow->clock_name(c);
-    d.within = k.started || c < wf.deadlines.size() ? k.within.str() : std::string{};
+    if (k.started || c < wf.deadlines.size()) {
+      d.within = k.within.str();
+    } else {
+      d.within.clear();
+    }
+    d.due.reset();
+    d.remaining_seconds = 0;
+    d.breached = false;
     const calendar& cal = clock_calendar(c);
     if (!k.started) {
       d.status = deadline_status::pending;
@@ -642,12 +677,11 @@ ticket_view ticket_record::view(timestamp now) const {
       d.remaining_seconds = k.total - k.consumed;
       d.breached = k.breached || d.remaining_seconds < 0;
     }
-    v.deadlines.push_back(std::move(d));
   }
+  v.deadlines.resize(shown);
   v.time_by_unit = time_by_unit;
   if (!closed && !assignee.unit.empty() && now > unit_since)
     attribute_time(v.time_by_unit, assignee.unit, *flow->cal, unit_since, now);
-  return v;
 }
 
 ticket_summary ticket_record::summary() const {

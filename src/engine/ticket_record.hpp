@@ -127,6 +127,10 @@ class ticket_record {
 
   /// The view as of `now`.
   [[nodiscard]] ticket_view view(timestamp now) const;
+  /// view(now) written into `v`, every member assigned, so that what `v`
+  /// held before does not matter — its strings and vectors are reused
+  /// (a view refreshed after every action allocates only what grew).
+  void view_into(ticket_view& v, timestamp now) const;
   /// The summary a store indexes.
   [[nodiscard]] ticket_summary summary() const;
 

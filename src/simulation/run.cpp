@@ -219,6 +219,13 @@ class simulation {
   std::optional<trail_fold> fold_;
   std::priority_queue<sim_event, std::vector<sim_event>, later_event> events_;
   std::uint64_t sequence_ = 0;
+  // The requests and the snapshots of a view's state and unit, reused from
+  // one command to the next: each field is assigned anew for every command,
+  // so only the storage carries over (a string or vector assigned into one
+  // that is large enough allocates nothing).
+  open_request open_req_;
+  act_request act_req_;
+  std::string state_before_, unit_before_;
   replication out_;
   int progress_done_ = -1;
 };
@@ -641,16 +648,19 @@ result<void> simulation::on_arrival(std::uint32_t process, std::int64_t now) {
   const demand_stream& d = src.demand();
   random_source& rng = src.rng();
   const std::uint32_t who = src.pick_customer();
-  open_request req;
+  open_request& req = open_req_;
   req.type = d.type;
   if (!d.channels.empty()) {
     req.channel = d.channels[rng.pick(d.channels)].first;
   } else if (!cat_.org.channels.empty()) {
     req.channel = cat_.org.channels[rng.index(cat_.org.channels.size())].id;
+  } else {
+    req.channel.clear();
   }
   req.customer_id = customers_->id(who);
   req.customer = customers_->attributes(who);
   req.opened_by = "sim";
+  req.fields.clear();
   if (!d.fields.empty()) {
     const workflow* wf = cat_.workflow_for(d.type, local_day(instant(now), cat_.org.utc_offset));
     if (wf == nullptr) return fail(errc::not_found, "no workflow serves ticket type " + d.type);
@@ -689,21 +699,27 @@ result<void> simulation::on_done(std::uint32_t who, std::int64_t now) {
   q.stats.busy_s += clip(p.busy_since, now);
   if (!p.on_shift) q.stats.on_shift_s += clip(p.overtime_since, now);
   sim_ticket& t = tickets_[k];
-  act_request req;
+  act_request& req = act_req_;
   req.ticket_id = t.view->id;
   req.action = t.next->id;
   req.by = p.who;
-  if (t.next->needs_note) req.note = "simulated " + t.next->id;
+  if (t.next->needs_note) {
+    req.note = "simulated ";
+    req.note += t.next->id;
+  } else {
+    req.note.clear();
+  }
   req.classification = t.classification;
-  const std::string before = t.view->state;
+  std::string& before = state_before_;
+  before = t.view->state;
   const bool has_target = !t.next->to.empty();
-  auto acted = engine_->act(req);
+  // The ticket's view is refreshed in place (left as it was on a refusal).
+  auto acted = engine_->act_into(req, *t.view);
   store_->forget_changes();
   if (acted) {
     ++out_.actions;
     if (in_period(now)) ++q.stats.served;
     t.refusals = 0;
-    *t.view = std::move(*acted);
     const bool entered = has_target || t.view->state != before;
     t.at = phase::waiting;
     t.actions_at_instant = t.last_action_at == now ? t.actions_at_instant + 1 : 1;
@@ -718,9 +734,9 @@ result<void> simulation::on_done(std::uint32_t who, std::int64_t now) {
     if (fatal(acted.error())) return fail(acted.error());
     // The ticket changed while it was worked on (a timer escalated it, a
     // clock paused): look again and draw what now applies.
-    auto fresh = engine_->view(t.view->id);
-    if (!fresh) return fail(fresh.error());
-    *t.view = std::move(*fresh);
+    // (By the request's copy of the id: the view's own is written over.)
+    if (auto fresh = engine_->view_into(req.ticket_id, *t.view); !fresh)
+      return fail(fresh.error());
     t.at = phase::waiting;
     if (++t.refusals >= max_refusals) {
       mark_stuck(k);
@@ -806,12 +822,16 @@ result<void> simulation::wake(std::int64_t now) {
     sim_ticket& t = tickets_[k];
     // A ticket in hand meets its change when the action is recorded.
     if (t.at == phase::serving || t.at == phase::closed) continue;
-    auto v = engine_->view(id);
-    if (!v) return fail(v.error());
-    if (v->version == t.view->version) continue;
-    const bool moved = v->state != t.view->state;
-    const bool unit_moved = v->assignee.unit != t.view->assignee.unit;
-    *t.view = std::move(*v);
+    // Refreshed in place. At an unchanged version, nothing the run reads
+    // of a view differs (only what depends on the instant it is taken:
+    // as_of, remaining seconds, time by unit).
+    const std::uint64_t version_before = t.view->version;
+    state_before_ = t.view->state;
+    unit_before_ = t.view->assignee.unit;
+    if (auto v = engine_->view_into(id, *t.view); !v) return fail(v.error());
+    if (t.view->version == version_before) continue;
+    const bool moved = t.view->state != state_before_;
+    const bool unit_moved = t.view->assignee.unit != unit_before_;
     if (t.view->closed) {
       close(k);
     } else if (moved || t.next == nullptr ||

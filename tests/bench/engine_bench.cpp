@@ -23,6 +23,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <tierflow/audit.hpp>
 #include <tierflow/engine.hpp>
@@ -156,6 +157,31 @@ void BM_transition_brief(benchmark::State& state) {
   transitions(state, static_cast<std::size_t>(state.range(0)), 0, &engine::act_brief);
 }
 BENCHMARK(BM_transition_brief)->Arg(1000)->Arg(10'000)->Unit(benchmark::kNanosecond);
+
+// BM_transition through engine::act_into, one view held per ticket and
+// written over on each of its transitions, as the simulator holds them:
+// the view is built, not allocated and freed.
+void BM_transition_into(benchmark::State& state) {
+  const auto total = static_cast<std::size_t>(state.range(0));
+  static std::map<std::size_t, std::unique_ptr<fixture>> fixtures;
+  auto& f = fixtures[total];
+  constexpr std::size_t active = 1000;
+  if (!f) f = std::make_unique<fixture>(active, total > active ? total - active : 0, 0);
+  const std::size_t n = f->ids.size();
+  std::vector<ticket_view> held(n);
+  std::size_t i = 0;
+  for (auto _ : state) {
+    const std::size_t t = i++ % n;
+    const bool r = f->replied[t];
+    auto v = f->eng->act_into({f->ids[t], r ? "review_rejected" : "reply", manager, r ? "incomplete" : "", {}},
+                              held[t]);
+    if (!v) state.SkipWithError(v.error().message().c_str());
+    f->replied[t] = !r;
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["open_tickets"] = static_cast<double>(std::max(total, active));
+}
+BENCHMARK(BM_transition_into)->Arg(1000)->Arg(10'000)->Unit(benchmark::kNanosecond);
 
 // BM_transition with engine_options::open_tickets_kept = range(1): the
 // engine holds that many open tickets (the 1000 active ones fit) and the
