@@ -902,7 +902,7 @@ TEST_CASE("store.postgres.open_and_act_through_an_engine_are_at_most_two_round_t
     CHECK(st->head(opened->ticket.id).value().version >= 1);
   }
 
-  SUBCASE("the shipped organisation: an open is two and the history read; acts at most two") {
+  SUBCASE("the shipped organisation: an open is two, history included; acts at most two") {
     const tierflow::catalog& shipped = tierflow_test::shipped();
     REQUIRE(derives_from_history(shipped));  // repeat complaints within 30 days
     tierflow_test::engine_fixture eng(tierflow_test::local(2026, 11, 24, 9, 0), shipped, st.get());
@@ -910,7 +910,7 @@ TEST_CASE("store.postgres.open_and_act_through_an_engine_are_at_most_two_round_t
     const auto opened = eng->open(gusu_complaint());
     const auto open_trips = st->round_trips() - before;
     REQUIRE(opened);
-    CHECK(open_trips == 3);  // the customer's tickets, a ticket number, the append
+    CHECK(open_trips == 2);  // the customer's tickets with a ticket number (one statement), the append
     const std::string ticket = opened->ticket.id;
     const std::size_t opened_events = eng->events(ticket).value().size();
     REQUIRE(opened_events >= 1);
@@ -930,6 +930,19 @@ TEST_CASE("store.postgres.open_and_act_through_an_engine_are_at_most_two_round_t
     REQUIRE(eng->act({ticket, "classify", csr, "", {}}));
     CHECK(st->round_trips() - one <= 2);
     CHECK(st->round_trips() - before <= 2 * (notes + 1));
+
+    // A second complaint of C7 in the same statement's way: the first,
+    // still open, counts as its repeat (complaints_last_30d, derived from
+    // the history that came with its number), and its number is the next.
+    before = st->round_trips();
+    const auto again = eng->open(gusu_complaint());
+    CHECK(st->round_trips() - before == 2);
+    REQUIRE(again);
+    const auto again_trail = eng->events(again->ticket.id).value();
+    REQUIRE_FALSE(again_trail.empty());
+    CHECK(again_trail.front().detail("customer.complaints_last_30d") == "1");
+    CHECK(eng->events(ticket).value().front().detail("customer.complaints_last_30d") == "0");
+    CHECK(again->ticket.id != ticket);
 
     // Every act landed: the trail grew by at least one event per act, and
     // the store's summary is at the classified state.

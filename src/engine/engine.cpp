@@ -78,8 +78,16 @@ result<checkpoint> engine::take_checkpoint() {
 // --- queries ----------------------------------------------------------------------------
 
 result<routing_decision> engine::explain_route(const open_request& req) const {
-  auto checked = impl_->check_request(req, now());
+  const timestamp at = now();
+  auto checked = impl_->check_request(req, at);
   if (!checked) return fail(checked.error());
+  // The attributes an open would derive, so that the preview routes as the
+  // open would.
+  if (impl_->derives_from_history()) {
+    auto history = impl_->events->customer_tickets(req.customer_id);
+    if (!history) return fail(history.error());
+    impl_->add_derived(*checked, *history, at);
+  }
   const detail::ticket_record r = impl_->draft_record(req, std::move(*checked));
   return detail::route(impl_->defs.org, r, {});
 }

@@ -273,8 +273,8 @@ struct engine::impl {
 
   // --- open (intake.cpp) ------------------------------------------------------------------------
 
-  // A request checked and completed: its workflow, typed attributes with
-  // the derived ones added from the customer's history, typed fields.
+  // A request checked: its workflow, typed attributes (the derived ones
+  // added by add_derived), typed fields.
   struct checked_request {
     const workflow* wf = nullptr;
     attribute_values customer;
@@ -283,6 +283,13 @@ struct engine::impl {
   // The checks open() makes, shared with explain_route so that a preview
   // routes exactly as the real thing would.
   result<checked_request> check_request(const open_request& req, timestamp now) const;
+  // Whether the organisation derives customer attributes from history
+  // (repeat counts): then an open needs the customer's tickets.
+  bool derives_from_history() const noexcept;
+  // Adds the derived attributes counted in `history` (the customer's
+  // tickets, store::customer_tickets) as of `now`.
+  void add_derived(checked_request& checked, const std::vector<ticket_summary>& history,
+                   timestamp now) const;
   // What a request would be as a ticket before it has events: enough for
   // conditions (deadline cases, routing) to read its fields. Takes the
   // checked values over (the draft is the last to read them).
