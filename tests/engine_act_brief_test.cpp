@@ -93,12 +93,7 @@ TEST_CASE("engine.act_into.writes_over_a_held_view_what_act_returns") {
   const std::string id = full.open(req).ticket.id;
   REQUIRE(into.open(req).ticket.id == id);
 
-  const std::vector<std::pair<std::string, const tf::actor*>> path{
-      {"classify", &csr1},         {"dispatch", &csr1},
-      {"acknowledge", &csr1},      {"contact_customer", &csr1},
-      {"start_investigation", &csr1}, {"reply", &csr1},
-      {"review_passed", &supervisor}, {"callback_satisfied", &caller},
-      {"close", &caller},          {"archive", &caller}};
+  const auto path = t0_complaint_path();
   // One view held across the whole path, as the simulator holds one per
   // ticket; it starts as junk.
   tf::ticket_view held = junk_view();
@@ -178,12 +173,7 @@ TEST_CASE("engine.act_brief.takes_the_same_actions_as_act_and_says_where_the_tic
   const std::string id = full.open(req).ticket.id;
   REQUIRE(brief.open(req).ticket.id == id);
 
-  const std::vector<std::pair<std::string, const tf::actor*>> path{
-      {"classify", &csr1},         {"dispatch", &csr1},
-      {"acknowledge", &csr1},      {"contact_customer", &csr1},
-      {"start_investigation", &csr1}, {"reply", &csr1},
-      {"review_passed", &supervisor}, {"callback_satisfied", &caller},
-      {"close", &caller},          {"archive", &caller}};
+  const auto path = t0_complaint_path();
   tf::timestamp t = start;
   std::uint64_t last_version = 0;
   for (const auto& step_of_path : path) {

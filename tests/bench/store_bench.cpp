@@ -564,18 +564,65 @@ void BM_raw_insert_group(benchmark::State& state) {
 // the raw rows is the schema's cost (keys, indexes, triggers); the gap to
 // the store is its own.
 
-struct raw_schema_db {
-  scratch_dir dir;
+// Binds `v` at `i` without a copy: it must outlive the statement's step.
+void text(sqlite3_stmt* st, int i, const std::string& v) {
+  sqlite3_bind_text(st, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+}
+
+void optional_time(sqlite3_stmt* st, int i, const std::optional<timestamp>& t) {
+  if (t)
+    sqlite3_bind_int64(st, i, t->time_since_epoch().count());
+  else
+    sqlite3_bind_null(st, i);
+}
+
+// Binds a tierflow_tickets row in the store's column order: ticket `id`'s
+// summary `m` at `version`, sealed with the 32 bytes at `seal` (which, like
+// the strings, must outlive the step).
+void bind_summary(sqlite3_stmt* st, const std::string& id, const ticket_summary& m, std::uint64_t version,
+                  const void* seal) {
+  text(st, 1, id);
+  text(st, 2, m.customer_id);
+  text(st, 3, m.ticket_type);
+  text(st, 4, m.workflow_id);
+  sqlite3_bind_int64(st, 5, m.workflow_version);
+  text(st, 6, m.state);
+  text(st, 7, m.unit);
+  text(st, 8, m.region);
+  text(st, 9, m.owner);
+  text(st, 10, m.assignee);
+  sqlite3_bind_int64(st, 11, m.closed ? 1 : 0);
+  sqlite3_bind_int64(st, 12, m.opened_at.time_since_epoch().count());
+  optional_time(st, 13, m.closed_at);
+  optional_time(st, 14, m.next_timer);
+  optional_time(st, 15, m.nearest_due);
+  sqlite3_bind_int64(st, 16, static_cast<sqlite3_int64>(version));
+  sqlite3_bind_blob(st, 17, seal, 32, SQLITE_STATIC);
+}
+
+// Binds the tierflow_events row of `e` as event `sequence` of ticket `id`
+// at the k-th row of a multi-row INSERT (ten columns a row), with its
+// encoded details and a 32-byte stand-in for both hashes (all must outlive
+// the step).
+void bind_event(sqlite3_stmt* st, std::size_t k, const std::string& id, std::uint64_t sequence, const event& e,
+                const std::string& details, const void* hash) {
+  const int p = static_cast<int>(k * 10);
+  text(st, p + 1, id);
+  sqlite3_bind_int64(st, p + 2, static_cast<sqlite3_int64>(sequence));
+  sqlite3_bind_int64(st, p + 3, e.time.time_since_epoch().count());
+  text(st, p + 4, e.actor_id);
+  text(st, p + 5, e.workflow_id);
+  sqlite3_bind_int64(st, p + 6, e.workflow_version);
+  sqlite3_bind_int64(st, p + 7, static_cast<sqlite3_int64>(e.type));
+  sqlite3_bind_blob(st, p + 8, details.data(), static_cast<int>(details.size()), SQLITE_STATIC);
+  sqlite3_bind_blob(st, p + 9, hash, 32, SQLITE_STATIC);
+  sqlite3_bind_blob(st, p + 10, hash, 32, SQLITE_STATIC);
+}
+
+// A connection the raw-SQL benchmarks write through: statements that fail
+// end the benchmark (fail()), prepared ones are kept for reuse.
+struct sql_handle {
   sqlite3* db = nullptr;
-  sqlite3_stmt* insert_events = nullptr;
-  sqlite3_stmt* insert_stream = nullptr;
-  sqlite3_stmt* update_stream = nullptr;
-  sqlite3_stmt* upsert_ticket = nullptr;
-  sqlite3_stmt* update_ticket = nullptr;
-  std::vector<std::string> ids;
-  std::vector<std::uint64_t> versions;
-  std::vector<std::string> details;  // each template event's encoded details
-  std::string hash = std::string(32, '\x5a');
 
   void exec(const char* sql) const {
     char* msg = nullptr;
@@ -595,6 +642,20 @@ struct raw_schema_db {
     if (sqlite3_step(st) != SQLITE_DONE) fail(sqlite3_errmsg(db));
     sqlite3_reset(st);
   }
+};
+
+struct raw_schema_db : sql_handle {
+  scratch_dir dir;
+  sqlite3_stmt* insert_events = nullptr;
+  sqlite3_stmt* insert_stream = nullptr;
+  sqlite3_stmt* update_stream = nullptr;
+  sqlite3_stmt* upsert_ticket = nullptr;
+  sqlite3_stmt* update_ticket = nullptr;
+  std::vector<std::string> ids;
+  std::vector<std::uint64_t> versions;
+  std::vector<std::string> details;  // each template event's encoded details
+  std::string hash = std::string(32, '\x5a');
+
 
   explicit raw_schema_db(std::size_t tickets) {
     counting_vfs::install();
@@ -651,36 +712,14 @@ struct raw_schema_db {
   raw_schema_db(const raw_schema_db&) = delete;
   raw_schema_db& operator=(const raw_schema_db&) = delete;
 
-  static void text(sqlite3_stmt* st, int i, const std::string& v) {
-    sqlite3_bind_text(st, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
-  }
-  static void optional_time(sqlite3_stmt* st, int i, const std::optional<timestamp>& t) {
-    if (t)
-      sqlite3_bind_int64(st, i, t->time_since_epoch().count());
-    else
-      sqlite3_bind_null(st, i);
-  }
 
   // One command's rows on ticket t, inside the caller's transaction.
   void write_command(std::size_t t) {
     const auto& s = shape();
     const std::string& id = ids[t];
     const bool first = versions[t] == 0;
-    for (std::size_t k = 0; k < s.events.size(); ++k) {
-      const event& e = s.events[k];
-      const int p = static_cast<int>(k * 10);
-      text(insert_events, p + 1, id);
-      sqlite3_bind_int64(insert_events, p + 2, static_cast<sqlite3_int64>(++versions[t]));
-      sqlite3_bind_int64(insert_events, p + 3, e.time.time_since_epoch().count());
-      text(insert_events, p + 4, e.actor_id);
-      text(insert_events, p + 5, e.workflow_id);
-      sqlite3_bind_int64(insert_events, p + 6, e.workflow_version);
-      sqlite3_bind_int64(insert_events, p + 7, static_cast<sqlite3_int64>(e.type));
-      sqlite3_bind_blob(insert_events, p + 8, details[k].data(), static_cast<int>(details[k].size()),
-                        SQLITE_STATIC);
-      sqlite3_bind_blob(insert_events, p + 9, hash.data(), 32, SQLITE_STATIC);
-      sqlite3_bind_blob(insert_events, p + 10, hash.data(), 32, SQLITE_STATIC);
-    }
+    for (std::size_t k = 0; k < s.events.size(); ++k)
+      bind_event(insert_events, k, id, ++versions[t], s.events[k], details[k], hash.data());
     step(insert_events);
     sqlite3_stmt* stream = first ? insert_stream : update_stream;
     text(stream, 1, id);
@@ -690,24 +729,7 @@ struct raw_schema_db {
     // The measured command keeps the summary's key columns: after the
     // ticket's first command, the store's in-place UPDATE.
     sqlite3_stmt* ticket = first ? upsert_ticket : update_ticket;
-    const ticket_summary& m = s.summary;
-    text(ticket, 1, id);
-    text(ticket, 2, m.customer_id);
-    text(ticket, 3, m.ticket_type);
-    text(ticket, 4, m.workflow_id);
-    sqlite3_bind_int64(ticket, 5, m.workflow_version);
-    text(ticket, 6, m.state);
-    text(ticket, 7, m.unit);
-    text(ticket, 8, m.region);
-    text(ticket, 9, m.owner);
-    text(ticket, 10, m.assignee);
-    sqlite3_bind_int64(ticket, 11, m.closed ? 1 : 0);
-    sqlite3_bind_int64(ticket, 12, m.opened_at.time_since_epoch().count());
-    optional_time(ticket, 13, m.closed_at);
-    optional_time(ticket, 14, m.next_timer);
-    optional_time(ticket, 15, m.nearest_due);
-    sqlite3_bind_int64(ticket, 16, static_cast<sqlite3_int64>(versions[t]));
-    sqlite3_bind_blob(ticket, 17, hash.data(), 32, SQLITE_STATIC);
+    bind_summary(ticket, id, s.summary, versions[t], hash.data());
     step(ticket);
   }
 };
@@ -1189,9 +1211,8 @@ void put_bytes(std::string& out, std::string_view b) {
   out.append(b);
 }
 
-struct layout_db {
+struct layout_db : sql_handle {
   scratch_dir dir;
-  sqlite3* db = nullptr;
   layout_kind kind;
   sqlite3_stmt* insert_events = nullptr;
   sqlite3_stmt* insert_command = nullptr;
@@ -1208,25 +1229,6 @@ struct layout_db {
   std::vector<std::string> details;
   std::string hash = std::string(32, '\x5a');
 
-  void exec(const char* sql) const {
-    char* msg = nullptr;
-    if (sqlite3_exec(db, sql, nullptr, nullptr, &msg) != SQLITE_OK) {
-      const std::string what = std::string(sql) + ": " + (msg ? msg : "?");
-      sqlite3_free(msg);
-      fail(what);
-    }
-  }
-  sqlite3_stmt* prepare(const std::string& sql) const {
-    sqlite3_stmt* st = nullptr;
-    if (sqlite3_prepare_v3(db, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &st, nullptr) !=
-        SQLITE_OK)
-      fail(sqlite3_errmsg(db));
-    return st;
-  }
-  void step(sqlite3_stmt* st) const {
-    if (sqlite3_step(st) != SQLITE_DONE) fail(sqlite3_errmsg(db));
-    sqlite3_reset(st);
-  }
   [[nodiscard]] bool one_row() const {
     return kind == layout_kind::command || kind == layout_kind::command_head ||
            kind == layout_kind::command_deferred || kind == layout_kind::command_single;
@@ -1306,15 +1308,6 @@ struct layout_db {
   layout_db(const layout_db&) = delete;
   layout_db& operator=(const layout_db&) = delete;
 
-  static void text(sqlite3_stmt* st, int i, const std::string& v) {
-    sqlite3_bind_text(st, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
-  }
-  static void optional_time(sqlite3_stmt* st, int i, const std::optional<timestamp>& t) {
-    if (t)
-      sqlite3_bind_int64(st, i, t->time_since_epoch().count());
-    else
-      sqlite3_bind_null(st, i);
-  }
 
   void write_head_and_summary(std::size_t t) {
     const std::string& id = ids[t];
@@ -1332,23 +1325,7 @@ struct layout_db {
     event_hash h{};
     const event_hash seal_bytes = detail::summary_seal(m, versions[t], h);
     sqlite3_stmt* ticket = first ? upsert_ticket : update_ticket;
-    text(ticket, 1, id);
-    text(ticket, 2, m.customer_id);
-    text(ticket, 3, m.ticket_type);
-    text(ticket, 4, m.workflow_id);
-    sqlite3_bind_int64(ticket, 5, m.workflow_version);
-    text(ticket, 6, m.state);
-    text(ticket, 7, m.unit);
-    text(ticket, 8, m.region);
-    text(ticket, 9, m.owner);
-    text(ticket, 10, m.assignee);
-    sqlite3_bind_int64(ticket, 11, m.closed ? 1 : 0);
-    sqlite3_bind_int64(ticket, 12, m.opened_at.time_since_epoch().count());
-    optional_time(ticket, 13, m.closed_at);
-    optional_time(ticket, 14, m.next_timer);
-    optional_time(ticket, 15, m.nearest_due);
-    sqlite3_bind_int64(ticket, 16, static_cast<sqlite3_int64>(versions[t]));
-    sqlite3_bind_blob(ticket, 17, seal_bytes.data(), 32, SQLITE_TRANSIENT);
+    bind_summary(ticket, id, m, versions[t], seal_bytes.data());
     step(ticket);
     stored[t] = true;
   }
@@ -1384,20 +1361,8 @@ struct layout_db {
     } else {
       std::array<std::string, 8> enc;
       for (std::size_t k = 0; k < s.events.size(); ++k) {
-        const event& e = s.events[k];
-        const int p = static_cast<int>(k * 10);
-        enc[k] = detail::encode_details(e.details);
-        text(insert_events, p + 1, id);
-        sqlite3_bind_int64(insert_events, p + 2, static_cast<sqlite3_int64>(++versions[t]));
-        sqlite3_bind_int64(insert_events, p + 3, e.time.time_since_epoch().count());
-        text(insert_events, p + 4, e.actor_id);
-        text(insert_events, p + 5, e.workflow_id);
-        sqlite3_bind_int64(insert_events, p + 6, e.workflow_version);
-        sqlite3_bind_int64(insert_events, p + 7, static_cast<sqlite3_int64>(e.type));
-        sqlite3_bind_blob(insert_events, p + 8, enc[k].data(), static_cast<int>(enc[k].size()),
-                          SQLITE_STATIC);
-        sqlite3_bind_blob(insert_events, p + 9, hash.data(), 32, SQLITE_STATIC);
-        sqlite3_bind_blob(insert_events, p + 10, hash.data(), 32, SQLITE_STATIC);
+        enc[k] = detail::encode_details(s.events[k].details);
+        bind_event(insert_events, k, id, ++versions[t], s.events[k], enc[k], hash.data());
       }
       step(insert_events);
     }

@@ -235,17 +235,20 @@ inline tf::open_request complaint(std::string customer_id, tf::attribute_values 
   return r;
 }
 
-/// Walks an ordinary customer's complaint (T0, no handoff) from `received`
-/// to `archived`, one step every 5 minutes from `start`; returns the closing
-/// instant. The csr takes it on their own post.
+/// An ordinary customer's complaint (T0, no handoff) from `received` to
+/// `archived`: each action with who takes it (the csr on their own post).
+inline std::vector<std::pair<std::string, const tf::actor*>> t0_complaint_path() {
+  return {{"classify", &csr1},         {"dispatch", &csr1},      {"acknowledge", &csr1},
+          {"contact_customer", &csr1}, {"start_investigation", &csr1}, {"reply", &csr1},
+          {"review_passed", &supervisor}, {"callback_satisfied", &caller}, {"close", &caller},
+          {"archive", &caller}};
+}
+
+/// Walks t0_complaint_path, one step every 5 minutes from `start`; returns
+/// the closing instant.
 inline timestamp run_t0_complaint(engine_fixture& r, const std::string& id, timestamp start) {
-  const std::vector<std::pair<std::string, const tf::actor*>> steps{
-      {"classify", &csr1},         {"dispatch", &csr1},      {"acknowledge", &csr1},
-      {"contact_customer", &csr1}, {"start_investigation", &csr1}, {"reply", &csr1},
-      {"review_passed", &supervisor}, {"callback_satisfied", &caller}, {"close", &caller},
-      {"archive", &caller}};
   timestamp t = start;
-  for (const auto& [action, who] : steps) {
+  for (const auto& [action, who] : t0_complaint_path()) {
     t += chr::minutes{5};
     r.act_at(t, id, action, *who);
   }
