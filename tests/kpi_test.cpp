@@ -6,9 +6,12 @@
 // three tiers, a bounce between a tier and a team, a handoff, a repeat
 // complaint, a trail older than the outcome records), grouped, at
 // instants, scored; and the bad inputs.
+#include <algorithm>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,6 +24,7 @@
 #include <tierflow/memory_store.hpp>
 #include <tierflow/organisation.hpp>
 
+#include "kpi/row.hpp"
 #include "support/forwarding_store.hpp"
 #include "support/trail_builder.hpp"
 
@@ -782,4 +786,36 @@ TEST_CASE("kpi.compute.over_a_store_verified") {
   REQUIRE_FALSE(broken);
   CHECK(broken.error().code() == tf::errc::data_loss);
   CHECK(broken.error().message().starts_with("ticket T3: event 3"));
+}
+
+TEST_CASE("kpi.distribution.percentiles_are_the_sorted_samples_nearest_ranks") {
+  // Against the definition applied to a sorted copy: rank ⌈p·n⌉ (1-based),
+  // for every size from 1 to 250 (every way the ranks can coincide or
+  // follow each other), samples in random order with many repeats.
+  std::mt19937_64 random(20261205);
+  for (std::size_t n = 1; n <= 250; ++n) {
+    std::uniform_int_distribution<std::int64_t> value(-5, static_cast<std::int64_t>(n / 3) + 5);
+    std::vector<std::int64_t> samples(n);
+    for (auto& v : samples) v = value(random);
+    std::vector<std::int64_t> sorted = samples;
+    std::sort(sorted.begin(), sorted.end());
+    const auto nearest = [&](std::size_t percent) {
+      const std::size_t rank = (percent * n + 99) / 100;
+      return sorted[std::max<std::size_t>(rank, 1) - 1];
+    };
+    long double sum = 0;
+    for (const std::int64_t v : sorted) sum += static_cast<long double>(v);
+    const tierflow::kpi::distribution d = tierflow::kpi::detail::distribution_of(samples);
+    CAPTURE(n);
+    CHECK(d.count == n);
+    CHECK(d.p50 == nearest(50));
+    CHECK(d.p90 == nearest(90));
+    CHECK(d.p99 == nearest(99));
+    CHECK(d.max == sorted.back());
+    REQUIRE(d.mean);
+    CHECK(*d.mean == doctest::Approx(static_cast<double>(sum / static_cast<long double>(n))));
+    // Reordered, not changed.
+    std::sort(samples.begin(), samples.end());
+    CHECK(samples == sorted);
+  }
 }

@@ -53,12 +53,13 @@ struct row_counts {
   }
 };
 
-/// Count, mean and nearest-rank percentiles of `samples` (sorted here).
+/// Count, mean and nearest-rank percentiles of `samples` (reordered here:
+/// partitioned around the percentiles' ranks, not sorted). O(n): a run of
+/// a million tickets sorted every row's samples for four values each.
 [[nodiscard]] inline distribution distribution_of(std::vector<std::int64_t>& samples) {
   distribution d;
   d.count = samples.size();
   if (samples.empty()) return d;
-  std::sort(samples.begin(), samples.end());
   // Summed as long double: 10^5 samples of years in seconds stay exact.
   const long double sum = std::accumulate(
       samples.begin(), samples.end(), 0.0L,
@@ -66,15 +67,25 @@ struct row_counts {
   d.mean = static_cast<double>(sum / static_cast<long double>(samples.size()));
   // Nearest rank: the smallest value with at least p·n values at or below
   // it, rank ⌈p·n⌉ (1-based), in integers so that p·n never rounds wrong.
-  const auto rank = [&](std::uint64_t percent) {
+  const auto index = [&](std::uint64_t percent) {
     const std::uint64_t n = samples.size();
     const std::uint64_t r = (percent * n + 99) / 100;
-    return samples[static_cast<std::size_t>(std::max<std::uint64_t>(r, 1) - 1)];
+    return static_cast<std::ptrdiff_t>(std::max<std::uint64_t>(r, 1) - 1);
   };
-  d.p50 = rank(50);
-  d.p90 = rank(90);
-  d.p99 = rank(99);
-  d.max = samples.back();
+  // Each selection leaves everything after its rank at or above it, so the
+  // next (higher) rank is selected among those alone.
+  const auto begin = samples.begin();
+  std::ptrdiff_t from = 0;
+  const auto select = [&](std::uint64_t percent) {
+    const std::ptrdiff_t at = index(percent);
+    std::nth_element(begin + from, begin + at, samples.end());
+    from = at;
+    return begin[at];
+  };
+  d.p50 = select(50);
+  d.p90 = select(90);
+  d.p99 = select(99);
+  d.max = *std::max_element(begin + from, samples.end());
   return d;
 }
 
@@ -85,7 +96,7 @@ struct slot_names {
   const std::vector<bool>* records_callback = nullptr;  // by workflow slot
 };
 
-/// The indicators of a row (its samples are sorted and left in place).
+/// The indicators of a row (its samples are reordered: distribution_of).
 [[nodiscard]] inline indicators indicators_of(row_counts& r, const slot_names& names) {
   indicators out;
   out.opened = r.opened;
