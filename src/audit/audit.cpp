@@ -2,6 +2,7 @@
 // The audit trail: canonical encoding, SHA-256 chain (OpenSSL libcrypto),
 // verification and the JSON Lines / CSV exports.
 #include <algorithm>
+#include <bit>
 #include <cstddef>
 #include <cstring>
 #include <iterator>
@@ -47,9 +48,16 @@ char* put_u8(char* out, std::uint8_t v) noexcept {
 
 template <class Unsigned>
 char* put_big_endian(char* out, Unsigned v) noexcept {
-  for (int shift = static_cast<int>(sizeof(Unsigned) * 8) - 8; shift >= 0; shift -= 8)
-    *out++ = static_cast<char>((v >> shift) & 0xffU);
-  return out;
+  // One store of the byte-swapped word (a byte at a time was eight).
+  if constexpr (std::endian::native == std::endian::little) {
+    if constexpr (sizeof(Unsigned) == 8) v = __builtin_bswap64(v);
+    if constexpr (sizeof(Unsigned) == 4) v = __builtin_bswap32(v);
+    std::memcpy(out, &v, sizeof v);
+    return out + sizeof v;
+  } else {
+    std::memcpy(out, &v, sizeof v);
+    return out + sizeof v;
+  }
 }
 
 char* put_bytes(char* out, std::string_view s) noexcept {
@@ -60,10 +68,8 @@ char* put_bytes(char* out, std::string_view s) noexcept {
 
 // The one definition of format version 1; audit.hpp documents it field by
 // field, and audit.hash.known_answer pins it. Appends to `buffer`.
-void encode_into(std::string& buffer, const event_hash& prev_hash, const event& e) {
-  const std::size_t start = buffer.size();
-  buffer.resize(start + encoded_size(e));
-  char* out = buffer.data() + start;
+// Writes the encoding at `out`, which has room for encoded_size(e) bytes.
+void encode_at(char* out, const event_hash& prev_hash, const event& e) noexcept {
   out = put_u8(out, audit_format_version);
   std::memcpy(out, prev_hash.data(), prev_hash.size());
   out += prev_hash.size();
@@ -80,6 +86,12 @@ void encode_into(std::string& buffer, const event_hash& prev_hash, const event& 
     out = put_bytes(out, key);
     out = put_bytes(out, value);
   }
+}
+
+void encode_into(std::string& buffer, const event_hash& prev_hash, const event& e) {
+  const std::size_t start = buffer.size();
+  buffer.resize(start + encoded_size(e));
+  encode_at(buffer.data() + start, prev_hash, e);
 }
 
 // --- Verification ----------------------------------------------------------------------
@@ -221,10 +233,13 @@ std::string canonical_encoding(const event& e) {
 
 event_hash hash_event(const event_hash& prev_hash, const event& e) {
   // Reused per thread for the same reason as the digest context.
+  // Grown to the longest event met, never cleared: resizing it for each
+  // event zero-filled what the encoding then overwrote.
   thread_local std::string buffer;
-  buffer.clear();
-  encode_into(buffer, prev_hash, e);
-  return sha256(buffer);
+  const std::size_t size = encoded_size(e);
+  if (buffer.size() < size) buffer.resize(size);
+  encode_at(buffer.data(), prev_hash, e);
+  return sha256(std::string_view(buffer.data(), size));
 }
 
 event_hash seal(std::span<event> batch, const event_hash& head) {
