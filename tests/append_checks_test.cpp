@@ -12,6 +12,9 @@
 #include <string_view>
 #include <vector>
 
+#include <tierflow/event.hpp>
+#include <tierflow/store.hpp>
+
 #include "store/append_checks.hpp"
 
 namespace {
@@ -123,4 +126,64 @@ TEST_CASE("store.text.storable_text_agrees_with_a_code_point_decoder") {
     CAPTURE(text);
     CHECK(is_storable_text(text) == reference_storable(text));
   }
+}
+
+// check_append_ids_but_event_text is check_append_ids without the events'
+// strings: it takes a request whose only fault is an event's text, and
+// refuses any other with check_append_ids's own message (a bad summary
+// text alongside a bad event text: the event's, which that check names
+// first).
+TEST_CASE("store.text.ids_check_without_event_text_refuses_as_the_full_check") {
+  using tierflow::event;
+  const auto make_event = [](std::string ticket, std::string actor) {
+    event e;
+    e.ticket_id = std::move(ticket);
+    e.sequence = 1;
+    e.actor_id = std::move(actor);
+    e.workflow_id = "complaint";
+    e.details = {{"outcome", "resolved"}};
+    return e;
+  };
+  tierflow::ticket_summary summary;
+  summary.ticket_id = "T1";
+  summary.customer_id = "C1";
+  summary.state = "new";
+  summary.version = 1;
+
+  const auto agree = [](const tierflow::append_request& request, const std::string& message) {
+    const auto split = tierflow::detail::check_append_ids_but_event_text(request);
+    const auto full = tierflow::detail::check_append_ids(request);
+    REQUIRE_FALSE(split);
+    REQUIRE_FALSE(full);
+    CHECK(split.error().code() == tierflow::errc::invalid_argument);
+    CHECK(split.error().code() == full.error().code());
+    CHECK(split.error().message() == message);
+    CHECK(full.error().message() == message);
+  };
+
+  // Good: both take it.
+  const std::vector<event> good = {make_event("T1", "csr_01")};
+  CHECK(tierflow::detail::check_append_ids_but_event_text({.ticket_id = "T1", .events = good, .summary = &summary}));
+  CHECK(tierflow::detail::check_append_ids({.ticket_id = "T1", .events = good, .summary = &summary}));
+
+  // A bad actor id alone: only the full check refuses it.
+  const std::vector<event> bad_actor = {make_event("T1", "csr_01\xff")};
+  CHECK(tierflow::detail::check_append_ids_but_event_text(
+      {.ticket_id = "T1", .events = bad_actor, .summary = &summary}));
+  const auto full = tierflow::detail::check_append_ids({.ticket_id = "T1", .events = bad_actor, .summary = &summary});
+  REQUIRE_FALSE(full);
+  CHECK(full.error().message() == "ticket T1: event 1: the actor id is not valid UTF-8 text (or holds a NUL byte)");
+
+  // The ids, the ticket id's text and the summary's text: refused by both alike.
+  agree({.ticket_id = "", .events = good}, "append to a stream with an empty ticket id");
+  agree({.ticket_id = "T2", .events = good}, "ticket T2: event 1 belongs to ticket T1");
+  const std::vector<event> bad_ticket = {make_event(std::string("T\0", 2), "csr_01")};
+  agree({.ticket_id = std::string_view("T\0", 2), .events = bad_ticket},
+        "append: the ticket id is not valid UTF-8 text (or holds a NUL byte)");
+  tierflow::ticket_summary forged = summary;
+  forged.assignee = "csr\xc3";
+  agree({.ticket_id = "T1", .events = good, .summary = &forged},
+        "ticket T1: summary: the assignee is not valid UTF-8 text (or holds a NUL byte)");
+  agree({.ticket_id = "T1", .events = bad_actor, .summary = &forged},
+        "ticket T1: event 1: the actor id is not valid UTF-8 text (or holds a NUL byte)");
 }

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <map>
 #include <memory>
@@ -28,7 +29,9 @@
 #include <tierflow/memory_store.hpp>
 #include <tierflow/store.hpp>
 
+#include "store/append_checks.hpp"
 #include "store/id_hash.hpp"
+#include "store/memory/compact_trail.hpp"
 #include "store/memory/customer_table.hpp"
 #include "store/memory/intern_table.hpp"
 #include "store/memory/packed_summary.hpp"
@@ -1228,4 +1231,166 @@ TEST_CASE("store.memory.customer_tickets.thousands_of_customers_emptied_and_join
   }
   CHECK(all_right);
   CHECK(rows == static_cast<std::size_t>(tickets));
+}
+
+// The memory store checks an event's strings only when its intern table does
+// not hold them (the table holds only checked text): a bad string that is
+// one byte away from a held one (the key's last value, the actor's guess),
+// or that rides with a bad summary or another fault, is still refused with
+// the message every store gives (check_append_text's, which SQLite and
+// PostgreSQL call), and nothing is stored.
+TEST_CASE("store.memory.text.strings_near_held_ones_are_refused_with_every_stores_message") {
+  using tierflow::event;
+  tierflow::memory_store st;
+  tierflow::ticket_summary s = conformance::ticket("T1");
+  s.version = 2;
+  // Two events that put "csr_01", "outcome" and "resolved" in the table and
+  // make "resolved" the last value of "outcome" and "csr_01" the actor's
+  // guess.
+  std::vector<event> first = conformance::draft("T1", 0, 2);
+  for (event& e : first) e.details = {{"outcome", "resolved"}};
+  tierflow::seal(first, {});
+  REQUIRE(st.append({.ticket_id = "T1", .expected_version = 0, .events = first, .summary = &s}));
+  const std::vector<event> before = st.load("T1").value();
+  REQUIRE(before == first);
+  tierflow::ticket_summary next = s;
+  next.version = 4;
+  next.state = "closed";
+
+  // Two events onto the stream's head, the second carrying the bad string
+  // (the first's strings are good and new: they may enter the table).
+  const auto batch = [&](const std::function<void(event&)>& spoil) {
+    std::vector<event> e = conformance::draft("T1", 2, 2, "csr_77");
+    for (event& one : e) one.details = {{"outcome", "resolved"}, {"note", "call back " + one.actor_id}};
+    e[1].actor_id = "csr_01";
+    spoil(e[1]);
+    tierflow::seal(e, before.back().hash);
+    return e;
+  };
+  const auto refused = [&](const tierflow::append_request& request, const std::string& message) {
+    const auto r = st.append(request);
+    CHECK(conformance::outcome(r) == "invalid_argument");
+    if (!r) {
+      CHECK(r.error().message() == message);
+      // The message SQLite and PostgreSQL give (their full check's).
+      const auto full = tierflow::detail::check_append_text(request);
+      REQUIRE_FALSE(full);
+      CHECK(r.error().message() == full.error().message());
+    }
+    conformance::check_stream(st, "T1", before);
+    CHECK(st.summary("T1").value() == s);
+  };
+
+  // A detail value the key's last value would be, but for one byte: an
+  // invalid one added, the last one turned invalid, a NUL added.
+  for (const std::string& bad : {std::string("resolved\xff"), std::string("resolve\xc3"),
+                                 std::string("resolved\0", 9)}) {
+    CAPTURE(bad);
+    const auto e = batch([&](event& x) { x.details[0].second = bad; });
+    refused({.ticket_id = "T1", .expected_version = 2, .events = e, .summary = &next},
+            "ticket T1: event 4: detail 'outcome' is not valid UTF-8 text (or holds a NUL byte)");
+  }
+  // The same, longer than the table keeps (written as it is).
+  {
+    const auto e = batch([](event& x) { x.details[1].second = std::string(80, 'a') + "\xe0\x80\xaf"; });
+    refused({.ticket_id = "T1", .expected_version = 2, .events = e, .summary = &next},
+            "ticket T1: event 4: detail 'note' is not valid UTF-8 text (or holds a NUL byte)");
+  }
+  // An actor id that is the held "csr_01" and one byte more (a sequence
+  // cut short), and the guess's id with its last byte turned into a NUL.
+  for (const std::string& bad : {std::string("csr_01\xe2"), std::string("csr_0\0", 6)}) {
+    CAPTURE(bad);
+    const auto e = batch([&](event& x) { x.actor_id = bad; });
+    refused({.ticket_id = "T1", .expected_version = 2, .events = e, .summary = &next},
+            "ticket T1: event 4: the actor id is not valid UTF-8 text (or holds a NUL byte)");
+  }
+  // A bad detail key next to the held "outcome".
+  {
+    const auto e = batch([](event& x) { x.details[0].first = "outcome\xed\xa0\x80"; });
+    refused({.ticket_id = "T1", .expected_version = 2, .events = e, .summary = &next},
+            "ticket T1: event 4: the key of detail 1 is not valid UTF-8 text (or holds a NUL byte)");
+  }
+  // A bad summary text with good events; with a bad event too, the event's
+  // is named (the full check's order: events before the summary).
+  tierflow::ticket_summary forged = next;
+  forged.state = "clos\xe9" "d";
+  {
+    const auto e = batch([](event&) {});
+    refused({.ticket_id = "T1", .expected_version = 2, .events = e, .summary = &forged},
+            "ticket T1: summary: the state is not valid UTF-8 text (or holds a NUL byte)");
+    const auto bad = batch([](event& x) { x.workflow_id = "complaint\xff"; });
+    refused({.ticket_id = "T1", .expected_version = 2, .events = bad, .summary = &forged},
+            "ticket T1: event 4: the workflow id is not valid UTF-8 text (or holds a NUL byte)");
+  }
+  // A bad string with another fault (a stale version, a broken link, a
+  // missing summary): the text is named, as every store checks it first.
+  {
+    const auto e = batch([](event& x) { x.details[0].second = "resolved\xff"; });
+    const std::string message = "ticket T1: event 4: detail 'outcome' is not valid UTF-8 text (or holds a NUL byte)";
+    refused({.ticket_id = "T1", .expected_version = 1, .events = e, .summary = &next}, message);
+    std::vector<event> unlinked = e;
+    unlinked[0].prev_hash[0] ^= 1;
+    refused({.ticket_id = "T1", .expected_version = 2, .events = unlinked, .summary = &next}, message);
+    refused({.ticket_id = "T1", .expected_version = 2, .events = e, .summary = nullptr}, message);
+  }
+
+  // A good request still appends, its strings (held and new) read back.
+  const auto good = batch([](event& x) { x.details[0].second = "resolved again"; });
+  REQUIRE(st.append({.ticket_id = "T1", .expected_version = 2, .events = good, .summary = &next}));
+  std::vector<event> all = before;
+  all.insert(all.end(), good.begin(), good.end());
+  conformance::check_stream(st, "T1", all);
+  CHECK(st.summary("T1").value() == next);
+  CHECK(all[3].actor_id == "csr_01");
+  CHECK(all[3].details[0].second == "resolved again");
+}
+
+// The encoder checks a string before it enters the table: a refused event
+// leaves the bad string out of it (only good strings it met first may have
+// entered, which no stored record names).
+TEST_CASE("store.memory.trail.encode_refuses_unstorable_text_before_interning_it") {
+  namespace trail = tierflow::detail::compact_trail;
+  tierflow::detail::intern_table names;
+  trail::hints guesses;
+  std::vector<unsigned char> out;
+  tierflow::event e;
+  e.ticket_id = "T1";
+  e.sequence = 1;
+  e.actor_id = "csr_01";
+  e.workflow_id = "complaint";
+  e.details = {{"outcome", "resolved"}};
+  REQUIRE(trail::encode(e, {}, names, guesses, out));
+  const std::size_t held = names.size();
+  CHECK(held == 4);  // csr_01, complaint, outcome, resolved
+
+  const std::vector<std::pair<std::string, std::function<void(tierflow::event&)>>> spoils = {
+      {"actor", [](tierflow::event& x) { x.actor_id = "csr_01\xff"; }},
+      {"workflow", [](tierflow::event& x) { x.workflow_id = std::string("complaint\0", 10); }},
+      {"key", [](tierflow::event& x) { x.details[0].first = "outcome\xc0\xaf"; }},
+      {"value", [](tierflow::event& x) { x.details[0].second = "resolved\xf4\x90\x80\x80"; }},
+  };
+  for (const auto& spoil : spoils) {
+    const std::string& what = spoil.first;
+    CAPTURE(what);
+    tierflow::event bad = e;
+    spoil.second(bad);
+    out.clear();
+    CHECK_FALSE(trail::encode(bad, {}, names, guesses, out));
+    CHECK(names.size() == held);
+  }
+  // A new good string before the bad one enters; the bad one does not.
+  tierflow::event mixed = e;
+  mixed.actor_id = "csr_02";
+  mixed.details[0].second = "resolved\xff";
+  CHECK_FALSE(trail::encode(mixed, {}, names, guesses, out));
+  CHECK(names.size() == held + 1);
+  CHECK(names.find("csr_02") != tierflow::detail::intern_table::none);
+  CHECK(names.find("resolved\xff") == tierflow::detail::intern_table::none);
+  // The held strings still encode and read back.
+  out.clear();
+  REQUIRE(trail::encode(e, {}, names, guesses, out));
+  const std::vector<tierflow::event> back = trail::decode(out, "T1", names, 1);
+  REQUIRE(back.size() == 1);
+  CHECK(back[0].actor_id == "csr_01");
+  CHECK(back[0].details == e.details);
 }

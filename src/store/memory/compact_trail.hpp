@@ -18,6 +18,7 @@
 
 #include <tierflow/event.hpp>
 
+#include "store/append_checks.hpp"
 #include "store/memory/intern_table.hpp"
 
 namespace tierflow::detail {
@@ -108,22 +109,39 @@ inline bool guessed(const intern_table& names, std::string_view text, const std:
 }
 
 /// Writes a text that is worth interning whenever it is short (ids, keys),
-/// trying `guess` (updated to what it was) before the table; its entry
-/// number, or intern_table::none when it was written as is.
-inline std::uint32_t put_name(std::vector<unsigned char>& out, intern_table& names, std::string_view text,
-                              std::uint32_t* guess) {
+/// trying `guess` (updated to what it was) before the table; sets `id` to
+/// its entry number, or intern_table::none when it was written as is.
+///
+/// The table holds only storable text (every entry was checked before it
+/// was added), so a text the guess or the table names is not checked again;
+/// any other is checked (is_storable_text) before it is added or written.
+/// False when it is not storable: nothing was added for it (`out` may hold
+/// part of the record, which the caller drops).
+[[nodiscard]] inline bool put_name(std::vector<unsigned char>& out, intern_table& names, std::string_view text,
+                                   std::uint32_t* guess, std::uint32_t& id) {
   if (guessed(names, text, guess)) {
     put_id(out, *guess);
-    return *guess;
+    id = *guess;
+    return true;
   }
-  const std::uint32_t id = text.size() <= longest_interned ? names.intern(text) : intern_table::none;
+  id = intern_table::none;
+  if (text.size() <= longest_interned) {
+    const std::uint32_t text_hash = intern_table::hash_of(text);
+    id = names.find(text, text_hash);
+    if (id == intern_table::none) {
+      if (!is_storable_text(text)) return false;
+      id = names.add(text, text_hash);
+    }
+  } else if (!is_storable_text(text)) {
+    return false;
+  }
   if (id == intern_table::none) {
     put_literal(out, text);
   } else {
     put_id(out, id);
     if (guess != nullptr) *guess = id;
   }
-  return id;
+  return true;
 }
 
 /// True while a key adds its new values to the table (and so looks up
@@ -136,16 +154,23 @@ inline bool adding_values(const intern_table::value_usage& usage) noexcept {
 /// is, whose values are kept as is too): from the table when it is there,
 /// added to it while the key's values keep repeating (trial_misses).
 /// `hash`: intern_table::hash_of(text) when the caller has it, else null.
-inline void put_value(std::vector<unsigned char>& out, intern_table& names, std::uint32_t key,
-                      std::string_view text, const std::uint32_t* hash = nullptr) {
+/// As put_name, a value the key's last one or the table names is not
+/// checked again, any other is (is_storable_text) before it is added or
+/// written: false when it is not storable, with nothing added for it (the
+/// key's usage counts may have moved: they steer how later values are
+/// written, never what reads back).
+[[nodiscard]] inline bool put_value(std::vector<unsigned char>& out, intern_table& names, std::uint32_t key,
+                                    std::string_view text, const std::uint32_t* hash = nullptr) {
   if (key == intern_table::none || text.size() > longest_interned) {
+    if (!is_storable_text(text)) return false;
     put_literal(out, text);
-    return;
+    return true;
   }
   intern_table::value_usage& usage = names.usage(key);
   if (!adding_values(usage) && ++usage.unlooked % sample_every != 0) {
+    if (!is_storable_text(text)) return false;
     put_literal(out, text);
-    return;
+    return true;
   }
   if (usage.lookups == std::numeric_limits<std::uint32_t>::max()) {
     // Keeps the ratio, forgets the distant past.
@@ -156,14 +181,15 @@ inline void put_value(std::vector<unsigned char>& out, intern_table& names, std:
   // The key's last value first: many keys repeat theirs ("met", "0").
   if (usage.last != intern_table::none && names.text(usage.last) == text) {
     put_id(out, usage.last);
-    return;
+    return true;
   }
   const std::uint32_t text_hash = hash != nullptr ? *hash : intern_table::hash_of(text);
   std::uint32_t id = names.find(text, text_hash);
   if (id == intern_table::none) {
+    if (!is_storable_text(text)) return false;
     ++usage.misses;
     // `usage` is in an entry of the table, which interning does not move.
-    if (adding_values(usage)) id = names.intern(text, text_hash);
+    if (adding_values(usage)) id = names.add(text, text_hash);
   }
   if (id == intern_table::none) {
     put_literal(out, text);
@@ -171,22 +197,29 @@ inline void put_value(std::vector<unsigned char>& out, intern_table& names, std:
     put_id(out, id);
     usage.last = id;
   }
+  return true;
 }
 
 /// Appends the record of `e` to `out`, `previous_time` being the time of
-/// the stream's event before it (the epoch for the first). May throw
-/// (bad_alloc); `out` may then hold part of a record, which the caller
-/// drops, and `names` and `guesses` new entries, which are harmless.
-inline void encode(const event& e, timestamp previous_time, intern_table& names, hints& guesses,
-                   std::vector<unsigned char>& out) {
+/// the stream's event before it (the epoch for the first). Checks each of
+/// the event's strings (actor id, workflow id, detail keys and values) that
+/// `names` does not hold (put_name, put_value): false when one is not
+/// storable text (check_append_text then names it), which the table never
+/// holds. May throw (bad_alloc). On false or a throw `out` may hold part of
+/// a record, which the caller drops, and `names` and `guesses` new entries
+/// (of storable texts only), which are harmless: no stored record names
+/// them.
+[[nodiscard]] inline bool encode(const event& e, timestamp previous_time, intern_table& names, hints& guesses,
+                                 std::vector<unsigned char>& out) {
   out.push_back(static_cast<unsigned char>(e.type));
   const auto delta = static_cast<std::uint64_t>(e.time.time_since_epoch().count()) -
                      static_cast<std::uint64_t>(previous_time.time_since_epoch().count());
   // Zigzag: small steps back or forth take one or two bytes.
   const std::uint64_t sign = (delta >> 63U) != 0 ? ~std::uint64_t{0} : 0;
   put_varint(out, (delta << 1U) ^ sign);
-  put_name(out, names, e.actor_id, &guesses.actor);
-  put_name(out, names, e.workflow_id, &guesses.workflow);
+  std::uint32_t name_id = intern_table::none;
+  if (!put_name(out, names, e.actor_id, &guesses.actor, name_id)) return false;
+  if (!put_name(out, names, e.workflow_id, &guesses.workflow, name_id)) return false;
   put_varint(out, e.workflow_version);
   // The values' slots in the table, loaded all at once before any is
   // looked up: a large table's lookups miss the cache, and the misses of
@@ -206,10 +239,14 @@ inline void encode(const event& e, timestamp previous_time, intern_table& names,
   put_varint(out, e.details.size());
   for (std::size_t i = 0; i < e.details.size(); ++i) {
     const auto& [key, value] = e.details[i];
-    const std::uint32_t key_id = put_name(out, names, key, guesses.key(e.type, i));
-    put_value(out, names, key_id, value, i < hashed && value.size() <= longest_interned ? &value_hashes[i] : nullptr);
+    std::uint32_t key_id = intern_table::none;
+    if (!put_name(out, names, key, guesses.key(e.type, i), key_id)) return false;
+    if (!put_value(out, names, key_id, value,
+                   i < hashed && value.size() <= longest_interned ? &value_hashes[i] : nullptr))
+      return false;
   }
   out.insert(out.end(), e.hash.begin(), e.hash.end());
+  return true;
 }
 
 /// Reads the records of a buffer that encode() wrote.

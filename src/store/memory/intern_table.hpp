@@ -75,6 +75,13 @@ class intern_table {
   /// As intern(text), `hash` being hash_of(text).
   [[nodiscard]] std::uint32_t intern(std::string_view text, std::uint32_t hash) {
     if (const std::uint32_t known = find(text, hash); known != none) return known;
+    return add(text, hash);
+  }
+
+  /// As intern(text, hash) for a text find() just did not find: adds it
+  /// without looking for it again. Adding a text the table holds would
+  /// give it a second number (both read back as the text).
+  [[nodiscard]] std::uint32_t add(std::string_view text, std::uint32_t hash) {
     if (size_ >= max_entries) return none;
     // Room first: growing may throw, and then nothing was added (a grown
     // slot array holding the same entries is harmless).

@@ -198,6 +198,15 @@ std::string released_message(std::string_view ticket_id) {
   return fmt::format("ticket {}: trail released", ticket_id);
 }
 
+// `refusal`, of a request whose events' strings were not checked yet, or
+// the text check's when one of them is not storable: every other store
+// checks them first (check_append_ids), so a request with a bad string is
+// refused for it whatever else is wrong with it, here too.
+result<void> refused(const append_request& request, result<void> refusal) {
+  if (auto text = detail::check_append_text(request); !text) return text;
+  return refusal;
+}
+
 }  // namespace
 
 struct memory_store::impl {
@@ -508,13 +517,16 @@ memory_store::memory_store() : impl_(std::make_unique<impl>()) {}
 memory_store::~memory_store() = default;
 
 result<void> memory_store::append(const append_request& request) {
-  // These need no stored state, so they run before taking a lock.
-  if (auto ok = detail::check_append_ids(request); !ok) return ok;
+  // These need no stored state, so they run before taking a lock. The
+  // events' strings are checked as they are encoded, each only when the
+  // shard's intern table does not hold it (it holds only checked text):
+  // most of an event's strings are ids, keys and values it holds.
+  if (auto ok = detail::check_append_ids_but_event_text(request); !ok) return ok;
   if (request.summary != nullptr &&
       packed_summary::text_bytes(*request.summary) > packed_summary::max_text_bytes) {
-    return fail(errc::invalid_argument,
-                fmt::format("ticket {}: summary: its texts exceed the memory store's {} bytes", request.ticket_id,
-                            packed_summary::max_text_bytes));
+    return refused(request, fail(errc::invalid_argument,
+                                 fmt::format("ticket {}: summary: its texts exceed the memory store's {} bytes",
+                                             request.ticket_id, packed_summary::max_text_bytes)));
   }
 
   const std::uint64_t hash = id_hash_of(request.ticket_id);
@@ -522,13 +534,13 @@ result<void> memory_store::append(const append_request& request) {
   const std::unique_lock lock = detail::spin_then_lock(part.mutex);
   impl::stream* existing = part.table.find(request.ticket_id, hash);
   if (existing != nullptr && existing->released())
-    return fail(errc::not_found, released_message(request.ticket_id));
+    return refused(request, fail(errc::not_found, released_message(request.ticket_id)));
   const event_hash stored_head = existing == nullptr ? event_hash{} : existing->head();
   if (auto ok = detail::check_append_version(request, existing == nullptr ? 0 : existing->length); !ok)
-    return ok;
-  if (auto ok = detail::check_append_events(request, &stored_head); !ok) return ok;
+    return refused(request, std::move(ok));
+  if (auto ok = detail::check_append_events(request, &stored_head); !ok) return refused(request, std::move(ok));
   if (auto ok = detail::check_append_summary(request, existing != nullptr && existing->has_summary); !ok)
-    return ok;
+    return refused(request, std::move(ok));
 
   // Allocate everything first (may throw std::bad_alloc, changes nothing a
   // query sees: new intern table entries are not named by any trail yet).
@@ -541,7 +553,17 @@ result<void> memory_store::append(const append_request& request) {
   records.clear();
   timestamp previous = existing != nullptr ? existing->last_time : timestamp{};
   for (const event& e : request.events) {
-    trail_codec::encode(e, previous, part.names, part.guesses, records);
+    // A string that is not storable text: refused with check_append_text's
+    // message (the one every store gives), the table holding none of it;
+    // the message here is only a guard (both use is_storable_text, so the
+    // full check finds the string too). The good strings of the events
+    // encoded so far may have entered the table: no record names them.
+    if (!trail_codec::encode(e, previous, part.names, part.guesses, records)) {
+      return refused(request, fail(errc::invalid_argument,
+                                   fmt::format("ticket {}: event {}: a text is not valid UTF-8 text (or holds a "
+                                               "NUL byte)",
+                                               request.ticket_id, e.sequence)));
+    }
     previous = e.time;
   }
   std::string fresh_id;
