@@ -82,6 +82,22 @@ tf::ticket_view junk_view() {
   return v;
 }
 
+// The receipt a view implies, member by member from the view's own
+// members (ticket_view::nearest_due() for the due): what act_brief() and
+// brief() must return for the ticket that view shows.
+tf::act_receipt receipt_of(const tf::ticket_view& v) {
+  tf::act_receipt r;
+  r.version = v.version;
+  r.state = v.state;
+  r.closed = v.closed;
+  r.region = v.region;
+  r.assignee = v.assignee;
+  r.owner = v.owner;
+  r.paused = v.paused;
+  r.nearest_due = v.nearest_due();
+  return r;
+}
+
 }  // namespace
 
 TEST_CASE("engine.act_into.writes_over_a_held_view_what_act_returns") {
@@ -209,11 +225,15 @@ TEST_CASE("engine.act_brief.takes_the_same_actions_as_act_and_says_where_the_tic
     CHECK(seen.version == r->version);
     CHECK(seen.state == r->state);
     CHECK(seen.closed == r->closed);
+    // Every routing member too, against either engine's view.
+    CHECK(r->region == seen.region);
+    CHECK(r->assignee == seen.assignee);
+    CHECK(r->owner == seen.owner);
+    CHECK(r->paused == seen.paused);
+    CHECK(r->nearest_due == seen.nearest_due());
+    CHECK(*r == receipt_of(*v));
   }
-  const tf::act_receipt last = [&] {
-    auto v = brief.view(id);
-    return tf::act_receipt{v.version, v.state, v.closed};
-  }();
+  const tf::act_receipt last = receipt_of(brief.view(id));
   CHECK(last.state == "archived");
   CHECK(last.closed);
   // The same events, hashes and all, on both; the same denials.
@@ -239,4 +259,85 @@ TEST_CASE("engine.act_brief.an_unknown_ticket_is_refused_and_logged") {
   CHECK(log->front().type == tf::event_type::denied);
   CHECK(log->front().actor_id == csr1.id);
   CHECK(log->front().detail("ticket") == "T99999999");
+}
+
+TEST_CASE("engine.brief.says_what_the_view_says_at_every_step_and_refusal") {
+  const tf::timestamp start = local(2026, 11, 24, 9, 0);
+  engine_fixture fx(start);
+  const tf::open_request req =
+      complaint("C-BRIEF-Q", {{"region", txt("taicang")}}, {{"complaint_class", txt("business")}});
+  const std::string id = fx.open(req).ticket.id;
+  {
+    const auto b = fx->brief(id);
+    REQUIRE(b.has_value());
+    CHECK(*b == receipt_of(fx.view(id)));
+    // Freshly opened: routed to a unit, a deadline running.
+    CHECK_FALSE(b->assignee.unit.empty());
+    CHECK(b->nearest_due.has_value());
+    CHECK(b->region == "taicang");
+  }
+  const auto path = t0_complaint_path();
+  tf::timestamp t = start;
+  bool held_by_someone = false, owned = false, due_seen = false;
+  for (const auto& step_of_path : path) {
+    const std::string& action = step_of_path.first;
+    const tf::actor* who = step_of_path.second;
+    t += chr::minutes{7};
+    fx.at(t);
+    // A refusal changes nothing the receipt says.
+    const auto before = fx->brief(id);
+    REQUIRE(before.has_value());
+    REQUIRE_FALSE(fx->act_brief(request(id, "teleport", *who)).has_value());
+    const auto after_refusal = fx->brief(id);
+    REQUIRE(after_refusal.has_value());
+    CHECK(*after_refusal == *before);
+    CHECK(*after_refusal == receipt_of(fx.view(id)));
+
+    const auto r = fx->act_brief(request(id, action, *who));
+    REQUIRE_MESSAGE(r.has_value(), action << ": " << (r ? std::string() : r.error().message()));
+    const tf::ticket_view seen = fx.view(id);
+    CHECK(*r == receipt_of(seen));
+    const auto b = fx->brief(id);
+    REQUIRE(b.has_value());
+    CHECK(*b == *r);
+    held_by_someone = held_by_someone || !r->assignee.person.empty();
+    owned = owned || !r->owner.empty();
+    due_seen = due_seen || r->nearest_due.has_value();
+  }
+  // The path exercised the members: someone took it, it had a deadline.
+  CHECK(held_by_someone);
+  CHECK(owned);
+  CHECK(due_seen);
+  // Closed: no deadline runs any more.
+  const auto closed = fx->brief(id);
+  REQUIRE(closed.has_value());
+  CHECK(closed->closed);
+  CHECK_FALSE(closed->nearest_due.has_value());
+  CHECK(*closed == receipt_of(fx.view(id)));
+}
+
+TEST_CASE("engine.brief.follows_timers_that_fired") {
+  const tf::timestamp start = local(2026, 11, 24, 9, 0);
+  engine_fixture fx(start);
+  const tf::open_request req =
+      complaint("C-BRIEF-T", {{"region", txt("taicang")}}, {{"complaint_class", txt("business")}});
+  const std::string id = fx.open(req).ticket.id;
+  const auto opened = fx->brief(id);
+  REQUIRE(opened.has_value());
+  // Left alone for weeks: its deadlines warn and breach, the escalation
+  // rules move it; the receipt follows what the view says.
+  fx.at(start + chr::hours{24 * 21});
+  REQUIRE(fx->advance().has_value());
+  const auto later = fx->brief(id);
+  REQUIRE(later.has_value());
+  CHECK(later->version > opened->version);
+  CHECK(*later == receipt_of(fx.view(id)));
+}
+
+TEST_CASE("engine.brief.an_unknown_ticket_is_not_found") {
+  engine_fixture fx(local(2026, 11, 24, 9, 0));
+  const auto b = fx->brief("T99999999");
+  REQUIRE_FALSE(b.has_value());
+  CHECK(b.error().code() == tf::errc::not_found);
+  CHECK(b.error().code() == fx->view("T99999999").error().code());
 }

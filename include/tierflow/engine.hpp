@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -82,6 +83,10 @@ struct engine_options {
 /// What engine::act_brief() returns: where the action left the ticket,
 /// without the whole view act() builds (its deadlines, handoffs, flags and
 /// time per unit), for hosts that do not show the ticket after each action.
+/// It holds what a host needs to route the ticket's next step — who holds
+/// it, where, and by when — each member equal to the same member of the
+/// ticket's view at that moment (engine::brief() gives it without an
+/// action), copied from the engine's record, never computed against now.
 struct act_receipt {
   /// The ticket's version after the action (ticket_view::version).
   std::uint64_t version = 0;
@@ -89,6 +94,18 @@ struct act_receipt {
   std::string state;
   /// True when the action (or what it triggered) closed it.
   bool closed = false;
+  /// The ticket's region (ticket_view::region): region-split units queue
+  /// it there.
+  std::string region;
+  /// Whom and where it is assigned to now (ticket_view::assignee).
+  assignment assignee;
+  /// Its owner (ticket_view::owner): the first claimer; empty before.
+  std::string owner;
+  /// True while a clock-pausing state holds it (ticket_view::paused).
+  bool paused = false;
+  /// The nearest due instant among its running deadlines
+  /// (ticket_view::nearest_due()); nullopt when none runs.
+  std::optional<timestamp> nearest_due;
   friend bool operator==(const act_receipt&, const act_receipt&) = default;
 };
 
@@ -311,6 +328,12 @@ class engine {
   /// A ticket's current view, deadlines evaluated at the clock's now.
   /// Errors: errc::not_found, errc::data_loss (quarantined).
   [[nodiscard]] result<ticket_view> view(std::string_view ticket_id) const;
+
+  /// The ticket's act_receipt as it stands: what act_brief() returns after
+  /// an action, without one (each member equal to view()'s), built without
+  /// the view — for a host that routes tickets whose timers fired.
+  /// Errors: as view().
+  [[nodiscard]] result<act_receipt> brief(std::string_view ticket_id) const;
 
   /// view() written into `into`, reusing its storage (as act_into does):
   /// afterwards equal to what view() returns, whatever it held before.

@@ -184,7 +184,8 @@ result<act_receipt> engine::impl::act_once(const act_request& req, timestamp now
     for (const std::size_t rule : it->second) run_rule(cmd, rule);
   if (auto ok = commit(s, cmd); !ok) return failed(ok.error());
   commands.fetch_add(1, std::memory_order_relaxed);
-  act_receipt done{r.version, r.flow->wf->states[r.state].id, r.closed};
+  act_receipt done;
+  r.receipt_into(done);
   // Written over what the caller's view held (engine::act_into reuses one).
   if (view != nullptr) r.view_into(*view, now);
   retire_if_closed(s);

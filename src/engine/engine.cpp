@@ -96,6 +96,10 @@ result<ticket_view> engine::view(std::string_view ticket_id) const {
   return impl_->view(ticket_id, now());
 }
 
+result<act_receipt> engine::brief(std::string_view ticket_id) const {
+  return impl_->brief(ticket_id);
+}
+
 result<void> engine::view_into(std::string_view ticket_id, ticket_view& into) const {
   return impl_->view_into(ticket_id, now(), into);
 }

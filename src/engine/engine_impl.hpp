@@ -42,6 +42,7 @@
 
 #include "engine/command.hpp"
 #include "engine/ticket_record.hpp"
+#include "store/id_hash.hpp"
 
 namespace tierflow {
 namespace detail {
@@ -51,6 +52,9 @@ namespace detail {
 struct ticket_slot {
   std::mutex mutex;
   ticket_record record;
+  /// The summary row the last commit appended with, refreshed in place by
+  /// the next (ticket_record::summary_into): its strings are reused.
+  ticket_summary row;
   /// The record holds events the store refused and could not be re-read
   /// after (the store failed twice): it is re-read before its next use.
   bool stale = false;
@@ -84,6 +88,11 @@ inline constexpr unsigned ticket_shard_bits = 4;
 /// 2^ticket_shard_bits; consecutive ids spread over all of them
 /// (ticket_cache.cpp).
 std::size_t ticket_shard_index(std::string_view id) noexcept;
+/// ticket_shard_index() of an id whose id_hash_of() is `h`.
+[[nodiscard]] constexpr std::size_t ticket_shard_of_hash(std::uint64_t h) noexcept {
+  // Its top bits: the shard's own map takes the slot from its low bits.
+  return static_cast<std::size_t>(h >> (64U - ticket_shard_bits));
+}
 
 /// Identical denials of one stream, coalesced (denials.cpp).
 struct denial_count {
@@ -147,14 +156,30 @@ struct engine::impl {
   // with budget_mutex and its own lock both held, so a holder of either
   // may read it; the slots that leave are destroyed after both are
   // released.
+  //
+  // A ticket id with its hash (detail::id_hash_of), computed once per
+  // lookup: its top bits pick the shard, the map takes it as it is
+  // (slot() hashed the id twice before: for the shard, then for the map).
+  struct hashed_id {
+    std::string_view id;
+    std::uint64_t hash = 0;
+  };
   struct id_hash {
     using is_transparent = void;
     std::size_t operator()(std::string_view id) const noexcept {
-      return std::hash<std::string_view>{}(id);
+      return static_cast<std::size_t>(detail::id_hash_of(id));
+    }
+    std::size_t operator()(const hashed_id& h) const noexcept {
+      return static_cast<std::size_t>(h.hash);
     }
   };
-  using ticket_map =
-      std::unordered_map<std::string, std::shared_ptr<ticket_slot>, id_hash, std::equal_to<>>;
+  struct id_equal {
+    using is_transparent = void;
+    bool operator()(std::string_view a, std::string_view b) const noexcept { return a == b; }
+    bool operator()(const hashed_id& a, std::string_view b) const noexcept { return a.id == b; }
+    bool operator()(std::string_view a, const hashed_id& b) const noexcept { return a == b.id; }
+  };
+  using ticket_map = std::unordered_map<std::string, std::shared_ptr<ticket_slot>, id_hash, id_equal>;
   // Aligned apart, so that two threads' locks do not share a cache line.
   struct alignas(64) ticket_shard {
     mutable std::shared_mutex mutex;
@@ -163,6 +188,9 @@ struct engine::impl {
   mutable std::array<ticket_shard, std::size_t{1} << detail::ticket_shard_bits> shards;
   ticket_shard& shard_of(std::string_view id) const noexcept {
     return shards[detail::ticket_shard_index(id)];
+  }
+  ticket_shard& shard_of(const hashed_id& h) const noexcept {
+    return shards[detail::ticket_shard_of_hash(h.hash)];
   }
 
   // Guards the budgets' bookkeeping below, every slot's ring_at, and
@@ -373,6 +401,7 @@ struct engine::impl {
   // view() written into `into`, reusing its storage; `into` is untouched
   // on an error.
   result<void> view_into(std::string_view ticket_id, timestamp now, ticket_view& into) const;
+  result<act_receipt> brief(std::string_view ticket_id) const;
   result<std::vector<ticket_view>> queue(std::string_view unit, std::string_view region,
                                          timestamp now) const;
   result<contact_record> customer_record(std::string_view customer_id, timestamp now) const;

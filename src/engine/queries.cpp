@@ -61,6 +61,18 @@ result<void> engine::impl::view_into(std::string_view ticket_id, timestamp now,
   return {};
 }
 
+result<act_receipt> engine::impl::brief(std::string_view ticket_id) const {
+  auto found = slot(ticket_id);
+  if (!found) return fail(found.error());
+  if (*found == nullptr)
+    return fail(errc::not_found, "unknown ticket '" + std::string(ticket_id) + "'");
+  const std::lock_guard lock((*found)->mutex);
+  if (auto ok = refresh(**found); !ok) return fail(ok.error());
+  act_receipt out;
+  (*found)->record.receipt_into(out);
+  return out;
+}
+
 result<std::vector<ticket_view>> engine::impl::queue(std::string_view unit, std::string_view region,
                                                      timestamp now) const {
   if (!defs.org.is_unit(unit))

@@ -20,14 +20,16 @@ namespace tierflow {
 std::size_t detail::ticket_shard_index(std::string_view id) noexcept {
   // Its top bits: the shard's own map hashes the id its own way.
   static_assert(ticket_shard_bits >= 1 && ticket_shard_bits <= 8);
-  return static_cast<std::size_t>(id_hash_of(id) >> (64U - ticket_shard_bits));
+  return ticket_shard_of_hash(id_hash_of(id));
 }
 
 result<std::shared_ptr<engine::impl::ticket_slot>> engine::impl::slot(std::string_view id) const {
   {
-    const ticket_shard& part = shard_of(id);
+    // Hashed once: the shard and the map's bucket both come from it.
+    const hashed_id key{id, detail::id_hash_of(id)};
+    const ticket_shard& part = shard_of(key);
     const std::shared_lock lock = detail::spin_then_lock_shared(part.mutex);
-    if (const auto it = part.tickets.find(id); it != part.tickets.end()) {
+    if (const auto it = part.tickets.find(key); it != part.tickets.end()) {
       it->second->used.store(true, std::memory_order_relaxed);
       return it->second;
     }
@@ -210,10 +212,10 @@ result<void> engine::impl::commit(ticket_slot& s, command& cmd) {
                 "ticket " + s.record.id + ": the command cannot be replayed: " + cmd.fault->message());
   }
   const event_hash head = seal(cmd.events, cmd.base_head);
-  const ticket_summary summary = s.record.summary();
+  s.record.summary_into(s.row);
   // The events are not used after this: the store may keep them as they are.
   auto stored = events->append(
-      append_request{s.record.id, cmd.base_version, cmd.events, &summary, &cmd.events});
+      append_request{s.record.id, cmd.base_version, cmd.events, &s.row, &cmd.events});
   if (!stored) {
     resync(s);
     return fail(std::move(stored).error().with_context("ticket " + s.record.id));

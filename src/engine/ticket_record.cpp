@@ -684,15 +684,63 @@ void ticket_record::view_into(ticket_view& v, timestamp now) const {
     attribute_time(v.time_by_unit, assignee.unit, *flow->cal, unit_since, now);
 }
 
+void ticket_record::receipt_into(act_receipt& out) const {
+  // As view_into() sets the same members (the receipt must equal the view).
+  out.version = version;
+  out.region = region;
+  out.nearest_due.reset();
+  if (flow == nullptr) {
+    out.state.clear();
+    out.closed = false;
+    out.paused = false;
+    out.owner.clear();
+    out.assignee.unit.clear();
+    out.assignee.region.clear();
+    out.assignee.person.clear();
+    return;
+  }
+  const workflow& wf = *flow->wf;
+  if (state < wf.states.size()) {
+    out.state = wf.states[state].id;
+  } else {
+    out.state.clear();
+  }
+  out.closed = closed;
+  out.paused = paused;
+  out.owner = owner;
+  out.assignee.unit = assignee.unit;
+  out.assignee.region = assignee.region;
+  out.assignee.person = assignee.person;
+  // The view's running deadlines: started, not finished, counting (the step
+  // limit's too, which the view shows once started); its due as it is,
+  // timestamp::max() included.
+  for (const deadline_clock& k : clocks)
+    if (k.started && !k.finished && k.running && (!out.nearest_due || k.due < *out.nearest_due))
+      out.nearest_due = k.due;
+}
+
 ticket_summary ticket_record::summary() const {
   ticket_summary s;
+  summary_into(s);
+  return s;
+}
+
+void ticket_record::summary_into(ticket_summary& s) const {
   s.ticket_id = id;
   s.customer_id = customer_id;
   s.ticket_type = type;
   if (flow != nullptr) {
     s.workflow_id = flow->wf->id;
     s.workflow_version = flow->wf->version;
-    if (state < flow->wf->states.size()) s.state = flow->wf->states[state].id;
+    if (state < flow->wf->states.size()) {
+      s.state = flow->wf->states[state].id;
+    } else {
+      s.state.clear();
+    }
+  } else {
+    s.workflow_id.clear();
+    s.workflow_version = 0;
+    s.state.clear();
   }
   s.unit = assignee.unit;
   s.region = assignee.region;
@@ -701,12 +749,13 @@ ticket_summary ticket_record::summary() const {
   s.closed = closed;
   s.opened_at = opened_at;
   s.closed_at = closed_at;
+  s.next_timer.reset();
   if (const auto n = next_timer()) s.next_timer = n->second;
+  s.nearest_due.reset();
   for (const auto& k : clocks)
     if (k.running && k.due != timestamp::max() && (!s.nearest_due || k.due < *s.nearest_due))
       s.nearest_due = k.due;
   s.version = version;
-  return s;
 }
 
 result<ticket_record> replay(const compiled_catalog& cc, std::span<const event> stream) {

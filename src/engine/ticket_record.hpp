@@ -17,6 +17,7 @@
 #include <vector>
 
 #include <tierflow/catalog.hpp>
+#include <tierflow/engine.hpp>
 #include <tierflow/error.hpp>
 #include <tierflow/event.hpp>
 #include <tierflow/store.hpp>
@@ -131,8 +132,16 @@ class ticket_record {
   /// held before does not matter — its strings and vectors are reused
   /// (a view refreshed after every action allocates only what grew).
   void view_into(ticket_view& v, timestamp now) const;
+  /// The receipt of where the ticket stands (engine::act_brief,
+  /// engine::brief), written into `out` reusing its strings: each member
+  /// equal to view()'s, at any now (none depends on it).
+  void receipt_into(act_receipt& out) const;
   /// The summary a store indexes.
   [[nodiscard]] ticket_summary summary() const;
+  /// summary() written into `s`, every member assigned, reusing its
+  /// strings: a commit refreshes one summary per ticket (ticket_slot) and
+  /// allocates only what grew.
+  void summary_into(ticket_summary& s) const;
 
   /// Whether clock `c`, stopped at `t`, misses its deadline: it was
   /// breached already, or `t` is after its due (running), or it used more

@@ -80,7 +80,10 @@ struct later_event {
 enum class phase : std::uint8_t { delayed, waiting, serving, stuck, closed };
 
 struct sim_ticket {
-  std::unique_ptr<ticket_view> view;  // the latest known; dropped when the ticket closes
+  // Where the engine last said the ticket stands (what routing its next
+  // step reads: state, unit, holder, region, nearest due; not the whole
+  // view, which the run never needs); dropped when the ticket closes.
+  std::unique_ptr<act_receipt> brief;
   bool live = false;
   phase at = phase::waiting;
   // Moves on whenever the ticket is taken or redrawn, and across the
@@ -172,7 +175,7 @@ class simulation {
         [this](const std::string& id) { return ticket_of_.find(id) != ticket_of_.end(); });
   }
   [[nodiscard]] kpi::options report_options() const;
-  /// Draws the ticket's next action where its view stands; `entered`: it
+  /// Draws the ticket's next action where its receipt says it stands; `entered`: it
   /// has just entered its state (a state wait applies).
   void draw(std::uint32_t k, std::int64_t now, bool entered);
   void make_ready(std::uint32_t k, std::int64_t now);
@@ -193,7 +196,8 @@ class simulation {
   [[nodiscard]] const state_plan& plan_of(const sim_ticket& t) const {
     return plans_[static_cast<std::size_t>(t.flow - cat_.workflows.data())][t.state];
   }
-  /// Looks the view's workflow and state up; false when the catalog lacks them.
+  /// Looks the ticket's state up in its workflow (found when it was
+  /// added); false when the catalog lacks either.
   bool locate(sim_ticket& t) const;
   void report_progress(std::int64_t now);
 
@@ -219,21 +223,20 @@ class simulation {
   std::optional<trail_fold> fold_;
   std::priority_queue<sim_event, std::vector<sim_event>, later_event> events_;
   std::uint64_t sequence_ = 0;
-  // The requests and the snapshots of a view's state and unit, reused from
+  // The requests and the snapshot of a ticket's state, reused from
   // one command to the next: each field is assigned anew for every command,
   // so only the storage carries over (a string or vector assigned into one
   // that is large enough allocates nothing).
   open_request open_req_;
   act_request act_req_;
-  std::string state_before_, unit_before_;
+  std::string state_before_;
   replication out_;
   int progress_done_ = -1;
 };
 
 bool simulation::locate(sim_ticket& t) const {
-  t.flow = cat_.find(t.view->workflow_id, t.view->workflow_version);
   if (t.flow == nullptr) return false;
-  t.state = t.flow->state_index(t.view->state);
+  t.state = t.flow->state_index(t.brief->state);
   return t.state != npos;
 }
 
@@ -392,7 +395,20 @@ std::uint32_t simulation::add_ticket(ticket_view view, bool live) {
     ids_.push_back(view.id);
   }
   ticket_of_.emplace(view.id, k);
-  t.view = std::make_unique<ticket_view>(std::move(view));
+  // A ticket keeps its workflow version for life: found once.
+  t.flow = cat_.find(view.workflow_id, view.workflow_version);
+  // The receipt's members, as the engine fills them from its record
+  // (engine::brief): taken from the view it opened or adopted with.
+  t.brief = std::make_unique<act_receipt>();
+  act_receipt& b = *t.brief;
+  b.version = view.version;
+  b.state = std::move(view.state);
+  b.closed = view.closed;
+  b.region = std::move(view.region);
+  b.assignee = std::move(view.assignee);
+  b.owner = std::move(view.owner);
+  b.paused = view.paused;
+  b.nearest_due = view.nearest_due();
   t.live = live;
   if (k < tickets_.size()) {
     tickets_[k] = std::move(t);
@@ -456,7 +472,7 @@ void simulation::close(std::uint32_t k) {
   withdraw(k);
   sim_ticket& t = tickets_[k];
   t.at = phase::closed;
-  // A closed ticket is never looked at again: its view and its entry in
+  // A closed ticket is never looked at again: its receipt and its entry in
   // the id index go, so that memory follows the open tickets, not all.
   ticket_of_.erase(ids_[k]);
   if (t.queue_entries == 0) {
@@ -465,14 +481,14 @@ void simulation::close(std::uint32_t k) {
   }
   // Entries still name the slot (lazily dropped as they surface): only its
   // id stays until the last one goes (unqueued).
-  t.view.reset();
+  t.brief.reset();
   t.pools = {};
   t.classification = {};
 }
 
 void simulation::draw(std::uint32_t k, std::int64_t now, bool entered) {
   sim_ticket& t = tickets_[k];
-  if (t.view->closed) {
+  if (t.brief->closed) {
     close(k);
     return;
   }
@@ -535,14 +551,14 @@ void simulation::make_ready(std::uint32_t k, std::int64_t now) {
   std::vector<const std::string*> roles;
   for (const auto& r : a.by) {
     const role* ro = cat_.org.find_role(r);
-    if (ro != nullptr && ro->unit == t.view->assignee.unit) roles.push_back(&r);
+    if (ro != nullptr && ro->unit == t.brief->assignee.unit) roles.push_back(&r);
   }
   if (roles.empty() && !a.by.empty()) roles.push_back(&a.by.front());
-  const auto due = t.view->nearest_due();
+  const auto due = t.brief->nearest_due;
   const queue_entry entry{due ? secs(*due) : no_due, now, k, t.generation};
   // Continuity (首問): a ticket someone holds waits for that person.
-  if (!t.view->assignee.person.empty()) {
-    const auto found = staff_.person_of.find(t.view->assignee.person);
+  if (!t.brief->assignee.person.empty()) {
+    const auto found = staff_.person_of.find(t.brief->assignee.person);
     if (found != staff_.person_of.end()) {
       const std::uint32_t who = found->second;
       person& p = staff_.people[who];
@@ -567,7 +583,7 @@ void simulation::make_ready(std::uint32_t k, std::int64_t now) {
   for (const std::string* r : roles) {
     const role* ro = cat_.org.find_role(*r);
     if (ro == nullptr) continue;
-    const std::string region = region_split(cat_.org, ro->unit) ? t.view->region : std::string();
+    const std::string region = region_split(cat_.org, ro->unit) ? t.brief->region : std::string();
     const auto found = staff_.pool_of.find({*r, region});
     if (found == staff_.pool_of.end() || staff_.pools[found->second].people.empty()) continue;
     candidates.push_back(found->second);
@@ -700,7 +716,7 @@ result<void> simulation::on_done(std::uint32_t who, std::int64_t now) {
   if (!p.on_shift) q.stats.on_shift_s += clip(p.overtime_since, now);
   sim_ticket& t = tickets_[k];
   act_request& req = act_req_;
-  req.ticket_id = t.view->id;
+  req.ticket_id = ids_[k];
   req.action = t.next->id;
   req.by = p.who;
   if (t.next->needs_note) {
@@ -711,20 +727,21 @@ result<void> simulation::on_done(std::uint32_t who, std::int64_t now) {
   }
   req.classification = t.classification;
   std::string& before = state_before_;
-  before = t.view->state;
+  before = t.brief->state;
   const bool has_target = !t.next->to.empty();
-  // The ticket's view is refreshed in place (left as it was on a refusal).
-  auto acted = engine_->act_into(req, *t.view);
+  // The receipt says what routing the next step needs (no view is built).
+  auto acted = engine_->act_brief(req);
   store_->forget_changes();
   if (acted) {
+    *t.brief = std::move(*acted);
     ++out_.actions;
     if (in_period(now)) ++q.stats.served;
     t.refusals = 0;
-    const bool entered = has_target || t.view->state != before;
+    const bool entered = has_target || t.brief->state != before;
     t.at = phase::waiting;
     t.actions_at_instant = t.last_action_at == now ? t.actions_at_instant + 1 : 1;
     t.last_action_at = now;
-    if (!t.view->closed && t.actions_at_instant >= max_actions_per_instant) {
+    if (!t.brief->closed && t.actions_at_instant >= max_actions_per_instant) {
       mark_stuck(k);  // a loop of actions that take no time: the clock would never move
       t.looping = true;
     } else {
@@ -734,14 +751,14 @@ result<void> simulation::on_done(std::uint32_t who, std::int64_t now) {
     if (fatal(acted.error())) return fail(acted.error());
     // The ticket changed while it was worked on (a timer escalated it, a
     // clock paused): look again and draw what now applies.
-    // (By the request's copy of the id: the view's own is written over.)
-    if (auto fresh = engine_->view_into(req.ticket_id, *t.view); !fresh)
-      return fail(fresh.error());
+    auto fresh = engine_->brief(req.ticket_id);
+    if (!fresh) return fail(fresh.error());
+    *t.brief = std::move(*fresh);
     t.at = phase::waiting;
     if (++t.refusals >= max_refusals) {
       mark_stuck(k);
     } else {
-      draw(k, now, t.view->state != before);
+      draw(k, now, t.brief->state != before);
     }
   }
   match(who, now);
@@ -805,9 +822,9 @@ result<void> simulation::wake(std::int64_t now) {
     if (found != ticket_of_.end()) {
       const sim_ticket& t = tickets_[found->second];
       out.from_live = t.live;
-      if (t.view) {
-        out.unit = t.view->assignee.unit;
-        out.region = t.view->region;
+      if (t.brief) {
+        out.unit = t.brief->assignee.unit;
+        out.region = t.brief->region;
       }
     }
     out_.breaches.push_back(std::move(out));
@@ -822,17 +839,15 @@ result<void> simulation::wake(std::int64_t now) {
     sim_ticket& t = tickets_[k];
     // A ticket in hand meets its change when the action is recorded.
     if (t.at == phase::serving || t.at == phase::closed) continue;
-    // Refreshed in place. At an unchanged version, nothing the run reads
-    // of a view differs (only what depends on the instant it is taken:
-    // as_of, remaining seconds, time by unit).
-    const std::uint64_t version_before = t.view->version;
-    state_before_ = t.view->state;
-    unit_before_ = t.view->assignee.unit;
-    if (auto v = engine_->view_into(id, *t.view); !v) return fail(v.error());
-    if (t.view->version == version_before) continue;
-    const bool moved = t.view->state != state_before_;
-    const bool unit_moved = t.view->assignee.unit != unit_before_;
-    if (t.view->closed) {
+    // At an unchanged version, nothing the run reads differs (a receipt
+    // holds nothing that depends on the instant it is taken).
+    auto fresh = engine_->brief(id);
+    if (!fresh) return fail(fresh.error());
+    if (fresh->version == t.brief->version) continue;
+    const bool moved = fresh->state != t.brief->state;
+    const bool unit_moved = fresh->assignee.unit != t.brief->assignee.unit;
+    *t.brief = std::move(*fresh);
+    if (t.brief->closed) {
       close(k);
     } else if (moved || t.next == nullptr ||
                (t.at == phase::stuck && (!t.looping || unit_moved))) {
@@ -842,7 +857,7 @@ result<void> simulation::wake(std::int64_t now) {
       make_ready(k, now);  // same action; its unit or deadlines changed
     }
     // delayed in the same state: the wait goes on; the pools are chosen
-    // from the view when it ends.
+    // from the receipt when it ends.
   }
   return {};
 }

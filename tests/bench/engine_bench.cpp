@@ -151,8 +151,9 @@ void BM_transition(benchmark::State& state) {
 }
 BENCHMARK(BM_transition)->Arg(1000)->Arg(10'000)->Arg(100'000)->Arg(1'000'000)->Unit(benchmark::kNanosecond);
 
-// BM_transition through engine::act_brief, which returns a receipt
-// (version, state, closed) instead of building the ticket's view.
+// BM_transition through engine::act_brief, which returns an act_receipt
+// (version, state, where and with whom, the nearest due) instead of building
+// the ticket's view.
 void BM_transition_brief(benchmark::State& state) {
   transitions(state, static_cast<std::size_t>(state.range(0)), 0, &engine::act_brief);
 }
@@ -182,6 +183,32 @@ void BM_transition_into(benchmark::State& state) {
   state.counters["open_tickets"] = static_cast<double>(std::max(total, active));
 }
 BENCHMARK(BM_transition_into)->Arg(1000)->Arg(10'000)->Unit(benchmark::kNanosecond);
+
+// The queries a host refreshing a ticket after its timers fired may make:
+// engine::brief (range(0) = 1), the receipt of where it stands, beside
+// engine::view_into (range(0) = 0) into one held view per ticket (the
+// simulator's refresh before briefs), round-robin over 1000 open tickets.
+void BM_refresh(benchmark::State& state) {
+  static std::unique_ptr<fixture> f;
+  if (!f) f = std::make_unique<fixture>(1000, 0, 0);
+  const bool brief = state.range(0) == 1;
+  const std::size_t n = f->ids.size();
+  std::vector<ticket_view> held(n);
+  std::size_t i = 0;
+  for (auto _ : state) {
+    const std::size_t t = i++ % n;
+    if (brief) {
+      auto b = f->eng->brief(f->ids[t]);
+      if (!b) state.SkipWithError(b.error().message().c_str());
+      benchmark::DoNotOptimize(b);
+    } else {
+      auto v = f->eng->view_into(f->ids[t], held[t]);
+      if (!v) state.SkipWithError(v.error().message().c_str());
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_refresh)->Arg(0)->Arg(1)->Unit(benchmark::kNanosecond);
 
 // BM_transition with engine_options::open_tickets_kept = range(1): the
 // engine holds that many open tickets (the 1000 active ones fit) and the
