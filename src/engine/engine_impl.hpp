@@ -52,9 +52,6 @@ namespace detail {
 struct ticket_slot {
   std::mutex mutex;
   ticket_record record;
-  /// The summary row the last commit appended with, refreshed in place by
-  /// the next (ticket_record::summary_into): its strings are reused.
-  ticket_summary row;
   /// The record holds events the store refused and could not be re-read
   /// after (the store failed twice): it is re-read before its next use.
   bool stale = false;
