@@ -398,6 +398,10 @@ struct engine::impl {
   // view() written into `into`, reusing its storage; `into` is untouched
   // on an error.
   result<void> view_into(std::string_view ticket_id, timestamp now, ticket_view& into) const;
+  // Runs `read` on a ticket's record, under its lock and refreshed from the
+  // store: what the queries of one ticket share (queries.cpp).
+  template <class Read>
+  result<void> read_record(std::string_view ticket_id, Read&& read) const;
   result<act_receipt> brief(std::string_view ticket_id) const;
   result<std::vector<ticket_view>> queue(std::string_view unit, std::string_view region,
                                          timestamp now) const;

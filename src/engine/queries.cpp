@@ -49,27 +49,27 @@ result<ticket_view> engine::impl::view(std::string_view ticket_id, timestamp now
   return v;
 }
 
-result<void> engine::impl::view_into(std::string_view ticket_id, timestamp now,
-                                     ticket_view& into) const {
+template <class Read>
+result<void> engine::impl::read_record(std::string_view ticket_id, Read&& read) const {
   auto found = slot(ticket_id);
   if (!found) return fail(found.error());
   if (*found == nullptr)
     return fail(errc::not_found, "unknown ticket '" + std::string(ticket_id) + "'");
   const std::lock_guard lock((*found)->mutex);
   if (auto ok = refresh(**found); !ok) return fail(ok.error());
-  (*found)->record.view_into(into, now);
+  read((*found)->record);
   return {};
 }
 
+result<void> engine::impl::view_into(std::string_view ticket_id, timestamp now,
+                                     ticket_view& into) const {
+  return read_record(ticket_id, [&](const detail::ticket_record& r) { r.view_into(into, now); });
+}
+
 result<act_receipt> engine::impl::brief(std::string_view ticket_id) const {
-  auto found = slot(ticket_id);
-  if (!found) return fail(found.error());
-  if (*found == nullptr)
-    return fail(errc::not_found, "unknown ticket '" + std::string(ticket_id) + "'");
-  const std::lock_guard lock((*found)->mutex);
-  if (auto ok = refresh(**found); !ok) return fail(ok.error());
   act_receipt out;
-  (*found)->record.receipt_into(out);
+  if (auto ok = read_record(ticket_id, [&](const detail::ticket_record& r) { r.receipt_into(out); }); !ok)
+    return fail(ok.error());
   return out;
 }
 
