@@ -18,7 +18,7 @@
 namespace tierflow {
 
 std::size_t detail::ticket_shard_index(std::string_view id) noexcept {
-  // Its top bits: the shard's own map hashes the id its own way.
+  // Its top bits: the shard's own map takes the same hash by its low bits.
   static_assert(ticket_shard_bits >= 1 && ticket_shard_bits <= 8);
   return ticket_shard_of_hash(id_hash_of(id));
 }

@@ -721,26 +721,13 @@ void ticket_record::receipt_into(act_receipt& out) const {
 
 ticket_summary ticket_record::summary() const {
   ticket_summary s;
-  summary_into(s);
-  return s;
-}
-
-void ticket_record::summary_into(ticket_summary& s) const {
   s.ticket_id = id;
   s.customer_id = customer_id;
   s.ticket_type = type;
   if (flow != nullptr) {
     s.workflow_id = flow->wf->id;
     s.workflow_version = flow->wf->version;
-    if (state < flow->wf->states.size()) {
-      s.state = flow->wf->states[state].id;
-    } else {
-      s.state.clear();
-    }
-  } else {
-    s.workflow_id.clear();
-    s.workflow_version = 0;
-    s.state.clear();
+    if (state < flow->wf->states.size()) s.state = flow->wf->states[state].id;
   }
   s.unit = assignee.unit;
   s.region = assignee.region;
@@ -749,13 +736,12 @@ void ticket_record::summary_into(ticket_summary& s) const {
   s.closed = closed;
   s.opened_at = opened_at;
   s.closed_at = closed_at;
-  s.next_timer.reset();
   if (const auto n = next_timer()) s.next_timer = n->second;
-  s.nearest_due.reset();
   for (const auto& k : clocks)
     if (k.running && k.due != timestamp::max() && (!s.nearest_due || k.due < *s.nearest_due))
       s.nearest_due = k.due;
   s.version = version;
+  return s;
 }
 
 result<ticket_record> replay(const compiled_catalog& cc, std::span<const event> stream) {

@@ -138,10 +138,6 @@ class ticket_record {
   void receipt_into(act_receipt& out) const;
   /// The summary a store indexes.
   [[nodiscard]] ticket_summary summary() const;
-  /// summary() written into `s`, every member assigned, reusing its
-  /// strings: a commit refreshes one summary per ticket (ticket_slot) and
-  /// allocates only what grew.
-  void summary_into(ticket_summary& s) const;
 
   /// Whether clock `c`, stopped at `t`, misses its deadline: it was
   /// breached already, or `t` is after its due (running), or it used more
