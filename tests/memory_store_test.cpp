@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The in-memory store: the shared store conformance suite, its memory
-// accounting, release_trail (into a new vector and into a reused one),
+// accounting, release_trail (into a new vector and into a reused one), the
+// blocks its trails are kept in,
 // append_request::movable, the customer index and its table, the intern
 // table, the round trip of its compact trails and packed summaries, and appends
 // from several threads; the store's shared pieces that need no database: the
@@ -31,6 +32,7 @@
 
 #include "store/append_checks.hpp"
 #include "store/id_hash.hpp"
+#include "store/memory/block_trail.hpp"
 #include "store/memory/compact_trail.hpp"
 #include "store/memory/customer_table.hpp"
 #include "store/memory/intern_table.hpp"
@@ -1389,8 +1391,347 @@ TEST_CASE("store.memory.trail.encode_refuses_unstorable_text_before_interning_it
   // The held strings still encode and read back.
   out.clear();
   REQUIRE(trail::encode(e, {}, names, guesses, out));
-  const std::vector<tierflow::event> back = trail::decode(out, "T1", names, 1);
+  tierflow::detail::block_pool pool;
+  tierflow::detail::block_trail blocks;
+  pool.make_room(blocks.blocks_needed(out.size()));
+  blocks.append(out, pool);
+  const std::vector<tierflow::event> back = trail::decode(blocks, "T1", names, 1);
   REQUIRE(back.size() == 1);
   CHECK(back[0].actor_id == "csr_01");
   CHECK(back[0].details == e.details);
+}
+
+namespace {
+
+// `n` sealed events continuing `id`'s stream of `version` events on `head`,
+// whose records take from a few bytes to over a kilobyte: an "n" detail
+// (short, interned) and a "note" of 0 to 299 bytes (longer than 64 bytes:
+// written as it is), every 17th a note of 1000 bytes, longer than a block.
+// So the records start and end, and their hashes fall, at every offset of
+// the blocks.
+std::vector<tierflow::event> varied(std::string_view id, std::uint64_t version, const tierflow::event_hash& head,
+                                    std::size_t n) {
+  std::vector<tierflow::event> batch = conformance::draft(id, version, n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint64_t k = version + i;
+    const std::size_t length = k % 17 == 16 ? 1000 : static_cast<std::size_t>((k * 37) % 300);
+    batch[i].details = {{"n", std::to_string(k % 5)},
+                        {"note", std::string(length, static_cast<char>('a' + k % 26))}};
+  }
+  tierflow::seal(batch, head);
+  return batch;
+}
+
+// Appends `n` varied events to `s`'s ticket with `s` (its version set to
+// the new length); returns them.
+std::vector<tierflow::event> save_varied(tierflow::memory_store& st, tierflow::ticket_summary& s, std::size_t n) {
+  const auto h = st.head(s.ticket_id);
+  REQUIRE(h);
+  std::vector<tierflow::event> batch = varied(s.ticket_id, h->version, h->head, n);
+  s.version = h->version + n;
+  const auto r = st.append({.ticket_id = s.ticket_id, .expected_version = h->version, .events = batch, .summary = &s});
+  REQUIRE(r);
+  return batch;
+}
+
+}  // namespace
+
+TEST_CASE("store.memory.blocks.long_trails_cross_many_blocks_and_read_back_exactly") {
+  // Two tickets appended in turn, so that their blocks interleave in the
+  // shard's pool when they share a shard; batches of one to three events.
+  tierflow::memory_store st;
+  tierflow::ticket_summary t1 = conformance::ticket("T1");
+  tierflow::ticket_summary t2 = conformance::ticket("T2");
+  std::vector<tierflow::event> all1;
+  std::vector<tierflow::event> all2;
+  for (std::size_t round = 0; round < 60; ++round) {
+    for (const auto& e : save_varied(st, t1, 1 + round % 3)) all1.push_back(e);
+    for (const auto& e : save_varied(st, t2, 1 + (round + 1) % 3)) all2.push_back(e);
+  }
+  REQUIRE(all1.size() == 120);
+  REQUIRE(all2.size() == 120);
+  // Over 120 events of 70 bytes on average: far more than one block each.
+  conformance::check_stream(st, "T1", all1);
+  conformance::check_stream(st, "T2", all2);
+
+  // Closing fits a trail's last block to its records; T2 is reopened and
+  // grows again from the fitted block, then closes again.
+  t1.closed = true;
+  t2.closed = true;
+  for (const auto& e : save_varied(st, t1, 1)) all1.push_back(e);
+  for (const auto& e : save_varied(st, t2, 2)) all2.push_back(e);
+  conformance::check_stream(st, "T1", all1);
+  conformance::check_stream(st, "T2", all2);
+  t2.closed = false;
+  for (int i = 0; i < 5; ++i)
+    for (const auto& e : save_varied(st, t2, 2)) all2.push_back(e);
+  conformance::check_stream(st, "T2", all2);
+  t2.closed = true;
+  for (const auto& e : save_varied(st, t2, 1)) all2.push_back(e);
+  conformance::check_stream(st, "T2", all2);
+
+  // Into a new vector…
+  const auto released1 = st.release_trail("T1");
+  REQUIRE(released1);
+  CHECK(*released1 == all1);
+  // …and into a vector that held a longer, different trail.
+  std::vector<tierflow::event> room = varied("T9", 0, {}, 200);
+  const auto released2 = st.release_trail("T2", room);
+  REQUIRE(released2);
+  REQUIRE(released2->size() == all2.size());
+  CHECK(std::equal(released2->begin(), released2->end(), all2.begin()));
+  CHECK(room.size() == 200);
+  CHECK(room[all2.size()].ticket_id == "T9");
+}
+
+TEST_CASE("store.memory.blocks.released_blocks_serve_new_trails_without_mixing_them") {
+  // Tickets opened, grown and released in waves, the next wave's trails in
+  // the blocks the last one gave back, beside a ticket that stays open and
+  // keeps growing: every trail reads back as it was appended.
+  tierflow::memory_store st;
+  tierflow::ticket_summary keeper = conformance::ticket("K1");
+  std::vector<tierflow::event> kept;
+  for (int wave = 0; wave < 4; ++wave) {
+    std::vector<tierflow::ticket_summary> tickets;
+    std::vector<std::vector<tierflow::event>> trails(12);
+    for (int i = 0; i < 12; ++i) tickets.push_back(conformance::ticket("W" + std::to_string(wave) + "_" + std::to_string(i)));
+    for (std::size_t step = 0; step < 10; ++step) {
+      for (std::size_t i = 0; i < tickets.size(); ++i) {
+        if (step == 9) tickets[i].closed = true;
+        for (const auto& e : save_varied(st, tickets[i], 1 + (i + step) % 2)) trails[i].push_back(e);
+      }
+      for (const auto& e : save_varied(st, keeper, 1)) kept.push_back(e);
+    }
+    for (std::size_t i = 0; i < tickets.size(); ++i) conformance::check_stream(st, tickets[i].ticket_id, trails[i]);
+    const std::size_t before = st.memory_bytes();
+    std::vector<tierflow::event> room;
+    for (std::size_t i = 0; i < tickets.size(); ++i) {
+      const auto released = st.release_trail(tickets[i].ticket_id, room);
+      REQUIRE(released);
+      REQUIRE(released->size() == trails[i].size());
+      CHECK(std::equal(released->begin(), released->end(), trails[i].begin()));
+    }
+    // Their blocks left the count: at least their hashes.
+    CHECK(before - st.memory_bytes() >= 12 * 15 * sizeof(tierflow::event_hash));
+    conformance::check_stream(st, "K1", kept);
+  }
+}
+
+TEST_CASE("store.memory.blocks.a_refused_append_leaves_the_last_block_as_it_was") {
+  tierflow::memory_store st;
+  tierflow::ticket_summary t1 = conformance::ticket("T1");
+  std::vector<tierflow::event> all;
+  for (int i = 0; i < 7; ++i)
+    for (const auto& e : save_varied(st, t1, 1)) all.push_back(e);
+  const std::vector<std::string> watched = {"T1"};
+  const observed before = observe(st, watched);
+  const auto h = st.head("T1").value();
+
+  // Three events whose strings the table holds or keeps as they are (notes
+  // over 64 bytes), the last one's note not UTF-8: refused, nothing written
+  // into the last block's free room, no byte counted.
+  std::vector<tierflow::event> bad = conformance::draft("T1", h.version, 3);
+  for (std::size_t i = 0; i < bad.size(); ++i) bad[i].details = {{"note", std::string(100 + 50 * i, 'q')}};
+  bad[2].details[0].second += "\xff";
+  tierflow::seal(bad, h.head);
+  tierflow::ticket_summary next = t1;
+  next.version = h.version + 3;
+  next.state = "elsewhere";
+  const auto text = st.append({.ticket_id = "T1", .expected_version = h.version, .events = bad, .summary = &next});
+  REQUIRE_FALSE(text);
+  CHECK(text.error().code() == tierflow::errc::invalid_argument);
+  CHECK(observe(st, watched) == before);
+
+  // A version conflict: refused before anything is encoded.
+  std::vector<tierflow::event> stale = varied("T1", h.version - 1, all[all.size() - 2].hash, 2);
+  next.version = h.version + 1;
+  const auto conflict =
+      st.append({.ticket_id = "T1", .expected_version = h.version - 1, .events = stale, .summary = &next});
+  REQUIRE_FALSE(conflict);
+  CHECK(conflict.error().code() == tierflow::errc::conflict);
+  CHECK(observe(st, watched) == before);
+
+  // The next good append continues the trail where it stood.
+  for (const auto& e : save_varied(st, t1, 3)) all.push_back(e);
+  conformance::check_stream(st, "T1", all);
+}
+
+TEST_CASE("store.memory.blocks.a_trail_takes_the_blocks_it_said_and_gives_them_back") {
+  // Records of every length from 33 to 700 bytes (the hash and a body of
+  // 1 to 668), appended one by one: blocks_needed counts what append takes
+  // from the pool, class by class; the head is the last record's hash
+  // (split over two blocks for some); the blocks hold every byte, joined
+  // in order, every one but the last full; released blocks are what the
+  // next trail takes, the pool not growing.
+  using tierflow::detail::block_pool;
+  using tierflow::detail::block_trail;
+  namespace blocks = tierflow::detail::trail_blocks;
+  block_pool pool;
+  block_trail trail;
+  std::vector<unsigned char> records;
+  std::vector<unsigned char> all;  // every record appended, in order
+  std::vector<unsigned char> joined;
+  std::size_t bytes = 0;
+  std::size_t taken_total = 0;
+  for (std::size_t body = 1; body <= 668; body += 7) {
+    records.clear();
+    for (std::size_t i = 0; i < body; ++i) records.push_back(static_cast<unsigned char>(i));
+    for (std::size_t i = 0; i < block_trail::hash_bytes; ++i) records.push_back(static_cast<unsigned char>(body + i));
+    bytes += records.size();
+    all.insert(all.end(), records.begin(), records.end());
+    const block_trail::block_counts need = trail.blocks_needed(records.size());
+    pool.make_room(need);
+    std::array<std::size_t, blocks::classes> spare{};
+    for (unsigned c = 0; c < blocks::classes; ++c) spare[c] = pool.spare(c);
+    const std::size_t blocks_before = trail.blocks();
+    const unsigned class_before = trail.empty() ? blocks::classes : trail.last_class();
+    trail.append(records, pool);
+    // Each block the layout adds is chained; one more taken is the last
+    // block moved to a larger class, which gives its old one back.
+    std::size_t said = 0;
+    for (unsigned c = 0; c < blocks::classes; ++c) said += need[c];
+    REQUIRE(trail.blocks() >= blocks_before);
+    const std::size_t chained = trail.blocks() - blocks_before;
+    REQUIRE(said >= chained);
+    const std::size_t moved = said - chained;
+    CHECK(moved <= 1);
+    for (unsigned c = 0; c < blocks::classes; ++c)
+      CHECK(pool.spare(c) == spare[c] - need[c] + (moved == 1 && c == class_before ? 1 : 0));
+    taken_total += said;
+    tierflow::event_hash expected{};
+    for (std::size_t i = 0; i < expected.size(); ++i) expected[i] = static_cast<unsigned char>(body + i);
+    CHECK(trail.head() == expected);
+    // Every byte is in the blocks, in order; every block but the last is
+    // full, and the last holds the rest.
+    trail.join_into(joined);
+    CHECK(joined == all);
+    const std::size_t full = (trail.blocks() - 1) * blocks::payload;
+    CHECK(full < bytes);
+    CHECK(bytes - full <= blocks::bytes_of(trail.last_class()) - blocks::link);
+    CHECK(trail.heap_bytes() - (trail.blocks() - 1) * blocks::bytes_of(blocks::classes - 1) ==
+          blocks::bytes_of(trail.last_class()));
+    if (trail.blocks() == 1) CHECK(std::equal(all.begin(), all.end(), trail.single_run().begin(), trail.single_run().end()));
+  }
+  CHECK(taken_total >= trail.blocks());
+
+  // A fitted append (the trail is to grow no more) leaves the last block
+  // of a long trail in the smallest class that holds it; the next plain
+  // append moves it back to the largest.
+  REQUIRE(trail.blocks() > 1);
+  records.assign(20, 1);
+  records.insert(records.end(), block_trail::hash_bytes, 2);
+  const auto fitted = trail.blocks_needed(records.size(), true);
+  pool.make_room(fitted);
+  trail.append(records, pool, true);
+  const std::size_t last_bytes = trail.heap_bytes() - (trail.blocks() - 1) * blocks::bytes_of(blocks::classes - 1);
+  CHECK(last_bytes == blocks::bytes_of(trail.last_class()));
+  // Here the last block's records are far fewer than a large block holds.
+  CHECK(trail.last_class() < blocks::classes - 1);
+  CHECK(trail.head() == tierflow::event_hash{2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+                                             2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2});
+  pool.make_room(trail.blocks_needed(records.size()));
+  trail.append(records, pool);
+  CHECK(trail.last_class() == blocks::classes - 1);
+
+  const std::size_t pool_bytes = pool.heap_bytes();
+  std::array<std::size_t, blocks::classes> spare{};
+  for (unsigned c = 0; c < blocks::classes; ++c) spare[c] = pool.spare(c);
+  const std::size_t full = trail.blocks() - 1;
+  const unsigned last_class = trail.last_class();
+  trail.release(pool);
+  CHECK(trail.empty());
+  CHECK(trail.blocks() == 0);
+  CHECK(trail.heap_bytes() == 0);
+  CHECK(trail.head() == tierflow::event_hash{});
+  for (unsigned c = 0; c < blocks::classes; ++c) {
+    const std::size_t back = (c == blocks::classes - 1 ? full : 0) + (c == last_class ? 1 : 0);
+    CHECK(pool.spare(c) == spare[c] + back);
+  }
+  // A new trail of as many full blocks takes them back: the pool does not
+  // grow.
+  block_trail again;
+  records.assign((full + 1) * blocks::payload - block_trail::hash_bytes, 7);
+  records.insert(records.end(), block_trail::hash_bytes, 9);
+  const block_trail::block_counts need = again.blocks_needed(records.size());
+  CHECK(need[blocks::classes - 1] == full + 1);
+  pool.make_room(need);
+  again.append(records, pool);
+  CHECK(pool.heap_bytes() == pool_bytes);
+  CHECK(again.blocks() == full + 1);
+  again.release(pool);
+}
+
+TEST_CASE("store.memory.index.moved_deadlines_and_timers_keep_the_contract_order") {
+  // 40 tickets whose deadlines and timers move by small steps (a ticket
+  // that keeps its place) and large ones (one that passes others), some
+  // losing or gaining one, some changing queue, closing and reopening;
+  // after every tenth save queue(), due() and open_tickets() answer as a
+  // sort of the tickets as saved does, by the contract's order.
+  tierflow::memory_store st;
+  std::vector<tierflow::ticket_summary> model;
+  for (int i = 0; i < 40; ++i) {
+    model.push_back(conformance::ticket("T" + std::to_string(100 + i)));
+    model.back().nearest_due = at(10) + std::chrono::minutes{i % 7};
+    model.back().next_timer = at(9) + std::chrono::minutes{(i * 3) % 11};
+    conformance::save(st, model.back());
+  }
+  std::uint64_t seed = 12345;
+  const auto draw = [&seed](std::uint64_t n) {
+    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (seed >> 33U) % n;
+  };
+  const auto expected_queue = [&model](std::string_view unit) {
+    std::vector<const tierflow::ticket_summary*> in;
+    for (const auto& t : model)
+      if (!t.closed && t.unit == unit && t.region == "north") in.push_back(&t);
+    std::sort(in.begin(), in.end(), [](const auto* a, const auto* b) {
+      const auto x = a->nearest_due.value_or(tierflow::timestamp::max());
+      const auto y = b->nearest_due.value_or(tierflow::timestamp::max());
+      return x != y ? x < y : a->ticket_id < b->ticket_id;
+    });
+    std::string out;
+    for (const auto* t : in) out += (out.empty() ? "" : ",") + t->ticket_id;
+    return out;
+  };
+  for (int step = 0; step < 400; ++step) {
+    tierflow::ticket_summary& t = model[draw(model.size())];
+    const std::uint64_t what = draw(10);
+    const auto nudge = std::chrono::seconds{static_cast<long>(draw(3)) - 1};  // -1, 0 or +1 s
+    if (what < 4) {
+      t.nearest_due = t.nearest_due.value_or(at(10)) + nudge;  // a small move
+      t.next_timer = t.next_timer.value_or(at(9)) + nudge;
+    } else if (what < 6) {
+      t.nearest_due = at(10) + std::chrono::minutes{draw(7)};  // a large one
+      t.next_timer = at(9) + std::chrono::minutes{draw(11)};
+    } else if (what == 6) {
+      t.nearest_due.reset();
+      if (draw(2) == 0) t.next_timer.reset();
+    } else if (what == 7) {
+      t.unit = t.unit == "service_centre" ? "back_office" : "service_centre";
+    } else {
+      t.closed = !t.closed;
+    }
+    conformance::save(st, t);
+    if (step % 10 != 9) continue;
+    CHECK(conformance::ids(st.queue("service_centre", "north")) == expected_queue("service_centre"));
+    CHECK(conformance::ids(st.queue("back_office", "north")) == expected_queue("back_office"));
+    std::vector<const tierflow::ticket_summary*> timed;
+    for (const auto& x : model)
+      if (x.next_timer) timed.push_back(&x);
+    std::sort(timed.begin(), timed.end(), [](const auto* a, const auto* b) {
+      return *a->next_timer != *b->next_timer ? *a->next_timer < *b->next_timer : a->ticket_id < b->ticket_id;
+    });
+    const tierflow::timestamp now = at(9) + std::chrono::minutes{5};
+    std::string due;
+    for (const auto* x : timed)
+      if (*x->next_timer <= now) due += (due.empty() ? "" : ",") + x->ticket_id;
+    CHECK(conformance::ids(st.due(now, 1000)) == due);
+    std::vector<std::string> open;
+    for (const auto& x : model)
+      if (!x.closed) open.push_back(x.ticket_id);
+    std::sort(open.begin(), open.end());
+    std::string open_ids;
+    for (const auto& id : open) open_ids += (open_ids.empty() ? "" : ",") + id;
+    CHECK(conformance::ids(st.open_tickets()) == open_ids);
+  }
 }

@@ -19,11 +19,14 @@ namespace tierflow {
 /// outside tierflow can edit one and a seal would only be checked against
 /// itself; summary() never returns errc::data_loss.
 ///
-/// Compact: a stream's events are kept as one byte buffer (a few dozen
-/// bytes an event: the hash, a small header, detail values; actor and
-/// workflow ids, detail keys and recurring detail values named by number
-/// from a table of strings kept once) and decoded on load() and
-/// release_trail(), byte for byte as appended; a summary keeps its texts in
+/// Compact: a stream's events are kept as records of a few dozen bytes an
+/// event (the hash, a small header, detail values; actor and workflow ids,
+/// detail keys and recurring detail values named by number from a table of
+/// strings kept once), in a chain of blocks of up to 256 bytes from a pool
+/// (an append copies none of the records already held, and a released
+/// trail's blocks serve later ones; a short trail's one block is sized to
+/// it in steps of 32 bytes), and decoded on load() and release_trail(),
+/// byte for byte as appended; a summary keeps its texts in
 /// one block (a summary whose texts exceed 4 GiB in all is refused with
 /// errc::invalid_argument). append_request::movable is not needed and the
 /// caller's vector is left as it was. Strings the table takes are kept for the
@@ -45,7 +48,9 @@ namespace tierflow {
 /// never rehashing per insert; a new customer allocates no node);
 /// queues, timers and open tickets are ordered (O(log n) per insert, O(1)
 /// per removal; a ticket whose key changes moves its own node, allocating
-/// nothing); queries are O(answer) after one lookup per shard.
+/// nothing, or keeps it when its new time leaves it where it was; a
+/// queue's and the timers' nodes hold their time, so a search reads no
+/// summary but on a tie); queries are O(answer) after one lookup per shard.
 class memory_store final : public store {
  public:
   memory_store();
@@ -68,7 +73,8 @@ class memory_store final : public store {
   [[nodiscard]] result<std::vector<std::string>> streams() const override;
 
   /// Gives up the events of a ticket's stream, which leave the store
-  /// (decoded, and their buffer freed): for a host that has read what it
+  /// (decoded, and their blocks given back to the pool for later trails):
+  /// for a host that has read what it
   /// needs of a closed ticket's trail (the simulator folds it into its
   /// indicators) and has no further use for it. The summary stays, so the ticket is
   /// still counted in its customer's history and found by summary(),
@@ -93,10 +99,13 @@ class memory_store final : public store {
   /// and `room` holds part of it.
   [[nodiscard]] result<std::span<event>> release_trail(std::string_view ticket_id, std::vector<event>& room);
 
-  /// Approximate bytes held (event buffers, the string tables, summaries,
-  /// indexes, with an estimate of malloc's share of each block): for the
-  /// benchmarks' bytes-per-ticket and bytes-per-event figures. Exact when
-  /// no append runs at the same time.
+  /// Approximate bytes held (the trails' blocks, the string tables,
+  /// summaries, indexes, with an estimate of malloc's share of each
+  /// block): for the benchmarks' bytes-per-ticket and bytes-per-event
+  /// figures. Spare blocks in the pool (a released trail's until a later
+  /// trail takes them, and the untaken rest of the slabs of 16 KiB the
+  /// blocks are carved from) are not counted, as malloc's free memory is
+  /// not. Exact when no append runs at the same time.
   [[nodiscard]] std::size_t memory_bytes() const;
 
  private:

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// The in-memory store: per ticket its events in one compact byte buffer
-// (compact_trail.hpp) and its latest summary (packed_summary.hpp); the
+// The in-memory store: per ticket its events as compact records
+// (compact_trail.hpp) in a chain of pooled blocks (block_trail.hpp) and its
+// latest summary (packed_summary.hpp); the
 // streams split over shards with a lock each, every index but the
 // customers' kept in the shard of the tickets it holds (a query merges the
 // shards' parts), and the customer lists in shards of their own by customer.
@@ -11,6 +12,7 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -28,6 +30,7 @@
 #include <tierflow/memory_store.hpp>
 
 #include "store/append_checks.hpp"
+#include "store/memory/block_trail.hpp"
 #include "store/memory/compact_trail.hpp"
 #include "store/memory/customer_table.hpp"
 #include "store/memory/intern_table.hpp"
@@ -45,29 +48,43 @@ using detail::id_hash_of;
 using detail::packed_summary;
 
 // --- Index orders ---------------------------------------------------------------------
-// The indexes hold pointers to summaries, which live on the heap and never
-// move, so a key costs one pointer. Every order ends with the ticket id, which
-// is unique, so no two summaries are equivalent and the orders are total: the
-// shards' parts of an index merge into exactly the order one index would
-// have. Ids compare as integers first (packed_summary::id_before).
+// The indexes hold pointers to summaries, which live in their streams and
+// never move (the time-ordered ones the time beside it). Every order ends
+// with the ticket id, which is unique, so no two summaries are equivalent
+// and the orders are total: the shards' parts of an index merge into
+// exactly the order one index would have. Ids compare as integers first
+// (packed_summary::id_before).
 
 struct unit_region {
   std::string_view unit;
   std::string_view region;
 };
 
+// An entry of a time-ordered index (queues, timers): the summary and its
+// time there, kept in the node so that a search down the tree compares
+// times without loading a summary per level (each one a cache miss in a
+// large store); only equal times read the summaries' ids. The time is the
+// summary's (queue_time, timer_time): set when the entry is made or moved,
+// and an append that changes it moves the entry.
+struct timed_entry {
+  // Mutable for rekey_in_place alone, which changes it only where the
+  // order stays as it was.
+  mutable timestamp at{};
+  const packed_summary* summary = nullptr;
+};
+
+// (time, ticket id): unique, since ids are.
+struct timed_order {
+  bool operator()(const timed_entry& a, const timed_entry& b) const noexcept {
+    if (a.at != b.at) return a.at < b.at;
+    return packed_summary::id_before(*a.summary, *b.summary);
+  }
+};
+
 // Queues are two-level: one ordered set per (unit, region), so moving a
 // ticket within its queue compares timestamps and ids, not unit names.
 // Tickets without a deadline sort after every real one (queue_time).
-struct queue_order {
-  bool operator()(const packed_summary* a, const packed_summary* b) const noexcept {
-    const timestamp x = a->queue_time();
-    const timestamp y = b->queue_time();
-    if (x != y) return x < y;
-    return packed_summary::id_before(*a, *b);
-  }
-};
-using queue_set = std::set<const packed_summary*, queue_order>;
+using queue_set = std::set<timed_entry, timed_order>;
 
 struct queue_name_less {
   using is_transparent = void;
@@ -85,13 +102,10 @@ struct queue_name_less {
 };
 using queue_map = std::map<queue_name_less::name, queue_set, queue_name_less>;
 
-// Only summaries with a next_timer are in the due index.
-struct due_less {
-  bool operator()(const packed_summary* a, const packed_summary* b) const noexcept {
-    if (a->timer_time() != b->timer_time()) return a->timer_time() < b->timer_time();
-    return packed_summary::id_before(*a, *b);
-  }
-};
+// The time a summary that will be `s` sorts by in its queue, and in the
+// due index (only summaries with a next_timer are there).
+timestamp queue_time(const ticket_summary& s) noexcept { return s.nearest_due.value_or(timestamp::max()); }
+timestamp timer_time(const ticket_summary& s) noexcept { return s.next_timer.value_or(timestamp{}); }
 
 struct id_less {
   bool operator()(const packed_summary* a, const packed_summary* b) const noexcept {
@@ -99,7 +113,7 @@ struct id_less {
   }
 };
 
-using due_index = std::set<const packed_summary*, due_less>;
+using due_index = std::set<timed_entry, timed_order>;
 // Ordered by id, which the engine hands out in increasing order: a new
 // ticket goes at the end (the hint finds it there, on the tree's hot right
 // spine); closing one erases by position.
@@ -113,13 +127,37 @@ bool in_due(const packed_summary& s) noexcept { return s.next_timer().has_value(
 // A set node holding `value`, allocated now so that inserting it later cannot
 // throw (inserting a node handle allocates nothing).
 template <class Set>
-typename Set::node_type make_node(const packed_summary* value) {
+typename Set::node_type make_node(const typename Set::value_type& value) {
   Set one;
   one.insert(value);
   return one.extract(one.begin());
 }
 
-// Calls `take` with the elements of `sets` (each ordered by its set's
+// Gives the entry at `it` of `set` the time `at` in place when that keeps
+// it where it is (its neighbours still before and after it): no node
+// moved, no search, no rebalancing; the usual case where a deadline moves
+// a little. False, changing nothing, when it would move.
+template <class Set>
+bool rekey_in_place(const Set& set, typename Set::const_iterator it, timestamp at) noexcept {
+  const timed_entry moved{at, it->summary};
+  const timed_order less{};
+  // A later time stays after the neighbour before (which was before the
+  // old one), an earlier one before the neighbour after: one neighbour to
+  // read.
+  if (it->at < at) {
+    if (const auto after = std::next(it); after != set.end() && !less(moved, *after)) return false;
+  } else if (it != set.begin() && !less(*std::prev(it), moved)) {
+    return false;
+  }
+  it->at = at;
+  return true;
+}
+
+// The summary an index entry names.
+const packed_summary* summary_of(const packed_summary* s) noexcept { return s; }
+const packed_summary* summary_of(const timed_entry& e) noexcept { return e.summary; }
+
+// Calls `take` with the summaries of `sets`' elements (each ordered by its set's
 // comparison, none in two of them, null for none) in that one order, until
 // it returns false: the shards' parts of an index read as one index. A
 // linear pick of the least head: a handful of parts.
@@ -140,7 +178,7 @@ void merge_parts(const std::array<const Set*, N>& sets, Take take) {
     std::size_t least = 0;
     for (std::size_t i = 1; i < live; ++i)
       if (less(*at[i], *at[least])) least = i;
-    if (!take(*at[least])) return;
+    if (!take(summary_of(*at[least]))) return;
     if (++at[least] == end[least]) {
       --live;
       at[least] = at[live];
@@ -166,22 +204,6 @@ std::size_t heap_bytes(const std::string& s) noexcept {
 
 // What a heap block costs beyond its bytes (glibc malloc), roughly.
 constexpr std::size_t heap_block_bytes = 16;
-
-// The heap bytes of a stream's buffer.
-std::size_t trail_bytes(const std::vector<unsigned char>& trail) noexcept {
-  return trail.capacity() == 0 ? 0 : trail.capacity() + heap_block_bytes;
-}
-
-// The capacity a stream's buffer grows to when it must hold `needed` bytes:
-// exactly that while it is small (a ticket's trail is a few hundred bytes,
-// and spare room would be a large share of it; the copy is as small), then
-// by half again, so that a long stream (the engine's denial log) appends in
-// amortised O(1).
-std::size_t grown_capacity(std::size_t capacity, std::size_t needed) noexcept {
-  constexpr std::size_t exact_below = 512;
-  if (needed <= exact_below) return needed;
-  return std::max(needed, capacity + capacity / 2);
-}
 
 std::size_t summary_bytes(const packed_summary& s) noexcept {
   // The object is in its stream (counted with the stream's arena): its
@@ -212,11 +234,12 @@ result<void> refused(const append_request& request, result<void> refusal) {
 struct memory_store::impl {
   struct stream {
     std::string id;
-    // The events' records (compact_trail.hpp), each ending with its hash:
-    // the head is the last 32 bytes. Empty only for a ticket whose trail was
-    // released (an append stores at least one event): released() tells,
-    // without a flag in every stream.
-    std::vector<unsigned char> trail;
+    // The events' records (compact_trail.hpp) in blocks of the shard's
+    // pool (block_trail.hpp), each ending with its hash: the head is the
+    // last 32 bytes of the last block. Empty only for a ticket whose trail
+    // was released (an append stores at least one event): released()
+    // tells, without a flag in every stream.
+    detail::block_trail trail;
     // The number of events (the stream's version) and the last one's time,
     // which the next record's time is written against.
     std::uint64_t length = 0;
@@ -235,11 +258,7 @@ struct memory_store::impl {
     due_index::iterator due_at{};
     open_index::iterator open_at{};
     bool released() const noexcept { return has_summary && trail.empty(); }
-    event_hash head() const noexcept {
-      event_hash h{};
-      if (trail.size() >= h.size()) std::memcpy(h.data(), trail.data() + trail.size() - h.size(), h.size());
-      return h;
-    }
+    event_hash head() const noexcept { return trail.head(); }
   };
 
   // A shard's streams, in chunks that never move (the lookup table points
@@ -356,12 +375,17 @@ struct memory_store::impl {
     // The strings the trails name by number (compact_trail.hpp).
     detail::intern_table names;
     trail_codec::hints guesses;
+    // The blocks of the streams' trails, and the spare ones (a released
+    // trail's, reused by the next appends).
+    detail::block_pool blocks;
     // This shard's tickets in the indexes.
     queue_map queues;
     due_index timers;
     open_index open;
-    // The streams' trails and ids beyond their arena slots, the summaries
-    // and their index nodes.
+    // The streams' trails' blocks and ids beyond their arena slots, the
+    // summaries and their index nodes. Spare blocks are not counted: like
+    // the memory malloc keeps after a free, they are the next trails' (a
+    // released trail's bytes leave the count).
     std::size_t bytes = 0;
 
     std::size_t memory_bytes() const noexcept {
@@ -375,17 +399,47 @@ struct memory_store::impl {
       return queues.try_emplace(queue_name_less::name(unit, region)).first->second;
     }
 
+    // The ticket whose entry this shard's last append put into a queue,
+    // and into the due index (null for none yet): the next entry with the
+    // same time often goes right after it (tickets worked in id order
+    // whose deadlines or timers are set from the same "now" by the same
+    // rule).
+    const stream* last_queued = nullptr;
+    const stream* last_timed = nullptr;
+
     // Inserts the nodes of `st`'s summary (into `to_queue` for the queue's)
-    // and notes their positions. Inserting at the end is the usual case
-    // (ids, and deadlines and timers set from "now", grow): the hint makes
-    // it O(1) then, two comparisons more otherwise.
+    // and notes their positions. With a hint that usually holds, O(1) then
+    // (a wrong one costs two comparisons more): the place after the
+    // shard's last entry in that index when the times are equal, else the
+    // end (ids, and deadlines and timers set from "now", grow).
     void index(index_nodes& nodes, stream& st, queue_set* to_queue) noexcept {
       if (!nodes.queue.empty()) {
+        const bool after_last =
+            last_queued != nullptr && last_queued != &st && last_queued->queue == to_queue;
+        const auto hint = hint_for(*to_queue, nodes.queue.value(), after_last ? &last_queued->queue_at : nullptr);
         st.queue = to_queue;
-        st.queue_at = to_queue->insert(to_queue->end(), std::move(nodes.queue));
+        st.queue_at = to_queue->insert(hint, std::move(nodes.queue));
+        last_queued = &st;
       }
       if (!nodes.open.empty()) st.open_at = open.insert(open.end(), std::move(nodes.open));
-      if (!nodes.due.empty()) st.due_at = timers.insert(timers.end(), std::move(nodes.due));
+      if (!nodes.due.empty()) {
+        const bool after_last = last_timed != nullptr && last_timed != &st && last_timed->has_summary &&
+                                in_due(last_timed->summary);
+        const auto hint = hint_for(timers, nodes.due.value(), after_last ? &last_timed->due_at : nullptr);
+        st.due_at = timers.insert(hint, std::move(nodes.due));
+        last_timed = &st;
+      }
+    }
+
+    // Where to hint an insert of `entry` into `set`: just after `last` (an
+    // entry of `set` other than the one inserted, or null) when it has the
+    // same time (so `entry` sorts after it but for a lower id), else the
+    // end. A guess after `last` for other times missed more often than it
+    // hit, measured.
+    static queue_set::const_iterator hint_for(const queue_set& set, const timed_entry& entry,
+                                              const queue_set::iterator* last) noexcept {
+      if (last == nullptr || (*last)->at != entry.at) return set.end();
+      return std::next(queue_set::const_iterator(*last));
     }
   };
 
@@ -505,10 +559,10 @@ struct memory_store::impl {
   static index_nodes make_nodes(const ticket_summary& next, const packed_summary* s) {
     index_nodes nodes;
     if (in_queue(next)) {
-      nodes.queue = make_node<queue_set>(s);
+      nodes.queue = make_node<queue_set>({queue_time(next), s});
       nodes.open = make_node<open_index>(s);
     }
-    if (in_due(next)) nodes.due = make_node<due_index>(s);
+    if (in_due(next)) nodes.due = make_node<due_index>({timer_time(next), s});
     return nodes;
   }
 };
@@ -535,11 +589,10 @@ result<void> memory_store::append(const append_request& request) {
   impl::stream* existing = part.table.find(request.ticket_id, hash);
   if (existing != nullptr && existing->released())
     return refused(request, fail(errc::not_found, released_message(request.ticket_id)));
-  const event_hash stored_head = existing == nullptr ? event_hash{} : existing->head();
+  // The stream's head, in its last block, which the append writes next:
+  // loading starts now and overlaps the encoding below.
+  if (existing != nullptr) existing->trail.prefetch_head();
   if (auto ok = detail::check_append_version(request, existing == nullptr ? 0 : existing->length); !ok)
-    return refused(request, std::move(ok));
-  if (auto ok = detail::check_append_events(request, &stored_head); !ok) return refused(request, std::move(ok));
-  if (auto ok = detail::check_append_summary(request, existing != nullptr && existing->has_summary); !ok)
     return refused(request, std::move(ok));
 
   // Allocate everything first (may throw std::bad_alloc, changes nothing a
@@ -547,7 +600,11 @@ result<void> memory_store::append(const append_request& request) {
   // The records first: encoded once, into the thread's kept scratch buffer
   // (not the shard's: a buffer every thread wrote in turn moved between
   // the cores' caches a few hundred bytes an append; a thread's stays in
-  // its core's).
+  // its core's). Encoded before the other checks, which then find the
+  // stream's head loaded: a request they refuse is refused as it would
+  // have been (a string that is not storable text decides the refusal
+  // whatever else is wrong, see refused()), and the table entries its
+  // good strings may have added are named by no record.
   thread_local std::vector<unsigned char> scratch;
   std::vector<unsigned char>& records = scratch;
   records.clear();
@@ -566,6 +623,10 @@ result<void> memory_store::append(const append_request& request) {
     }
     previous = e.time;
   }
+  const event_hash stored_head = existing == nullptr ? event_hash{} : existing->head();
+  if (auto ok = detail::check_append_events(request, &stored_head); !ok) return refused(request, std::move(ok));
+  if (auto ok = detail::check_append_summary(request, existing != nullptr && existing->has_summary); !ok)
+    return refused(request, std::move(ok));
   std::string fresh_id;
   if (existing == nullptr) {
     part.streams.make_room();
@@ -602,10 +663,10 @@ result<void> memory_store::append(const append_request& request) {
   impl::index_nodes nodes;
   if (current != nullptr) {
     if (in_queue(*next) && !in_queue(*current)) {
-      nodes.queue = make_node<queue_set>(current);
+      nodes.queue = make_node<queue_set>({queue_time(*next), current});
       nodes.open = make_node<open_index>(current);
     }
-    if (in_due(*next) && !in_due(*current)) nodes.due = make_node<due_index>(current);
+    if (in_due(*next) && !in_due(*current)) nodes.due = make_node<due_index>({timer_time(*next), current});
   } else if (next != nullptr) {
     nodes = impl::make_nodes(*next, home);
   }
@@ -616,17 +677,19 @@ result<void> memory_store::append(const append_request& request) {
                             current->region() == next->region;
     to_queue = same_queue ? existing->queue : &part.queue_named(next->unit, next->region);
   }
-  // The stream's grown buffer: copied into a buffer of its own and swapped
-  // in at the commit (a failure to allocate leaves the stream, and the byte
-  // count that follows it, as it was). The events were encoded, not kept:
-  // request.movable is not needed (the caller's vector is left as it was).
-  const std::size_t held = existing != nullptr ? existing->trail.size() : 0;
-  const std::size_t room = existing != nullptr ? existing->trail.capacity() : 0;
-  std::vector<unsigned char> grown;
-  if (const std::size_t needed = held + records.size(); needed > room) {
-    grown.reserve(grown_capacity(room, needed));
-    if (existing != nullptr) grown.assign(existing->trail.begin(), existing->trail.end());
-  }
+  // The blocks the records take beyond the room left in the stream's last
+  // one (and the larger one it may move to), made spare in the shard's
+  // pool now (a failure to allocate leaves the stream, and the byte count
+  // that follows it, as it was): what the stream holds is never copied
+  // but for its last block's few bytes when it moves to a larger class.
+  // The events were encoded, not kept: request.movable is not needed (the
+  // caller's vector is left as it was).
+  // A closed ticket's trail is fitted: it is not expected to grow (only
+  // its release, or a reopening, follows).
+  const bool fit = request.summary != nullptr && request.summary->closed;
+  const std::size_t trail_before = existing != nullptr ? existing->trail.heap_bytes() : 0;
+  part.blocks.make_room(existing != nullptr ? existing->trail.blocks_needed(records.size(), fit)
+                                            : detail::block_trail{}.blocks_needed(records.size(), fit));
   // A ticket's customer list, and the summary a customer query reads under
   // its lock alone: the customer's shard, after the stream's (two when the
   // ticket changes customer, in shard order). A stream without a summary
@@ -660,12 +723,9 @@ result<void> memory_store::append(const append_request& request) {
     part.table.insert(hash, target);
     added += heap_bytes(target->id);
   }
-  if (grown.capacity() != 0) {
-    removed += trail_bytes(target->trail);
-    added += trail_bytes(grown);
-    target->trail.swap(grown);
-  }
-  target->trail.insert(target->trail.end(), records.begin(), records.end());
+  target->trail.append(records, part.blocks, fit);
+  added += target->trail.heap_bytes();
+  removed += trail_before;
   target->length += request.events.size();
   target->last_time = request.events.back().time;
   if (current != nullptr) {
@@ -675,12 +735,16 @@ result<void> memory_store::append(const append_request& request) {
       part.open.erase(target->open_at);
       target->queue = nullptr;
     } else if (queue_moves) {
-      nodes.queue = target->queue->extract(target->queue_at);
+      if (to_queue != target->queue || !rekey_in_place(*to_queue, target->queue_at, queue_time(*next))) {
+        nodes.queue = target->queue->extract(target->queue_at);
+        nodes.queue.value().at = queue_time(*next);
+      }
     }
     if (in_due(*current) && !in_due(*next)) {
       part.timers.erase(target->due_at);
-    } else if (due_moves) {
+    } else if (due_moves && !rekey_in_place(part.timers, target->due_at, timer_time(*next))) {
       nodes.due = part.timers.extract(target->due_at);
+      nodes.due.value().at = timer_time(*next);
     }
     if (customer_moves) impl::leave_customer(customer, current);
     removed += summary_bytes(*current);
@@ -842,12 +906,11 @@ result<std::span<event>> memory_store::release_trail(std::string_view ticket_id,
                 fmt::format("ticket {}: not closed: its engine still needs the trail", ticket_id));
   }
   // Decoded first (may throw, changes nothing in the store), then the
-  // buffer is freed: swapped out, not cleared, so the store keeps no
-  // capacity behind.
+  // blocks go back to the shard's pool, for the next trails.
   const auto count = static_cast<std::size_t>(s->length);
   trail_codec::decode_into(s->trail, ticket_id, part.names, count, room);
-  part.bytes -= trail_bytes(s->trail);
-  std::vector<unsigned char>().swap(s->trail);
+  part.bytes -= s->trail.heap_bytes();
+  s->trail.release(part.blocks);
   return std::span<event>(room.data(), count);
 }
 
