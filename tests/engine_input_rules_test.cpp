@@ -75,3 +75,36 @@ TEST_CASE("engine.input_rules.utf8_validation") {
   CHECK(tf::detail::reserved_actor_id("~x"));
   CHECK_FALSE(tf::detail::reserved_actor_id("systems"));
 }
+
+// text_fault and check_text read plain ASCII eight bytes at a time
+// (input_rules.hpp, plain_ascii_prefix):
+// a fault in any byte of a word, at any offset from the start, in a string
+// of any length around the word size, is reported at its own position, the
+// first of two faults first, and a valid multi-byte character or a DEL
+// anywhere passes. Expected answers follow from where the fault was put.
+TEST_CASE("engine.input_rules.text_fault_at_every_offset_of_the_word_scan") {
+  using tf::detail::text_fault;
+  for (std::size_t n = 0; n <= 33; ++n) {
+    const std::string plain(n, 'a');
+    CHECK(text_fault(plain).empty());
+    CHECK(tf::detail::plain_ascii_prefix(plain) == n);
+    for (std::size_t p = 0; p <= n; ++p) {
+      const std::string before = plain.substr(0, p);
+      const std::string after = plain.substr(p);
+      const std::string at = std::to_string(p);
+      CHECK(text_fault(before + std::string(1, '\0') + after) == "a NUL byte at byte " + at);
+      CHECK(text_fault(before + "\x80" + after) == "invalid UTF-8 at byte " + at);
+      CHECK(text_fault(before + "\xc3" + after) == "invalid UTF-8 at byte " + at);  // cut short
+      CHECK(text_fault(before + "\xc3\xa9" + after).empty());                     // é
+      CHECK(text_fault(before + "\x7f\x01" + after).empty());  // controls are valid text
+      CHECK(tf::detail::plain_ascii_prefix(before + std::string(1, '\0') + after) == p);
+      CHECK(tf::detail::plain_ascii_prefix(before + "\xc3\xa9" + after) == p);
+      CHECK(tf::detail::plain_ascii_prefix(before + "\x7f\x01" + after) == n + 2);
+      // Two faults: the first is reported, wherever the second is.
+      CHECK(text_fault(before + std::string(1, '\0') + after + "\xff") ==
+            "a NUL byte at byte " + at);
+      CHECK(text_fault(before + "\xff" + after + std::string(1, '\0')) ==
+            "invalid UTF-8 at byte " + at);
+    }
+  }
+}

@@ -9,7 +9,10 @@
 // (7.5 h = 27000 s a day), holidays Thu 10-01 .. Wed 10-07, and Sat 10-10 a
 // make-up working day with Monday's hours.
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
+#include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -590,4 +593,205 @@ TEST_CASE("engine.outcomes.the_fold_refuses_a_deadline_stopped_of_an_unknown_dea
   REQUIRE_FALSE(folded.has_value());
   CHECK(folded.error().code() == tf::errc::data_loss);
   CHECK(folded.error().message().find("unknown deadline 'contakt'") != std::string::npos);
+}
+
+// --- the record's compact parts, checked against the slow way ----------------------------------
+
+// deadline_clock::fired keeps the first 64 slots in a word and the rest in
+// a vector (ticket_record.hpp): against a plain vector<bool>, on sizes
+// around the boundary, under a fixed pseudo-random sequence of marks.
+TEST_CASE("engine.outcomes.fired_slots_agree_with_a_vector_of_bools") {
+  std::uint64_t seed = 0x9e3779b97f4a7c15ULL;
+  const auto next = [&seed] {
+    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    return seed >> 33;
+  };
+  tf::detail::fired_slots flags;
+  for (const std::size_t n : {std::size_t{1}, std::size_t{2}, std::size_t{63}, std::size_t{64},
+                              std::size_t{65}, std::size_t{130}, std::size_t{3}}) {
+    // Reused: what the previous size marked must not show through.
+    flags.reset(n);
+    std::vector<bool> expected(n, false);
+    for (std::size_t i = 0; i < n; ++i) REQUIRE_FALSE(flags.test(i));
+    for (int step = 0; step < 200; ++step) {
+      const std::size_t i = static_cast<std::size_t>(next() % n);
+      flags.set(i);
+      expected[i] = true;
+      if (step % 20 == 0 || step == 199)
+        for (std::size_t k = 0; k < n; ++k) REQUIRE(flags.test(k) == expected[k]);
+    }
+  }
+}
+
+namespace {
+
+// A workflow whose one deadline has 73 timer slots: warnings at 1 % .. 70 %,
+// the breach, and two after-breach steps — more than the 64 slots a clock
+// keeps inline. Each rule sets a flag of its own.
+tf::catalog many_timers_catalog() {
+  std::string wf = R"(workflow: watch
+version: 1
+effective: 2026-01-01
+ticket_types: [complaint]
+calendar: office
+deadlines:
+  watch: { within: 100h, until: [done] }
+states:
+  received:
+    initial: true
+    actions:
+      solve: { to: done, by: [agent] }
+  done:
+    terminal: true
+routing:
+  - id: front
+    assign: service_center
+escalations:
+)";
+  for (int k = 1; k <= 70; ++k)
+    wf += "  - { id: w" + std::to_string(k) + ", on: warning, deadline: watch, at: " +
+          std::to_string(k) + "%, do: [{ flag: w" + std::to_string(k) + " }] }\n";
+  wf += "  - { id: late, on: breach, deadline: watch, do: [{ flag: late }] }\n";
+  wf += "  - { id: late_1h, on: breach, deadline: watch, after: 1h, do: [{ flag: late_1h }] }\n";
+  wf += "  - { id: late_2h, on: breach, deadline: watch, after: 2h, do: [{ flag: late_2h }] }\n";
+  tf::diagnostics diags;
+  auto cat = tf::load_catalog({{"org.yaml", organisation_yaml}, {"watch.yaml", wf}}, diags);
+  INFO(diags.str());
+  REQUIRE_FALSE(diags.has_errors());
+  return cat;
+}
+
+}  // namespace
+
+TEST_CASE("engine.outcomes.a_deadline_with_more_than_64_timers_fires_each_once_in_order") {
+  tf::memory_store st;
+  engine_fixture h(t0, many_timers_catalog(), &st);
+  const std::string id = open_complaint(h);
+  // 100h on the wall clock: warning k falls due k hours after the open,
+  // the breach at 100 h, the after-breach steps an hour and two after it.
+  CHECK(deadline_of(h.view(id), "watch").within == "100h");
+  const tf::timestamp end = t0 + std::chrono::hours(200);
+  h.at(end);
+  const auto report = h->advance();
+  REQUIRE(report.has_value());
+  CHECK(report->fired == 73);
+  const auto trail = h.events(id);
+  std::vector<const tf::event*> warned, breached;
+  for (const auto& e : trail) {
+    if (e.type == tf::event_type::deadline_warned) warned.push_back(&e);
+    if (e.type == tf::event_type::deadline_breached) breached.push_back(&e);
+  }
+  REQUIRE(warned.size() == 70);
+  for (std::size_t k = 1; k <= 70; ++k) {
+    const tf::event& w = *warned[k - 1];
+    CHECK(w.detail(tf::detail_key::percent) == std::to_string(k));
+    CHECK(w.time == t0 + std::chrono::hours(static_cast<long>(k)));
+  }
+  REQUIRE(breached.size() == 3);
+  CHECK_FALSE(breached[0]->detail(tf::detail_key::after).has_value());
+  CHECK(breached[0]->time == t0 + std::chrono::hours(100));
+  CHECK(breached[1]->detail(tf::detail_key::after) == "1h");
+  CHECK(breached[1]->time == t0 + std::chrono::hours(101));
+  CHECK(breached[2]->detail(tf::detail_key::after) == "2h");
+  CHECK(breached[2]->time == t0 + std::chrono::hours(102));
+  const auto v = h.view(id);
+  CHECK(v.flags.size() == 73);
+  // Nothing fires twice, live or replayed: an engine restored from the
+  // store folds the 73 marks (the last ones past the inline word) and
+  // finds nothing due either.
+  const auto again_report = h->advance();
+  REQUIRE(again_report.has_value());
+  CHECK(again_report->fired == 0);
+  engine_fixture again(end, many_timers_catalog(), &st);
+  CHECK(again.view(id) == v);
+  again.at(end + std::chrono::hours(100));
+  const auto restored_report = again->advance();
+  REQUIRE(restored_report.has_value());
+  CHECK(restored_report->fired == 0);
+  CHECK(again.events(id) == trail);
+  again.check_consistent(id);
+}
+
+// The engine writes each command's summary into one buffer per thread
+// (ticket_record::summary_into): whatever the buffer held — here a closed
+// ticket's summary, then each earlier state's — the summary written is the
+// one built fresh, and the store holds the one of the last command.
+TEST_CASE("engine.outcomes.a_summary_written_over_an_old_one_equals_a_fresh_one") {
+  tf::memory_store st;
+  engine_fixture h(t0, outcome_catalog(), &st);
+  const std::string id = open_complaint(h);
+  run_ticket_a(h, id);
+  const auto trail = h.events(id);
+  const tf::catalog cat = outcome_catalog();
+  const auto cc = tf::detail::compile(cat);
+  const auto closed = tf::detail::replay(cc, trail);
+  REQUIRE(closed.has_value());
+  // By hand: ticket A closed in `done` at Tue 10-13 16:00, taken by agent_li.
+  tf::ticket_summary reused = closed->summary();
+  CHECK(reused.ticket_id == id);
+  CHECK(reused.state == "done");
+  CHECK(reused.closed);
+  CHECK(reused.closed_at == local(2026, 10, 13, 16, 0));
+  CHECK(reused.owner == "agent_li");
+  CHECK(reused.version == trail.size());
+  CHECK_FALSE(reused.next_timer.has_value());
+  CHECK_FALSE(reused.nearest_due.has_value());
+  const auto stored = st.summary(id);
+  REQUIRE(stored.has_value());
+  CHECK(*stored == reused);
+  // Every earlier state written over the buffer, from the last back to the
+  // first, each compared with a summary built from nothing.
+  for (std::size_t n = trail.size(); n >= 1; --n) {
+    const auto prefix = tf::detail::replay(cc, std::span<const tf::event>(trail.data(), n));
+    REQUIRE(prefix.has_value());
+    prefix->summary_into(reused);
+    tf::ticket_summary fresh;
+    fresh.ticket_id = id;
+    fresh.customer_id = "C1";
+    fresh.ticket_type = "complaint";
+    fresh.workflow_id = "svc";
+    fresh.workflow_version = 1;
+    fresh.state = cat.workflows.front().states[prefix->state].id;
+    fresh.unit = prefix->assignee.unit;
+    fresh.region = prefix->assignee.region;
+    fresh.owner = prefix->owner;
+    fresh.assignee = prefix->assignee.person;
+    fresh.closed = prefix->closed;
+    fresh.opened_at = t0;
+    fresh.closed_at = prefix->closed_at;
+    if (const auto timer = prefix->next_timer()) fresh.next_timer = timer->second;
+    for (const auto& k : prefix->clocks)
+      if (k.running && k.due != tf::timestamp::max() &&
+          (!fresh.nearest_due || k.due < *fresh.nearest_due))
+        fresh.nearest_due = k.due;
+    fresh.version = n;
+    CHECK(reused == fresh);
+    CHECK(reused == prefix->summary());
+  }
+}
+
+// A view's `within` is written in place (ticket_record::view_into): the
+// text duration::str() gives, over whatever the string held before — by
+// hand for one duration of each unit, then beside str() for others.
+TEST_CASE("engine.outcomes.a_deadline_text_written_in_place_is_the_canonical_text") {
+  using tf::duration;
+  using tf::time_unit;
+  std::string out = "a longer text that was in the view before, longer than any duration";
+  const std::pair<duration, std::string> by_hand[] = {
+      {{45, time_unit::minutes}, "45m"},     {{24, time_unit::hours}, "24h"},
+      {{7, time_unit::days}, "7d"},          {{4, time_unit::business_hours}, "4bh"},
+      {{5, time_unit::business_days}, "5bd"}};
+  for (const auto& entry : by_hand) {
+    tf::detail::duration_text_into(out, entry.first);
+    CHECK(out == entry.second);
+  }
+  for (const time_unit u : {time_unit::minutes, time_unit::hours, time_unit::days,
+                            time_unit::business_hours, time_unit::business_days})
+    for (const std::int64_t amount :
+         {std::int64_t{1}, std::int64_t{10}, std::int64_t{1440}, tf::max_duration_amount,
+          std::int64_t{-3}}) {
+      const duration d{amount, u};
+      tf::detail::duration_text_into(out, d);
+      CHECK(out == d.str());
+    }
 }

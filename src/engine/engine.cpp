@@ -52,8 +52,11 @@ result<opened_ticket> engine::open(const open_request& request) {
 }
 
 result<ticket_view> engine::act(const act_request& request) {
-  ticket_view v;
-  if (auto done = impl_->act(request, now(), &v); !done) return fail(done.error());
+  // The view is built where it is returned (one return of one object:
+  // the copy is elided), not moved out of a local with its dozen strings
+  // and vectors on every action.
+  result<ticket_view> v;  // holds a default view
+  if (auto done = impl_->act(request, now(), &*v); !done) v = fail(std::move(done).error());
   return v;
 }
 

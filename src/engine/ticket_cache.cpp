@@ -62,7 +62,7 @@ std::shared_ptr<engine::impl::ticket_slot> engine::impl::keep(std::shared_ptr<ti
   bool inserted = false;
   {
     const std::unique_lock lock = detail::spin_then_lock(part.mutex);
-    auto placed = part.tickets.try_emplace(raw->record.id, std::move(s));
+    auto placed = part.tickets.try_emplace(ticket_key(raw->record.id), std::move(s));
     inserted = placed.second;
     // Before a lookup can find it (actions.cpp reads it).
     if (inserted) raw->resident = true;
@@ -214,7 +214,10 @@ result<void> engine::impl::commit(ticket_slot& s, command& cmd) {
   const event_hash head = seal(cmd.events, cmd.base_head);
   // Built per commit, not kept per ticket: a resident ticket would hold a
   // second copy of its strings (about 400 bytes) for nothing measurable.
-  const ticket_summary summary = s.record.summary();
+  // Into one buffer per thread, its strings reused from command to command
+  // (the store reads it during append only: store.hpp, append_request).
+  thread_local ticket_summary summary;
+  s.record.summary_into(summary);
   // The events are not used after this: the store may keep them as they are.
   auto stored = events->append(
       append_request{s.record.id, cmd.base_version, cmd.events, &summary, &cmd.events});

@@ -52,6 +52,19 @@ const calendar& wall_calendar() noexcept {
   return always;
 }
 
+void duration_text_into(std::string& out, const duration& d) {
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, d.amount).ptr;
+  out.assign(digits, end);
+  switch (d.unit) {
+    case time_unit::minutes: out += 'm'; break;
+    case time_unit::hours: out += 'h'; break;
+    case time_unit::days: out += 'd'; break;
+    case time_unit::business_hours: out += "bh"; break;
+    case time_unit::business_days: out += "bd"; break;
+  }
+}
+
 const std::string& compiled_workflow::clock_name(std::size_t c) const {
   return c < wf->deadlines.size() ? wf->deadlines[c].id : step_name;
 }
@@ -118,7 +131,7 @@ compiled_catalog compile(const catalog& cat) {
     }
     // Every clock has a breach slot, so that a breach is recorded even when
     // no rule acts on it (the overdue list and the KPIs need it).
-    for (auto& s : cw.slots) s.push_back(timer_slot{timer_slot::kind::breach, 0, {}, {}});
+    for (auto& s : cw.slots) s.push_back(timer_slot{timer_slot::kind::breach, 0, {}, {}, {}});
     for (std::size_t r = 0; r < wf.escalations.size(); ++r) {
       const escalation_rule& rule = wf.escalations[r];
       switch (rule.on) {
@@ -137,6 +150,7 @@ compiled_catalog compile(const catalog& cat) {
       } else if (rule.after) {
         key.what = timer_slot::kind::after;
         key.after = *rule.after;
+        key.after_text = key.after.str();
       }
       auto same = [&](const timer_slot& s) {
         return s.what == key.what && s.percent == key.percent && s.after == key.after;
@@ -212,7 +226,7 @@ void ticket_record::schedule(std::size_t c) {
   const auto& slots = flow->slots[c];
   const calendar& cal = clock_calendar(c);
   for (std::size_t i = 0; i < slots.size(); ++i) {
-    if (k.fired[i]) continue;
+    if (k.fired.test(i)) continue;
     const timer_slot& s = slots[i];
     timestamp at = timestamp::max();
     switch (s.what) {
@@ -241,7 +255,7 @@ void ticket_record::start_clock(std::size_t c, timestamp t) {
   k.finished = false;
   k.breached = false;
   k.finished_at.reset();
-  k.fired.assign(flow->slots[c].size(), false);
+  k.fired.reset(flow->slots[c].size());
   const timestamp due = add(*flow->clock_calendar[c], t, k.within);
   k.total = due == timestamp::max() ? 0 : working_seconds_between(cal, t, due);
   k.consumed = 0;
@@ -507,9 +521,9 @@ result<void> ticket_record::apply(const compiled_catalog& cc, const event& e) {
         const bool match =
             e.type == event_type::deadline_warned
                 ? s.what == timer_slot::kind::warning && percent && s.percent == *percent
-                : (after ? s.what == timer_slot::kind::after && s.after.str() == *after
+                : (after ? s.what == timer_slot::kind::after && s.after_text == *after
                          : s.what == timer_slot::kind::breach);
-        if (match) k.fired[i] = true;
+        if (match) k.fired.set(i);
       }
       if (e.type == event_type::deadline_breached && !after) k.breached = true;
       schedule(c);
@@ -652,7 +666,7 @@ void ticket_record::view_into(ticket_view& v, timestamp now) const {
     deadline_view& d = v.deadlines[shown++];
     d.id = flow->clock_name(c);
     if (k.started || c < wf.deadlines.size()) {
-      d.within = k.within.str();
+      duration_text_into(d.within, k.within);
     } else {
       d.within.clear();
     }
@@ -721,9 +735,17 @@ void ticket_record::receipt_into(act_receipt& out) const {
 
 ticket_summary ticket_record::summary() const {
   ticket_summary s;
+  summary_into(s);
+  return s;
+}
+
+void ticket_record::summary_into(ticket_summary& s) const {
   s.ticket_id = id;
   s.customer_id = customer_id;
   s.ticket_type = type;
+  s.workflow_id.clear();
+  s.workflow_version = 0;
+  s.state.clear();
   if (flow != nullptr) {
     s.workflow_id = flow->wf->id;
     s.workflow_version = flow->wf->version;
@@ -736,12 +758,13 @@ ticket_summary ticket_record::summary() const {
   s.closed = closed;
   s.opened_at = opened_at;
   s.closed_at = closed_at;
+  s.next_timer.reset();
   if (const auto n = next_timer()) s.next_timer = n->second;
+  s.nearest_due.reset();
   for (const auto& k : clocks)
     if (k.running && k.due != timestamp::max() && (!s.nearest_due || k.due < *s.nearest_due))
       s.nearest_due = k.due;
   s.version = version;
-  return s;
 }
 
 result<ticket_record> replay(const compiled_catalog& cc, std::span<const event> stream) {

@@ -32,7 +32,47 @@ struct timer_slot {
   kind what = kind::breach;
   std::uint32_t percent = 0;
   duration after{};
+  /// after.str(), formatted once at compile time: what a `deadline_breached`
+  /// of this slot records as its `after` detail, and what the fold matches
+  /// that detail against (a timer fired or replayed formats nothing).
+  std::string after_text;
   std::vector<std::size_t> rules;  ///< escalation rule indices, file order
+};
+
+/// Which timer slots of a clock have fired: one bit per slot, the first 64
+/// inline (a clock has a breach slot and a few warnings or after-breach
+/// steps), any beyond in a vector. Starting a clock — at open, and on every
+/// state with a step limit — then allocates nothing, and a clock's flags
+/// cost no heap block of their own.
+class fired_slots {
+ public:
+  /// `n` slots, none fired.
+  void reset(std::size_t n) {
+    low_ = 0;
+    if (n > inline_slots) {
+      high_.assign(n - inline_slots, false);
+    } else {
+      high_.clear();
+    }
+  }
+  /// Whether slot `i` fired; `i` below the `n` of the last reset().
+  [[nodiscard]] bool test(std::size_t i) const noexcept {
+    return i < inline_slots ? ((low_ >> i) & 1U) != 0 : high_[i - inline_slots];
+  }
+  /// Marks slot `i` fired; `i` below the `n` of the last reset().
+  void set(std::size_t i) noexcept {
+    if (i < inline_slots) {
+      low_ |= std::uint64_t{1} << i;
+    } else {
+      high_[i - inline_slots] = true;
+    }
+  }
+
+  static constexpr std::size_t inline_slots = 64;
+
+ private:
+  std::uint64_t low_ = 0;
+  std::vector<bool> high_;
 };
 
 /// A workflow prepared for execution: calendars resolved, escalation rules
@@ -78,6 +118,11 @@ struct compiled_catalog {
 /// Parses value_text() back, given the declared kind; nullopt if malformed.
 [[nodiscard]] std::optional<value> parse_value(value_kind kind, std::string_view text);
 
+/// duration::str() written into `out`, reusing its storage: a view
+/// refreshed after every action writes each deadline's `within` again,
+/// without building a string to move in.
+void duration_text_into(std::string& out, const duration& d);
+
 /// A deadline clock of one ticket.
 struct deadline_clock {
   bool started = false;
@@ -89,7 +134,7 @@ struct deadline_clock {
   std::int64_t consumed = 0;  ///< working seconds used before `since`
   timestamp since{};          ///< start of the current running period
   timestamp due = timestamp::max();
-  std::vector<bool> fired;    ///< per timer slot
+  fired_slots fired;          ///< per timer slot
   std::optional<timestamp> finished_at;
   /// When it started, and the time it counted while running since (pauses
   /// left out): calendar seconds, and working seconds on the deadline's
@@ -138,6 +183,9 @@ class ticket_record {
   void receipt_into(act_receipt& out) const;
   /// The summary a store indexes.
   [[nodiscard]] ticket_summary summary() const;
+  /// summary() written into `out`, every member assigned, reusing its
+  /// strings: commit builds one per command into a buffer it keeps.
+  void summary_into(ticket_summary& out) const;
 
   /// Whether clock `c`, stopped at `t`, misses its deadline: it was
   /// breached already, or `t` is after its due (running), or it used more

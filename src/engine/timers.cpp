@@ -34,7 +34,7 @@ result<bool> engine::impl::fire_next(ticket_slot& s, timestamp bound,
       break;
     case detail::timer_slot::kind::after:
       cmd.emit(event_type::deadline_breached,
-               {{detail_key::deadline, name}, {detail_key::after, slot.after.str()}});
+               {{detail_key::deadline, name}, {detail_key::after, slot.after_text}});
       break;
   }
   for (const std::size_t rule : slot.rules) run_rule(cmd, rule);

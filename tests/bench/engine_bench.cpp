@@ -17,8 +17,12 @@
 #endif
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <chrono>
+#include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -245,6 +249,32 @@ void BM_open(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_open)->Arg(1000)->Arg(100'000)->Unit(benchmark::kNanosecond);
+
+// The cost of one fired timer (issue 13's city: deadlines and warnings
+// fire all day): each round opens 100 complaints (not timed), then one
+// engine::advance() ten days on fires every timer they have — the
+// warnings, breaches and after-breach steps of their deadlines and step
+// limits, with the escalations and notifications those run — and is
+// timed. items_per_second is timers fired per second.
+void BM_advance_timers(benchmark::State& state) {
+  fixture f(0);
+  std::size_t customer = 0;
+  std::uint64_t fired = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    for (int i = 0; i < 100; ++i)
+      if (!f.eng->open(key_complaint(customer++))) std::abort();
+    if (!f.clk.set(f.clk.now() + std::chrono::hours(24 * 10))) std::abort();
+    state.ResumeTiming();
+    auto report = f.eng->advance();
+    if (!report) state.SkipWithError(report.error().message().c_str());
+    else fired += report->fired;
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(fired));
+  state.counters["timers_per_advance"] =
+      static_cast<double>(fired) / static_cast<double>(std::max<std::int64_t>(state.iterations(), 1));
+}
+BENCHMARK(BM_advance_timers)->Unit(benchmark::kMicrosecond);
 
 // The ten actions after open() that change the complaint's state, in the
 // order BM_complaint_lifecycle takes them (open_investigating's five, then
