@@ -819,3 +819,127 @@ TEST_CASE("kpi.distribution.percentiles_are_the_sorted_samples_nearest_ranks") {
     CHECK(samples == sorted);
   }
 }
+
+namespace {
+
+/// Every part of two reports, field by field; the first difference is
+/// reported. (Duration figures compare as doubles: the same samples in any
+/// order give the same sorted sums.)
+void check_same_report(const kpi::report& a, const kpi::report& b) {
+  CHECK(a.tickets_read == b.tickets_read);
+  CHECK(a.tickets_in_period == b.tickets_in_period);
+  CHECK(a.tickets_without_outcomes == b.tickets_without_outcomes);
+  CHECK(a.total == b.total);
+  REQUIRE(a.rows.size() == b.rows.size());
+  for (std::size_t i = 0; i < a.rows.size(); ++i) {
+    CHECK(a.rows[i].group == b.rows[i].group);
+    CHECK(a.rows[i].values == b.rows[i].values);
+  }
+  REQUIRE(a.backlog.size() == b.backlog.size());
+  for (std::size_t i = 0; i < a.backlog.size(); ++i) {
+    const kpi::backlog_point& x = a.backlog[i];
+    const kpi::backlog_point& y = b.backlog[i];
+    CHECK((x.at == y.at && x.group == y.group && x.open == y.open && x.overdue == y.overdue &&
+           x.opened == y.opened && x.closed == y.closed));
+  }
+  REQUIRE(a.units.size() == b.units.size());
+  for (std::size_t i = 0; i < a.units.size(); ++i)
+    CHECK((a.units[i].unit == b.units[i].unit && a.units[i].is_team == b.units[i].is_team &&
+           a.units[i].stays == b.units[i].stays &&
+           a.units[i].calendar_seconds == b.units[i].calendar_seconds &&
+           a.units[i].business_seconds == b.units[i].business_seconds));
+  REQUIRE(a.people.size() == b.people.size());
+  for (std::size_t i = 0; i < a.people.size(); ++i)
+    CHECK((a.people[i].person == b.people[i].person && a.people[i].actions == b.people[i].actions &&
+           a.people[i].taken == b.people[i].taken && a.people[i].tickets == b.people[i].tickets &&
+           a.people[i].closed == b.people[i].closed));
+  REQUIRE(a.managers.size() == b.managers.size());
+  for (std::size_t i = 0; i < a.managers.size(); ++i)
+    CHECK((a.managers[i].person == b.managers[i].person &&
+           a.managers[i].scores == b.managers[i].scores &&
+           a.managers[i].points == b.managers[i].points && a.managers[i].rank == b.managers[i].rank));
+  REQUIRE(a.worst_overdue.size() == b.worst_overdue.size());
+  for (std::size_t i = 0; i < a.worst_overdue.size(); ++i) {
+    const kpi::overdue_ticket& x = a.worst_overdue[i];
+    const kpi::overdue_ticket& y = b.worst_overdue[i];
+    CHECK((x.ticket_id == y.ticket_id && x.workflow_id == y.workflow_id &&
+           x.deadline == y.deadline && x.breached_at == y.breached_at &&
+           x.overdue_seconds == y.overdue_seconds && x.unit == y.unit && x.region == y.region &&
+           x.owner == y.owner && x.assignee == y.assignee));
+  }
+}
+
+/// The November trails in `order` (indexes into november()), each as often
+/// as it is listed there, through one accumulator.
+kpi::report run_in(const kpi::options& o, const std::vector<std::size_t>& order) {
+  const std::vector<trail_builder> trails = november();
+  auto acc = kpi::accumulator::make(o);
+  REQUIRE(acc);
+  for (const std::size_t i : order) REQUIRE(acc->add(trails[i].events()));
+  return acc->finish();
+}
+
+}  // namespace
+
+TEST_CASE("kpi.add.the_order_of_the_trails_does_not_change_the_report") {
+  // The walk remembers the names and the row it looked up last (from one
+  // event and one ticket to the next): adding the same trails in other
+  // orders, where what is remembered differs at every step, gives the
+  // report of the worked example's order, for every grouping.
+  const tf::organisation org = ladder();
+  const std::size_t n = november().size();
+  REQUIRE(n == 8);
+  std::vector<std::size_t> forward(n);
+  for (std::size_t i = 0; i < n; ++i) forward[i] = i;
+  std::vector<std::size_t> backward(forward.rbegin(), forward.rend());
+  std::vector<std::size_t> interleaved;  // 0 7 1 6 2 5 3 4
+  for (std::size_t i = 0; i < n / 2; ++i) {
+    interleaved.push_back(i);
+    interleaved.push_back(n - 1 - i);
+  }
+  std::vector<std::size_t> shuffled = forward;
+  std::mt19937 rng(20261205);
+  std::shuffle(shuffled.begin(), shuffled.end(), rng);
+  const std::vector<std::vector<kpi::group_key>> groupings{
+      {},
+      {{kpi::group_kind::tier, {}}},
+      {{kpi::group_kind::owner, {}}, {kpi::group_kind::tier, {}}},
+      {{kpi::group_kind::team, {}}, {kpi::group_kind::assignee, {}}},
+      {{kpi::group_kind::region, {}}, {kpi::group_kind::classification, "issue_class"}},
+      {{kpi::group_kind::workflow, {}}, {kpi::group_kind::ticket_type, {}}}};
+  for (const auto& by : groupings) {
+    kpi::options o = november_options(&org);
+    o.by = by;
+    o.instants = {nov(10, 0), nov(20, 0), at(December, 1, 0)};
+    const kpi::report reference = run(o);
+    CHECK(reference.tickets_read == n);
+    for (const auto* order : {&forward, &backward, &interleaved, &shuffled}) {
+      INFO("grouping of " << by.size() << " keys, order starting " << order->front());
+      check_same_report(run_in(o, *order), reference);
+    }
+  }
+}
+
+TEST_CASE("kpi.add.an_accumulator_reused_after_finish_forgets_what_it_remembered") {
+  // finish() leaves the accumulator empty for another period: the names
+  // and row it remembered go with the rest, so a second pass over the
+  // trails gives the first pass's report, and a pass over fewer trails
+  // gives what a fresh accumulator gives for those.
+  const tf::organisation org = ladder();
+  kpi::options o = november_options(&org);
+  o.by = {{kpi::group_kind::owner, {}}, {kpi::group_kind::tier, {}}};
+  const std::vector<trail_builder> trails = november();
+  auto acc = kpi::accumulator::make(o);
+  REQUIRE(acc);
+  for (const auto& t : trails) REQUIRE(acc->add(t.events()));
+  const kpi::report first = acc->finish();
+  for (const auto& t : trails) REQUIRE(acc->add(t.events()));
+  const kpi::report second = acc->finish();
+  CHECK(first.tickets_read == trails.size());
+  check_same_report(second, first);
+  // T5 alone (index 4): after the full passes, nothing of them is left.
+  REQUIRE(acc->add(trails[4].events()));
+  const kpi::report alone = acc->finish();
+  check_same_report(alone, run_in(o, {4}));
+  CHECK(alone.tickets_read == 1);
+}

@@ -33,6 +33,7 @@
 
 #include "simulation/population.hpp"
 #include "simulation/run_store.hpp"
+#include "support/forwarding_store.hpp"
 #include "support/scratch_db.hpp"
 
 namespace tf = tierflow;
@@ -1313,4 +1314,123 @@ TEST_CASE("sim.population.compact_table_refuses_what_make_population_refuses") {
   CHECK(compact.error().code() == tf::errc::invalid_argument);
   CHECK(compact.error().message() == wide.error().message());
   CHECK(compact.error().message().starts_with("segment business: "));
+}
+
+TEST_CASE("sim.population.in_place_forms_equal_the_fresh_ones_across_customers") {
+  // A run writes each arrival's customer into one request (id_into,
+  // attributes_into), whose elements keep their capacity: from a customer
+  // of one segment to one of another, or a loaded one, with more, fewer or
+  // other attributes, or no region, what is written equals make_population's
+  // customer, and nothing of the previous one is left.
+  const sim::scenario sc = every_kind_of_generator();
+  const tf::organisation& org = shipped().org;
+  sim::detail::random_source wide_rng(20261205, 3), compact_rng(20261205, 3);
+  auto wide = sim::detail::make_population(sc, org, wide_rng);
+  auto compact = sim::detail::customer_table::make(sc, org, compact_rng);
+  REQUIRE(wide.has_value());
+  REQUIRE(compact.has_value());
+  REQUIRE(compact->size() == wide->size());
+  // Every customer once, in an order that keeps changing segment: from
+  // both ends towards the middle (the loaded customers are at the end).
+  std::vector<std::size_t> order;
+  for (std::size_t lo = 0, hi = wide->size(); lo < hi;) {
+    order.push_back(lo++);
+    if (lo < hi) order.push_back(--hi);
+  }
+  REQUIRE(order.size() == wide->size());
+  std::string id = "a stale id longer than any of the customers' ids";
+  tf::attribute_values attributes{{"stale", tf::value{true}}, {"region", tf::value{std::int64_t{7}}},
+                                  {"x", tf::value{1.5}}, {"y", tf::value{std::string("z")}},
+                                  {"w", tf::value{false}}, {"v", tf::value{false}},
+                                  {"u", tf::value{false}}, {"t", tf::value{false}}};
+  std::size_t differing = 0, shapes_changed = 0, previous_size = attributes.size();
+  for (const std::size_t i : order) {
+    compact->id_into(i, id);
+    compact->attributes_into(i, attributes);
+    const sim::customer& w = (*wide)[i];
+    const bool same = id == w.id && attributes == w.attributes;
+    if (!same && differing++ < 3) CHECK_MESSAGE(same, "customer " << i << " (" << w.id << ")");
+    if (attributes.size() != previous_size) ++shapes_changed;
+    previous_size = attributes.size();
+  }
+  CHECK(differing == 0);
+  // The walk did go from one shape of customer to another.
+  CHECK(shapes_changed > 2);
+}
+
+namespace {
+
+/// A store that takes every append without looking at it (the recording
+/// store's own notes are what is tested); reads go to a memory store.
+class accepting_store final : public tierflow_test::forwarding_store {
+ public:
+  using forwarding_store::forwarding_store;
+  [[nodiscard]] tf::result<void> append(const tf::append_request&) override { return {}; }
+};
+
+}  // namespace
+
+TEST_CASE("sim.run_store.timer_announcements_are_queued_once_and_never_lost") {
+  // The recording store does not queue an instant again that its last
+  // append announced while that one is still queued; one announced again
+  // after advance dropped it is queued anew. Against a reference that
+  // queues every announcement: the earliest instant is the same after every
+  // step of a long random walk of announcements and drops.
+  tf::memory_store reads;
+  accepting_store inner(reads);
+  sim::detail::recording_store recorder(inner);
+  std::multiset<std::int64_t> every;  // the reference: all announced, not dropped
+  const auto reference_next = [&] {
+    return every.empty() ? tf::timestamp::max() : tf::timestamp{seconds{*every.begin()}};
+  };
+  const auto announce = [&](std::int64_t at) {
+    tf::ticket_summary row;
+    row.ticket_id = "T-1";
+    row.next_timer = tf::timestamp{seconds{at}};
+    REQUIRE(recorder.append({"T-1", 0, {}, &row}).has_value());
+    every.insert(at);
+  };
+  const auto drop = [&](std::int64_t now) {
+    recorder.drop_timers_through(tf::timestamp{seconds{now}});
+    every.erase(every.begin(), every.upper_bound(now));
+  };
+  // The case the memory of the last instant must not swallow: announced,
+  // dropped when it fired, announced again.
+  announce(100);
+  announce(100);
+  CHECK(recorder.next_timer() == tf::timestamp{seconds{100}});
+  drop(100);
+  CHECK(recorder.next_timer() == tf::timestamp::max());
+  announce(100);
+  CHECK(recorder.next_timer() == tf::timestamp{seconds{100}});
+  drop(100);
+
+  std::uint64_t x = 88172645463325252ULL;  // xorshift64: a fixed walk
+  const auto next = [&x] {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+  };
+  std::int64_t now = 100;
+  std::size_t mismatches = 0, repeats = 0;
+  std::int64_t announced_last = -1;
+  for (int step = 0; step < 5000; ++step) {
+    if (next() % 4 == 0) {
+      now += static_cast<std::int64_t>(next() % 5);
+      drop(now);
+    } else {
+      // Mostly the instant announced last (a ticket's unchanged timer).
+      const std::int64_t at = announced_last >= 0 && next() % 2 == 0
+                                  ? announced_last
+                                  : now + static_cast<std::int64_t>(next() % 20);
+      if (at == announced_last) ++repeats;
+      announce(at);
+      announced_last = at;
+    }
+    if (recorder.next_timer() != reference_next() && mismatches++ < 3)
+      CHECK_MESSAGE(recorder.next_timer() == reference_next(), "step " << step);
+  }
+  CHECK(mismatches == 0);
+  CHECK(repeats > 1000);  // the walk did repeat instants, queued or dropped
 }

@@ -46,12 +46,12 @@ void accumulator::state::begin(std::span<const event> trail) {
   w.class_values.assign(opts.by.size(), 0);
 
   const event& opened = trail.front();
-  w.workflow = names.id(opened.workflow_id);
-  w.workflow_slot = workflow_slots.id(opened.workflow_id);
+  w.workflow = detail::remembered(names, memo.workflow, opened.workflow_id);
+  w.workflow_slot = detail::remembered(workflow_slots, memo.workflow_slot, opened.workflow_id);
   if (records_callback.size() <= w.workflow_slot)
     records_callback.resize(w.workflow_slot + 1, false);
-  w.type = id_of(opened, detail_key::type);
-  w.region = id_of(opened, detail_key::region);
+  w.type = id_of(opened, detail_key::type, memo.type);
+  w.region = id_of(opened, detail_key::region, memo.region);
   // A first look at the whole trail for what belongs to the ticket as a
   // whole: its classifications (the latest before the period's end), and
   // whether it predates the outcome records.
@@ -90,7 +90,7 @@ void accumulator::state::apply(const event& e) {
         if (in) count_stay(e, w.at.unit);
         if (before_to) w.moved = true;
       }
-      enter(id_of(e, detail_key::unit), false, before_to);
+      enter(id_of(e, detail_key::unit, memo.unit), false, before_to);
       refresh_here();
       if (!w.routed && before_to) {
         w.routed = true;
@@ -108,7 +108,7 @@ void accumulator::state::apply(const event& e) {
     }
 
     case event_type::accepted: {
-      const std::uint32_t person = id_of(e, detail_key::person);
+      const std::uint32_t person = id_of(e, detail_key::person, memo.person);
       const bool first = w.owner == none;
       if (first && before_to) {
         // The first take fixes the tier a ticket counts at, and the level
@@ -180,10 +180,10 @@ void accumulator::state::apply(const event& e) {
       if (in) {
         w.here.each([](row_counts& r) { ++r.handoffs; });
         const auto from = e.detail(detail_key::from_unit);
-        count_stay(e, from ? names.id(*from) : w.at.unit);
+        count_stay(e, from ? detail::remembered(names, memo.from_unit, *from) : w.at.unit);
       }
       w.handoffs.push_back(w.at);
-      enter(id_of(e, detail_key::to_unit), false, before_to);
+      enter(id_of(e, detail_key::to_unit, memo.to_unit), false, before_to);
       refresh_here();
       break;
     }
@@ -192,7 +192,7 @@ void accumulator::state::apply(const event& e) {
       if (in) {
         w.here.each([](row_counts& r) { ++r.returns; });
         const auto from = e.detail(detail_key::from_unit);
-        count_stay(e, from ? names.id(*from) : w.at.unit);
+        count_stay(e, from ? detail::remembered(names, memo.from_unit, *from) : w.at.unit);
       }
       if (e.detail(detail_key::kind) == detail_value::handoff) {
         if (!w.handoffs.empty()) {
@@ -209,10 +209,10 @@ void accumulator::state::apply(const event& e) {
     }
 
     case event_type::escalated: {
-      const std::uint32_t to_tier = id_of(e, detail_key::to_tier);
+      const std::uint32_t to_tier = id_of(e, detail_key::to_tier, memo.to_tier);
       if (in) {
         const auto from = e.detail(detail_key::from_tier);
-        count_stay(e, from ? names.id(*from) : tier_team().first);
+        count_stay(e, from ? detail::remembered(names, memo.from_tier, *from) : tier_team().first);
       }
       if (before_to) {
         w.moved = true;
@@ -241,7 +241,7 @@ void accumulator::state::apply(const event& e) {
       if (e.detail(detail_key::after)) break;  // a step after the breach, not a new one
       const auto name = e.detail(detail_key::deadline);
       if (!name) break;
-      const std::uint32_t slot = deadline_slots.id(*name);
+      const std::uint32_t slot = detail::remembered(deadline_slots, memo.deadline, *name);
       deadline_state& d = deadline_of(slot);
       if (!d.breached) d.breached = t;
       // Due in the period and breached; a stop that comes later does not
@@ -262,7 +262,7 @@ void accumulator::state::apply(const event& e) {
     case event_type::deadline_stopped: {
       const auto name = e.detail(detail_key::deadline);
       if (!name) break;
-      const std::uint32_t slot = deadline_slots.id(*name);
+      const std::uint32_t slot = detail::remembered(deadline_slots, memo.deadline, *name);
       deadline_state& d = deadline_of(slot);
       const bool met = e.detail(detail_key::outcome) == detail_value::met;
       if (in)

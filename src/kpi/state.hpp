@@ -62,6 +62,22 @@ class interner {
   std::vector<std::string> names_;
 };
 
+/// The name last looked up at one place of the walk, and its id: ticket
+/// after ticket names the same workflow, type, unit or person there, and a
+/// comparison of texts is cheaper than hashing one (ids never change once
+/// given, so a remembered one stays right).
+struct name_memo {
+  std::string text;
+  std::uint32_t id = none;
+};
+
+inline std::uint32_t remembered(interner& in, name_memo& memo, std::string_view text) {
+  if (memo.id != none && memo.text == text) return memo.id;
+  memo.id = in.id(text);
+  memo.text.assign(text);
+  return memo.id;
+}
+
 struct key_hash {
   std::size_t operator()(const std::vector<std::uint32_t>& key) const noexcept {
     std::size_t h = 0xcbf29ce484222325ULL;
@@ -222,6 +238,15 @@ struct accumulator::state {
   std::uint32_t id_of(const event& e, std::string_view key) {
     return names.id(e.detail(key).value_or(""));
   }
+  /// id_of through the memo of the place asking.
+  std::uint32_t id_of(const event& e, std::string_view key, detail::name_memo& at_site) {
+    return detail::remembered(names, at_site, e.detail(key).value_or(""));
+  }
+  // One memo per place of the walk that looks a name up (see name_memo).
+  struct memos {
+    detail::name_memo workflow, workflow_slot, type, region, unit, person, to_unit, from_unit,
+        to_tier, from_tier, deadline;
+  } memo;
 
   void grow_caches() {
     if (unit_kind.size() < names.size()) {
@@ -277,13 +302,21 @@ struct accumulator::state {
         case group_kind::classification: key_scratch.push_back(w.class_values[i]); break;
       }
     }
-    if (const auto it = row_index.find(key_scratch); it != row_index.end()) return it->second;
-    const auto n = static_cast<std::uint32_t>(rows.size());
-    rows.emplace_back();
-    row_keys.push_back(key_scratch);
-    row_index.emplace(key_scratch, n);
-    return n;
+    // Consecutive lookups mostly ask for the same row: one comparison.
+    if (last_row != none && key_scratch == last_row_key) return last_row;
+    if (const auto it = row_index.find(key_scratch); it != row_index.end()) {
+      last_row = it->second;
+    } else {
+      last_row = static_cast<std::uint32_t>(rows.size());
+      rows.emplace_back();
+      row_keys.push_back(key_scratch);
+      row_index.emplace(key_scratch, last_row);
+    }
+    last_row_key.assign(key_scratch.begin(), key_scratch.end());
+    return last_row;
   }
+  std::vector<std::uint32_t> last_row_key;
+  std::uint32_t last_row = none;
 
   row_counts* owner_rows_of(std::uint32_t person) {
     if (person == none || person == 0) return nullptr;

@@ -65,10 +65,31 @@ namespace {
                                           ", not '" + text + "'");
 }
 
-[[nodiscard]] std::string customer_id(const std::string& segment, std::uint64_t n) {
+/// "SEGMENT-000042" written into `out` (its capacity kept).
+void customer_id_into(const std::string& segment, std::uint64_t n, std::string& out) {
   char digits[24];
   std::snprintf(digits, sizeof digits, "%06llu", static_cast<unsigned long long>(n));
-  return segment + "-" + digits;
+  out.assign(segment);
+  out += '-';
+  out += digits;
+}
+
+[[nodiscard]] std::string customer_id(const std::string& segment, std::uint64_t n) {
+  std::string out;
+  customer_id_into(segment, n, out);
+  return out;
+}
+
+/// Sets element `at` of `out` to (name, v), appending when `out` is that
+/// short: assigned in place, so the element's strings keep their capacity.
+template <class Value>
+void put_attribute(attribute_values& out, std::size_t at, std::string_view name, Value&& v) {
+  if (at == out.size()) {
+    out.emplace_back(std::string(name), value{std::forward<Value>(v)});
+    return;
+  }
+  out[at].first.assign(name);
+  out[at].second = std::forward<Value>(v);
 }
 
 /// The schema entry of each of the segment's generators. Errors: a name
@@ -239,33 +260,51 @@ std::string_view customer_table::region(std::size_t i) const {
   return regions_of(*b)[r].first;
 }
 
-attribute_values customer_table::attributes(std::size_t i) const {
+void customer_table::id_into(std::size_t i, std::string& out) const {
   const block* b = block_of(i);
-  if (b == nullptr) return (*loaded_)[i - generated_].attributes;
-  const std::size_t n = i - b->first;
+  if (b == nullptr) {
+    out.assign((*loaded_)[i - generated_].id);
+    return;
+  }
+  customer_id_into(b->seg->id, i - b->first + 1, out);
+}
+
+attribute_values customer_table::attributes(std::size_t i) const {
   attribute_values out;
-  out.reserve(b->columns.size() + 1);
+  attributes_into(i, out);
+  return out;
+}
+
+void customer_table::attributes_into(std::size_t i, attribute_values& out) const {
+  const block* b = block_of(i);
+  if (b == nullptr) {
+    out = (*loaded_)[i - generated_].attributes;
+    return;
+  }
+  const std::size_t n = i - b->first;
+  std::size_t at = 0;
   if (has_region_) {
     const std::string_view r = region(i);
-    if (!r.empty()) out.emplace_back("region", value{std::string(r)});
+    if (!r.empty()) put_attribute(out, at++, "region", regions_of(*b)[b->region_of[n]].first);
   }
   for (const column& c : b->columns) {
     switch (c.keep) {
-      case column::held::constant: out.emplace_back(c.gen->name, *c.typed.front()); break;
+      case column::held::constant: put_attribute(out, at, c.gen->name, *c.typed.front()); break;
       case column::held::picked:
-        out.emplace_back(c.gen->name, *c.typed[b->picks[n * b->picked + c.slot]]);
+        put_attribute(out, at, c.gen->name, *c.typed[b->picks[n * b->picked + c.slot]]);
         break;
       case column::held::number: {
         const std::uint64_t bits = b->numbers[n * b->numbered + c.slot];
         if (c.type->kind == value_kind::integer)
-          out.emplace_back(c.gen->name, value{std::bit_cast<std::int64_t>(bits)});
+          put_attribute(out, at, c.gen->name, std::bit_cast<std::int64_t>(bits));
         else
-          out.emplace_back(c.gen->name, value{std::bit_cast<double>(bits)});
+          put_attribute(out, at, c.gen->name, std::bit_cast<double>(bits));
         break;
       }
     }
+    ++at;
   }
-  return out;
+  out.resize(at);
 }
 
 customer customer_table::at(std::size_t i) const {

@@ -68,6 +68,12 @@ class customer_table {
   /// "" when the customer has none (no region to draw from).
   [[nodiscard]] std::string_view region(std::size_t i) const;
   [[nodiscard]] attribute_values attributes(std::size_t i) const;
+  /// id(i) and attributes(i) written into `out` instead of new objects:
+  /// its elements are assigned in place (their strings keep their
+  /// capacity), so a run that opens ticket after ticket through one request
+  /// allocates nothing per arrival once the request has held its longest.
+  void id_into(std::size_t i, std::string& out) const;
+  void attributes_into(std::size_t i, attribute_values& out) const;
 
  private:
   static constexpr std::uint32_t no_region = 0xffffffffU;

@@ -101,6 +101,10 @@ struct sim_ticket {
   std::int64_t ready_since = 0;
   std::vector<std::uint32_t> pools;  // the pools it waits in
   std::uint32_t person = nobody;     // or the one person it waits for
+  // The person its holder's id named when last looked up (or nobody): a
+  // ticket is mostly held by the same person from one step to the next,
+  // so one comparison of ids replaces a lookup by id.
+  std::uint32_t holder = nobody;
   std::uint8_t refusals = 0;
   bool counted_stuck = false;
   // Actions taken at the instant of the last one (max_actions_per_instant).
@@ -111,12 +115,34 @@ struct sim_ticket {
   bool looping = false;
 };
 
+/// One role that may take an action, with the pools it works in, found
+/// once when the run starts instead of by name at every step.
+struct role_route {
+  const std::string* name = nullptr;  // the action's `by` entry
+  const role* found = nullptr;        // nullptr: the organisation lacks it
+  bool by_region = false;             // its unit keeps a queue per region
+  /// The pool (not by region), or nobody when there is none or it has no
+  /// people.
+  std::uint32_t pool = nobody;
+  /// By region: (region, pool) for the pools that have people.
+  std::vector<std::pair<std::string_view, std::uint32_t>> regional;
+
+  /// The pool a ticket in `region` waits in for this role, or nobody.
+  [[nodiscard]] std::uint32_t pool_for(std::string_view region) const noexcept {
+    if (!by_region) return pool;
+    for (const auto& [name_of, index] : regional)
+      if (name_of == region) return index;
+    return nobody;
+  }
+};
+
 /// What the scenario says about one state of one workflow.
 struct state_plan {
   const decision* choose = nullptr;
   const time_distribution* wait = nullptr;
   std::vector<const time_distribution*> handling;  // by action index
   std::vector<const action*> moving;
+  std::vector<std::vector<role_route>> routes;  // by action index, in `by` order
 };
 
 [[nodiscard]] std::int64_t secs(timestamp t) noexcept { return t.time_since_epoch().count(); }
@@ -146,7 +172,10 @@ class simulation {
 
  private:
   result<void> prepare_store();
+  /// The plans of every workflow's states; after the staff is made (the
+  /// routes name its pools).
   void prepare_plans();
+  [[nodiscard]] std::vector<role_route> routes_of(const action& a) const;
   result<void> prepare_arrivals(customer_table& customers);
   void prepare_shifts();
   result<void> adopt_live();
@@ -229,7 +258,9 @@ class simulation {
   // that is large enough allocates nothing).
   open_request open_req_;
   act_request act_req_;
-  std::string state_before_;
+  // make_ready's lists, reused: route indexes and candidate pools.
+  std::vector<std::uint32_t> roles_scratch_;
+  std::vector<std::uint32_t> candidates_scratch_;
   replication out_;
   int progress_done_ = -1;
 };
@@ -284,6 +315,33 @@ result<void> simulation::prepare_store() {
   return {};
 }
 
+std::vector<role_route> simulation::routes_of(const action& a) const {
+  std::vector<role_route> out;
+  for (const std::string& r : a.by) {
+    role_route route;
+    route.name = &r;
+    route.found = cat_.org.find_role(r);
+    if (route.found != nullptr) {
+      route.by_region = region_split(cat_.org, route.found->unit);
+      const auto pool_at = [&](const std::string& region) {
+        const auto found = staff_.pool_of.find({r, region});
+        if (found == staff_.pool_of.end() || staff_.pools[found->second].people.empty())
+          return nobody;
+        return found->second;
+      };
+      if (!route.by_region) {
+        route.pool = pool_at(std::string());
+      } else {
+        for (const auto& [key, index] : staff_.pool_of)
+          if (key.first == r && pool_at(key.second) != nobody)
+            route.regional.emplace_back(key.second, index);
+      }
+    }
+    out.push_back(std::move(route));
+  }
+  return out;
+}
+
 void simulation::prepare_plans() {
   plans_.resize(cat_.workflows.size());
   for (std::size_t w = 0; w < cat_.workflows.size(); ++w) {
@@ -313,6 +371,7 @@ void simulation::prepare_plans() {
           }
         }
         p.handling.push_back(best);
+        p.routes.push_back(routes_of(a));
       }
     }
   }
@@ -545,25 +604,30 @@ void simulation::make_ready(std::uint32_t k, std::int64_t now) {
   sim_ticket& t = tickets_[k];
   t.at = phase::waiting;
   t.ready_since = now;
-  const action& a = *t.next;
+  const auto index = static_cast<std::size_t>(t.next - t.flow->states[t.state].actions.data());
+  const std::vector<role_route>& routes = plan_of(t).routes[index];
   // The roles of the action that work in the unit holding the ticket; if
   // none does, the action's first role (the ticket must go there).
-  std::vector<const std::string*> roles;
-  for (const auto& r : a.by) {
-    const role* ro = cat_.org.find_role(r);
-    if (ro != nullptr && ro->unit == t.brief->assignee.unit) roles.push_back(&r);
-  }
-  if (roles.empty() && !a.by.empty()) roles.push_back(&a.by.front());
+  std::vector<std::uint32_t>& roles = roles_scratch_;
+  roles.clear();
+  for (std::uint32_t i = 0; i < routes.size(); ++i)
+    if (routes[i].found != nullptr && routes[i].found->unit == t.brief->assignee.unit)
+      roles.push_back(i);
+  if (roles.empty() && !routes.empty()) roles.push_back(0);
   const auto due = t.brief->nearest_due;
   const queue_entry entry{due ? secs(*due) : no_due, now, k, t.generation};
   // Continuity (首問): a ticket someone holds waits for that person.
-  if (!t.brief->assignee.person.empty()) {
-    const auto found = staff_.person_of.find(t.brief->assignee.person);
-    if (found != staff_.person_of.end()) {
-      const std::uint32_t who = found->second;
+  if (const std::string& holder = t.brief->assignee.person; !holder.empty()) {
+    if (t.holder == nobody || staff_.people[t.holder].who.id != holder) {
+      const auto found = staff_.person_of.find(holder);
+      t.holder = found == staff_.person_of.end() ? nobody : found->second;
+    }
+    if (t.holder != nobody) {
+      const std::uint32_t who = t.holder;
       person& p = staff_.people[who];
       bool eligible = false;
-      for (const std::string* r : roles) eligible = eligible || p.who.roles.front() == *r;
+      for (const std::uint32_t r : roles)
+        eligible = eligible || p.who.roles.front() == *routes[r].name;
       if (eligible) {
         if (p.on_shift && !p.busy) {
           start_service(k, who, now);
@@ -579,14 +643,11 @@ void simulation::make_ready(std::uint32_t k, std::int64_t now) {
   }
   // The pools it may wait in; t.pools takes them only once it waits there
   // (withdraw() un-counts t.pools: a ticket served at once was never queued).
-  std::vector<std::uint32_t> candidates;
-  for (const std::string* r : roles) {
-    const role* ro = cat_.org.find_role(*r);
-    if (ro == nullptr) continue;
-    const std::string region = region_split(cat_.org, ro->unit) ? t.brief->region : std::string();
-    const auto found = staff_.pool_of.find({*r, region});
-    if (found == staff_.pool_of.end() || staff_.pools[found->second].people.empty()) continue;
-    candidates.push_back(found->second);
+  std::vector<std::uint32_t>& candidates = candidates_scratch_;
+  candidates.clear();
+  for (const std::uint32_t r : roles) {
+    const std::uint32_t pl = routes[r].pool_for(t.brief->region);
+    if (pl != nobody) candidates.push_back(pl);
   }
   if (candidates.empty()) {
     mark_stuck(k);
@@ -600,7 +661,7 @@ void simulation::make_ready(std::uint32_t k, std::int64_t now) {
       return;
     }
   }
-  t.pools = std::move(candidates);
+  t.pools.assign(candidates.begin(), candidates.end());
   for (const std::uint32_t pl : t.pools) {
     ++staff_.pools[pl].queued;
     staff_.pools[pl].waiting.push(entry);
@@ -665,7 +726,7 @@ result<void> simulation::on_arrival(std::uint32_t process, std::int64_t now) {
   random_source& rng = src.rng();
   const std::uint32_t who = src.pick_customer();
   open_request& req = open_req_;
-  req.type = d.type;
+  if (req.type != d.type) req.type = d.type;  // mostly the same type again
   if (!d.channels.empty()) {
     req.channel = d.channels[rng.pick(d.channels)].first;
   } else if (!cat_.org.channels.empty()) {
@@ -673,9 +734,9 @@ result<void> simulation::on_arrival(std::uint32_t process, std::int64_t now) {
   } else {
     req.channel.clear();
   }
-  req.customer_id = customers_->id(who);
-  req.customer = customers_->attributes(who);
-  req.opened_by = "sim";
+  customers_->id_into(who, req.customer_id);
+  customers_->attributes_into(who, req.customer);
+  if (req.opened_by != "sim") req.opened_by = "sim";
   req.fields.clear();
   if (!d.fields.empty()) {
     const workflow* wf = cat_.workflow_for(d.type, local_day(instant(now), cat_.org.utc_offset));
@@ -718,7 +779,6 @@ result<void> simulation::on_done(std::uint32_t who, std::int64_t now) {
   act_request& req = act_req_;
   req.ticket_id = ids_[k];
   req.action = t.next->id;
-  req.by = p.who;
   if (t.next->needs_note) {
     req.note = "simulated ";
     req.note += t.next->id;
@@ -726,11 +786,17 @@ result<void> simulation::on_done(std::uint32_t who, std::int64_t now) {
     req.note.clear();
   }
   req.classification = t.classification;
-  std::string& before = state_before_;
-  before = t.brief->state;
+  // The state it was taken in (draw() located the receipt's state, which
+  // stays as it was while the ticket is in hand): the catalog's string,
+  // not a copy.
+  const std::string& before = t.flow->states[t.state].id;
   const bool has_target = !t.next->to.empty();
   // The receipt says what routing the next step needs (no view is built).
+  // The person's actor is lent to the request for the command, not copied
+  // (its id, roles and region are strings): nothing reads p.who meanwhile.
+  std::swap(req.by, p.who);
   auto acted = engine_->act_brief(req);
+  std::swap(req.by, p.who);
   store_->forget_changes();
   if (acted) {
     *t.brief = std::move(*acted);
@@ -913,13 +979,13 @@ result<replication> simulation::run() {
   if (!indicators) return fail(indicators.error());
   if (auto ok = prepare_store(); !ok) return fail(ok.error());
   fold_.emplace(*store_, own_store_.get(), std::move(*indicators));
-  prepare_plans();
   random_source population_rng(options_.seed, 3);
   auto people = customer_table::make(sc_, cat_.org, population_rng);
   if (!people) return fail(people.error());
   auto crew = make_staff(sc_, cat_.org, ids_);
   if (!crew) return fail(crew.error());
   staff_ = std::move(*crew);
+  prepare_plans();
 
   engine_options eo;
   eo.time_source = &clock_;

@@ -39,14 +39,19 @@ result<void> recording_store::append(const append_request& request) {
     unsummarised_.emplace_back(request.ticket_id);
     return ok;
   }
-  if (request.summary->next_timer)
-    timers_.push(request.summary->next_timer->time_since_epoch().count());
+  if (request.summary->next_timer) {
+    const std::int64_t at = request.summary->next_timer->time_since_epoch().count();
+    if (!pushed_any_ || at != last_timer_ || last_timer_ <= dropped_through_) timers_.push(at);
+    last_timer_ = at;
+    pushed_any_ = true;
+  }
   if (closes && request.summary->closed) closed_.emplace_back(request.ticket_id);
   return ok;
 }
 
 void recording_store::drop_timers_through(timestamp now) {
   const std::int64_t n = now.time_since_epoch().count();
+  dropped_through_ = std::max(dropped_through_, n);
   while (!timers_.empty() && timers_.top() <= n) timers_.pop();
 }
 

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <queue>
 #include <string>
 #include <string_view>
@@ -92,6 +93,12 @@ class recording_store final : public store {
   /// says closed (a closed ticket is never closed again: nothing reopens a
   /// ticket). Emptied.
   [[nodiscard]] std::vector<std::string> take_closed() { return std::exchange(closed_, {}); }
+  /// take_closed() appended to `out` instead: both lists keep their
+  /// capacity (a run takes closings after almost every command).
+  void take_closed_into(std::vector<std::string>& out) {
+    for (std::string& id : closed_) out.push_back(std::move(id));
+    closed_.clear();
+  }
   /// True when a ticket closed since the last take_closed().
   [[nodiscard]] bool any_closed() const noexcept { return !closed_.empty(); }
   /// Streams other than denial streams appended without a summary (a
@@ -122,6 +129,13 @@ class recording_store final : public store {
   std::vector<std::string> closed_;
   std::vector<std::string> unsummarised_;
   std::priority_queue<std::int64_t, std::vector<std::int64_t>, std::greater<>> timers_;
+  // The last instant pushed, and the latest instant dropped through: an
+  // announcement of the instant pushed last, while it is still queued
+  // (later than the drops), is not queued twice (a ticket's summary
+  // announces the same timer on most of its appends).
+  std::int64_t last_timer_ = 0;
+  std::int64_t dropped_through_ = std::numeric_limits<std::int64_t>::min();
+  bool pushed_any_ = false;
   std::uint64_t events_ = 0;
 };
 
@@ -157,7 +171,7 @@ class trail_fold {
   template <class Held>
   [[nodiscard]] result<void> fold_closed(Held&& held) {
     if (!events_->any_closed() && waiting_.empty()) return {};  // most calls: nothing closed
-    for (std::string& id : events_->take_closed()) waiting_.push_back(std::move(id));
+    events_->take_closed_into(waiting_);
     std::size_t kept = 0;
     for (std::size_t i = 0; i < waiting_.size(); ++i) {
       if (held(std::as_const(waiting_[i]))) {
