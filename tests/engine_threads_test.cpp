@@ -34,6 +34,7 @@
 
 #include <tierflow/tierflow.hpp>
 
+#include "engine/striped_count.hpp"
 #include "engine_checks.hpp"
 #include "support/engine_fixture.hpp"
 #include "test_support.hpp"
@@ -503,4 +504,38 @@ TEST_CASE("engine.threads.workers_shared_tickets_advance_and_queries_at_once") {
   CHECK(stale > 0);
   CHECK(timers > 0);
   CHECK(observer_rounds > 0);
+}
+
+// The engine's statistics count in cells, one per thread in turn: more
+// threads than cells share cells, a reader sums them while they add, and
+// once every adder is done the sum is exact.
+TEST_CASE("engine.stats.striped_count_sums_every_thread_exactly") {
+  tierflow::detail::striped_count count;
+  tierflow::detail::striped_count other;  // shares the threads' cells, not their counts
+  constexpr std::uint64_t threads = 12;   // more than the cells
+  constexpr std::uint64_t adds = 5000;
+  std::atomic<bool> done{false};
+  std::uint64_t last_seen = 0;
+  bool never_fell = true;
+  std::thread reader([&] {
+    while (!done.load()) {
+      const std::uint64_t now = count.load();
+      if (now < last_seen) never_fell = false;
+      last_seen = now;
+    }
+  });
+  std::vector<std::thread> adders;
+  for (std::uint64_t t = 0; t < threads; ++t) {
+    adders.emplace_back([&count, &other, t] {
+      for (std::uint64_t i = 0; i < adds; ++i) count.add();
+      other.add(t);  // 0 + 1 + … + 11
+    });
+  }
+  for (auto& a : adders) a.join();
+  done = true;
+  reader.join();
+  CHECK(count.load() == threads * adds);
+  CHECK(other.load() == threads * (threads - 1) / 2);
+  CHECK(never_fell);
+  CHECK(last_seen <= threads * adds);
 }

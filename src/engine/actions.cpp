@@ -183,7 +183,7 @@ result<act_receipt> engine::impl::act_once(const act_request& req, timestamp now
   if (const auto it = r.flow->action_rules.find(act->id); it != r.flow->action_rules.end())
     for (const std::size_t rule : it->second) run_rule(cmd, rule);
   if (auto ok = commit(s, cmd); !ok) return failed(ok.error());
-  commands.fetch_add(1, std::memory_order_relaxed);
+  commands.add();
   act_receipt done;
   r.receipt_into(done);
   // Written over what the caller's view held (engine::act_into reuses one).

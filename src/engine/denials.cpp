@@ -124,7 +124,7 @@ result<void> engine::impl::append_denial(std::string_view stream, event e) {
 
 result<void> engine::impl::deny(std::string_view ticket_id, const detail::ticket_record* rec,
                                 const act_request& req, timestamp now, const error& why) {
-  denied.fetch_add(1, std::memory_order_relaxed);
+  denied.add();
   const std::string stream = denial_stream_of(ticket_id);
   event e;
   e.ticket_id = stream;
@@ -153,7 +153,7 @@ result<void> engine::impl::deny(std::string_view ticket_id, const detail::ticket
 
 failure engine::impl::deny_unknown(std::string_view ticket_id, std::string_view actor_id,
                                    std::string_view what, timestamp now, error why) {
-  denied.fetch_add(1, std::memory_order_relaxed);
+  denied.add();
   event e;
   e.ticket_id = engine::denial_log_id;
   e.time = now;

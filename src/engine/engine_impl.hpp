@@ -41,6 +41,7 @@
 #include <tierflow/verified_read.hpp>
 
 #include "engine/command.hpp"
+#include "engine/striped_count.hpp"
 #include "engine/ticket_record.hpp"
 #include "store/id_hash.hpp"
 
@@ -244,7 +245,8 @@ struct engine::impl {
   mutable std::mutex quarantine_mutex;
   mutable std::map<std::string, quarantined_ticket> quarantine;
 
-  std::atomic<std::uint64_t> commands{0}, denied{0}, timers_fired{0}, notified{0}, sink_failures{0};
+  // engine_stats' counts, each added to by every thread (striped_count.hpp).
+  detail::striped_count commands, denied, timers_fired, notified, sink_failures;
 
   // How often a command that lost a version race to another engine on a
   // shared store is re-judged on the ticket's new state before the conflict

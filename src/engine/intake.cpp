@@ -216,7 +216,7 @@ result<opened_ticket> engine::impl::open(const open_request& req, timestamp now)
       out.routing.escalations.emplace_back(r.flow->wf->escalations[rule].id, r.assignee.unit);
   }
   if (auto ok = commit(*fresh, cmd); !ok) return fail(ok.error());
-  commands.fetch_add(1, std::memory_order_relaxed);
+  commands.add();
   r.view_into(out.ticket, now);
   // Once stored, the ticket is visible: another thread (advance, a query)
   // may already have loaded it from the store. Its slot then stands — it

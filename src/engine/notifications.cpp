@@ -46,9 +46,9 @@ void engine::impl::deliver(std::vector<notification>& notes) {
     if (sink == nullptr) continue;
     try {
       sink->deliver(n);
-      notified.fetch_add(1, std::memory_order_relaxed);
+      notified.add();
     } catch (...) {
-      sink_failures.fetch_add(1, std::memory_order_relaxed);
+      sink_failures.add();
     }
   }
   notes.clear();

@@ -39,7 +39,7 @@ result<bool> engine::impl::fire_next(ticket_slot& s, timestamp bound,
   }
   for (const std::size_t rule : slot.rules) run_rule(cmd, rule);
   if (auto ok = commit(s, cmd); !ok) return fail(ok.error());
-  timers_fired.fetch_add(1, std::memory_order_relaxed);
+  timers_fired.add();
   std::move(cmd.notes.begin(), cmd.notes.end(), std::back_inserter(notes));
   return true;
 }
