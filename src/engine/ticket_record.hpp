@@ -50,29 +50,35 @@ class fired_slots {
   void reset(std::size_t n) {
     low_ = 0;
     if (n > inline_slots) {
-      high_.assign(n - inline_slots, false);
+      high_.assign((n - inline_slots + word_bits - 1) / word_bits, 0);
     } else {
       high_.clear();
     }
   }
   /// Whether slot `i` fired; `i` below the `n` of the last reset().
   [[nodiscard]] bool test(std::size_t i) const noexcept {
-    return i < inline_slots ? ((low_ >> i) & 1U) != 0 : high_[i - inline_slots];
+    if (i < inline_slots) return ((low_ >> i) & 1U) != 0;
+    const std::size_t j = i - inline_slots;
+    return ((high_[j / word_bits] >> (j % word_bits)) & 1U) != 0;
   }
   /// Marks slot `i` fired; `i` below the `n` of the last reset().
   void set(std::size_t i) noexcept {
     if (i < inline_slots) {
       low_ |= std::uint64_t{1} << i;
     } else {
-      high_[i - inline_slots] = true;
+      const std::size_t j = i - inline_slots;
+      high_[j / word_bits] |= std::uint64_t{1} << (j % word_bits);
     }
   }
 
   static constexpr std::size_t inline_slots = 64;
 
  private:
+  static constexpr std::size_t word_bits = 64;
   std::uint64_t low_ = 0;
-  std::vector<bool> high_;
+  // Words of bits beyond the first 64 (a vector<bool> is 40 bytes in every
+  // clock of every ticket; this is 24).
+  std::vector<std::uint64_t> high_;
 };
 
 /// A workflow prepared for execution: calendars resolved, escalation rules
