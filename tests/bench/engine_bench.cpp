@@ -312,6 +312,23 @@ void BM_complaint_lifecycle(benchmark::State& state) {
 }
 BENCHMARK(BM_complaint_lifecycle);
 
+// The timed loop of the thread benchmarks below: lifecycles on `*f` for
+// customers numbered from `customer` (apart per thread, so that no
+// thread's complaint is another's repeat), counted per thread; Google
+// Benchmark sums the threads' counters. `f` is read inside the loop only:
+// a fixture shared by the threads is made by thread 0 before the loop's
+// start, which is the barrier the other threads wait at.
+void walk_lifecycles(benchmark::State& state, const std::unique_ptr<fixture>& f, std::size_t customer) {
+  std::size_t lifecycles = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(f->lifecycle(customer++));
+    ++lifecycles;
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(lifecycles));
+  state.counters["state_changes"] = benchmark::Counter(
+      static_cast<double>(lifecycles * state_changes_per_lifecycle), benchmark::Counter::kIsRate);
+}
+
 // Whole complaint lifecycles, as BM_complaint_lifecycle walks them, by one
 // to two threads sharing one engine over one memory store, each thread on
 // tickets of its own (customers numbered apart, so no thread's complaint is
@@ -324,15 +341,7 @@ void BM_lifecycle_threads(benchmark::State& state) {
   static std::unique_ptr<fixture> shared;  // built by thread 0, before every thread's loop
   if (state.thread_index() == 0) shared = std::make_unique<fixture>(0);
   // The loop starts when every thread is here, and ends for all together.
-  std::size_t customer = static_cast<std::size_t>(state.thread_index()) * 100'000'000;
-  std::size_t lifecycles = 0;
-  for (auto _ : state) {
-    benchmark::DoNotOptimize(shared->lifecycle(customer++));
-    ++lifecycles;
-  }
-  state.SetItemsProcessed(static_cast<std::int64_t>(lifecycles));
-  state.counters["state_changes"] = benchmark::Counter(
-      static_cast<double>(lifecycles * state_changes_per_lifecycle), benchmark::Counter::kIsRate);
+  walk_lifecycles(state, shared, static_cast<std::size_t>(state.thread_index()) * 100'000'000);
   if (state.thread_index() == 0) shared.reset();  // every thread has left the loop
 }
 BENCHMARK(BM_lifecycle_threads)->Threads(1)->Threads(2)->UseRealTime()->Unit(benchmark::kMicrosecond);
@@ -344,16 +353,8 @@ BENCHMARK(BM_lifecycle_threads)->Threads(1)->Threads(2)->UseRealTime()->Unit(ben
 // sharing one engine and one store costs, and BM_sha256_threads's above
 // it what the memory system costs a workload that hardly touches memory.
 void BM_lifecycle_threads_apart(benchmark::State& state) {
-  fixture f(0);  // this thread's own, built before the loop's barrier
-  std::size_t customer = 0;
-  std::size_t lifecycles = 0;
-  for (auto _ : state) {
-    benchmark::DoNotOptimize(f.lifecycle(customer++));
-    ++lifecycles;
-  }
-  state.SetItemsProcessed(static_cast<std::int64_t>(lifecycles));
-  state.counters["state_changes"] = benchmark::Counter(
-      static_cast<double>(lifecycles * state_changes_per_lifecycle), benchmark::Counter::kIsRate);
+  const auto own = std::make_unique<fixture>(0);
+  walk_lifecycles(state, own, 0);
 }
 BENCHMARK(BM_lifecycle_threads_apart)->Threads(1)->Threads(2)->UseRealTime()->Unit(benchmark::kMicrosecond);
 
