@@ -341,3 +341,63 @@ TEST_CASE("engine.brief.an_unknown_ticket_is_not_found") {
   CHECK(b.error().code() == tf::errc::not_found);
   CHECK(b.error().code() == fx->view("T99999999").error().code());
 }
+
+TEST_CASE("engine.open_brief.opens_as_open_does_and_says_where_the_ticket_stands") {
+  const tf::timestamp start = local(2026, 11, 24, 9, 0);
+  engine_fixture full(start);
+  engine_fixture brief(start);
+  // An ordinary complaint, a key customer's, and one whose open-time
+  // escalation rule moves it up a tier and notifies (skip_level_at_open).
+  const std::vector<tf::open_request> requests = {
+      complaint("C-OB-1", {{"region", txt("taicang")}}, {{"complaint_class", txt("business")}}),
+      complaint("C-OB-2", {{"region", txt("gusu")}, {"priority", txt("key")}}, {{"complaint_class", txt("business")}}),
+      complaint("C-OB-3", {{"region", txt("gusu")}},
+                {{"complaint_class", txt("service")}, {"skip_level_risk", yes()}}),
+  };
+  bool escalated = false;
+  tf::timestamp t = start;
+  for (const tf::open_request& req : requests) {
+    t += chr::minutes{3};
+    full.at(t);
+    brief.at(t);
+    const tf::opened_ticket o = full.open(req);
+    const auto r = brief->open_brief(req);
+    REQUIRE_MESSAGE(r.has_value(), req.customer_id << ": " << (r ? std::string() : r.error().message()));
+    CHECK(r->ticket_id == o.ticket.id);
+    CHECK(r->workflow_id == o.ticket.workflow_id);
+    CHECK(r->workflow_version == o.ticket.workflow_version);
+    CHECK(r->brief == receipt_of(o.ticket));
+    const auto b = brief->brief(r->ticket_id);
+    REQUIRE(b.has_value());
+    CHECK(*b == r->brief);
+    // The same events, hashes included, and the same notifications.
+    CHECK(brief.events(r->ticket_id) == full.events(o.ticket.id));
+    CHECK(show(brief.inbox.drain()) == show(full.inbox.drain()));
+    escalated = escalated || o.ticket.escalations > 0;
+  }
+  // The third request did run an open-time rule that moved the ticket.
+  CHECK(escalated);
+}
+
+TEST_CASE("engine.open_brief.a_refused_open_is_the_same_error_and_denial") {
+  const tf::timestamp start = local(2026, 11, 24, 9, 0);
+  engine_fixture full(start);
+  engine_fixture brief(start);
+  tf::open_request bad = complaint("C-OB-BAD", {{"region", txt("taicang")}}, {{"complaint_class", txt("business")}});
+  bad.type = "no_such_ticket_type";
+  const auto o = full->open(bad);
+  const auto r = brief->open_brief(bad);
+  REQUIRE_FALSE(o.has_value());
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().code() == tf::errc::not_found);
+  CHECK(r.error().code() == o.error().code());
+  CHECK(r.error().message() == o.error().message());
+  // Audited the same way on the denial log, and no ticket numbered.
+  CHECK(brief.events(tf::engine::denial_log_id) == full.events(tf::engine::denial_log_id));
+  CHECK(brief.events(tf::engine::denial_log_id).size() == 1);
+  const tf::open_request good =
+      complaint("C-OB-GOOD", {{"region", txt("taicang")}}, {{"complaint_class", txt("business")}});
+  const auto next = brief->open_brief(good);
+  REQUIRE(next.has_value());
+  CHECK(next->ticket_id == full.open(good).ticket.id);
+}

@@ -48,7 +48,16 @@ result<std::unique_ptr<engine>> engine::create(catalog cat, engine_options optio
 // --- commands -------------------------------------------------------------------------
 
 result<opened_ticket> engine::open(const open_request& request) {
-  return impl_->open(request, now());
+  // Built where it is returned, as act()'s view (one object, no move).
+  result<opened_ticket> out;
+  if (auto done = impl_->open(request, now(), &*out, nullptr); !done) out = fail(std::move(done).error());
+  return out;
+}
+
+result<open_receipt> engine::open_brief(const open_request& request) {
+  result<open_receipt> out;
+  if (auto done = impl_->open(request, now(), nullptr, &*out); !done) out = fail(std::move(done).error());
+  return out;
 }
 
 result<ticket_view> engine::act(const act_request& request) {

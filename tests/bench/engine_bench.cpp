@@ -263,6 +263,20 @@ void BM_open(benchmark::State& state) {
 }
 BENCHMARK(BM_open)->Arg(1000)->Arg(100'000)->Unit(benchmark::kNanosecond);
 
+// BM_open through open_brief(): the same opens without the view and the
+// routing decision (the simulator's way).
+void BM_open_brief(benchmark::State& state) {
+  fixture f(0, static_cast<std::size_t>(state.range(0)));
+  std::size_t customer = static_cast<std::size_t>(state.range(0));
+  for (auto _ : state) {
+    auto o = f.eng->open_brief(key_complaint(customer++));
+    if (!o) state.SkipWithError(o.error().message().c_str());
+    benchmark::DoNotOptimize(o);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_open_brief)->Arg(1000)->Unit(benchmark::kNanosecond);
+
 // The cost of one fired timer (issue 13's city: deadlines and warnings
 // fire all day): each round opens 100 complaints (not timed), then one
 // engine::advance() ten days on fires every timer they have — the
