@@ -1434,3 +1434,44 @@ TEST_CASE("sim.run_store.timer_announcements_are_queued_once_and_never_lost") {
   CHECK(mismatches == 0);
   CHECK(repeats > 1000);  // the walk did repeat instants, queued or dropped
 }
+
+namespace {
+
+/// Counts the intakes asked of it in one call (number_and_history) and
+/// the reads a store's default intake makes instead.
+class intake_counting_store final : public tierflow_test::forwarding_store {
+ public:
+  using forwarding_store::forwarding_store;
+  [[nodiscard]] tf::result<tf::ticket_intake> number_and_history(
+      std::string_view customer_id) override {
+    ++intakes;
+    return forwarding_store::number_and_history(customer_id);
+  }
+  [[nodiscard]] tf::result<std::vector<tf::ticket_summary>> customer_tickets(
+      std::string_view customer_id) const override {
+    ++histories;
+    return forwarding_store::customer_tickets(customer_id);
+  }
+  int intakes = 0;
+  mutable int histories = 0;
+};
+
+}  // namespace
+
+TEST_CASE("sim.run_store.an_opening_asks_the_inner_store_for_its_intake_in_one_call") {
+  // The shipped organisation derives attributes from a customer's history,
+  // so each opening asks its store for a ticket number and the customer's
+  // tickets at once (number_and_history). The run's recording store passes
+  // that on: a store that answers both in one exchange (postgres_store as
+  // the caller's store) is not asked the two apart through store's default.
+  tf::memory_store kept;
+  intake_counting_store inner(kept);
+  sim::run_options o;
+  o.seed = 5;
+  o.events = &inner;
+  auto r = sim::run(city(1), shipped(), o);
+  REQUIRE_MESSAGE(r.has_value(), (r ? std::string() : r.error().message()));
+  REQUIRE(r->tickets_opened > 0);
+  CHECK(inner.intakes == static_cast<int>(r->tickets_opened));
+  CHECK(inner.histories == 0);
+}

@@ -457,11 +457,23 @@ result<void> accumulator::add(std::span<const event> trail) {
   const std::vector<timestamp>& instants = s.opts.instants;
   for (const event& e : trail) {
     if (e.time > s.opts.to) break;
-    while (next_instant < instants.size() && instants[next_instant] < e.time)
-      s.snapshot(next_instant++);
+    if (s.w.open) {
+      while (next_instant < instants.size() && instants[next_instant] < e.time)
+        s.snapshot(next_instant++);
+    } else {
+      // A ticket not open at an instant counts nothing there (snapshot):
+      // the instants before its opening (a year's midnights, for a ticket
+      // opened late in it) are jumped over, not walked.
+      next_instant = static_cast<std::size_t>(
+          std::lower_bound(instants.begin() + static_cast<std::ptrdiff_t>(next_instant),
+                           instants.end(), e.time) -
+          instants.begin());
+    }
     s.apply(e);
   }
-  while (next_instant < instants.size()) s.snapshot(next_instant++);
+  // Nor at the instants after it closed.
+  if (s.w.open)
+    while (next_instant < instants.size()) s.snapshot(next_instant++);
   s.end(trail.front());
   return {};
 }

@@ -28,6 +28,10 @@ arrival_process::arrival_process(const demand_stream& demand, std::vector<const 
       offset_s_(std::chrono::duration_cast<std::chrono::seconds>(utc_offset).count()),
       customers_(std::move(customers)),
       rng_(rng) {
+  count_ = customers_.size();
+  every_ = true;
+  for (std::size_t i = 0; i < count_ && every_; ++i) every_ = customers_[i] == i;
+  if (every_) std::vector<std::uint32_t>().swap(customers_);
   double hour_sum = 0;
   for (const double h : demand.hours) hour_sum += std::max(h, 0.0);
   for (std::size_t h = 0; h < 24; ++h) {
@@ -78,7 +82,7 @@ double arrival_process::piece_end(double t) const noexcept {
 }
 
 double arrival_process::next(double after, double horizon) {
-  if (customers_.empty()) return never;
+  if (count_ == 0) return never;
   // Time-change of a unit-rate Poisson process: an exponential amount of
   // integrated rate, spent piece by piece.
   double work = rng_.exponential(1.0);

@@ -49,12 +49,13 @@ class arrival_process {
 
   /// A customer index for an arrival, drawn uniformly.
   [[nodiscard]] std::uint32_t pick_customer() noexcept {
-    return customers_[rng_.index(customers_.size())];
+    const std::size_t i = rng_.index(count_);
+    return every_ ? static_cast<std::uint32_t>(i) : customers_[i];
   }
 
   [[nodiscard]] const demand_stream& demand() const noexcept { return *demand_; }
   [[nodiscard]] random_source& rng() noexcept { return rng_; }
-  [[nodiscard]] bool has_customers() const noexcept { return !customers_.empty(); }
+  [[nodiscard]] bool has_customers() const noexcept { return count_ != 0; }
 
   static constexpr double never = std::numeric_limits<double>::infinity();
 
@@ -69,7 +70,13 @@ class arrival_process {
   double share_;
   const calendar* holidays_;
   std::int64_t offset_s_;
+  // The indices drawn from; emptied when they are 0, 1, … n − 1 (a stream
+  // of every customer, the usual case): the draw is then the index itself,
+  // and an arrival reads no entry of a list as long as the population (a
+  // cache miss per arrival in a large one).
   std::vector<std::uint32_t> customers_;
+  std::size_t count_ = 0;
+  bool every_ = false;
   random_source rng_;
   std::array<double, 24> hour_rate_{};  // arrivals per second per unit weekday multiplier
   std::array<double, 7> weekday_{};

@@ -191,7 +191,8 @@ class simulation {
   void on_sample(std::int64_t now);
   result<void> wake(std::int64_t now);
 
-  std::uint32_t add_ticket(ticket_view view, bool live);
+  /// `view` is taken apart (its strings move into the receipt).
+  std::uint32_t add_ticket(ticket_view&& view, bool live);
   /// A queue entry of slot `k` was popped; frees the slot when its ticket
   /// is closed and no entry names it any more.
   void unqueued(std::uint32_t k);
@@ -441,7 +442,7 @@ void simulation::prepare_shifts() {
   }
 }
 
-std::uint32_t simulation::add_ticket(ticket_view view, bool live) {
+std::uint32_t simulation::add_ticket(ticket_view&& view, bool live) {
   sim_ticket t;
   std::uint32_t k = 0;
   if (!free_slots_.empty()) {
