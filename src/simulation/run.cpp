@@ -191,8 +191,10 @@ class simulation {
   void on_sample(std::int64_t now);
   result<void> wake(std::int64_t now);
 
-  /// `view` is taken apart (its strings move into the receipt).
-  std::uint32_t add_ticket(ticket_view&& view, bool live);
+  /// A ticket the run follows from now on: its id, its workflow, and where
+  /// it stands (`brief`, taken over).
+  std::uint32_t add_ticket(std::string_view id, std::string_view workflow_id, std::uint32_t workflow_version,
+                           act_receipt&& brief, bool live);
   /// A queue entry of slot `k` was popped; frees the slot when its ticket
   /// is closed and no entry names it any more.
   void unqueued(std::uint32_t k);
@@ -442,33 +444,23 @@ void simulation::prepare_shifts() {
   }
 }
 
-std::uint32_t simulation::add_ticket(ticket_view&& view, bool live) {
+std::uint32_t simulation::add_ticket(std::string_view id, std::string_view workflow_id,
+                                     std::uint32_t workflow_version, act_receipt&& brief, bool live) {
   sim_ticket t;
   std::uint32_t k = 0;
   if (!free_slots_.empty()) {
     k = free_slots_.back();
     free_slots_.pop_back();
     t.generation = tickets_[k].generation + 1;
-    ids_[k] = view.id;
+    ids_[k] = id;
   } else {
     k = static_cast<std::uint32_t>(tickets_.size());
-    ids_.push_back(view.id);
+    ids_.emplace_back(id);
   }
-  ticket_of_.emplace(view.id, k);
+  ticket_of_.emplace(ids_[k], k);
   // A ticket keeps its workflow version for life: found once.
-  t.flow = cat_.find(view.workflow_id, view.workflow_version);
-  // The receipt's members, as the engine fills them from its record
-  // (engine::brief): taken from the view it opened or adopted with.
-  t.brief = std::make_unique<act_receipt>();
-  act_receipt& b = *t.brief;
-  b.version = view.version;
-  b.state = std::move(view.state);
-  b.closed = view.closed;
-  b.region = std::move(view.region);
-  b.assignee = std::move(view.assignee);
-  b.owner = std::move(view.owner);
-  b.paused = view.paused;
-  b.nearest_due = view.nearest_due();
+  t.flow = cat_.find(workflow_id, workflow_version);
+  t.brief = std::make_unique<act_receipt>(std::move(brief));
   t.live = live;
   if (k < tickets_.size()) {
     tickets_[k] = std::move(t);
@@ -503,7 +495,18 @@ result<void> simulation::adopt_live() {
       if (v.error().code() == errc::io_error) return fail(v.error());
       continue;  // quarantined in the live store: not simulated
     }
-    const std::uint32_t k = add_ticket(std::move(*v), true);
+    // The receipt's members, as the engine fills them from its record
+    // (engine::brief), taken from the view it adopted the ticket with.
+    act_receipt b;
+    b.version = v->version;
+    b.state = std::move(v->state);
+    b.closed = v->closed;
+    b.region = std::move(v->region);
+    b.assignee = std::move(v->assignee);
+    b.owner = std::move(v->owner);
+    b.paused = v->paused;
+    b.nearest_due = v->nearest_due();
+    const std::uint32_t k = add_ticket(v->id, v->workflow_id, v->workflow_version, std::move(b), true);
     draw(k, start_, true);
   }
   return {};
@@ -752,14 +755,17 @@ result<void> simulation::on_arrival(std::uint32_t process, std::int64_t now) {
       req.fields.emplace_back(g.name, std::move(*v));
     }
   }
-  auto opened = engine_->open(req);
+  // A receipt, not the view and routing decision: the run reads only
+  // where the ticket stands (open_brief: a seventh less than open()).
+  auto opened = engine_->open_brief(req);
   if (!opened)
     return fail(opened.error().code(),
                 "opening a " + d.type + " ticket for " + req.customer_id + ": " +
                     opened.error().message());
   store_->forget_changes();
   ++out_.tickets_opened;
-  const std::uint32_t k = add_ticket(std::move(opened->ticket), false);
+  const std::uint32_t k =
+      add_ticket(opened->ticket_id, opened->workflow_id, opened->workflow_version, std::move(opened->brief), false);
   draw(k, now, true);
   // The next arrival of this process.
   arrival_at_[process] = src.next(arrival_at_[process], static_cast<double>(period_to_));
