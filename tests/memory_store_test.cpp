@@ -181,59 +181,6 @@ TEST_CASE("store.memory.release_trail.refuses_what_it_cannot_give_up") {
   CHECK(observe(st, {"T2"}) == released);
 }
 
-TEST_CASE("store.memory.drop_trail.lets_a_trail_go_as_release_trail_does_without_decoding_it") {
-  // Two stores given the same appends: one releases, one drops. Every
-  // answer, refusal and byte count must then be the same.
-  tierflow::memory_store released;
-  tierflow::memory_store dropped;
-  tierflow::ticket_summary t1 = conformance::ticket("T1");
-  tierflow::ticket_summary t2 = conformance::ticket("T2");
-  for (tierflow::memory_store* st : {&released, &dropped}) {
-    for (int i = 0; i < 4; ++i) {
-      t1.state = "step_" + std::to_string(i);
-      conformance::save(*st, t1);
-    }
-    conformance::save(*st, t2);
-    REQUIRE(conformance::append_next(*st, "log", 2));  // a stream without a summary
-  }
-  const std::vector<std::string> watched = {"T1", "T2", "log", "T9"};
-  REQUIRE(observe(dropped, watched) == observe(released, watched));
-
-  // The refusals: unknown, not a ticket, still open. Same code and text,
-  // nothing changed.
-  for (const char* id : {"T9", "log", "T1"}) {
-    const observed before = observe(dropped, watched);
-    const auto by_drop = refusal(dropped.drop_trail(id));
-    const auto by_release = refusal(released.release_trail(id));
-    CHECK(by_drop.code() == by_release.code());
-    CHECK(by_drop.message() == by_release.message());
-    CHECK(observe(dropped, watched) == before);
-  }
-
-  // Closed, then let go: the trail leaves, its bytes with it, as released.
-  t1.closed = true;
-  t1.closed_at = at(12);
-  t1.state = "closed";
-  conformance::save(released, t1);
-  conformance::save(dropped, t1);
-  const std::size_t with_trail = dropped.memory_bytes();
-  REQUIRE(released.release_trail("T1"));
-  REQUIRE(dropped.drop_trail("T1"));
-  CHECK(dropped.memory_bytes() < with_trail);
-  CHECK(observe(dropped, watched) == observe(released, watched));
-  for (const auto& gone : {refusal(dropped.load("T1")), refusal(dropped.drop_trail("T1")),
-                           refusal(dropped.release_trail("T1"))}) {
-    CHECK(gone.code() == tierflow::errc::not_found);
-    CHECK(gone.message().find("trail released") != std::string::npos);
-  }
-  // Its blocks serve the next trail, as release_trail's do.
-  for (tierflow::memory_store* st : {&released, &dropped}) {
-    tierflow::ticket_summary t3 = conformance::ticket("T3");
-    conformance::save(*st, t3);
-  }
-  CHECK(observe(dropped, {"T2", "T3"}) == observe(released, {"T2", "T3"}));
-}
-
 TEST_CASE("store.memory.release_trail.moves_a_closed_trail_out_and_keeps_the_summary") {
   tierflow::memory_store st;
   tierflow::ticket_summary other = conformance::ticket("T2");

@@ -1110,15 +1110,14 @@ std::vector<std::string> six_jobs(tf::store& s, tf::timestamp t0, const std::vec
   return ids;
 }
 
-// The fold the run uses, on a store of its own: each closed ticket's
-// trail is added to the indicators once and leaves the store (its summary
-// stays); one the run still holds waits for a later fold; open tickets
-// keep their trails and are added at the end. The report equals
-// kpi::compute over a twin store that kept every trail. `keep`: the
-// recording store keeps the trails as they are appended
-// (recording_store::keep_trails, as the run does), and the store's copies
-// are dropped undecoded; else they are released, decoded.
-void closed_trails_leave_the_runs_own_store(bool keep) {
+}  // namespace
+
+TEST_CASE("sim.run.closed_trails_leave_the_runs_own_store_once_folded") {
+  // The fold the run uses, on a store of its own: each closed ticket's
+  // trail is added to the indicators once and leaves the store (its
+  // summary stays); one the run still holds waits for a later fold; open
+  // tickets keep their trails and are added at the end. The report equals
+  // kpi::compute over a twin store that kept every trail.
   const tf::timestamp t0 = tf::timestamp{sys_days{2026y / March / 2}};
   const std::vector<int> serve{0, 1, 2, 4};
   tf::kpi::options ko;
@@ -1136,7 +1135,6 @@ void closed_trails_leave_the_runs_own_store(bool keep) {
 
   tf::memory_store own;
   sim::detail::recording_store recorder(own);
-  if (keep) recorder.keep_trails();
   auto acc = tf::kpi::accumulator::make(ko);
   REQUIRE(acc.has_value());
   sim::detail::trail_fold fold(recorder, &own, std::move(*acc));
@@ -1176,22 +1174,6 @@ void closed_trails_leave_the_runs_own_store(bool keep) {
   const auto got = rendered(*report);
   const auto want = rendered(*expected);
   CHECK_MESSAGE(got == want, first_difference(got, want));
-  // What the recording store kept: nothing of the folded tickets (taken),
-  // and of an open one its whole trail as stored, hashes included.
-  std::vector<tf::event> kept;
-  for (const int i : serve) CHECK_FALSE(recorder.take_kept(ids[static_cast<std::size_t>(i)], kept));
-  CHECK(recorder.take_kept(ids[3], kept) == keep);
-  if (keep) CHECK(kept == twin.load(ids[3]).value());
-}
-
-}  // namespace
-
-TEST_CASE("sim.run.closed_trails_leave_the_runs_own_store_once_folded") {
-  closed_trails_leave_the_runs_own_store(false);
-}
-
-TEST_CASE("sim.run.closed_trails_kept_as_appended_are_folded_and_dropped_undecoded") {
-  closed_trails_leave_the_runs_own_store(true);
 }
 
 namespace {

@@ -99,12 +99,6 @@ class memory_store final : public store {
   /// and `room` holds part of it.
   [[nodiscard]] result<std::span<event>> release_trail(std::string_view ticket_id, std::vector<event>& room);
 
-  /// As release_trail(ticket_id), with the same errors and effects, but the
-  /// events are not decoded: for a host that kept them as it appended them
-  /// (the simulator folds a ticket's events from the appends it made) and
-  /// only needs the store to let them go. O(the trail's blocks).
-  [[nodiscard]] result<void> drop_trail(std::string_view ticket_id);
-
   /// Approximate bytes held (the trails' blocks, the string tables,
   /// summaries, indexes, with an estimate of malloc's share of each
   /// block): for the benchmarks' bytes-per-ticket and bytes-per-event

@@ -287,10 +287,6 @@ result<void> simulation::prepare_store() {
     target = own_store_.get();
   }
   store_ = std::make_unique<recording_store>(*target);
-  // The run's own store lets a closed ticket's trail go once it is folded:
-  // folded from the events as they were appended, it need not be decoded
-  // back out of the store (a twentieth of an M/M/c run).
-  if (own_store_ != nullptr) store_->keep_trails();
   if (options_.from == nullptr) return {};
   // Forecast: the live store is only read; its streams are copied as they
   // are (events sealed, the ticket summaries beside them), and the engine

@@ -28,45 +28,10 @@ result<void> recording_store::append(const append_request& request) {
     breaches_.push_back({std::string(request.ticket_id),
                          std::string(e.detail(detail_key::deadline).value_or("")), e.time});
   }
-  // The ticket's kept trail, made room in before the append (nothing
-  // after it may fail): a new ticket's made now, an older one's found.
-  std::vector<event>* kept = nullptr;
-  bool fresh = false;
-  if (keep_ && request.summary != nullptr) {
-    if (request.expected_version == 0) {
-      auto [at, added] = kept_.try_emplace(std::string(request.ticket_id));
-      kept = &at->second;
-      fresh = added;
-      // A lifecycle's events, mostly: no growth on the way.
-      if (added) kept->reserve(32);
-    } else if (const auto at = kept_.find(request.ticket_id); at != kept_.end()) {
-      kept = &at->second;
-    }
-    if (kept != nullptr) kept->reserve(kept->size() + count);
-  }
-  // Kept events are read after the inner store took the request: it gets
-  // no `movable` then (store.hpp, append_request).
-  append_request forwarded = request;
-  if (kept != nullptr) forwarded.movable = nullptr;
-  auto ok = inner_->append(forwarded);
+  auto ok = inner_->append(request);
   if (!ok) {
     breaches_.resize(breaches_before);
-    if (fresh) kept_.erase(std::string(request.ticket_id));
     return ok;
-  }
-  if (kept != nullptr) {
-    if (request.movable != nullptr) {
-      // Room was made: moving an event neither allocates nor throws.
-      for (event& e : *request.movable) kept->push_back(std::move(e));
-    } else {
-      try {
-        kept->insert(kept->end(), request.events.begin(), request.events.end());
-      } catch (...) {
-        // A partial trail must not be folded: the store's copy will be.
-        kept_.erase(std::string(request.ticket_id));
-        throw;
-      }
-    }
   }
   events_ += count;
   changed_.emplace_back(request.ticket_id);
@@ -84,14 +49,6 @@ result<void> recording_store::append(const append_request& request) {
   return ok;
 }
 
-bool recording_store::take_kept(std::string_view ticket_id, std::vector<event>& out) {
-  const auto at = kept_.find(ticket_id);
-  if (at == kept_.end()) return false;
-  out = std::move(at->second);
-  kept_.erase(at);
-  return true;
-}
-
 void recording_store::drop_timers_through(timestamp now) {
   const std::int64_t n = now.time_since_epoch().count();
   dropped_through_ = std::max(dropped_through_, n);
@@ -99,16 +56,11 @@ void recording_store::drop_timers_through(timestamp now) {
 }
 
 result<void> trail_fold::fold(const std::string& ticket_id) {
-  // The run's own store lets the events go: dropped when the recording
-  // store kept them, else decoded into the fold's one buffer (its strings
-  // reused from ticket to ticket: no allocation per ticket once it has
-  // held the longest trail); another store keeps its trail, which is read.
-  if (own_ != nullptr && events_->take_kept(ticket_id, kept_)) {
-    // Kept as it was appended (recording_store::keep_trails): the store
-    // lets its copy go without decoding it.
-    if (auto dropped = own_->drop_trail(ticket_id); !dropped) return fail(dropped.error());
-    if (auto added = indicators_.add(kept_); !added) return fail(added.error());
-  } else if (own_ != nullptr) {
+  // The run's own store gives the events up, decoded into the fold's one
+  // buffer (its strings reused from ticket to ticket: no allocation per
+  // ticket once it has held the longest trail); another store keeps its
+  // trail, which is read.
+  if (own_ != nullptr) {
     auto trail = own_->release_trail(ticket_id, released_);
     if (!trail) return fail(trail.error());
     if (auto added = indicators_.add(*trail); !added) return fail(added.error());

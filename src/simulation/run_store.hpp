@@ -15,7 +15,6 @@
 #include <queue>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -36,11 +35,10 @@ class recording_store final : public store {
  public:
   explicit recording_store(store& inner) noexcept : inner_(&inner) {}
 
-  /// Forwards the append (its `movable` too, unless it keeps the events:
-  /// what it notes is read from the events before the inner store may move
-  /// them out) and, when it succeeds, notes the ticket as changed, its next
-  /// timer, its breaches, whether it closed and the events' count, and
-  /// keeps the events (keep_trails()).
+  /// Forwards the append (its `movable` too: what it notes is read from the
+  /// events before the inner store may move them out) and, when it
+  /// succeeds, notes the ticket as changed, its next timer, its breaches,
+  /// whether it closed and the events' count.
   [[nodiscard]] result<void> append(const append_request& request) override;
   [[nodiscard]] result<std::vector<event>> load(std::string_view ticket_id) const override {
     return inner_->load(ticket_id);
@@ -130,19 +128,6 @@ class recording_store final : public store {
   /// Events appended through this store (copied ones included).
   [[nodiscard]] std::uint64_t events() const noexcept { return events_; }
 
-  /// From now on, keeps the events of each ticket whose stream starts with
-  /// an append through this store (with a summary: a ticket's), as they
-  /// were appended, until take_kept(): the run's fold then reads a closed
-  /// ticket's events from here and lets the store drop its copy without
-  /// decoding it (memory_store::drop_trail). The events are moved out of
-  /// the append's `movable` vector when the caller gave it up (the
-  /// engine does), else copied; the inner store then gets no `movable`.
-  void keep_trails() noexcept { keep_ = true; }
-  /// Moves the events kept for `ticket_id` into `out` (replacing what it
-  /// held) and forgets them; false, `out` unchanged, when none are kept
-  /// (the stream did not start here, or keep_trails() was not called).
-  [[nodiscard]] bool take_kept(std::string_view ticket_id, std::vector<event>& out);
-
  private:
   store* inner_;
   std::vector<std::string> changed_;
@@ -158,27 +143,16 @@ class recording_store final : public store {
   std::int64_t dropped_through_ = std::numeric_limits<std::int64_t>::min();
   bool pushed_any_ = false;
   std::uint64_t events_ = 0;
-  // keep_trails(): the kept trails by ticket id (string_view lookups).
-  struct id_hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view id) const noexcept { return std::hash<std::string_view>{}(id); }
-  };
-  bool keep_ = false;
-  std::unordered_map<std::string, std::vector<event>, id_hash, std::equal_to<>> kept_;
 };
 
 /// The indicators of a run, fed one ticket's trail at a time: a ticket's
 /// trail is added once it has closed (it is complete then: a closed ticket
 /// takes no action and fires no timer), the trails still open are added at
 /// the end, so that the run need not hold every trail until then. On the
-/// run's own memory store a closed ticket's events leave the store: the
-/// ones the recording store kept as they were appended are folded and the
-/// store's copy dropped undecoded (memory_store::drop_trail); any other
-/// (a forecast's copy made around the recording store) is released,
-/// decoded into one buffer the fold keeps and reuses
-/// (memory_store::release_trail). A store the caller gave (a database, a
-/// memory store the caller reads afterwards) keeps them, and they are read
-/// (load()).
+/// run's own memory store a closed ticket's events leave the store
+/// (memory_store::release_trail, decoded into one buffer the fold keeps
+/// and reuses); a store the caller gave (a database, a memory store the
+/// caller reads afterwards) keeps them, and they are read (load()).
 ///
 /// The report does not depend on the order trails are added in: the
 /// accumulator lists every row, unit, person, manager and backlog point
@@ -242,8 +216,6 @@ class trail_fold {
   // The trails released from the run's own store, one at a time; kept
   // with its elements' capacity (memory_store::release_trail's `room`).
   std::vector<event> released_;
-  // A trail the recording store kept (recording_store::take_kept).
-  std::vector<event> kept_;
   std::uint64_t folded_closed_ = 0;
 };
 

@@ -451,10 +451,6 @@ struct memory_store::impl {
   static_assert(shard_bits >= 1 && shard_bits <= 8);
   std::array<shard, shard_count> shards;
 
-  // The stream whose trail release_trail and drop_trail may let go (see
-  // there), or their error; `part` locked by the caller.
-  static result<stream*> releasable(shard& part, std::string_view ticket_id, std::uint64_t hash);
-
   static std::size_t shard_index(std::uint64_t hash) noexcept {
     return static_cast<std::size_t>(hash >> (64U - shard_bits));
   }
@@ -893,12 +889,11 @@ result<std::vector<event>> memory_store::release_trail(std::string_view ticket_i
   return trail;
 }
 
-// The stream of `ticket_id` in `part` if its trail may be released (a
-// closed ticket's, not released yet), else the error release_trail and
-// drop_trail give. `part` is locked by the caller.
-result<memory_store::impl::stream*> memory_store::impl::releasable(shard& part, std::string_view ticket_id,
-                                                                   std::uint64_t hash) {
-  stream* s = part.table.find(ticket_id, hash);
+result<std::span<event>> memory_store::release_trail(std::string_view ticket_id, std::vector<event>& room) {
+  const std::uint64_t hash = id_hash_of(ticket_id);
+  impl::shard& part = impl_->shards[impl::shard_index(hash)];
+  const std::unique_lock lock = detail::spin_then_lock(part.mutex);
+  impl::stream* s = part.table.find(ticket_id, hash);
   if (s == nullptr) {
     return fail(errc::not_found, fmt::format("ticket {}: not found", ticket_id));
   }
@@ -910,33 +905,13 @@ result<memory_store::impl::stream*> memory_store::impl::releasable(shard& part, 
     return fail(errc::invalid_argument,
                 fmt::format("ticket {}: not closed: its engine still needs the trail", ticket_id));
   }
-  return s;
-}
-
-result<std::span<event>> memory_store::release_trail(std::string_view ticket_id, std::vector<event>& room) {
-  const std::uint64_t hash = id_hash_of(ticket_id);
-  impl::shard& part = impl_->shards[impl::shard_index(hash)];
-  const std::unique_lock lock = detail::spin_then_lock(part.mutex);
-  auto s = impl::releasable(part, ticket_id, hash);
-  if (!s) return fail(std::move(s).error());
   // Decoded first (may throw, changes nothing in the store), then the
   // blocks go back to the shard's pool, for the next trails.
-  const auto count = static_cast<std::size_t>((*s)->length);
-  trail_codec::decode_into((*s)->trail, ticket_id, part.names, count, room);
-  part.bytes -= (*s)->trail.heap_bytes();
-  (*s)->trail.release(part.blocks);
+  const auto count = static_cast<std::size_t>(s->length);
+  trail_codec::decode_into(s->trail, ticket_id, part.names, count, room);
+  part.bytes -= s->trail.heap_bytes();
+  s->trail.release(part.blocks);
   return std::span<event>(room.data(), count);
-}
-
-result<void> memory_store::drop_trail(std::string_view ticket_id) {
-  const std::uint64_t hash = id_hash_of(ticket_id);
-  impl::shard& part = impl_->shards[impl::shard_index(hash)];
-  const std::unique_lock lock = detail::spin_then_lock(part.mutex);
-  auto s = impl::releasable(part, ticket_id, hash);
-  if (!s) return fail(std::move(s).error());
-  part.bytes -= (*s)->trail.heap_bytes();
-  (*s)->trail.release(part.blocks);
-  return {};
 }
 
 std::size_t memory_store::memory_bytes() const {
