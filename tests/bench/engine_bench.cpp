@@ -250,31 +250,26 @@ BENCHMARK(BM_transition_kept)
 // attribute checks, the derived history counts, the deadlines, the open-time
 // escalation rules, the sealed `opened`/`routed` events), with range(0)
 // tickets already open. Read against BM_transition: the simulator opens a
-// ticket for every few actions it takes.
-void BM_open(benchmark::State& state) {
+// ticket for every few actions it takes. `open`: &engine::open or
+// &engine::open_brief.
+template <class Opened>
+void opens(benchmark::State& state, result<Opened> (engine::*open)(const open_request&)) {
   fixture f(0, static_cast<std::size_t>(state.range(0)));
   std::size_t customer = static_cast<std::size_t>(state.range(0));
   for (auto _ : state) {
-    auto o = f.eng->open(key_complaint(customer++));
+    auto o = ((*f.eng).*open)(key_complaint(customer++));
     if (!o) state.SkipWithError(o.error().message().c_str());
     benchmark::DoNotOptimize(o);
   }
   state.SetItemsProcessed(state.iterations());
 }
+
+void BM_open(benchmark::State& state) { opens(state, &engine::open); }
 BENCHMARK(BM_open)->Arg(1000)->Arg(100'000)->Unit(benchmark::kNanosecond);
 
 // BM_open through open_brief(): the same opens without the view and the
 // routing decision (the simulator's way).
-void BM_open_brief(benchmark::State& state) {
-  fixture f(0, static_cast<std::size_t>(state.range(0)));
-  std::size_t customer = static_cast<std::size_t>(state.range(0));
-  for (auto _ : state) {
-    auto o = f.eng->open_brief(key_complaint(customer++));
-    if (!o) state.SkipWithError(o.error().message().c_str());
-    benchmark::DoNotOptimize(o);
-  }
-  state.SetItemsProcessed(state.iterations());
-}
+void BM_open_brief(benchmark::State& state) { opens(state, &engine::open_brief); }
 BENCHMARK(BM_open_brief)->Arg(1000)->Unit(benchmark::kNanosecond);
 
 // The cost of one fired timer (issue 13's city: deadlines and warnings
