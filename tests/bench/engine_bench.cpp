@@ -327,7 +327,8 @@ BENCHMARK(BM_complaint_lifecycle);
 // Benchmark sums the threads' counters. `f` is read inside the loop only:
 // a fixture shared by the threads is made by thread 0 before the loop's
 // start, which is the barrier the other threads wait at.
-void walk_lifecycles(benchmark::State& state, const std::unique_ptr<fixture>& f, std::size_t customer) {
+template <class Fixture>
+void walk_lifecycles(benchmark::State& state, const std::unique_ptr<Fixture>& f, std::size_t customer) {
   std::size_t lifecycles = 0;
   for (auto _ : state) {
     benchmark::DoNotOptimize(f->lifecycle(customer++));
@@ -366,6 +367,51 @@ void BM_lifecycle_threads_apart(benchmark::State& state) {
   walk_lifecycles(state, own, 0);
 }
 BENCHMARK(BM_lifecycle_threads_apart)->Threads(1)->Threads(2)->UseRealTime()->Unit(benchmark::kMicrosecond);
+
+// An engine of its own over a memory store shared with other engines: what
+// BM_lifecycle_threads_store_shared gives each thread.
+struct own_engine_fixture {
+  manual_clock clk{start};
+  std::unique_ptr<engine> eng;
+  explicit own_engine_fixture(memory_store& events) {
+    auto e = engine::create(shipped(), engine_options{&clk, &events, nullptr, "T", {}});
+    if (!e) std::abort();
+    eng = std::move(*e);
+  }
+  // fixture::lifecycle on this engine.
+  std::uint64_t lifecycle(std::size_t customer) {
+    const std::string id = tierflow_bench::open_investigating(*eng, customer);
+    for (const char* a : {"reply", "review_passed", "callback_satisfied", "close"})
+      if (!eng->act({id, a, manager, "", {}})) std::abort();
+    auto v = eng->act({id, "archive", actor{"cb_01", {"callback_agent"}, ""}, "", {}});
+    if (!v) std::abort();
+    return v->version;
+  }
+};
+
+// The same lifecycles with the store shared and nothing else: one memory
+// store, an engine per thread over it (each engine sees only its own
+// thread's tickets; the store hands out the numbers). Between
+// BM_lifecycle_threads (engine and store shared) and
+// BM_lifecycle_threads_apart (nothing shared), its ratio tells what the
+// shared store costs apart from the shared engine.
+void BM_lifecycle_threads_store_shared(benchmark::State& state) {
+  static std::unique_ptr<memory_store> events;  // built by thread 0, before every thread's loop
+  // Fixed places: a thread names its own before the loop, filled after.
+  static std::array<std::unique_ptr<own_engine_fixture>, 2> engines;
+  if (state.thread_index() == 0) {
+    events = std::make_unique<memory_store>();
+    for (int t = 0; t < state.threads(); ++t)
+      engines.at(static_cast<std::size_t>(t)) = std::make_unique<own_engine_fixture>(*events);
+  }
+  walk_lifecycles(state, engines.at(static_cast<std::size_t>(state.thread_index())),
+                  static_cast<std::size_t>(state.thread_index()) * 100'000'000);
+  if (state.thread_index() == 0) {
+    for (auto& e : engines) e.reset();  // every thread has left the loop
+    events.reset();
+  }
+}
+BENCHMARK(BM_lifecycle_threads_store_shared)->Threads(1)->Threads(2)->UseRealTime()->Unit(benchmark::kMicrosecond);
 
 // The control for BM_lifecycle_threads in the same run: BM_baseline_sha256's
 // hash chain, one per thread, which shares nothing, so its 2-thread over
