@@ -495,18 +495,11 @@ result<void> simulation::adopt_live() {
       if (v.error().code() == errc::io_error) return fail(v.error());
       continue;  // quarantined in the live store: not simulated
     }
-    // The receipt's members, as the engine fills them from its record
-    // (engine::brief), taken from the view it adopted the ticket with.
-    act_receipt b;
-    b.version = v->version;
-    b.state = std::move(v->state);
-    b.closed = v->closed;
-    b.region = std::move(v->region);
-    b.assignee = std::move(v->assignee);
-    b.owner = std::move(v->owner);
-    b.paused = v->paused;
-    b.nearest_due = v->nearest_due();
-    const std::uint32_t k = add_ticket(v->id, v->workflow_id, v->workflow_version, std::move(b), true);
+    // Where it stands, as the engine says it (the view's own members, by
+    // engine::brief's contract); the view gives its workflow.
+    auto b = engine_->brief(row.ticket_id);
+    if (!b) return fail(b.error());
+    const std::uint32_t k = add_ticket(v->id, v->workflow_id, v->workflow_version, std::move(*b), true);
     draw(k, start_, true);
   }
   return {};

@@ -48,6 +48,24 @@ using tierflow_bench::start;
 
 using tierflow_bench::manager;
 
+// A whole complaint lifecycle on `eng`, open to archived, for a new
+// customer numbered `customer`: the archived ticket's version (its events).
+// Aborts, saying why, when a step is refused.
+std::uint64_t complaint_lifecycle(engine& eng, std::size_t customer) {
+  const auto must = [](const result<ticket_view>& r) {
+    if (!r) {
+      std::fprintf(stderr, "%s\n", r.error().message().c_str());
+      std::abort();
+    }
+  };
+  const std::string id = tierflow_bench::open_investigating(eng, customer);
+  for (const char* a : {"reply", "review_passed", "callback_satisfied", "close"})
+    must(eng.act({id, a, manager, "", {}}));
+  auto v = eng.act({id, "archive", actor{"cb_01", {"callback_agent"}, ""}, "", {}});
+  must(v);
+  return v->version;
+}
+
 // An engine with its own store and clock: `background` tickets just opened
 // (they sit in their queues with running deadlines), and `active` tickets
 // brought to `investigating`, where reply / review_rejected move them back
@@ -73,29 +91,12 @@ struct fixture {
     replied.assign(active, false);
   }
 
-  void must(const result<ticket_view>& r) const {
-    if (!r) {
-      std::fprintf(stderr, "%s\n", r.error().message().c_str());
-      std::abort();
-    }
-  }
-
   std::string open_investigating(std::size_t customer) {
     return tierflow_bench::open_investigating(*eng, customer);
   }
 
-  // A whole complaint lifecycle, open to archived, for a new customer
-  // numbered `customer`: the archived ticket's version (its events).
-  std::uint64_t lifecycle(std::size_t customer) {
-    const std::string id = open_investigating(customer);
-    must(eng->act({id, "reply", manager, "", {}}));
-    must(eng->act({id, "review_passed", manager, "", {}}));
-    must(eng->act({id, "callback_satisfied", manager, "", {}}));
-    must(eng->act({id, "close", manager, "", {}}));
-    auto v = eng->act({id, "archive", actor{"cb_01", {"callback_agent"}, ""}, "", {}});
-    must(v);
-    return v->version;
-  }
+  // complaint_lifecycle on this fixture's engine.
+  std::uint64_t lifecycle(std::size_t customer) { return complaint_lifecycle(*eng, customer); }
 };
 
 // A typical sealed event: a reply's transition on the complaint path.
@@ -378,15 +379,8 @@ struct own_engine_fixture {
     if (!e) std::abort();
     eng = std::move(*e);
   }
-  // fixture::lifecycle on this engine.
-  std::uint64_t lifecycle(std::size_t customer) {
-    const std::string id = tierflow_bench::open_investigating(*eng, customer);
-    for (const char* a : {"reply", "review_passed", "callback_satisfied", "close"})
-      if (!eng->act({id, a, manager, "", {}})) std::abort();
-    auto v = eng->act({id, "archive", actor{"cb_01", {"callback_agent"}, ""}, "", {}});
-    if (!v) std::abort();
-    return v->version;
-  }
+  // complaint_lifecycle on this engine.
+  std::uint64_t lifecycle(std::size_t customer) { return complaint_lifecycle(*eng, customer); }
 };
 
 // The same lifecycles with the store shared and nothing else: one memory
