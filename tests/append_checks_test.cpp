@@ -128,12 +128,12 @@ TEST_CASE("store.text.storable_text_agrees_with_a_code_point_decoder") {
   }
 }
 
-// check_append_ids_but_event_text is check_append_ids without the events'
-// strings: it takes a request whose only fault is an event's text, and
-// refuses any other with check_append_ids's own message (a bad summary
-// text alongside a bad event text: the event's, which that check names
-// first).
-TEST_CASE("store.text.ids_check_without_event_text_refuses_as_the_full_check") {
+// check_append_ids_but_text is check_append_ids without any text check: it
+// takes a request whose only faults are texts (an event's, the ticket
+// id's, the summary's), which the full check refuses, and refuses any other
+// with check_append_ids's own message (the ids are checked before any
+// text).
+TEST_CASE("store.text.ids_check_without_text_refuses_as_the_full_check") {
   using tierflow::event;
   const auto make_event = [](std::string ticket, std::string actor) {
     event e;
@@ -149,10 +149,12 @@ TEST_CASE("store.text.ids_check_without_event_text_refuses_as_the_full_check") {
   summary.customer_id = "C1";
   summary.state = "new";
   summary.version = 1;
+  using tierflow::detail::check_append_ids;
+  using tierflow::detail::check_append_ids_but_text;
 
   const auto agree = [](const tierflow::append_request& request, const std::string& message) {
-    const auto split = tierflow::detail::check_append_ids_but_event_text(request);
-    const auto full = tierflow::detail::check_append_ids(request);
+    const auto split = check_append_ids_but_text(request);
+    const auto full = check_append_ids(request);
     REQUIRE_FALSE(split);
     REQUIRE_FALSE(full);
     CHECK(split.error().code() == tierflow::errc::invalid_argument);
@@ -160,30 +162,36 @@ TEST_CASE("store.text.ids_check_without_event_text_refuses_as_the_full_check") {
     CHECK(split.error().message() == message);
     CHECK(full.error().message() == message);
   };
+  // Taken by the split check, refused by the full one with `message`.
+  const auto only_text = [](const tierflow::append_request& request, const std::string& message) {
+    CHECK(check_append_ids_but_text(request));
+    const auto full = check_append_ids(request);
+    REQUIRE_FALSE(full);
+    CHECK(full.error().message() == message);
+  };
 
   // Good: both take it.
   const std::vector<event> good = {make_event("T1", "csr_01")};
-  CHECK(tierflow::detail::check_append_ids_but_event_text({.ticket_id = "T1", .events = good, .summary = &summary}));
-  CHECK(tierflow::detail::check_append_ids({.ticket_id = "T1", .events = good, .summary = &summary}));
+  CHECK(check_append_ids_but_text({.ticket_id = "T1", .events = good, .summary = &summary}));
+  CHECK(check_append_ids({.ticket_id = "T1", .events = good, .summary = &summary}));
 
-  // A bad actor id alone: only the full check refuses it.
+  // Bad texts alone: only the full check refuses them.
   const std::vector<event> bad_actor = {make_event("T1", "csr_01\xff")};
-  CHECK(tierflow::detail::check_append_ids_but_event_text(
-      {.ticket_id = "T1", .events = bad_actor, .summary = &summary}));
-  const auto full = tierflow::detail::check_append_ids({.ticket_id = "T1", .events = bad_actor, .summary = &summary});
-  REQUIRE_FALSE(full);
-  CHECK(full.error().message() == "ticket T1: event 1: the actor id is not valid UTF-8 text (or holds a NUL byte)");
-
-  // The ids, the ticket id's text and the summary's text: refused by both alike.
-  agree({.ticket_id = "", .events = good}, "append to a stream with an empty ticket id");
-  agree({.ticket_id = "T2", .events = good}, "ticket T2: event 1 belongs to ticket T1");
+  only_text({.ticket_id = "T1", .events = bad_actor, .summary = &summary},
+            "ticket T1: event 1: the actor id is not valid UTF-8 text (or holds a NUL byte)");
   const std::vector<event> bad_ticket = {make_event(std::string("T\0", 2), "csr_01")};
-  agree({.ticket_id = std::string_view("T\0", 2), .events = bad_ticket},
-        "append: the ticket id is not valid UTF-8 text (or holds a NUL byte)");
+  only_text({.ticket_id = std::string_view("T\0", 2), .events = bad_ticket},
+            "append: the ticket id is not valid UTF-8 text (or holds a NUL byte)");
   tierflow::ticket_summary forged = summary;
   forged.assignee = "csr\xc3";
-  agree({.ticket_id = "T1", .events = good, .summary = &forged},
-        "ticket T1: summary: the assignee is not valid UTF-8 text (or holds a NUL byte)");
-  agree({.ticket_id = "T1", .events = bad_actor, .summary = &forged},
-        "ticket T1: event 1: the actor id is not valid UTF-8 text (or holds a NUL byte)");
+  only_text({.ticket_id = "T1", .events = good, .summary = &forged},
+            "ticket T1: summary: the assignee is not valid UTF-8 text (or holds a NUL byte)");
+  only_text({.ticket_id = "T1", .events = bad_actor, .summary = &forged},
+            "ticket T1: event 1: the actor id is not valid UTF-8 text (or holds a NUL byte)");
+
+  // The ids: refused by both alike, with a bad text alongside too.
+  agree({.ticket_id = "", .events = good}, "append to a stream with an empty ticket id");
+  agree({.ticket_id = "T2", .events = good}, "ticket T2: event 1 belongs to ticket T1");
+  agree({.ticket_id = "T2", .events = good, .summary = &forged}, "ticket T2: event 1 belongs to ticket T1");
+  agree({.ticket_id = "T2", .events = bad_actor}, "ticket T2: event 1 belongs to ticket T1");
 }

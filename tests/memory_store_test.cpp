@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <memory>
@@ -37,6 +38,7 @@
 #include "store/memory/customer_table.hpp"
 #include "store/memory/intern_table.hpp"
 #include "store/memory/packed_summary.hpp"
+#include "store/same_text.hpp"
 #include "store/store_codec.hpp"
 #include "store_conformance.hpp"
 
@@ -1734,4 +1736,160 @@ TEST_CASE("store.memory.index.moved_deadlines_and_timers_keep_the_contract_order
     for (const auto& id : open) open_ids += (open_ids.empty() ? "" : ",") + id;
     CHECK(conformance::ids(st.open_tickets()) == open_ids);
   }
+}
+
+// same_text, the store's inline equality, against operator== for every
+// length up to past its word loads, with a difference at each position
+// (and none).
+TEST_CASE("store.memory.same_text.agrees_with_operator_equal") {
+  for (std::size_t n = 0; n <= 40; ++n) {
+    std::string a(n, 'x');
+    for (std::size_t i = 0; i < n; ++i) a[i] = static_cast<char>('a' + (i * 7) % 26);
+    const std::string same = a;
+    CAPTURE(n);
+    CHECK(tierflow::detail::same_text(a, same));
+    for (std::size_t i = 0; i < n; ++i) {
+      std::string b = a;
+      b[i] = static_cast<char>(b[i] ^ 0x20);
+      CAPTURE(i);
+      CHECK_FALSE(tierflow::detail::same_text(a, b));
+    }
+    CHECK_FALSE(tierflow::detail::same_text(a, a + "y"));
+    CHECK(tierflow::detail::same_text(std::string_view(a).substr(0, n / 2), std::string_view(same).substr(0, n / 2)));
+  }
+}
+
+// A summary repacked from the first text that changed on (the block
+// reused) reads back as one packed whole: each text in turn changed,
+// shorter, longer, emptied, and several at once.
+TEST_CASE("store.memory.summary.repacked_from_the_first_changed_text_reads_back_whole") {
+  using tierflow::detail::packed_summary;
+  tierflow::ticket_summary s = conformance::ticket("T000042");
+  s.customer_id = "C0042";
+  s.ticket_type = "complaint";
+  s.workflow_id = "complaint";
+  s.state = "investigating";
+  s.unit = "service_centre";
+  s.region = "north";
+  s.owner = "em_01";
+  s.assignee = "csr_07";
+  std::string tierflow::ticket_summary::*const texts[] = {
+      &tierflow::ticket_summary::customer_id, &tierflow::ticket_summary::ticket_type,
+      &tierflow::ticket_summary::workflow_id, &tierflow::ticket_summary::state,
+      &tierflow::ticket_summary::unit,        &tierflow::ticket_summary::region,
+      &tierflow::ticket_summary::owner,       &tierflow::ticket_summary::assignee};
+  // Room for every variant below, so that assign reuses the block.
+  tierflow::ticket_summary roomy = s;
+  roomy.owner = std::string(200, 'o');
+  packed_summary p(roomy);
+  REQUIRE(p.fits(s));
+  p.assign(s);
+  REQUIRE(p.unpack() == s);
+  CHECK(p.changed_texts(s) == 0);
+  for (std::size_t i = 0; i < std::size(texts); ++i) {
+    for (const std::string& text : {std::string(), std::string("x"), s.*texts[i] + "-longer", std::string("\xc3\xa9t\xc3\xa9")}) {
+      tierflow::ticket_summary next = s;
+      next.*texts[i] = text;
+      next.version = s.version + 1;
+      CAPTURE(i);
+      CAPTURE(text);
+      const std::uint32_t changed = p.changed_texts(next);
+      CHECK(changed == (text == s.*texts[i] ? 0U : std::uint32_t{2} << i));
+      REQUIRE(p.fits(next));
+      packed_summary q(roomy);
+      q.assign(s);
+      q.assign(next, changed);
+      CHECK(q.unpack() == next);
+      CHECK(q.changed_texts(next) == 0);
+    }
+  }
+  // Several at once, then back: each assign from the summary before.
+  tierflow::ticket_summary next = s;
+  next.state = "handler_replied";
+  next.assignee = "";
+  next.unit = "back_office";
+  next.version = 9;
+  const std::uint32_t changed = p.changed_texts(next);
+  CHECK(changed == ((1U << 4) | (1U << 5) | (1U << 8)));
+  p.assign(next, changed);
+  CHECK(p.unpack() == next);
+  p.assign(s, p.changed_texts(s));
+  CHECK(p.unpack() == s);
+  // texts_storable checks only the texts named.
+  tierflow::ticket_summary bad = s;
+  bad.owner = "em\xff";
+  CHECK(packed_summary::texts_storable(bad, p.changed_texts(bad)) == false);
+  CHECK(packed_summary::texts_storable(bad, packed_summary::all_texts & ~(1U << 7)));
+  CHECK_FALSE(packed_summary::texts_storable(bad, packed_summary::all_texts));
+}
+
+// The memory store checks a held ticket's summary texts only where they
+// differ from the summary it holds: a text that differs from a held one by
+// a byte is refused with every store's message, whatever else is wrong with
+// the request, and a later summary that changes other texts (or none) is
+// taken and read back whole.
+TEST_CASE("store.memory.text.summary_texts_near_held_ones_are_refused_with_every_stores_message") {
+  using tierflow::event;
+  tierflow::memory_store st;
+  tierflow::ticket_summary s = conformance::ticket("T1");
+  s.version = 1;
+  s.owner = "em_01";
+  std::vector<event> first = conformance::draft("T1", 0, 1);
+  tierflow::seal(first, {});
+  REQUIRE(st.append({.ticket_id = "T1", .expected_version = 0, .events = first, .summary = &s}));
+  const std::vector<event> before = st.load("T1").value();
+  std::vector<event> e = conformance::draft("T1", 1, 1);
+  tierflow::seal(e, before.back().hash);
+
+  const auto refused = [&](const tierflow::append_request& request) {
+    const auto r = st.append(request);
+    CHECK(conformance::outcome(r) == "invalid_argument");
+    const auto full = tierflow::detail::check_append_text(request);
+    REQUIRE_FALSE(full);
+    if (!r) CHECK(r.error().message() == full.error().message());
+    conformance::check_stream(st, "T1", before);
+    CHECK(st.summary("T1").value() == s);
+  };
+  std::string tierflow::ticket_summary::*const texts[] = {
+      &tierflow::ticket_summary::ticket_id, &tierflow::ticket_summary::customer_id,
+      &tierflow::ticket_summary::ticket_type, &tierflow::ticket_summary::workflow_id,
+      &tierflow::ticket_summary::state, &tierflow::ticket_summary::unit,
+      &tierflow::ticket_summary::region, &tierflow::ticket_summary::owner,
+      &tierflow::ticket_summary::assignee};
+  for (std::string tierflow::ticket_summary::*field : texts) {
+    // The held text and one bad byte more; its last byte turned into NUL.
+    for (const std::string& bad : {s.*field + "\xe2", (s.*field).substr(0, (s.*field).size() - 1) + '\0'}) {
+      tierflow::ticket_summary forged = s;
+      forged.version = 2;
+      forged.*field = bad;
+      CAPTURE(bad);
+      refused({.ticket_id = "T1", .expected_version = 1, .events = e, .summary = &forged});
+      // With a stale version too: the text is named.
+      refused({.ticket_id = "T1", .expected_version = 0, .events = e, .summary = &forged});
+      // Only the changed text is bad: another change alongside is good.
+      forged.state = field == &tierflow::ticket_summary::state ? bad : "resolved";
+      refused({.ticket_id = "T1", .expected_version = 1, .events = e, .summary = &forged});
+    }
+  }
+  // A summary whose texts are all as held, then one changing the last text
+  // only, then the first after the id: taken, read back as given.
+  tierflow::ticket_summary next = s;
+  next.version = 2;
+  REQUIRE(st.append({.ticket_id = "T1", .expected_version = 1, .events = e, .summary = &next}));
+  CHECK(st.summary("T1").value() == next);
+  std::vector<event> head = before;
+  head.insert(head.end(), e.begin(), e.end());
+  for (std::string tierflow::ticket_summary::*field :
+       {&tierflow::ticket_summary::assignee, &tierflow::ticket_summary::customer_id}) {
+    std::vector<event> more = conformance::draft("T1", head.size(), 1);
+    tierflow::seal(more, head.back().hash);
+    next.version = head.size() + 1;
+    next.*field = next.*field + "-changed";
+    REQUIRE(st.append({.ticket_id = "T1", .expected_version = head.size(), .events = more, .summary = &next}));
+    head.insert(head.end(), more.begin(), more.end());
+    CHECK(st.summary("T1").value() == next);
+    CHECK(st.customer_tickets(next.customer_id).value() == std::vector<tierflow::ticket_summary>{next});
+  }
+  CHECK(st.customer_tickets(s.customer_id).value().empty());
+  conformance::check_stream(st, "T1", head);
 }

@@ -142,13 +142,6 @@ result<void> check_append_stream(const append_request& request) {
   return {};
 }
 
-// The summary's text fields are storable text.
-bool summary_text_storable(const ticket_summary& s) noexcept {
-  return is_storable_text(s.ticket_id) && is_storable_text(s.customer_id) && is_storable_text(s.ticket_type) &&
-         is_storable_text(s.workflow_id) && is_storable_text(s.state) && is_storable_text(s.unit) &&
-         is_storable_text(s.region) && is_storable_text(s.owner) && is_storable_text(s.assignee);
-}
-
 }  // namespace
 
 result<void> check_append_ids(const append_request& request) {
@@ -158,16 +151,7 @@ result<void> check_append_ids(const append_request& request) {
   return check_append_text(request);
 }
 
-result<void> check_append_ids_but_event_text(const append_request& request) {
-  if (auto ok = check_append_stream(request); !ok) return ok;
-  // A bad ticket id or summary text: the full check names the first bad
-  // string in its order, which may be an event's (before the summary's).
-  if (!is_storable_text(request.ticket_id) ||
-      (request.summary != nullptr && !summary_text_storable(*request.summary))) {
-    return check_append_text(request);
-  }
-  return {};
-}
+result<void> check_append_ids_but_text(const append_request& request) { return check_append_stream(request); }
 
 result<void> check_append_version(const append_request& request, std::uint64_t stored_version) {
   if (request.expected_version == stored_version) return {};

@@ -19,16 +19,14 @@ namespace tierflow::detail {
 /// calls it first, before it touches its storage.
 [[nodiscard]] result<void> check_append_ids(const append_request& request);
 
-/// check_append_ids without the text of the events: the stream id is not
-/// empty, every event belongs to it, and the ticket id and every text field
-/// of the summary are storable text. A store that checks each event's
-/// strings itself (the memory store: only those its intern table does not
-/// already hold, which were checked when they entered it) calls this, then
-/// check_append_text for the message when one of them is not storable.
-/// errc::invalid_argument otherwise, with check_append_ids's message: a
-/// request refused here is refused by check_append_ids alike, and one that
-/// passes is refused by check_append_ids only for an event's text.
-[[nodiscard]] result<void> check_append_ids_but_event_text(const append_request& request);
+/// check_append_ids without any text check: the stream id is not empty and
+/// every event belongs to it. A store that checks the request's strings
+/// itself (the memory store: only those it does not already hold, which
+/// were checked when they entered it) calls this first, then
+/// check_append_text for the message when one of them is not storable: a
+/// request refused here is refused by check_append_ids alike, and one
+/// that passes is refused by check_append_ids only for a text.
+[[nodiscard]] result<void> check_append_ids_but_text(const append_request& request);
 
 /// True when `text` is well-formed UTF-8 (RFC 3629: no overlong forms, no
 /// surrogates, nothing past U+10FFFF) without a NUL byte. ASCII is checked

@@ -21,6 +21,7 @@
 #include "store/append_checks.hpp"
 #include "store/memory/block_trail.hpp"
 #include "store/memory/intern_table.hpp"
+#include "store/same_text.hpp"
 
 namespace tierflow::detail {
 
@@ -108,7 +109,7 @@ struct hints {
 /// True when `guess` (null, or a number the table handed out, or none)
 /// names `text`.
 inline bool guessed(const intern_table& names, std::string_view text, const std::uint32_t* guess) noexcept {
-  return guess != nullptr && *guess != intern_table::none && names.text(*guess) == text;
+  return guess != nullptr && *guess != intern_table::none && same_text(names.text(*guess), text);
 }
 
 /// Writes a text that is worth interning whenever it is short (ids, keys),
@@ -182,7 +183,7 @@ inline bool adding_values(const intern_table::value_usage& usage) noexcept {
   }
   ++usage.lookups;
   // The key's last value first: many keys repeat theirs ("met", "0").
-  if (usage.last != intern_table::none && names.text(usage.last) == text) {
+  if (usage.last != intern_table::none && same_text(names.text(usage.last), text)) {
     put_id(out, usage.last);
     return true;
   }

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "store/memory/packed_summary.hpp"
+#include "store/same_text.hpp"
 
 namespace tierflow::detail {
 
@@ -155,7 +156,7 @@ class customer_table {
       if (e.hash == empty_hash) return nullptr;
       // A list is empty only inside an append's commit, which looks
       // nothing up; the guard keeps a lookup from reading through nothing.
-      if (e.hash == key && !e.list.empty() && e.list.items().front()->customer_id() == customer_id)
+      if (e.hash == key && !e.list.empty() && same_text(e.list.items().front()->customer_id(), customer_id))
         return &e;
     }
   }

@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "store/same_text.hpp"
+
 namespace tierflow::detail {
 
 /// Strings kept once, numbered in the order they were first added. Numbers
@@ -63,7 +65,7 @@ class intern_table {
     for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
       const slot& s = slots_[i];
       if (s.id == none) return none;
-      if (s.hash == hash && at(s.id).text == text) return s.id;
+      if (s.hash == hash && same_text(at(s.id).text, text)) return s.id;
     }
   }
 

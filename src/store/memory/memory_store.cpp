@@ -36,6 +36,7 @@
 #include "store/memory/intern_table.hpp"
 #include "store/memory/packed_summary.hpp"
 #include "store/id_hash.hpp"
+#include "store/same_text.hpp"
 #include "store/spin_then_lock.hpp"
 
 namespace tierflow {
@@ -249,6 +250,9 @@ struct memory_store::impl {
     // it: no block of its own to allocate and free, and next to the rest.
     packed_summary summary;
     bool has_summary = false;
+    // The summary's customer id's id_hash_of (while has_summary): a ticket
+    // keeps its customer, and its next append then hashes no customer id.
+    std::uint64_t customer_hash = 0;
     // The queue the summary is in and where it sits there, in the due index
     // and in the open index, valid while it is in them (in_queue, in_due):
     // taking it out or moving it costs no search of a tree that grows with
@@ -312,7 +316,7 @@ struct memory_store::impl {
       for (auto i = static_cast<std::size_t>(hash) & mask;; i = (i + 1) & mask) {
         const slot& s = slots_[i];
         if (s.at == nullptr) return nullptr;
-        if (s.hash == hash && s.at->id == id) return s.at;
+        if (s.hash == hash && detail::same_text(s.at->id, id)) return s.at;
       }
     }
     /// Room for one more stream, so that insert cannot allocate: the slots
@@ -572,10 +576,13 @@ memory_store::~memory_store() = default;
 
 result<void> memory_store::append(const append_request& request) {
   // These need no stored state, so they run before taking a lock. The
-  // events' strings are checked as they are encoded, each only when the
-  // shard's intern table does not hold it (it holds only checked text):
-  // most of an event's strings are ids, keys and values it holds.
-  if (auto ok = detail::check_append_ids_but_event_text(request); !ok) return ok;
+  // strings are checked under it, each only when the store does not hold
+  // it already (what it holds was checked before it was stored): the
+  // events' as they are encoded, when the shard's intern table does not
+  // hold them (most of an event's strings are ids, keys and values it
+  // holds); the ticket id for a new stream; the summary's texts that
+  // differ from the ones it replaces (a command changes one or two).
+  if (auto ok = detail::check_append_ids_but_text(request); !ok) return ok;
   if (request.summary != nullptr &&
       packed_summary::text_bytes(*request.summary) > packed_summary::max_text_bytes) {
     return refused(request, fail(errc::invalid_argument,
@@ -594,6 +601,18 @@ result<void> memory_store::append(const append_request& request) {
   if (existing != nullptr) existing->trail.prefetch_head();
   if (auto ok = detail::check_append_version(request, existing == nullptr ? 0 : existing->length); !ok)
     return refused(request, std::move(ok));
+  // The texts not checked yet (every refusal above checked them all first,
+  // see refused()): a bad one is refused with check_append_text's message,
+  // which names the request's first bad string, an event's before the
+  // summary's, as every store does.
+  const packed_summary* const held =
+      existing != nullptr && existing->has_summary ? &existing->summary : nullptr;
+  std::uint32_t summary_changes = packed_summary::all_texts;
+  if (request.summary != nullptr && held != nullptr) summary_changes = held->changed_texts(*request.summary);
+  if ((existing == nullptr && !detail::is_storable_text(request.ticket_id)) ||
+      (request.summary != nullptr && !packed_summary::texts_storable(*request.summary, summary_changes))) {
+    return detail::check_append_text(request);
+  }
 
   // Allocate everything first (may throw std::bad_alloc, changes nothing a
   // query sees: new intern table entries are not named by any trail yet).
@@ -642,15 +661,17 @@ result<void> memory_store::append(const append_request& request) {
   packed_summary* current = existing != nullptr && existing->has_summary ? &existing->summary : nullptr;
   packed_summary* home = nullptr;
   std::optional<packed_summary> repacked;
-  bool queue_moves = false, customer_moves = false, due_moves = false;
+  bool queue_moves = false, customer_moves = false, due_moves = false, same_customer = false;
   if (next != nullptr) {
     home = existing != nullptr ? &existing->summary : &part.streams.next_slot().summary;
     if (current == nullptr || !current->fits(*next)) repacked.emplace(*next);
     if (current != nullptr) {
       queue_moves = in_queue(*current) && in_queue(*next) &&
-                    (current->unit() != next->unit || current->region() != next->region ||
+                    (!detail::same_text(current->unit(), next->unit) ||
+                     !detail::same_text(current->region(), next->region) ||
                      current->nearest_due() != next->nearest_due);
-      customer_moves = current->customer_id() != next->customer_id || current->opened_at() != next->opened_at;
+      same_customer = detail::same_text(current->customer_id(), next->customer_id);
+      customer_moves = !same_customer || current->opened_at() != next->opened_at;
       due_moves = in_due(*current) && in_due(*next) && *current->next_timer() != *next->next_timer;
     } else {
       customer_moves = true;
@@ -673,8 +694,9 @@ result<void> memory_store::append(const append_request& request) {
   // The queue set the ticket is in after the append, when it is in one.
   queue_set* to_queue = nullptr;
   if (next != nullptr && in_queue(*next)) {
-    const bool same_queue = current != nullptr && in_queue(*current) && current->unit() == next->unit &&
-                            current->region() == next->region;
+    const bool same_queue = current != nullptr && in_queue(*current) &&
+                            detail::same_text(current->unit(), next->unit) &&
+                            detail::same_text(current->region(), next->region);
     to_queue = same_queue ? existing->queue : &part.queue_named(next->unit, next->region);
   }
   // The blocks the records take beyond the room left in the stream's last
@@ -696,9 +718,11 @@ result<void> memory_store::append(const append_request& request) {
   // takes none.
   std::array<std::unique_lock<std::shared_mutex>, 2> customer_locks;
   impl::customer_move customer;
+  // The new summary's customer id's hash (the stream keeps it).
+  std::uint64_t to_hash = 0;
   if (next != nullptr) {
-    const std::uint64_t to_hash = id_hash_of(next->customer_id);
-    const std::uint64_t from_hash = current != nullptr ? id_hash_of(current->customer_id()) : 0;
+    const std::uint64_t from_hash = current != nullptr ? existing->customer_hash : 0;
+    to_hash = same_customer ? from_hash : id_hash_of(next->customer_id);
     impl::customer_shard& to_part = impl_->customer_shard_of(to_hash);
     impl::customer_shard* from_part = current != nullptr ? &impl_->customer_shard_of(from_hash) : nullptr;
     impl::customer_shard* first = &to_part;
@@ -754,9 +778,11 @@ result<void> memory_store::append(const append_request& request) {
     if (repacked) {
       *home = std::move(*repacked);
     } else {
-      home->assign(*next);
+      // Only the texts from the first one that changed on are copied.
+      home->assign(*next, summary_changes);
     }
     target->has_summary = true;
+    target->customer_hash = to_hash;
     added += summary_bytes(*home);
     part.index(nodes, *target, to_queue);
     if (customer.to_part != nullptr) impl::join_customer(customer, home);

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -21,6 +22,9 @@
 
 #include <tierflow/store.hpp>
 
+#include "store/append_checks.hpp"
+#include "store/same_text.hpp"
+
 namespace tierflow::detail {
 
 /// A ticket_summary packed: the texts (ticket id, customer id, ticket type,
@@ -30,6 +34,9 @@ namespace tierflow::detail {
 /// unpacking. Moves never throw (the indexes' commit relies on it).
 class packed_summary {
  public:
+  /// Every text's bit, in changed_texts' numbering.
+  static constexpr std::uint32_t all_texts = (std::uint32_t{1} << 9U) - 1;
+
   /// The most text bytes a summary can hold (the ends are 32-bit).
   static constexpr std::size_t max_text_bytes = std::numeric_limits<std::uint32_t>::max();
 
@@ -61,7 +68,33 @@ class packed_summary {
   /// A ticket's summary changes with every command by a few bytes (its
   /// state, owner, assignee), so the block usually fits: no allocation and
   /// no free per command.
-  void assign(const ticket_summary& s) noexcept {
+  void assign(const ticket_summary& s) noexcept { assign(s, all_texts); }
+
+  /// The texts of `s` that differ from this summary's: bit i for text i
+  /// in packing order (ticket id, customer id, ticket type, workflow id,
+  /// state, unit, region, owner, assignee). A ticket's next summary
+  /// usually changes one or two of them (its state, owner, assignee).
+  [[nodiscard]] std::uint32_t changed_texts(const ticket_summary& s) const noexcept {
+    const auto texts = texts_of(s);
+    std::uint32_t changed = 0;
+    for (std::size_t i = 0; i < texts.size(); ++i)
+      if (!same_text(text(i), *texts[i])) changed |= std::uint32_t{1} << i;
+    return changed;
+  }
+
+  /// True when each text of `s` whose bit (changed_texts' numbering) is
+  /// set in `texts` is storable text (is_storable_text).
+  [[nodiscard]] static bool texts_storable(const ticket_summary& s, std::uint32_t texts) noexcept {
+    const auto all = texts_of(s);
+    for (texts &= all_texts; texts != 0; texts &= texts - 1)
+      if (!is_storable_text(*all[static_cast<std::size_t>(std::countr_zero(texts))])) return false;
+    return true;
+  }
+
+  /// As assign(s), `changed` holding at least the bits of changed_texts(s):
+  /// the texts before the first changed one are where they were and stay
+  /// (none moves when none changed), the rest are copied.
+  void assign(const ticket_summary& s, std::uint32_t changed) noexcept {
     opened_at_ = s.opened_at;
     closed_at_ = s.closed_at.value_or(timestamp{});
     next_timer_ = s.next_timer.value_or(timestamp{});
@@ -72,13 +105,17 @@ class packed_summary {
     has_closed_at_ = s.closed_at.has_value();
     has_next_timer_ = s.next_timer.has_value();
     has_nearest_due_ = s.nearest_due.has_value();
+    changed &= all_texts;
+    if (changed == 0) return;
     const auto texts = texts_of(s);
-    std::size_t end = 0;
-    for (std::size_t i = 0; i < texts.size(); ++i) {
+    const auto first = static_cast<std::size_t>(std::countr_zero(changed));
+    std::size_t end = first == 0 ? 0 : ends_[first - 1];
+    for (std::size_t i = first; i < texts.size(); ++i) {
       if (!texts[i]->empty()) std::memcpy(text_.get() + end, texts[i]->data(), texts[i]->size());
       end += texts[i]->size();
       ends_[i] = static_cast<std::uint32_t>(end);
     }
+    if ((changed & 1U) == 0) return;  // the same ticket id: the same words
     const std::string_view id = s.ticket_id;
     id_words_[0] = big_endian_word(id.substr(0, std::min<std::size_t>(id.size(), word_bytes)));
     id_words_[1] = id.size() > word_bytes
@@ -144,6 +181,7 @@ class packed_summary {
 
  private:
   static constexpr std::size_t text_count = 9;
+  static_assert(all_texts == (std::uint32_t{1} << text_count) - 1);
   static constexpr std::size_t word_bytes = sizeof(std::uint64_t);
 
   // The bytes malloc hands out for a request of `n` anyway (glibc: 16-byte
