@@ -353,7 +353,10 @@ struct engine::impl {
   // The view is built into *view when it is given (engine::act), not
   // otherwise (engine::act_brief).
   result<act_receipt> act(const act_request& req, timestamp now, ticket_view* view);
-  result<act_receipt> act_once(const act_request& req, timestamp now, ticket_view* view, bool& judged);
+  // One attempt of act(): on success the receipt is written into `done`
+  // (untouched otherwise).
+  result<void> act_once(const act_request& req, timestamp now, ticket_view* view, bool& judged,
+                        act_receipt& done);
   // After a state change: pause or resume the clocks, close at a terminal.
   void after_transition(command& cmd);
 
