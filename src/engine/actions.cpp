@@ -129,49 +129,44 @@ result<void> engine::impl::act_once(const act_request& req, timestamp now, ticke
     const bool new_owner = r.owner.empty();
     const bool new_assignee = in_unit && r.assignee.person != req.by.id;
     if (new_owner || new_assignee) {
-      event_details taken;
-      taken.reserve(5);  // three, and the two wait times of a first take
-      taken.emplace_back(detail_key::person, req.by.id);
-      taken.emplace_back(detail_key::owner, new_owner ? detail_value::yes : detail_value::no);
-      taken.emplace_back(detail_key::assignee, new_assignee ? detail_value::yes : detail_value::no);
+      detail::detail_writer& taken = cmd.details();
+      taken.add(detail_key::person, req.by.id);
+      taken.add(detail_key::owner, new_owner ? detail_value::yes : detail_value::no);
+      taken.add(detail_key::assignee, new_assignee ? detail_value::yes : detail_value::no);
       if (new_owner) detail::add_wait_time(taken, r, cmd.time);
-      cmd.emit(event_type::accepted, std::move(taken));
+      cmd.emit(event_type::accepted);
     }
   }
   const bool moves = act->to_index != npos && act->to_index != r.state;
-  // Sized once: the action, from/to, a note, the state's two times and
-  // its step outcome, a classification.
-  event_details det;
-  det.reserve(8);
-  det.emplace_back(detail_key::action, act->id);
+  detail::detail_writer& det = cmd.details();
+  det.add(detail_key::action, act->id);
   if (moves) {
-    det.emplace_back(detail_key::from, st.id);
-    det.emplace_back(detail_key::to, wf.states[act->to_index].id);
+    det.add(detail_key::from, st.id);
+    det.add(detail_key::to, wf.states[act->to_index].id);
   }
-  if (!req.note.empty()) det.emplace_back(detail_key::note, req.note);
+  if (!req.note.empty()) det.add(detail_key::note, req.note);
   if (moves) detail::add_state_time(det, r, cmd.time);
   // authorize() checked the value: the definition's, or one the
   // classification allows.
   if (!act->classifies.empty())
-    det.emplace_back(
-        std::string(detail_key::classification_prefix) + act->classifies,
-        act->classification_value.empty() ? req.classification : act->classification_value);
-  cmd.emit(moves ? event_type::transitioned : event_type::noted, std::move(det));
+    det.add_prefixed(detail_key::classification_prefix, act->classifies,
+                     act->classification_value.empty() ? req.classification
+                                                       : act->classification_value);
+  cmd.emit(moves ? event_type::transitioned : event_type::noted);
   switch (act->effect) {
     case action_effect::none: break;
     case action_effect::handoff: hand_off(cmd, act->target, detail_key::action, act->id); break;
     case action_effect::give_back: {
       const assignment& back = r.handoffs.back().back;
-      event_details ret;
-      ret.reserve(8);  // six, and the two unit times
-      ret.emplace_back(detail_key::action, act->id);
-      ret.emplace_back(detail_key::kind, detail_value::handoff);
-      ret.emplace_back(detail_key::from_unit, r.assignee.unit);
-      ret.emplace_back(detail_key::to_unit, back.unit);
-      ret.emplace_back(detail_key::region, back.region);
-      ret.emplace_back(detail_key::person, back.person);
+      detail::detail_writer& ret = cmd.details();
+      ret.add(detail_key::action, act->id);
+      ret.add(detail_key::kind, detail_value::handoff);
+      ret.add(detail_key::from_unit, r.assignee.unit);
+      ret.add(detail_key::to_unit, back.unit);
+      ret.add(detail_key::region, back.region);
+      ret.add(detail_key::person, back.person);
       detail::add_unit_time(ret, r, back.unit, cmd.time);
-      cmd.emit(event_type::returned, std::move(ret));
+      cmd.emit(event_type::returned);
       break;
     }
     case action_effect::escalate: escalate(cmd, act->target, detail_key::action, act->id); break;
@@ -207,11 +202,10 @@ void engine::impl::after_transition(command& cmd) {
   if (st.pauses_clock && !r.paused) cmd.emit(event_type::paused, {{detail_key::state, st.id}});
   if (!st.pauses_clock && r.paused) cmd.emit(event_type::resumed, {{detail_key::state, st.id}});
   if (st.terminal && !r.closed) {
-    event_details closing;
-    closing.reserve(5);  // the state, two unit times, two ticket times
-    closing.emplace_back(detail_key::state, st.id);
+    detail::detail_writer& closing = cmd.details();
+    closing.add(detail_key::state, st.id);
     detail::add_close_time(closing, r, cmd.time);
-    cmd.emit(event_type::closed, std::move(closing));
+    cmd.emit(event_type::closed);
   }
 }
 

@@ -34,28 +34,28 @@ void engine::impl::escalate(command& cmd, std::string_view target, std::string_v
                                      " skipped: the ticket is at " + r.tier + ", not below it"}});
     return;
   }
-  event_details det;
-  det.emplace_back(cause_key, cause);
-  det.emplace_back(detail_key::from_tier, r.tier);
-  det.emplace_back(detail_key::to_tier, to->id);
-  det.emplace_back(detail_key::region, detail::region_for(defs.org, to->id, r.region));
+  detail::detail_writer& det = cmd.details();
+  det.add(cause_key, cause);
+  det.add(detail_key::from_tier, r.tier);
+  det.add(detail_key::to_tier, to->id);
+  det.add(detail_key::region, detail::region_for(defs.org, to->id, r.region));
   // During a handoff the team keeps the ticket (the fold moves only where it
   // returns to): no unit is left, no time recorded.
   if (r.handoffs.empty()) detail::add_unit_time(det, r, to->id, cmd.time);
-  cmd.emit(event_type::escalated, std::move(det));
+  cmd.emit(event_type::escalated);
   notify_owner(cmd, std::string(to_string(event_type::escalated)));
 }
 
 void engine::impl::hand_off(command& cmd, std::string_view team_id, std::string_view cause_key,
                             std::string_view cause) {
   const detail::ticket_record& r = cmd.rec;
-  event_details det;
-  det.emplace_back(cause_key, cause);
-  det.emplace_back(detail_key::from_unit, r.assignee.unit);
-  det.emplace_back(detail_key::to_unit, team_id);
-  det.emplace_back(detail_key::region, detail::region_for(defs.org, team_id, r.region));
+  detail::detail_writer& det = cmd.details();
+  det.add(cause_key, cause);
+  det.add(detail_key::from_unit, r.assignee.unit);
+  det.add(detail_key::to_unit, team_id);
+  det.add(detail_key::region, detail::region_for(defs.org, team_id, r.region));
   detail::add_unit_time(det, r, team_id, cmd.time);
-  cmd.emit(event_type::handed_off, std::move(det));
+  cmd.emit(event_type::handed_off);
   notify_owner(cmd, std::string(to_string(event_type::handed_off)));
 }
 

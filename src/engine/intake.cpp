@@ -171,33 +171,6 @@ result<void> engine::impl::open(const open_request& req, timestamp now, opened_t
   }
   const workflow& wf = *checked->wf;
   const detail::ticket_record draft = draft_record(req, std::move(*checked));
-  // Sized once: the six named details, one per attribute and field, at
-  // most one per deadline, the fingerprint.
-  event_details det;
-  det.reserve(7 + draft.customer.size() + draft.fields.size() + wf.deadlines.size());
-  det.emplace_back(detail_key::type, req.type);
-  det.emplace_back(detail_key::channel, req.channel);
-  det.emplace_back(detail_key::customer, req.customer_id);
-  det.emplace_back(detail_key::region, draft.region);
-  det.emplace_back(detail_key::external_ref, req.external_ref);
-  det.emplace_back(detail_key::description, req.description);
-  for (const auto& [k, v] : draft.customer)
-    det.emplace_back(std::string(detail_key::customer_attribute_prefix) + k, detail::value_text(v));
-  for (const auto& [k, v] : draft.fields)
-    det.emplace_back(std::string(detail_key::ticket_field_prefix) + k, detail::value_text(v));
-  value scratch;
-  for (const deadline& d : wf.deadlines) {
-    for (const deadline_case& c : d.cases) {
-      if (c.when &&
-          !evaluate(*c.when, [&](std::string_view f) { return draft.lookup(f, scratch); }))
-        continue;
-      det.emplace_back(std::string(detail_key::deadline_prefix) + d.id, c.within.str());
-      break;
-    }
-  }
-  // The definition the ticket runs on, by content: restoring it under an
-  // edited definition of the same version is refused (restore.cpp).
-  if (!wf.fingerprint.empty()) det.emplace_back(detail_key::fingerprint, wf.fingerprint);
   // The ticket itself is built only by the fold, from `opened` on.
   // One block for the slot and its count: a use of the ticket touches one.
   auto fresh = std::make_shared<ticket_slot>();
@@ -206,7 +179,33 @@ result<void> engine::impl::open(const open_request& req, timestamp now, opened_t
   r.flow = draft.flow;  // names the workflow in the `opened` event
   command cmd{cc, r, now,
               req.opened_by.empty() ? detail::system_actor : std::string_view(req.opened_by)};
-  cmd.emit(event_type::opened, std::move(det));
+  detail::detail_writer& det = cmd.details();
+  det.add(detail_key::type, req.type);
+  det.add(detail_key::channel, req.channel);
+  det.add(detail_key::customer, req.customer_id);
+  det.add(detail_key::region, draft.region);
+  det.add(detail_key::external_ref, req.external_ref);
+  det.add(detail_key::description, req.description);
+  for (const auto& [k, v] : draft.customer)
+    det.add_prefixed(detail_key::customer_attribute_prefix, k, detail::value_text(v));
+  for (const auto& [k, v] : draft.fields)
+    det.add_prefixed(detail_key::ticket_field_prefix, k, detail::value_text(v));
+  value scratch;
+  std::string within;
+  for (const deadline& d : wf.deadlines) {
+    for (const deadline_case& c : d.cases) {
+      if (c.when &&
+          !evaluate(*c.when, [&](std::string_view f) { return draft.lookup(f, scratch); }))
+        continue;
+      detail::duration_text_into(within, c.within);
+      det.add_prefixed(detail_key::deadline_prefix, d.id, within);
+      break;
+    }
+  }
+  // The definition the ticket runs on, by content: restoring it under an
+  // edited definition of the same version is refused (restore.cpp).
+  if (!wf.fingerprint.empty()) det.add(detail_key::fingerprint, wf.fingerprint);
+  cmd.emit(event_type::opened);
   // The decision is routed into the caller's result when it asked for it
   // (not built aside and moved there), else into a scratch one.
   routing_decision scratch_routing;
@@ -215,9 +214,9 @@ result<void> engine::impl::open(const open_request& req, timestamp now, opened_t
   detail::emit_routed(cmd, routing, detail_value::routed_on_open);
   after_transition(cmd);
   for (const std::size_t rule : r.flow->open_rules) {
-    const std::size_t count = cmd.events.size();
+    const std::size_t count = cmd.size();
     run_rule(cmd, rule);
-    if (cmd.events.size() != count && full != nullptr)
+    if (cmd.size() != count && full != nullptr)
       routing.escalations.emplace_back(r.flow->wf->escalations[rule].id, r.assignee.unit);
   }
   if (auto ok = commit(*fresh, cmd); !ok) return fail(ok.error());

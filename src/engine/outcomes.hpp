@@ -24,55 +24,46 @@
 #include <tierflow/event_schema.hpp>
 #include <tierflow/time.hpp>
 
+#include "engine/detail_writer.hpp"
 #include "engine/ticket_record.hpp"
 
 namespace tierflow::detail {
 
-/// Appends `key` = `seconds` as decimal text.
-inline void add_seconds(event_details& d, std::string_view key, std::int64_t seconds) {
-  d.emplace_back(key, std::to_string(seconds));
-}
-
-/// The details of the deadline_stopped event of clock `c` of `r`, which the
-/// event just applied stopped (ticket_record::stopped): its id, met or
+/// The details of the deadline_stopped event of clock `c` of `r`, which
+/// the event just applied stopped (ticket_record::stopped): its id, met or
 /// missed (the clock's `breached`, as the view shows it), its due instant,
 /// the calendar and business seconds it counted (pauses left out; business
 /// on the deadline's own calendar) and the seconds it stood paused.
-[[nodiscard]] inline event_details stopped_details(const ticket_record& r, std::size_t c) {
+inline void add_stopped_outcome(detail_writer& d, const ticket_record& r, std::size_t c) {
   const deadline_clock& k = r.clocks[c];
   const timestamp at = k.finished_at.value_or(k.started_at);
-  event_details d;
-  d.reserve(6);  // the six below: one allocation, no growth
-  d.emplace_back(detail_key::deadline, r.flow->clock_name(c));
-  d.emplace_back(detail_key::outcome, k.breached ? detail_value::missed : detail_value::met);
+  d.add(detail_key::deadline, r.flow->clock_name(c));
+  d.add(detail_key::outcome, k.breached ? detail_value::missed : detail_value::met);
   // A deadline on a calendar with no working time is never due.
-  d.emplace_back(detail_key::due,
-                 k.due == timestamp::max() ? std::string() : format_iso8601(k.due));
-  add_seconds(d, detail_key::calendar_seconds, k.counted_calendar);
-  add_seconds(d, detail_key::business_seconds, k.counted_business);
-  add_seconds(d, detail_key::paused_seconds, (at - k.started_at).count() - k.counted_calendar);
-  return d;
+  d.add(detail_key::due, k.due == timestamp::max() ? std::string() : format_iso8601(k.due));
+  d.add_seconds(detail_key::calendar_seconds, k.counted_calendar);
+  d.add_seconds(detail_key::business_seconds, k.counted_business);
+  d.add_seconds(detail_key::paused_seconds, (at - k.started_at).count() - k.counted_calendar);
 }
 
 /// A transition out of the current state at `t`: the time spent in it
 /// since the ticket last entered it (business on the workflow's calendar)
 /// and, when the state has a step limit, whether it held.
-inline void add_state_time(event_details& d, const ticket_record& r, timestamp t) {
-  add_seconds(d, detail_key::state_calendar_seconds, (t - r.state_since).count());
-  add_seconds(d, detail_key::state_business_seconds,
-              working_seconds_between(*r.flow->cal, r.state_since, t));
+inline void add_state_time(detail_writer& d, const ticket_record& r, timestamp t) {
+  d.add_seconds(detail_key::state_calendar_seconds, (t - r.state_since).count());
+  d.add_seconds(detail_key::state_business_seconds,
+                working_seconds_between(*r.flow->cal, r.state_since, t));
   const std::size_t step = r.flow->step_clock();
   const deadline_clock& k = r.clocks[step];
   if (k.started && !k.finished)
-    d.emplace_back(detail_key::step,
-                   r.would_miss(step, t) ? detail_value::missed : detail_value::met);
+    d.add(detail_key::step, r.would_miss(step, t) ? detail_value::missed : detail_value::met);
 }
 
 /// The first take (accepted, owner true) at `t`: the wait since opening.
-inline void add_wait_time(event_details& d, const ticket_record& r, timestamp t) {
-  add_seconds(d, detail_key::wait_calendar_seconds, (t - r.opened_at).count());
-  add_seconds(d, detail_key::wait_business_seconds,
-              working_seconds_between(*r.flow->cal, r.opened_at, t));
+inline void add_wait_time(detail_writer& d, const ticket_record& r, timestamp t) {
+  d.add_seconds(detail_key::wait_calendar_seconds, (t - r.opened_at).count());
+  d.add_seconds(detail_key::wait_business_seconds,
+                working_seconds_between(*r.flow->cal, r.opened_at, t));
 }
 
 /// A move at `t` to `next_unit`: when it leaves the unit the ticket is
@@ -81,25 +72,25 @@ inline void add_wait_time(event_details& d, const ticket_record& r, timestamp t)
 /// nothing: the keys are exactly the time the fold attributes to the unit
 /// left (ticket_view::time_by_unit), so summing them never counts a stay
 /// twice.
-inline void add_unit_time(event_details& d, const ticket_record& r, std::string_view next_unit,
+inline void add_unit_time(detail_writer& d, const ticket_record& r, std::string_view next_unit,
                           timestamp t) {
   if (r.assignee.unit.empty() || r.assignee.unit == next_unit) return;
-  add_seconds(d, detail_key::unit_calendar_seconds, (t - r.unit_since).count());
-  add_seconds(d, detail_key::unit_business_seconds,
-              working_seconds_between(*r.flow->cal, r.unit_since, t));
+  d.add_seconds(detail_key::unit_calendar_seconds, (t - r.unit_since).count());
+  d.add_seconds(detail_key::unit_business_seconds,
+                working_seconds_between(*r.flow->cal, r.unit_since, t));
 }
 
 /// A close at `t`: the time in the last unit, then the ticket's time from
 /// opening to this close.
-inline void add_close_time(event_details& d, const ticket_record& r, timestamp t) {
+inline void add_close_time(detail_writer& d, const ticket_record& r, timestamp t) {
   if (!r.assignee.unit.empty()) {
-    add_seconds(d, detail_key::unit_calendar_seconds, (t - r.unit_since).count());
-    add_seconds(d, detail_key::unit_business_seconds,
+    d.add_seconds(detail_key::unit_calendar_seconds, (t - r.unit_since).count());
+    d.add_seconds(detail_key::unit_business_seconds,
                 working_seconds_between(*r.flow->cal, r.unit_since, t));
   }
-  add_seconds(d, detail_key::ticket_calendar_seconds, (t - r.opened_at).count());
-  add_seconds(d, detail_key::ticket_business_seconds,
-              working_seconds_between(*r.flow->cal, r.opened_at, t));
+  d.add_seconds(detail_key::ticket_calendar_seconds, (t - r.opened_at).count());
+  d.add_seconds(detail_key::ticket_business_seconds,
+                working_seconds_between(*r.flow->cal, r.opened_at, t));
 }
 
 }  // namespace tierflow::detail

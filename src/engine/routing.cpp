@@ -59,24 +59,18 @@ routing_decision route(const organisation& org, const ticket_record& rec,
 }
 
 void emit_routed(command& cmd, const routing_decision& d, std::string_view kind) {
-  // Sized once: four, the matched rule's inputs, two unit times.
-  std::size_t inputs = 0;
-  for (const auto& t : d.trace)
-    if (t.rule == d.rule) inputs += t.inputs.size();
-  event_details det;
-  det.reserve(6 + inputs);
-  det.emplace_back(detail_key::kind, kind);
-  det.emplace_back(detail_key::rule, d.rule);
-  det.emplace_back(detail_key::unit, d.to.unit);
-  det.emplace_back(detail_key::region, d.to.region);
+  detail_writer& det = cmd.details();
+  det.add(detail_key::kind, kind);
+  det.add(detail_key::rule, d.rule);
+  det.add(detail_key::unit, d.to.unit);
+  det.add(detail_key::region, d.to.region);
   for (const auto& t : d.trace)
     if (t.rule == d.rule)
-      for (const auto& [f, v] : t.inputs)
-        det.emplace_back(std::string(detail_key::routing_input_prefix) + f, v);
+      for (const auto& [f, v] : t.inputs) det.add_prefixed(detail_key::routing_input_prefix, f, v);
   // A reroute leaves the unit that sent the ticket back (at open there is
   // none to leave).
   add_unit_time(det, cmd.rec, d.to.unit, cmd.time);
-  cmd.emit(event_type::routed, std::move(det));
+  cmd.emit(event_type::routed);
 }
 
 }  // namespace tierflow::detail

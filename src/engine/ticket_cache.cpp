@@ -204,23 +204,25 @@ result<void> engine::impl::refresh(ticket_slot& s) const {
 }
 
 result<void> engine::impl::commit(ticket_slot& s, command& cmd) {
-  if (cmd.events.empty()) return {};
+  if (cmd.size() == 0) return {};
   if (cmd.fault) {
     // The engine built an event its own fold refuses: store nothing.
     resync(s);
     return fail(errc::invalid_definition,
                 "ticket " + s.record.id + ": the command cannot be replayed: " + cmd.fault->message());
   }
-  const event_hash head = seal(cmd.events, cmd.base_head);
+  const event_hash head = seal(cmd.events(), cmd.base_head);
   // Built per commit, not kept per ticket: a resident ticket would hold a
   // second copy of its strings (about 400 bytes) for nothing measurable.
-  // Into one buffer per thread, its strings reused from command to command
-  // (the store reads it during append only: store.hpp, append_request).
-  thread_local ticket_summary summary;
+  // Into the command's buffer, its strings reused from command to command
+  // (the store reads it during append only: store.hpp, append_request);
+  // not one per thread, which a command run from within the append (a
+  // store calling the engine) would write over.
+  ticket_summary& summary = cmd.summary();
   s.record.summary_into(summary);
   // The events are not used after this: the store may keep them as they are.
   auto stored = events->append(
-      append_request{s.record.id, cmd.base_version, cmd.events, &summary, &cmd.events});
+      append_request{s.record.id, cmd.base_version, cmd.events(), &summary, cmd.movable()});
   if (!stored) {
     resync(s);
     return fail(std::move(stored).error().with_context("ticket " + s.record.id));
