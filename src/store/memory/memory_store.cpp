@@ -666,11 +666,11 @@ result<void> memory_store::append(const append_request& request) {
     home = existing != nullptr ? &existing->summary : &part.streams.next_slot().summary;
     if (current == nullptr || !current->fits(*next)) repacked.emplace(*next);
     if (current != nullptr) {
+      // current is `held`: summary_changes compared its texts already.
       queue_moves = in_queue(*current) && in_queue(*next) &&
-                    (!detail::same_text(current->unit(), next->unit) ||
-                     !detail::same_text(current->region(), next->region) ||
+                    ((summary_changes & packed_summary::queue_texts) != 0 ||
                      current->nearest_due() != next->nearest_due);
-      same_customer = detail::same_text(current->customer_id(), next->customer_id);
+      same_customer = (summary_changes & packed_summary::customer_text) == 0;
       customer_moves = !same_customer || current->opened_at() != next->opened_at;
       due_moves = in_due(*current) && in_due(*next) && *current->next_timer() != *next->next_timer;
     } else {
@@ -695,8 +695,7 @@ result<void> memory_store::append(const append_request& request) {
   queue_set* to_queue = nullptr;
   if (next != nullptr && in_queue(*next)) {
     const bool same_queue = current != nullptr && in_queue(*current) &&
-                            detail::same_text(current->unit(), next->unit) &&
-                            detail::same_text(current->region(), next->region);
+                            (summary_changes & packed_summary::queue_texts) == 0;
     to_queue = same_queue ? existing->queue : &part.queue_named(next->unit, next->region);
   }
   // The blocks the records take beyond the room left in the stream's last

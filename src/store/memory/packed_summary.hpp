@@ -36,6 +36,10 @@ class packed_summary {
  public:
   /// Every text's bit, in changed_texts' numbering.
   static constexpr std::uint32_t all_texts = (std::uint32_t{1} << 9U) - 1;
+  /// The bits of the texts the store's indexes are keyed by, in the same
+  /// numbering: the customer's (customer lists) and the queue's.
+  static constexpr std::uint32_t customer_text = std::uint32_t{1} << 1U;
+  static constexpr std::uint32_t queue_texts = (std::uint32_t{1} << 5U) | (std::uint32_t{1} << 6U);
 
   /// The most text bytes a summary can hold (the ends are 32-bit).
   static constexpr std::size_t max_text_bytes = std::numeric_limits<std::uint32_t>::max();
@@ -139,6 +143,7 @@ class packed_summary {
   }
 
   [[nodiscard]] std::string_view ticket_id() const noexcept { return text(0); }
+  // The indexes of customer_text and queue_texts' bits.
   [[nodiscard]] std::string_view customer_id() const noexcept { return text(1); }
   [[nodiscard]] std::string_view unit() const noexcept { return text(5); }
   [[nodiscard]] std::string_view region() const noexcept { return text(6); }
