@@ -62,20 +62,35 @@ class interner {
   std::vector<std::string> names_;
 };
 
-/// The name last looked up at one place of the walk, and its id: ticket
-/// after ticket names the same workflow, type, unit or person there, and a
+/// The names last looked up at one place of the walk, and their ids:
+/// ticket after ticket names the same workflow, type, unit or person there,
+/// or one of a few (the people of a queue take its tickets in turn), and a
 /// comparison of texts is cheaper than hashing one (ids never change once
-/// given, so a remembered one stays right).
+/// given, so a remembered one stays right). A name has one entry it may be
+/// remembered in, chosen by its length and its first and last bytes (no
+/// hash of the text: "agent.1" … "agent.9" take entries of their own).
 struct name_memo {
-  std::string text;
-  std::uint32_t id = none;
+  struct entry {
+    std::string text;
+    std::uint32_t id = none;
+  };
+  static constexpr std::size_t entries = 16;
+  std::array<entry, entries> remembered;
+
+  [[nodiscard]] static std::size_t entry_of(std::string_view text) noexcept {
+    if (text.empty()) return 0;
+    const auto front = static_cast<unsigned char>(text.front());
+    const auto back = static_cast<unsigned char>(text.back());
+    return (text.size() * 31 + back * 7 + front) % entries;
+  }
 };
 
 inline std::uint32_t remembered(interner& in, name_memo& memo, std::string_view text) {
-  if (memo.id != none && memo.text == text) return memo.id;
-  memo.id = in.id(text);
-  memo.text.assign(text);
-  return memo.id;
+  name_memo::entry& e = memo.remembered[name_memo::entry_of(text)];
+  if (e.id != none && e.text == text) return e.id;
+  e.id = in.id(text);
+  e.text.assign(text);
+  return e.id;
 }
 
 struct key_hash {
@@ -245,7 +260,7 @@ struct accumulator::state {
   // One memo per place of the walk that looks a name up (see name_memo).
   struct memos {
     detail::name_memo workflow, workflow_slot, type, region, unit, person, to_unit, from_unit,
-        to_tier, from_tier, deadline;
+        to_tier, from_tier, deadline, actor;
   } memo;
 
   void grow_caches() {
@@ -283,8 +298,6 @@ struct accumulator::state {
   // --- rows ----------------------------------------------------------------------------
 
   std::vector<std::uint32_t> key_scratch;
-  std::uint32_t last_actor = none;
-  std::string last_actor_name;
 
   std::uint32_t row_of(std::uint32_t tier_id, std::uint32_t team, std::uint32_t owner,
                        std::uint32_t assignee) {
@@ -302,21 +315,31 @@ struct accumulator::state {
         case group_kind::classification: key_scratch.push_back(w.class_values[i]); break;
       }
     }
-    // Consecutive lookups mostly ask for the same row: one comparison.
-    if (last_row != none && key_scratch == last_row_key) return last_row;
+    // Lookups mostly ask for one of the last few rows (a ticket starts
+    // unrouted, then moves to its tier): a comparison or two, no hash.
+    for (const recent_row& r : recent_rows)
+      if (r.row != none && key_scratch == r.key) return r.row;
+    std::uint32_t row = none;
     if (const auto it = row_index.find(key_scratch); it != row_index.end()) {
-      last_row = it->second;
+      row = it->second;
     } else {
-      last_row = static_cast<std::uint32_t>(rows.size());
+      row = static_cast<std::uint32_t>(rows.size());
       rows.emplace_back();
       row_keys.push_back(key_scratch);
-      row_index.emplace(key_scratch, last_row);
+      row_index.emplace(key_scratch, row);
     }
-    last_row_key.assign(key_scratch.begin(), key_scratch.end());
-    return last_row;
+    recent_row& replaced = recent_rows[next_recent_row];
+    next_recent_row = (next_recent_row + 1) % recent_rows.size();
+    replaced.key.assign(key_scratch.begin(), key_scratch.end());
+    replaced.row = row;
+    return row;
   }
-  std::vector<std::uint32_t> last_row_key;
-  std::uint32_t last_row = none;
+  struct recent_row {
+    std::vector<std::uint32_t> key;
+    std::uint32_t row = none;
+  };
+  std::array<recent_row, 4> recent_rows;
+  std::size_t next_recent_row = 0;
 
   row_counts* owner_rows_of(std::uint32_t person) {
     if (person == none || person == 0) return nullptr;
@@ -373,13 +396,8 @@ struct accumulator::state {
       w.touched.push_back(person);
   }
   std::uint32_t actor_id(const event& e) {
-    // Consecutive events are mostly the same person's: no lookup for those.
-    // A copy, not a view: the interner's strings move when it grows.
-    if (last_actor == none || last_actor_name != e.actor_id) {
-      last_actor = names.id(e.actor_id);
-      last_actor_name = e.actor_id;
-    }
-    return last_actor;
+    // The same few people act ticket after ticket: mostly no lookup.
+    return detail::remembered(names, memo.actor, e.actor_id);
   }
 
   /// Moves the ticket into `unit`: a bounce when it had left that unit
