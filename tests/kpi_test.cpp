@@ -820,6 +820,34 @@ TEST_CASE("kpi.distribution.percentiles_are_the_sorted_samples_nearest_ranks") {
   }
 }
 
+TEST_CASE("kpi.samples.a_sample_list_gives_back_what_it_was_given_in_order") {
+  // Across the ends of its blocks (512 samples each): empty, one short of
+  // a block, a block, one more, several; copy_into replaces what `out`
+  // held.
+  std::vector<std::int64_t> out{42, 43};
+  tierflow::kpi::detail::sample_list none;
+  none.copy_into(out);
+  CHECK(none.size() == 0);
+  CHECK(out.empty());
+  for (const std::size_t n : {std::size_t{1}, std::size_t{511}, std::size_t{512}, std::size_t{513},
+                              std::size_t{1024}, std::size_t{2000}}) {
+    CAPTURE(n);
+    tierflow::kpi::detail::sample_list list;
+    std::vector<std::int64_t> want;
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto v = static_cast<std::int64_t>(i * 7919 % 1009) - 500;
+      list.push_back(v);
+      want.push_back(v);
+    }
+    CHECK(list.size() == n);
+    out.assign(3, -1);
+    list.copy_into(out);
+    CHECK(out == want);
+    const auto d = tierflow::kpi::detail::distribution_of(list, out);
+    CHECK(d == tierflow::kpi::detail::distribution_of(want));
+  }
+}
+
 namespace {
 
 /// Every part of two reports, field by field; the first difference is

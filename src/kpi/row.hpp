@@ -5,8 +5,10 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <numeric>
 #include <string>
 #include <vector>
@@ -22,14 +24,46 @@ struct deadline_counts {
   [[nodiscard]] bool any() const noexcept { return stopped + due != 0; }
 };
 
+/// Duration samples, whole seconds: the one part of a row that grows with
+/// tickets. Held in blocks of 4 KiB: growing never copies the samples
+/// held, nor holds room for up to twice as many, as a vector's doubling
+/// did (a run of a million tickets keeps a dozen lists of them).
+class sample_list {
+ public:
+  void push_back(std::int64_t v) {
+    if (used_ == block_size) {
+      blocks_.push_back(std::unique_ptr<block>(new block));  // not zeroed: written before read
+      used_ = 0;
+    }
+    (*blocks_.back())[used_++] = v;
+  }
+  [[nodiscard]] std::size_t size() const noexcept {
+    return blocks_.empty() ? 0 : (blocks_.size() - 1) * block_size + used_;
+  }
+  /// The samples in the order added, into `out` (its contents replaced).
+  void copy_into(std::vector<std::int64_t>& out) const {
+    out.clear();
+    out.reserve(size());
+    for (std::size_t i = 0; i < blocks_.size(); ++i) {
+      const std::size_t n = i + 1 == blocks_.size() ? used_ : block_size;
+      out.insert(out.end(), blocks_[i]->begin(), blocks_[i]->begin() + static_cast<std::ptrdiff_t>(n));
+    }
+  }
+
+ private:
+  static constexpr std::size_t block_size = 512;
+  using block = std::array<std::int64_t, block_size>;
+  std::vector<std::unique_ptr<block>> blocks_;
+  std::size_t used_ = block_size;  // of the last block; none yet: "full"
+};
+
 /// What a row has counted so far. Deadlines and workflows are indexed by
 /// the accumulator's slots (names interned once), so adding to a row never
 /// looks a name up.
 struct row_counts {
   std::uint64_t opened = 0, closed = 0;
   std::vector<deadline_counts> deadlines;  // by deadline slot
-  // Duration samples, whole seconds: the one part that grows with tickets.
-  std::vector<std::int64_t> contact_calendar, contact_business, resolve_calendar, resolve_business;
+  sample_list contact_calendar, contact_business, resolve_calendar, resolve_business;
   std::uint64_t first_contact_resolved = 0;
   std::uint64_t escalated = 0;
   std::vector<std::uint64_t> levels;  // by level reached
@@ -96,8 +130,15 @@ struct slot_names {
   const std::vector<bool>* records_callback = nullptr;  // by workflow slot
 };
 
-/// The indicators of a row (its samples are reordered: distribution_of).
-[[nodiscard]] inline indicators indicators_of(row_counts& r, const slot_names& names) {
+/// distribution_of the samples in `list`, copied into `scratch`.
+[[nodiscard]] inline distribution distribution_of(const sample_list& list,
+                                                  std::vector<std::int64_t>& scratch) {
+  list.copy_into(scratch);
+  return distribution_of(scratch);
+}
+
+/// The indicators of a row.
+[[nodiscard]] inline indicators indicators_of(const row_counts& r, const slot_names& names) {
   indicators out;
   out.opened = r.opened;
   out.closed = r.closed;
@@ -111,10 +152,11 @@ struct slot_names {
     out.on_time.numerator += c.met;
     out.on_time.denominator += c.stopped;
   }
-  out.contact_calendar = distribution_of(r.contact_calendar);
-  out.contact_business = distribution_of(r.contact_business);
-  out.resolve_calendar = distribution_of(r.resolve_calendar);
-  out.resolve_business = distribution_of(r.resolve_business);
+  std::vector<std::int64_t> scratch;
+  out.contact_calendar = distribution_of(r.contact_calendar, scratch);
+  out.contact_business = distribution_of(r.contact_business, scratch);
+  out.resolve_calendar = distribution_of(r.resolve_calendar, scratch);
+  out.resolve_business = distribution_of(r.resolve_business, scratch);
   out.first_contact_resolution = {r.first_contact_resolved, r.closed};
   out.escalation = {r.escalated, r.opened};
   for (std::size_t level = 0; level < r.levels.size(); ++level)
