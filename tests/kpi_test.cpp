@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <random>
 #include <string>
@@ -791,12 +792,24 @@ TEST_CASE("kpi.compute.over_a_store_verified") {
 TEST_CASE("kpi.distribution.percentiles_are_the_sorted_samples_nearest_ranks") {
   // Against the definition applied to a sorted copy: rank ⌈p·n⌉ (1-based),
   // for every size from 1 to 250 (every way the ranks can coincide or
-  // follow each other), samples in random order with many repeats.
+  // follow each other), samples in random order with many repeats (fewer
+  // values than samples: counted) and spread wide (selected in place), the
+  // widest the extremes of int64.
   std::mt19937_64 random(20261205);
-  for (std::size_t n = 1; n <= 250; ++n) {
-    std::uniform_int_distribution<std::int64_t> value(-5, static_cast<std::int64_t>(n / 3) + 5);
+  for (std::size_t k = 1; k <= 750; ++k) {
+    const std::size_t n = (k - 1) % 250 + 1;
+    const int spread = static_cast<int>((k - 1) / 250);
+    const std::int64_t top = spread == 0   ? static_cast<std::int64_t>(n / 3) + 5
+                             : spread == 1 ? std::int64_t{1} << 40
+                                           : std::numeric_limits<std::int64_t>::max();
+    const std::int64_t bottom = spread == 2 ? std::numeric_limits<std::int64_t>::min() : -5;
+    std::uniform_int_distribution<std::int64_t> value(bottom, top);
     std::vector<std::int64_t> samples(n);
     for (auto& v : samples) v = value(random);
+    if (spread == 2 && n >= 3) {
+      samples[0] = std::numeric_limits<std::int64_t>::min();
+      samples[1] = std::numeric_limits<std::int64_t>::max();
+    }
     std::vector<std::int64_t> sorted = samples;
     std::sort(sorted.begin(), sorted.end());
     const auto nearest = [&](std::size_t percent) {
@@ -804,9 +817,10 @@ TEST_CASE("kpi.distribution.percentiles_are_the_sorted_samples_nearest_ranks") {
       return sorted[std::max<std::size_t>(rank, 1) - 1];
     };
     long double sum = 0;
-    for (const std::int64_t v : sorted) sum += static_cast<long double>(v);
+    for (const std::int64_t v : samples) sum += static_cast<long double>(v);
     const tierflow::kpi::distribution d = tierflow::kpi::detail::distribution_of(samples);
     CAPTURE(n);
+    CAPTURE(spread);
     CHECK(d.count == n);
     CHECK(d.p50 == nearest(50));
     CHECK(d.p90 == nearest(90));
