@@ -9,7 +9,10 @@
 // engine::act_into and engine::view_into: the same, with the view written
 // over one the caller holds — equal to act()'s and view()'s whatever that
 // view held before, and untouched by a refusal.
+#include <algorithm>
 #include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,6 +23,9 @@
 #include <tierflow/event.hpp>
 #include <tierflow/memory_store.hpp>
 
+#include "engine/routing.hpp"
+#include "engine/ticket_id.hpp"
+#include "engine/ticket_record.hpp"
 #include "support/engine_fixture.hpp"
 #include "support/flows_cases.hpp"
 #include "test_support.hpp"
@@ -400,4 +406,82 @@ TEST_CASE("engine.open_brief.a_refused_open_is_the_same_error_and_denial") {
   const auto next = brief->open_brief(good);
   REQUIRE(next.has_value());
   CHECK(next->ticket_id == full.open(good).ticket.id);
+}
+
+TEST_CASE("engine.open.ticket_ids_are_the_prefix_and_the_number_padded_to_eight_digits") {
+  // What fmt::format("{}{:08}", prefix, n) gave, which ids were written
+  // with before: every digit count, at and beyond the padding.
+  CHECK(tf::detail::ticket_id_for("T", 0) == "T00000000");
+  CHECK(tf::detail::ticket_id_for("T", 1) == "T00000001");
+  CHECK(tf::detail::ticket_id_for("T", 42) == "T00000042");
+  CHECK(tf::detail::ticket_id_for("T", 1234567) == "T01234567");
+  CHECK(tf::detail::ticket_id_for("T", 12345678) == "T12345678");
+  CHECK(tf::detail::ticket_id_for("T", 123456789) == "T123456789");
+  CHECK(tf::detail::ticket_id_for("GZ-", 7) == "GZ-00000007");
+  CHECK(tf::detail::ticket_id_for("", 5) == "00000005");
+  CHECK(tf::detail::ticket_id_for("T", UINT64_MAX) == "T18446744073709551615");
+}
+
+TEST_CASE("engine.route_into.writes_over_a_held_decision_what_route_returns") {
+  // Tickets routed by the first rule (a key customer), a later one, and the
+  // catch-all, each folded from its trail; every decision routed into one
+  // held decision after the other (as a command's kept one is), starting
+  // from one that holds more than any of them: a longer trace, inputs,
+  // escalations and a person, which route_into must write over or trim.
+  const tf::timestamp start = local(2026, 11, 24, 9, 0);
+  engine_fixture f(start);
+  const tf::catalog& cat = tierflow_test::shipped();
+  const tf::detail::compiled_catalog cc = tf::detail::compile(cat);
+  const std::vector<tf::open_request> requests = {
+      complaint("C-RI-1", {{"region", txt("gusu")}, {"priority", txt("key")}}, {{"complaint_class", txt("business")}}),
+      complaint("C-RI-2", {{"region", txt("taicang")}}, {{"complaint_class", txt("business")}}),
+      complaint("C-RI-3", {{"region", txt("gusu")}, {"importance_class", txt("level2")}},
+                {{"complaint_class", txt("service")}}),
+  };
+  tf::routing_decision held;
+  held.workflow_id = "junk_flow_with_a_long_enough_id";
+  held.workflow_version = 99;
+  held.rule = "junk_rule";
+  held.to = tf::assignment{"junk_unit", "junk_region", "junk_person"};
+  for (int i = 0; i < 9; ++i)
+    held.trace.push_back(tf::rule_trace{"junk_rule_" + std::to_string(i), i % 2 == 0,
+                                        {{"customer.junk", "x"}, {"ticket.junk", "y"}, {"z", "w"}}});
+  held.escalations = {{"junk_escalation", "junk_unit"}};
+  std::size_t traced = 0;
+  for (const tf::open_request& req : requests) {
+    const tf::opened_ticket o = f.open(req);
+    const auto rec = tf::detail::replay(cc, f.events(o.ticket.id));
+    REQUIRE(rec.has_value());
+    for (const std::string skip : {"", "enterprise_account_manager"}) {
+      const tf::routing_decision fresh = tf::detail::route(cat.org, *rec, skip);
+      tf::detail::route_into(cat.org, *rec, skip, held);
+      CHECK(held == fresh);
+      traced = std::max(traced, fresh.trace.size());
+    }
+  }
+  // The cases tried more than one rule, and one came after a longer trace.
+  CHECK(traced > 1);
+}
+
+TEST_CASE("engine.open.the_fold_gives_the_attributes_their_room_at_once") {
+  // `opened` names the customer's attributes (given and derived) and the
+  // ticket's fields one after the other: the fold reserves each vector once
+  // for them (not a growth at 1, 2, 4 that leaves spare room behind).
+  const tf::timestamp start = local(2026, 11, 24, 9, 0);
+  engine_fixture f(start);
+  const tf::detail::compiled_catalog cc = tf::detail::compile(tierflow_test::shipped());
+  const std::vector<tf::open_request> requests = {
+      complaint("C-FR-1", {{"region", txt("gusu")}}, {{"complaint_class", txt("business")}}),
+      complaint("C-FR-2", {{"region", txt("gusu")}, {"priority", txt("key")}, {"importance_class", txt("level2")}},
+                {{"complaint_class", txt("service")}, {"skip_level_risk", yes()}}),
+  };
+  for (const tf::open_request& req : requests) {
+    const tf::opened_ticket o = f.open(req);
+    const auto rec = tf::detail::replay(cc, f.events(o.ticket.id));
+    REQUIRE(rec.has_value());
+    CHECK(rec->customer.size() > req.customer.size());  // and the derived ones
+    CHECK(rec->customer.capacity() == rec->customer.size());
+    CHECK(rec->fields.size() == req.fields.size());
+    CHECK(rec->fields.capacity() == rec->fields.size());
+  }
 }

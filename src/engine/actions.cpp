@@ -177,7 +177,9 @@ result<void> engine::impl::act_once(const act_request& req, timestamp now, ticke
       cmd.emit(event_type::returned, {{detail_key::action, act->id},
                                       {detail_key::kind, detail_value::reroute},
                                       {detail_key::from_unit, from}});
-      detail::emit_routed(cmd, detail::route(defs.org, r, from), detail_value::reroute);
+      routing_decision& routing = cmd.routing();
+      detail::route_into(defs.org, r, from, routing);
+      detail::emit_routed(cmd, routing, detail_value::reroute);
       break;
     }
   }

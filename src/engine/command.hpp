@@ -23,6 +23,7 @@
 #include <tierflow/event.hpp>
 #include <tierflow/notification.hpp>
 #include <tierflow/store.hpp>
+#include <tierflow/ticket.hpp>
 
 #include "engine/detail_writer.hpp"
 #include "engine/outcomes.hpp"
@@ -85,6 +86,10 @@ struct command {
   /// The buffer the ticket's summary is written into for the append
   /// (engine::impl::commit), its strings kept from command to command.
   [[nodiscard]] ticket_summary& summary() noexcept { return kept_->summary; }
+  /// A routing decision to route into (detail::route_into) when the
+  /// caller does not keep it: only emit_routed reads it. Kept from command
+  /// to command with the rest, so that an open's routing allocates nothing.
+  [[nodiscard]] routing_decision& routing() noexcept { return kept_->routing; }
 
   /// Begins the next event: the writer of its details, which the caller
   /// fills, then emit(type). Nothing is emitted in between (emit would
@@ -132,6 +137,7 @@ struct command {
   struct storage {
     std::vector<event> events;
     ticket_summary summary;
+    routing_decision routing;
   };
   static std::vector<std::unique_ptr<storage>>& pool() noexcept {
     thread_local std::vector<std::unique_ptr<storage>> spare;

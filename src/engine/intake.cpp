@@ -4,8 +4,6 @@
 #include <algorithm>
 #include <utility>
 
-#include <fmt/format.h>
-
 #include <tierflow/condition.hpp>
 #include <tierflow/event_schema.hpp>
 #include <tierflow/time.hpp>
@@ -13,15 +11,10 @@
 #include "engine/engine_impl.hpp"
 #include "engine/input_rules.hpp"
 #include "engine/routing.hpp"
+#include "engine/ticket_id.hpp"
 
 namespace tierflow {
 namespace {
-
-std::string ticket_id_for(std::string_view prefix, std::uint64_t n) {
-  // fmt, not snprintf: a ticket is numbered at every open, and snprintf's
-  // locale-aware machinery was a tenth of the simulator's open path.
-  return fmt::format("{}{:08}", prefix, n);
-}
 
 // Checks named values against a schema; converts ints given for number
 // attributes. `what`: "customer attribute" or "ticket field". Their bytes
@@ -175,7 +168,7 @@ result<void> engine::impl::open(const open_request& req, timestamp now, opened_t
   // One block for the slot and its count: a use of the ticket touches one.
   auto fresh = std::make_shared<ticket_slot>();
   detail::ticket_record& r = fresh->record;
-  r.id = ticket_id_for(prefix, number);
+  r.id = detail::ticket_id_for(prefix, number);
   r.flow = draft.flow;  // names the workflow in the `opened` event
   command cmd{cc, r, now,
               req.opened_by.empty() ? detail::system_actor : std::string_view(req.opened_by)};
@@ -207,10 +200,9 @@ result<void> engine::impl::open(const open_request& req, timestamp now, opened_t
   if (!wf.fingerprint.empty()) det.add(detail_key::fingerprint, wf.fingerprint);
   cmd.emit(event_type::opened);
   // The decision is routed into the caller's result when it asked for it
-  // (not built aside and moved there), else into a scratch one.
-  routing_decision scratch_routing;
-  routing_decision& routing = full != nullptr ? full->routing : scratch_routing;
-  routing = detail::route(defs.org, r, {});
+  // (not built aside and moved there), else into the command's kept one.
+  routing_decision& routing = full != nullptr ? full->routing : cmd.routing();
+  detail::route_into(defs.org, r, {}, routing);
   detail::emit_routed(cmd, routing, detail_value::routed_on_open);
   after_transition(cmd);
   for (const std::size_t rule : r.flow->open_rules) {

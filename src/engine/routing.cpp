@@ -22,40 +22,81 @@ std::string region_for(const organisation& org, std::string_view unit, std::stri
   return region_split(org, unit) ? std::string(region) : std::string{};
 }
 
+namespace {
+
+// region_for() written into `out`, reusing its storage.
+void assign_region(std::string& out, const organisation& org, std::string_view unit,
+                   std::string_view region) {
+  if (region_split(org, unit)) {
+    out.assign(region);
+  } else {
+    out.clear();
+  }
+}
+
+}  // namespace
+
 routing_decision route(const organisation& org, const ticket_record& rec,
                        std::string_view skip_unit) {
-  const workflow& wf = *rec.flow->wf;
   routing_decision d;
+  route_into(org, rec, skip_unit, d);
+  return d;
+}
+
+void route_into(const organisation& org, const ticket_record& rec, std::string_view skip_unit,
+                routing_decision& d) {
+  const workflow& wf = *rec.flow->wf;
   d.workflow_id = wf.id;
   d.workflow_version = wf.version;
+  d.escalations.clear();
+  // The rules tried so far: d.trace[0, tried), each written over what an
+  // earlier decision left there.
+  std::size_t tried = 0;
   value scratch;
   for (std::size_t i = 0; i < wf.routing.size(); ++i) {
     const routing_rule& rule = wf.routing[i];
     if (!skip_unit.empty() && rule.assign == skip_unit) continue;
-    rule_trace t;
+    if (tried == d.trace.size()) d.trace.emplace_back();
+    rule_trace& t = d.trace[tried++];
     t.rule = rule.id;
+    std::size_t inputs = 0;
     if (rule.when) {
       for (const auto& f : rec.flow->routing_inputs[i]) {
         const value* v = rec.lookup(f, scratch);
-        t.inputs.emplace_back(f, v != nullptr ? value_text(*v) : std::string("(absent)"));
+        if (inputs == t.inputs.size()) t.inputs.emplace_back();
+        auto& [field, text] = t.inputs[inputs++];
+        field = f;
+        if (v != nullptr) {
+          text = value_text(*v);
+        } else {
+          text = "(absent)";
+        }
       }
       t.matched = evaluate(*rule.when, [&](std::string_view f) { return rec.lookup(f, scratch); });
     } else {
       t.matched = true;
     }
-    d.trace.push_back(std::move(t));
-    if (d.trace.back().matched) {
+    t.inputs.resize(inputs);
+    if (t.matched) {
+      d.trace.resize(tried);
       d.rule = rule.id;
-      d.to = assignment{rule.assign, region_for(org, rule.assign, rec.region), {}};
-      return d;
+      d.to.unit = rule.assign;
+      assign_region(d.to.region, org, rule.assign, rec.region);
+      d.to.person.clear();
+      return;
     }
   }
+  d.trace.resize(tried);
   // The validator insists on a catch-all; a catalog without one still
   // lands tickets somewhere a person looks: the bottom of the ladder.
   d.rule = "(no rule matched)";
-  const std::string bottom = org.ladder.empty() ? std::string{} : org.ladder.front().id;
-  d.to = assignment{bottom, region_for(org, bottom, rec.region), {}};
-  return d;
+  if (org.ladder.empty()) {
+    d.to.unit.clear();
+  } else {
+    d.to.unit = org.ladder.front().id;
+  }
+  assign_region(d.to.region, org, d.to.unit, rec.region);
+  d.to.person.clear();
 }
 
 void emit_routed(command& cmd, const routing_decision& d, std::string_view kind) {

@@ -36,6 +36,13 @@ namespace tierflow::detail {
 [[nodiscard]] routing_decision route(const organisation& org, const ticket_record& rec,
                                      std::string_view skip_unit);
 
+/// route() written into `d`, every member assigned (its escalations
+/// cleared), so that what `d` held before does not matter: its strings and
+/// vectors are reused (an open routes into storage its command keeps, and
+/// allocates nothing for the decision).
+void route_into(const organisation& org, const ticket_record& rec, std::string_view skip_unit,
+                routing_decision& d);
+
 /// Emits the `routed` event of decision `d`: `kind` is
 /// detail_value::routed_on_open or detail_value::reroute; the inputs of the
 /// matching rule go in as "in.<field>".

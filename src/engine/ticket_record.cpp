@@ -22,6 +22,16 @@ std::string_view get_or(const event& e, std::string_view key) {
   return v ? *v : std::string_view{};
 }
 
+// How many details from `from` on have keys that begin with `prefix`, in
+// a run: the attributes of that prefix an `opened` names, which the engine
+// writes one after the other (a trail written otherwise only grows its
+// vectors more often).
+std::size_t prefixed_run(const event_details& details, std::size_t from, std::string_view prefix) {
+  std::size_t n = 0;
+  while (from + n < details.size() && std::string_view(details[from + n].first).starts_with(prefix)) ++n;
+  return n;
+}
+
 // The working seconds from `a` to `b` in `cal`, negative when b < a.
 std::int64_t signed_working(const calendar& cal, timestamp a, timestamp b) {
   if (b >= a) return working_seconds_between(cal, a, b);
@@ -413,9 +423,14 @@ result<void> ticket_record::apply(const compiled_catalog& cc, const event& e) {
       external_ref = get_or(e, detail_key::external_ref);
       description = get_or(e, detail_key::description);
       clocks.assign(wf.deadlines.size() + 1, deadline_clock{});
-      for (const auto& [key, text] : e.details) {
+      for (std::size_t i = 0; i < e.details.size(); ++i) {
+        const auto& [key, text] = e.details[i];
         const std::string_view k = key;
         if (k.starts_with(detail_key::customer_attribute_prefix)) {
+          // Room for the attributes at once, not a growth at 1, 2, 4 (each
+          // a block to allocate, move from and free: 3 % of an open, perf).
+          if (customer.capacity() == 0)
+            customer.reserve(prefixed_run(e.details, i, detail_key::customer_attribute_prefix));
           // Attributes belong to the organisation, which has no versions:
           // one dropped from it since is left out, not a reason to refuse.
           const attribute* a =
@@ -423,6 +438,8 @@ result<void> ticket_record::apply(const compiled_catalog& cc, const event& e) {
           if (a == nullptr) continue;
           if (auto v = parse_value(a->type.kind, text)) customer.emplace_back(a->name, std::move(*v));
         } else if (k.starts_with(detail_key::ticket_field_prefix)) {
+          if (fields.capacity() == 0)
+            fields.reserve(prefixed_run(e.details, i, detail_key::ticket_field_prefix));
           const attribute* a =
               find_attribute(wf.fields, k.substr(detail_key::ticket_field_prefix.size()));
           if (a == nullptr) continue;
