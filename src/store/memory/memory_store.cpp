@@ -319,6 +319,17 @@ struct memory_store::impl {
         if (s.hash == hash && detail::same_text(s.at->id, id)) return s.at;
       }
     }
+    /// Starts loading the slot a lookup of an id hashing to `hash` begins
+    /// at, before the shard's lock is taken: with many streams it is a
+    /// cache miss, which then overlaps the append's first checks and the
+    /// lock. A hint, callable without the lock, as
+    /// customer_table::prefetch (customer_table.hpp) is.
+    void prefetch(std::uint64_t hash) const noexcept {
+      const std::uintptr_t at = slots_at_.load(std::memory_order_relaxed);
+      const std::size_t mask = slots_mask_.load(std::memory_order_relaxed);
+      if (at == 0) return;
+      __builtin_prefetch(reinterpret_cast<const void*>(at + (static_cast<std::size_t>(hash) & mask) * sizeof(slot)));
+    }
     /// Room for one more stream, so that insert cannot allocate: the slots
     /// double when they would be more than half full. May throw; then
     /// changes nothing.
@@ -328,6 +339,8 @@ struct memory_store::impl {
       for (const slot& s : slots_)
         if (s.at != nullptr) place(bigger, s);
       slots_.swap(bigger);
+      slots_at_.store(reinterpret_cast<std::uintptr_t>(slots_.data()), std::memory_order_relaxed);
+      slots_mask_.store(slots_.size() - 1, std::memory_order_relaxed);
     }
     /// Adds `s`, whose id hashes to `hash` and is not in the table yet;
     /// make_room_for_one() came first.
@@ -352,6 +365,10 @@ struct memory_store::impl {
     }
     std::vector<slot> slots_;
     std::size_t count_ = 0;
+    // Where slots_ holds its slots and its size less one, for prefetch():
+    // written by the lock's holder whenever the slots move.
+    std::atomic<std::uintptr_t> slots_at_{0};
+    std::atomic<std::size_t> slots_mask_{0};
   };
 
   // The new index nodes of one summary (for the indexes it enters; one that
@@ -582,6 +599,20 @@ result<void> memory_store::append(const append_request& request) {
   // hold them (most of an event's strings are ids, keys and values it
   // holds); the ticket id for a new stream; the summary's texts that
   // differ from the ones it replaces (a command changes one or two).
+  //
+  // First, the slots the append will look up start loading (with many
+  // tickets each is a cache miss), to overlap these checks, the lock and
+  // (the customer's) the encoding: the stream's, and for a new ticket its
+  // customer's (a ticket that has one keeps its customer: its append
+  // seldom looks the customer up).
+  const std::uint64_t hash = id_hash_of(request.ticket_id);
+  impl::shard& part = impl_->shards[impl::shard_index(hash)];
+  part.table.prefetch(hash);
+  std::optional<std::uint64_t> new_customer_hash;
+  if (request.expected_version == 0 && request.summary != nullptr) {
+    new_customer_hash = id_hash_of(request.summary->customer_id);
+    impl_->customer_shard_of(*new_customer_hash).customers.prefetch(*new_customer_hash);
+  }
   if (auto ok = detail::check_append_ids_but_text(request); !ok) return ok;
   if (request.summary != nullptr &&
       packed_summary::text_bytes(*request.summary) > packed_summary::max_text_bytes) {
@@ -590,8 +621,6 @@ result<void> memory_store::append(const append_request& request) {
                                              request.ticket_id, packed_summary::max_text_bytes)));
   }
 
-  const std::uint64_t hash = id_hash_of(request.ticket_id);
-  impl::shard& part = impl_->shards[impl::shard_index(hash)];
   const std::unique_lock lock = detail::spin_then_lock(part.mutex);
   impl::stream* existing = part.table.find(request.ticket_id, hash);
   if (existing != nullptr && existing->released())
@@ -721,7 +750,7 @@ result<void> memory_store::append(const append_request& request) {
   std::uint64_t to_hash = 0;
   if (next != nullptr) {
     const std::uint64_t from_hash = current != nullptr ? existing->customer_hash : 0;
-    to_hash = same_customer ? from_hash : id_hash_of(next->customer_id);
+    to_hash = same_customer ? from_hash : new_customer_hash ? *new_customer_hash : id_hash_of(next->customer_id);
     impl::customer_shard& to_part = impl_->customer_shard_of(to_hash);
     impl::customer_shard* from_part = current != nullptr ? &impl_->customer_shard_of(from_hash) : nullptr;
     impl::customer_shard* first = &to_part;
