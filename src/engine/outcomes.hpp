@@ -52,7 +52,7 @@ inline void add_stopped_outcome(detail_writer& d, const ticket_record& r, std::s
 inline void add_state_time(detail_writer& d, const ticket_record& r, timestamp t) {
   d.add_seconds(detail_key::state_calendar_seconds, (t - r.state_since).count());
   d.add_seconds(detail_key::state_business_seconds,
-                working_seconds_between(*r.flow->cal, r.state_since, t));
+                r.flow->cal->working_seconds_between(r.state_since, t));
   const std::size_t step = r.flow->step_clock();
   const deadline_clock& k = r.clocks[step];
   if (k.started && !k.finished)
@@ -63,7 +63,7 @@ inline void add_state_time(detail_writer& d, const ticket_record& r, timestamp t
 inline void add_wait_time(detail_writer& d, const ticket_record& r, timestamp t) {
   d.add_seconds(detail_key::wait_calendar_seconds, (t - r.opened_at).count());
   d.add_seconds(detail_key::wait_business_seconds,
-                working_seconds_between(*r.flow->cal, r.opened_at, t));
+                r.flow->cal->working_seconds_between(r.opened_at, t));
 }
 
 /// A move at `t` to `next_unit`: when it leaves the unit the ticket is
@@ -77,7 +77,7 @@ inline void add_unit_time(detail_writer& d, const ticket_record& r, std::string_
   if (r.assignee.unit.empty() || r.assignee.unit == next_unit) return;
   d.add_seconds(detail_key::unit_calendar_seconds, (t - r.unit_since).count());
   d.add_seconds(detail_key::unit_business_seconds,
-                working_seconds_between(*r.flow->cal, r.unit_since, t));
+                r.flow->cal->working_seconds_between(r.unit_since, t));
 }
 
 /// A close at `t`: the time in the last unit, then the ticket's time from
@@ -86,11 +86,11 @@ inline void add_close_time(detail_writer& d, const ticket_record& r, timestamp t
   if (!r.assignee.unit.empty()) {
     d.add_seconds(detail_key::unit_calendar_seconds, (t - r.unit_since).count());
     d.add_seconds(detail_key::unit_business_seconds,
-                working_seconds_between(*r.flow->cal, r.unit_since, t));
+                r.flow->cal->working_seconds_between(r.unit_since, t));
   }
   d.add_seconds(detail_key::ticket_calendar_seconds, (t - r.opened_at).count());
   d.add_seconds(detail_key::ticket_business_seconds,
-                working_seconds_between(*r.flow->cal, r.opened_at, t));
+                r.flow->cal->working_seconds_between(r.opened_at, t));
 }
 
 }  // namespace tierflow::detail

@@ -33,13 +33,13 @@ std::size_t prefixed_run(const event_details& details, std::size_t from, std::st
 }
 
 // The working seconds from `a` to `b` in `cal`, negative when b < a.
-std::int64_t signed_working(const calendar& cal, timestamp a, timestamp b) {
-  if (b >= a) return working_seconds_between(cal, a, b);
-  return -working_seconds_between(cal, b, a);
+std::int64_t signed_working(const calendar_index& cal, timestamp a, timestamp b) {
+  if (b >= a) return cal.working_seconds_between(a, b);
+  return -cal.working_seconds_between(b, a);
 }
 
 // Adds the time from `from` to `to` to `unit`'s entry (created on first use).
-void attribute_time(std::vector<unit_time>& times, const std::string& unit, const calendar& cal,
+void attribute_time(std::vector<unit_time>& times, const std::string& unit, const calendar_index& cal,
                     timestamp from, timestamp to) {
   auto it = std::find_if(times.begin(), times.end(), [&](const unit_time& u) { return u.unit == unit; });
   if (it == times.end()) {
@@ -59,6 +59,11 @@ const calendar& wall_calendar() noexcept {
     c.always_open = true;
     return c;
   }();
+  return always;
+}
+
+const calendar_index& wall_calendar_index() noexcept {
+  static const calendar_index always(wall_calendar());
   return always;
 }
 
@@ -107,19 +112,28 @@ const compiled_workflow* compiled_catalog::find(std::string_view id, std::uint32
 compiled_catalog compile(const catalog& cat) {
   compiled_catalog out;
   out.defs = &cat;
+  // The index of a calendar the workflows name, made on first use (a
+  // missing one counts in wall time, as before indexes).
+  const auto index_of = [&out](const calendar* c) -> const calendar_index* {
+    if (c == nullptr) return &wall_calendar_index();
+    for (const auto& made : out.calendars)
+      if (&made->cal() == c) return made.get();
+    out.calendars.push_back(std::make_unique<calendar_index>(*c));
+    return out.calendars.back().get();
+  };
   out.workflows.reserve(cat.workflows.size());
   for (const workflow& wf : cat.workflows) {
     compiled_workflow cw;
     cw.wf = &wf;
     cw.org = &cat.org;
-    cw.cal = cat.org.find_calendar(wf.calendar);
-    if (cw.cal == nullptr) cw.cal = &wall_calendar();
+    cw.cal = index_of(cat.org.find_calendar(wf.calendar));
     const std::size_t clocks = wf.deadlines.size() + 1;
     cw.slots.resize(clocks);
     cw.clock_calendar.resize(clocks, cw.cal);
     for (std::size_t d = 0; d < wf.deadlines.size(); ++d) {
       if (!wf.deadlines[d].calendar.empty()) {
-        if (const calendar* c = cat.org.find_calendar(wf.deadlines[d].calendar)) cw.clock_calendar[d] = c;
+        if (const calendar* c = cat.org.find_calendar(wf.deadlines[d].calendar))
+          cw.clock_calendar[d] = index_of(c);
       }
     }
     for (const routing_rule& rule : wf.routing) {
@@ -222,9 +236,9 @@ std::optional<value> parse_value(value_kind kind, std::string_view text) {
   return std::nullopt;
 }
 
-const calendar& ticket_record::clock_calendar(std::size_t c) const {
+const calendar_index& ticket_record::clock_calendar(std::size_t c) const {
   const deadline_clock& k = clocks[c];
-  if (!k.within.is_business()) return wall_calendar();
+  if (!k.within.is_business()) return wall_calendar_index();
   return *flow->clock_calendar[c];
 }
 
@@ -234,7 +248,7 @@ void ticket_record::schedule(std::size_t c) {
   k.next_slot = static_cast<std::size_t>(-1);
   if (!k.running) return;
   const auto& slots = flow->slots[c];
-  const calendar& cal = clock_calendar(c);
+  const calendar_index& cal = clock_calendar(c);
   for (std::size_t i = 0; i < slots.size(); ++i) {
     if (k.fired.test(i)) continue;
     const timer_slot& s = slots[i];
@@ -242,11 +256,11 @@ void ticket_record::schedule(std::size_t c) {
     switch (s.what) {
       case timer_slot::kind::warning: {
         const std::int64_t threshold = k.total * s.percent / 100;
-        at = k.consumed >= threshold ? k.since : add_working_seconds(cal, k.since, threshold - k.consumed);
+        at = k.consumed >= threshold ? k.since : cal.add_working_seconds(k.since, threshold - k.consumed);
         break;
       }
       case timer_slot::kind::breach: at = k.due; break;
-      case timer_slot::kind::after: at = add(*flow->clock_calendar[c], k.due, s.after); break;
+      case timer_slot::kind::after: at = flow->clock_calendar[c]->add(k.due, s.after); break;
     }
     if (at < k.next) {
       k.next = at;
@@ -260,14 +274,14 @@ void ticket_record::schedule(std::size_t c) {
 
 void ticket_record::start_clock(std::size_t c, timestamp t) {
   deadline_clock& k = clocks[c];
-  const calendar& cal = clock_calendar(c);
+  const calendar_index& cal = clock_calendar(c);
   k.started = true;
   k.finished = false;
   k.breached = false;
   k.finished_at.reset();
   k.fired.reset(flow->slots[c].size());
-  const timestamp due = add(*flow->clock_calendar[c], t, k.within);
-  k.total = due == timestamp::max() ? 0 : working_seconds_between(cal, t, due);
+  const timestamp due = flow->clock_calendar[c]->add(t, k.within);
+  k.total = due == timestamp::max() ? 0 : cal.working_seconds_between(t, due);
   k.consumed = 0;
   k.since = t;
   k.started_at = t;
@@ -296,7 +310,7 @@ void ticket_record::resume_clock(std::size_t c, timestamp t) {
   k.since = t;
   k.running = true;
   const std::int64_t left = k.total - k.consumed;
-  k.due = left > 0 ? add_working_seconds(clock_calendar(c), t, left) : t;
+  k.due = left > 0 ? clock_calendar(c).add_working_seconds(t, left) : t;
   schedule(c);
 }
 
@@ -316,7 +330,7 @@ void ticket_record::finish_clock(std::size_t c, timestamp t) {
   } else if (!k.breached) {
     // Stopped while paused, in time: its due is where the time it had left
     // would have run out from here (its `due` was last set when it ran).
-    k.due = add_working_seconds(clock_calendar(c), t, k.total - k.consumed);
+    k.due = clock_calendar(c).add_working_seconds(t, k.total - k.consumed);
   }
   k.running = false;
   k.finished = true;
@@ -690,7 +704,7 @@ void ticket_record::view_into(ticket_view& v, timestamp now) const {
     d.due.reset();
     d.remaining_seconds = 0;
     d.breached = false;
-    const calendar& cal = clock_calendar(c);
+    const calendar_index& cal = clock_calendar(c);
     if (!k.started) {
       d.status = deadline_status::pending;
     } else if (k.finished) {

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -22,6 +23,8 @@
 #include <tierflow/event.hpp>
 #include <tierflow/store.hpp>
 #include <tierflow/ticket.hpp>
+
+#include "engine/calendar_index.hpp"
 
 namespace tierflow::detail {
 
@@ -87,12 +90,13 @@ class fired_slots {
 struct compiled_workflow {
   const workflow* wf = nullptr;
   const organisation* org = nullptr;
-  /// The workflow's calendar (business units).
-  const calendar* cal = nullptr;
+  /// The workflow's calendar (business units), indexed
+  /// (compiled_catalog::calendars).
+  const calendar_index* cal = nullptr;
   /// Per deadline, then one more for the step limit ("step"): its calendar
   /// and its timer slots (warnings by ascending percent, the breach, then
   /// after-breach slots).
-  std::vector<const calendar*> clock_calendar;
+  std::vector<const calendar_index*> clock_calendar;
   std::vector<std::vector<timer_slot>> slots;
   std::vector<std::size_t> open_rules;
   std::unordered_map<std::string, std::vector<std::size_t>> action_rules;
@@ -113,6 +117,9 @@ struct compiled_workflow {
 struct compiled_catalog {
   const catalog* defs = nullptr;
   std::vector<compiled_workflow> workflows;  ///< parallel to defs->workflows
+  /// One index per calendar of the organisation the workflows name (held
+  /// apart: the workflows point at them, and a move keeps them in place).
+  std::vector<std::unique_ptr<calendar_index>> calendars;
   [[nodiscard]] const compiled_workflow* find(std::string_view id, std::uint32_t version) const;
 };
 
@@ -264,7 +271,7 @@ class ticket_record {
   // command (see last_change_version).
   bool in_timer_command_ = false;
   void set_tier(std::string_view tier_id);
-  [[nodiscard]] const calendar& clock_calendar(std::size_t c) const;
+  [[nodiscard]] const calendar_index& clock_calendar(std::size_t c) const;
 };
 
 /// Folds a whole stream into a fresh record. Errors: the first event
@@ -273,5 +280,7 @@ class ticket_record {
 
 /// The shared 24x7 calendar that calendar-unit deadlines (m, h, d) count in.
 [[nodiscard]] const calendar& wall_calendar() noexcept;
+/// wall_calendar(), as an index (it has no tables: always_open).
+[[nodiscard]] const calendar_index& wall_calendar_index() noexcept;
 
 }  // namespace tierflow::detail
