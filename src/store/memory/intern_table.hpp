@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "store/id_hash.hpp"
 #include "store/same_text.hpp"
 
 namespace tierflow::detail {
@@ -43,7 +44,7 @@ class intern_table {
   /// text once for prefetch() and find() or intern().
   [[nodiscard]] static std::uint32_t hash_of(std::string_view text) noexcept {
     // Its low 32 bits: the slot (low bits) and the compared tag both.
-    return static_cast<std::uint32_t>(std::hash<std::string_view>{}(text));
+    return static_cast<std::uint32_t>(id_hash_of(text));
   }
 
   /// Starts loading the slot a text hashing to `hash` is looked up in, so
