@@ -1759,6 +1759,63 @@ TEST_CASE("store.memory.same_text.agrees_with_operator_equal") {
   }
 }
 
+// A trail decoded into events that held another ticket's trail, whose
+// texts have the same lengths and differ in content (ticket id, actor,
+// workflow, keys and values, short, interned and long): every text is the
+// new trail's.
+TEST_CASE("store.memory.trail.decode_into_events_holding_texts_of_the_same_lengths") {
+  namespace trail = tierflow::detail::compact_trail;
+  const auto make = [](std::string_view ticket, char c) {
+    std::vector<tierflow::event> events(3);
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      tierflow::event& e = events[i];
+      e.ticket_id = std::string(ticket);
+      e.sequence = i + 1;
+      e.time = tierflow::timestamp{std::chrono::seconds{1000 + 60 * static_cast<std::int64_t>(i)}};
+      e.actor_id = std::string("csr_0") + c;
+      e.workflow_id = std::string(9, c);
+      e.type = tierflow::event_type::noted;
+      // Values of 1 to 3, 4 to 7, 8 to 16 and 17 to 100 bytes.
+      e.details = {{std::string("k") + c, std::string(1 + i, c)},
+                   {"mid", std::string(5 + i, c)},
+                   {"word", std::string(9 + 3 * i, c)},
+                   {"long", std::string(17 + 40 * i, c)}};
+    }
+    std::vector<tierflow::event> sealed = events;
+    tierflow::seal(sealed, {});
+    return sealed;
+  };
+  tierflow::detail::intern_table names;
+  trail::hints guesses;
+  const auto stored = [&](const std::vector<tierflow::event>& events) {
+    std::vector<unsigned char> out;
+    tierflow::timestamp previous{};
+    for (const auto& e : events) {
+      REQUIRE(trail::encode(e, previous, names, guesses, out));
+      previous = e.time;
+    }
+    return out;
+  };
+  const std::vector<tierflow::event> first = make("T1", 'a');
+  const std::vector<tierflow::event> second = make("T2", 'b');
+  const std::vector<unsigned char> bytes1 = stored(first);
+  const std::vector<unsigned char> bytes2 = stored(second);
+  tierflow::detail::block_pool pool;
+  tierflow::detail::block_trail blocks1;
+  tierflow::detail::block_trail blocks2;
+  pool.make_room(blocks1.blocks_needed(bytes1.size()));
+  blocks1.append(bytes1, pool);
+  pool.make_room(blocks2.blocks_needed(bytes2.size()));
+  blocks2.append(bytes2, pool);
+  std::vector<tierflow::event> room;
+  trail::decode_into(blocks1, "T1", names, first.size(), room);
+  CHECK(room == first);
+  trail::decode_into(blocks2, "T2", names, second.size(), room);
+  CHECK(room == second);
+  trail::decode_into(blocks1, "T1", names, first.size(), room);
+  CHECK(room == first);
+}
+
 // A summary repacked from the first text that changed on (the block
 // reused) reads back as one packed whole: each text in turn changed,
 // shorter, longer, emptied, and several at once.
