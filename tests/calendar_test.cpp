@@ -13,6 +13,7 @@
 
 #include <tierflow/calendar.hpp>
 
+#include "calendar_fixtures.hpp"
 #include "test_support.hpp"
 
 namespace chr = std::chrono;
@@ -22,33 +23,13 @@ using tierflow::time_span;
 using tierflow::time_unit;
 using tierflow::timestamp;
 using tierflow_test::day;
+using tierflow_test::closed;
+using tierflow_test::day_range;
+using tierflow_test::hm;
 using tierflow_test::local;
+using tierflow_test::office;
 
 namespace {
-
-constexpr time_span hm(int bh, int bm, int eh, int em) { return {bh * 60 + bm, eh * 60 + em}; }
-
-std::vector<chr::sys_days> day_range(chr::sys_days first, chr::sys_days last) {
-  std::vector<chr::sys_days> out;
-  for (chr::sys_days d = first; d <= last; d += chr::days{1}) out.push_back(d);
-  return out;
-}
-
-/// A Chinese office: Mon-Fri 08:30-12:00 and 13:30-17:30 (7.5 h), UTC+08:00,
-/// with the 2026 Spring Festival and National Day holidays and their make-up
-/// working days (Sat 02-14, Sat 02-28, Sun 09-20, Sat 10-10).
-calendar office() {
-  calendar c;
-  c.id = "cn-office";
-  c.utc_offset = chr::hours{8};
-  for (std::size_t i = 0; i < 5; ++i) c.week[i] = {hm(8, 30, 12, 0), hm(13, 30, 17, 30)};
-  c.holidays = day_range(day(2026, 2, 15), day(2026, 2, 23));
-  const auto national = day_range(day(2026, 10, 1), day(2026, 10, 7));
-  c.holidays.insert(c.holidays.end(), national.begin(), national.end());
-  c.workdays = {day(2026, 2, 14), day(2026, 2, 28), day(2026, 9, 20), day(2026, 10, 10)};
-  c.makeup_weekday = 0;
-  return c;
-}
 
 calendar always_open() {
   calendar c = office();
@@ -67,13 +48,6 @@ calendar night_shift() {
   return c;
 }
 
-/// No working hours at all, but holidays and make-up days listed.
-calendar closed() {
-  calendar c = office();
-  c.id = "closed";
-  for (auto& day : c.week) day.clear();
-  return c;
-}
 
 const std::int64_t day_7h30 = 27000;
 

@@ -14,38 +14,22 @@
 
 #include <tierflow/calendar.hpp>
 
+#include "calendar_fixtures.hpp"
 #include "engine/calendar_index.hpp"
 #include "test_support.hpp"
 
 namespace chr = std::chrono;
 using tierflow::calendar;
 using tierflow::duration;
-using tierflow::time_span;
 using tierflow::time_unit;
 using tierflow::timestamp;
 using tierflow::detail::calendar_index;
+using tierflow_test::closed;
 using tierflow_test::day;
+using tierflow_test::hm;
+using tierflow_test::office;
 
 namespace {
-
-constexpr time_span hm(int bh, int bm, int eh, int em) { return {bh * 60 + bm, eh * 60 + em}; }
-
-void add_days(std::vector<chr::sys_days>& to, chr::sys_days first, chr::sys_days last) {
-  for (chr::sys_days d = first; d <= last; d += chr::days{1}) to.push_back(d);
-}
-
-/// Mon-Fri 08:30-12:00 and 13:30-17:30, UTC+08:00, the 2026 Spring Festival
-/// and National Day holidays with their make-up Saturdays and Sunday.
-calendar office() {
-  calendar c;
-  c.id = "office";
-  c.utc_offset = chr::hours{8};
-  for (std::size_t i = 0; i < 5; ++i) c.week[i] = {hm(8, 30, 12, 0), hm(13, 30, 17, 30)};
-  add_days(c.holidays, day(2026, 2, 15), day(2026, 2, 23));
-  add_days(c.holidays, day(2026, 10, 1), day(2026, 10, 7));
-  c.workdays = {day(2026, 2, 14), day(2026, 2, 28), day(2026, 9, 20), day(2026, 10, 10)};
-  return c;
-}
 
 /// 00:00-06:00 and 18:00-24:00 every day but Sunday (time runs on through
 /// midnight), UTC-05:30, make-up days working Saturday's hours, a long run
@@ -57,16 +41,8 @@ calendar night() {
   for (std::size_t i = 0; i < 6; ++i) c.week[i] = {hm(0, 0, 6, 0), hm(18, 0, 24, 0)};
   c.week[5] = {hm(9, 0, 9, 1)};
   c.makeup_weekday = 5;
-  add_days(c.holidays, day(2025, 12, 20), day(2026, 1, 20));
+  c.holidays = tierflow_test::day_range(day(2025, 12, 20), day(2026, 1, 20));
   c.workdays = {day(2026, 1, 25), day(2026, 3, 1)};
-  return c;
-}
-
-/// Holidays and make-up days listed, but no hours on any day.
-calendar closed() {
-  calendar c = office();
-  c.id = "closed";
-  for (auto& d : c.week) d.clear();
   return c;
 }
 
