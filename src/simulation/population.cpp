@@ -14,6 +14,8 @@
 #include <utility>
 #include <variant>
 
+#include "text/number.hpp"
+
 namespace tierflow::sim::detail {
 
 namespace {
@@ -66,14 +68,9 @@ namespace {
 
 /// "SEGMENT-000042" written into `out` (its capacity kept).
 void customer_id_into(const std::string& segment, std::uint64_t n, std::string& out) {
-  // As printf's "%06llu", without its format parsing (once per arrival).
-  char digits[24];
-  const auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
-  const auto length = static_cast<std::size_t>(end - digits);
   out.assign(segment);
   out += '-';
-  if (length < 6) out.append(6 - length, '0');
-  out.append(digits, length);
+  tierflow::detail::append_zero_padded(out, n, 6);
 }
 
 [[nodiscard]] std::string customer_id(const std::string& segment, std::uint64_t n) {

@@ -5,7 +5,6 @@
 #pragma once
 
 #include <algorithm>
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -16,6 +15,7 @@
 #include <vector>
 
 #include "store/memory/packed_summary.hpp"
+#include "store/memory/slot_prefetch.hpp"
 #include "store/same_text.hpp"
 
 namespace tierflow::detail {
@@ -163,21 +163,11 @@ class customer_table {
   }
 
   /// Starts loading the slot a lookup of a customer id hashing to `hash`
-  /// begins at, so that a find() soon after does not wait for it: in a
-  /// large table that slot is a cache miss (an open's lookup of its
-  /// customer was a tenth of the simulator's open, perf, M/M/10). A hint,
-  /// with no effect on any answer; unlike the rest of the table it may be
-  /// called without the lock that guards it: it reads only a copy of where
-  /// the slots are, kept in atomics (see slots_at_), and a prefetch of an
-  /// address no longer the table's (the slots moved meanwhile) is harmless.
-  void prefetch(std::uint64_t hash) const noexcept {
-    const std::uintptr_t at = slots_at_.load(std::memory_order_relaxed);
-    const std::size_t mask = slots_mask_.load(std::memory_order_relaxed);
-    if (at == 0) return;
-    // Integer arithmetic: the two values may be of two different moments.
-    __builtin_prefetch(reinterpret_cast<const void*>(
-        at + (static_cast<std::size_t>(kept(hash)) & mask) * sizeof(entry)));
-  }
+  /// begins at, so that a find() soon after does not wait for it (an
+  /// open's lookup of its customer was a tenth of the simulator's open,
+  /// perf, M/M/10). Unlike the rest of the table, callable without the
+  /// lock that guards it (slot_prefetch.hpp).
+  void prefetch(std::uint64_t hash) const noexcept { where_.prefetch(kept(hash)); }
 
   /// Room for one more entry, so that add() cannot allocate: the slots
   /// double when they would be more than 7/10 full. May throw; then
@@ -188,8 +178,7 @@ class customer_table {
     for (entry& e : slots_)
       if (e.hash != empty_hash) place(bigger, std::move(e));
     slots_.swap(bigger);
-    slots_at_.store(reinterpret_cast<std::uintptr_t>(slots_.data()), std::memory_order_relaxed);
-    slots_mask_.store(slots_.size() - 1, std::memory_order_relaxed);
+    where_.publish(slots_);
   }
 
   /// Adds an entry for a customer whose id hashes to `hash` and is not in
@@ -246,11 +235,8 @@ class customer_table {
 
   std::vector<entry> slots_;
   std::size_t count_ = 0;
-  // Where slots_ holds its slots and its size less one, for prefetch(),
-  // which reads them without the table's lock: written (by the lock's
-  // holder) whenever the slots move.
-  std::atomic<std::uintptr_t> slots_at_{0};
-  std::atomic<std::size_t> slots_mask_{0};
+  // Where slots_ holds its slots, for prefetch() without the lock.
+  slot_prefetch<entry> where_;
 };
 
 }  // namespace tierflow::detail

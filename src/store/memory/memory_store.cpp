@@ -35,6 +35,7 @@
 #include "store/memory/customer_table.hpp"
 #include "store/memory/intern_table.hpp"
 #include "store/memory/packed_summary.hpp"
+#include "store/memory/slot_prefetch.hpp"
 #include "store/id_hash.hpp"
 #include "store/same_text.hpp"
 #include "store/spin_then_lock.hpp"
@@ -322,14 +323,8 @@ struct memory_store::impl {
     /// Starts loading the slot a lookup of an id hashing to `hash` begins
     /// at, before the shard's lock is taken: with many streams it is a
     /// cache miss, which then overlaps the append's first checks and the
-    /// lock. A hint, callable without the lock, as
-    /// customer_table::prefetch (customer_table.hpp) is.
-    void prefetch(std::uint64_t hash) const noexcept {
-      const std::uintptr_t at = slots_at_.load(std::memory_order_relaxed);
-      const std::size_t mask = slots_mask_.load(std::memory_order_relaxed);
-      if (at == 0) return;
-      __builtin_prefetch(reinterpret_cast<const void*>(at + (static_cast<std::size_t>(hash) & mask) * sizeof(slot)));
-    }
+    /// lock. Callable without the lock (slot_prefetch.hpp).
+    void prefetch(std::uint64_t hash) const noexcept { where_.prefetch(hash); }
     /// Room for one more stream, so that insert cannot allocate: the slots
     /// double when they would be more than half full. May throw; then
     /// changes nothing.
@@ -339,8 +334,7 @@ struct memory_store::impl {
       for (const slot& s : slots_)
         if (s.at != nullptr) place(bigger, s);
       slots_.swap(bigger);
-      slots_at_.store(reinterpret_cast<std::uintptr_t>(slots_.data()), std::memory_order_relaxed);
-      slots_mask_.store(slots_.size() - 1, std::memory_order_relaxed);
+      where_.publish(slots_);
     }
     /// Adds `s`, whose id hashes to `hash` and is not in the table yet;
     /// make_room_for_one() came first.
@@ -365,10 +359,8 @@ struct memory_store::impl {
     }
     std::vector<slot> slots_;
     std::size_t count_ = 0;
-    // Where slots_ holds its slots and its size less one, for prefetch():
-    // written by the lock's holder whenever the slots move.
-    std::atomic<std::uintptr_t> slots_at_{0};
-    std::atomic<std::size_t> slots_mask_{0};
+    // Where slots_ holds its slots, for prefetch() without the lock.
+    detail::slot_prefetch<slot> where_;
   };
 
   // The new index nodes of one summary (for the indexes it enters; one that

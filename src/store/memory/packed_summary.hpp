@@ -36,10 +36,13 @@ class packed_summary {
  public:
   /// Every text's bit, in changed_texts' numbering.
   static constexpr std::uint32_t all_texts = (std::uint32_t{1} << 9U) - 1;
+  /// Where texts the store reads by name stand in packing order
+  /// (texts_of), which numbers their bits too.
+  static constexpr unsigned ticket_id_at = 0, customer_id_at = 1, unit_at = 5, region_at = 6;
   /// The bits of the texts the store's indexes are keyed by, in the same
   /// numbering: the customer's (customer lists) and the queue's.
-  static constexpr std::uint32_t customer_text = std::uint32_t{1} << 1U;
-  static constexpr std::uint32_t queue_texts = (std::uint32_t{1} << 5U) | (std::uint32_t{1} << 6U);
+  static constexpr std::uint32_t customer_text = std::uint32_t{1} << customer_id_at;
+  static constexpr std::uint32_t queue_texts = (std::uint32_t{1} << unit_at) | (std::uint32_t{1} << region_at);
 
   /// The most text bytes a summary can hold (the ends are 32-bit).
   static constexpr std::size_t max_text_bytes = std::numeric_limits<std::uint32_t>::max();
@@ -142,11 +145,10 @@ class packed_summary {
     return s;
   }
 
-  [[nodiscard]] std::string_view ticket_id() const noexcept { return text(0); }
-  // The indexes of customer_text and queue_texts' bits.
-  [[nodiscard]] std::string_view customer_id() const noexcept { return text(1); }
-  [[nodiscard]] std::string_view unit() const noexcept { return text(5); }
-  [[nodiscard]] std::string_view region() const noexcept { return text(6); }
+  [[nodiscard]] std::string_view ticket_id() const noexcept { return text(ticket_id_at); }
+  [[nodiscard]] std::string_view customer_id() const noexcept { return text(customer_id_at); }
+  [[nodiscard]] std::string_view unit() const noexcept { return text(unit_at); }
+  [[nodiscard]] std::string_view region() const noexcept { return text(region_at); }
   [[nodiscard]] bool closed() const noexcept { return closed_; }
   [[nodiscard]] timestamp opened_at() const noexcept { return opened_at_; }
   [[nodiscard]] std::optional<timestamp> next_timer() const noexcept {
@@ -207,7 +209,8 @@ class packed_summary {
     return word;
   }
 
-  // The texts of a summary (const or not), in packing order.
+  // The texts of a summary (const or not), in packing order (the *_at
+  // positions above name some of them).
   template <class Summary>
   static std::array<decltype(&std::declval<Summary&>().ticket_id), text_count> texts_of(Summary& s) noexcept {
     return {&s.ticket_id, &s.customer_id, &s.ticket_type,
