@@ -10,8 +10,9 @@
 
 namespace tierflow::detail {
 
-/// SHA-256 of `bytes`. One OpenSSL context per thread, reused. Throws
-/// std::bad_alloc only when OpenSSL cannot allocate.
+/// SHA-256 of `bytes`. Allocates nothing; thread-safe. Throws
+/// std::bad_alloc should OpenSSL ever report a failure (it reports none
+/// for valid arguments).
 [[nodiscard]] event_hash sha256(std::string_view bytes);
 
 }  // namespace tierflow::detail
