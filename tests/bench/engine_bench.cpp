@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -422,6 +423,33 @@ void BM_sha256_threads(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_sha256_threads)->Threads(1)->Threads(2)->UseRealTime();
+
+// The second control: what handing one cache line from one core to the
+// other costs at that moment. Two threads take turns writing one counter,
+// each spinning until it is its turn, so an iteration is one round trip
+// of the line (two handoffs). On this project's 2-core VM it is 45-70 ns
+// per handoff in some runs and 180-190 ns in others (where the host put
+// the two virtual cores), and BM_lifecycle_threads' shared runs, whose
+// threads write the engine's and the store's shared lines, scale worse in
+// the slow kind: read a run's thread ratios together with this figure.
+void BM_line_handoff_threads(benchmark::State& state) {
+  alignas(64) static std::atomic<std::uint64_t> turn{0};
+  if (state.thread_index() == 0) turn.store(0);  // before the loop's start, which every thread waits at
+  const auto me = static_cast<std::uint64_t>(state.thread_index());
+  std::uint64_t mine = me;  // the counter's values this thread writes at: its turns
+  for (auto _ : state) {
+    while (turn.load(std::memory_order_acquire) != mine) {
+    }
+    turn.store(mine + 1, std::memory_order_release);
+    mine += 2;
+  }
+  // Seconds per handoff (printed as e.g. 45.2n), from one thread: the
+  // threads' counters are summed.
+  if (me == 0)
+    state.counters["handoff"] = benchmark::Counter(static_cast<double>(state.iterations()) * 2.0,
+                                                   benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_line_handoff_threads)->Threads(2)->UseRealTime();
 
 // Memory per open ticket (store plus engine), reported as counters.
 void BM_open_ticket_bytes(benchmark::State& state) {
