@@ -215,6 +215,9 @@ struct engine::impl {
   // shared store is re-judged on the ticket's new state before the conflict
   // is returned to the caller.
   static constexpr int race_retries = 16;
+  // How many due tickets advance() asks the store for at a time: it works
+  // all but the last of them before asking again (timers.cpp).
+  static constexpr std::size_t due_batch = 16;
 
   // --- tickets in memory (ticket_cache.cpp) -----------------------------------------------------
 

@@ -52,28 +52,42 @@ result<advance_report> engine::impl::advance(timestamp now) {
   // timers cannot fire on a trail that does not fold), asked past.
   std::unordered_set<std::string> quarantined;
   int races = 0;
+  // Reused for every ticket: deliver() empties it.
+  std::vector<notification> notes;
   for (;;) {
-    auto due = events->claim_due(now, 2 + quarantined.size());
+    const std::size_t asked = due_batch + quarantined.size();
+    auto due = events->claim_due(now, asked);
     if (!due) return fail(due.error());
+    // Fewer than asked: every ticket due now is in the batch.
+    const bool every_due = due->size() < asked;
     std::erase_if(*due, [&](const due_ticket& d) { return quarantined.count(d.ticket_id) != 0; });
     if (due->empty()) break;
-    const due_ticket& first = due->front();
-    // Fire this ticket's timers up to the next ticket's first one: timers
-    // fire in due order across tickets.
-    const timestamp bound = due->size() > 1 ? std::min(now, (*due)[1].due) : now;
-    auto found = slot(first.ticket_id);
-    if (!found) {
-      if (found.error().code() != errc::data_loss) return fail(found.error());
-      quarantined.insert(first.ticket_id);
-      continue;
-    }
-    if (*found == nullptr)
-      return fail(errc::io_error, "store lists a timer for unknown ticket " + first.ticket_id);
-    ticket_slot& s = **found;
-    std::vector<notification> notes;
-    std::size_t fired = 0;
-    {
-      const std::lock_guard lock(s.mutex);
+    // The tickets are worked in the store's due order, each one's timers
+    // fired up to the next ticket's first one: timers fire in due order
+    // across tickets. Firing sets no timer on another ticket, so after one
+    // is worked the store would name the batch's next one first, with the
+    // one after it as the bound, unless a ticket worked already has a
+    // timer due by then: then, and for the batch's last ticket (whose
+    // bound lies beyond the batch) unless the batch holds every due one,
+    // the store is asked again. One query for many tickets: each merges
+    // the store's index parts and copies the ids.
+    timestamp worked_next = timestamp::max();  // the earliest timer due now of the tickets worked
+    for (std::size_t i = 0; i < due->size(); ++i) {
+      const bool last = i + 1 == due->size();
+      const timestamp bound = last ? now : std::min(now, (*due)[i + 1].due);
+      if (i > 0 && ((last && !every_due) || worked_next <= bound)) break;
+      const due_ticket& first = (*due)[i];
+      auto found = slot(first.ticket_id);
+      if (!found) {
+        if (found.error().code() != errc::data_loss) return fail(found.error());
+        quarantined.insert(first.ticket_id);
+        break;
+      }
+      if (*found == nullptr)
+        return fail(errc::io_error, "store lists a timer for unknown ticket " + first.ticket_id);
+      ticket_slot& s = **found;
+      std::size_t fired = 0;
+      std::unique_lock lock(s.mutex);
       if (auto ok = refresh(s); !ok) return fail(ok.error());
       bool raced = false;
       for (;;) {
@@ -82,8 +96,7 @@ result<advance_report> engine::impl::advance(timestamp now) {
           // Another engine on a shared store moved the ticket first (an
           // action catches up with its timers): the ticket was re-read;
           // ask the store again what is due.
-          if (f.error().code() == errc::conflict && events->shared() &&
-              ++races < race_retries * 64) {
+          if (f.error().code() == errc::conflict && events->shared() && ++races < race_retries * 64) {
             raced = true;
             break;
           }
@@ -97,7 +110,7 @@ result<advance_report> engine::impl::advance(timestamp now) {
         report.fired += fired;
         if (fired > 0) touched.insert(first.ticket_id);
         deliver(notes);
-        continue;
+        break;
       }
       if (fired == 0) {
         // Someone fired it first: an act() on this ticket catches up with
@@ -110,19 +123,21 @@ result<advance_report> engine::impl::advance(timestamp now) {
           resync(s);
           const auto n = s.record.next_timer();
           if (!n || n->second > bound)
-            return fail(errc::io_error,
-                        "store's timer index disagrees with ticket " + first.ticket_id);
+            return fail(errc::io_error, "store's timer index disagrees with ticket " + first.ticket_id);
         }
         stuck = first;
-        continue;
+        break;
       }
       stuck.reset();
       // A timer may have closed it (a step that ends the ticket).
+      if (const auto n = s.record.next_timer(); n && n->second <= now) worked_next = std::min(worked_next, n->second);
       retire_if_closed(s);
+      // Delivered without the ticket's lock: a sink may call the engine.
+      lock.unlock();
+      report.fired += fired;
+      touched.insert(first.ticket_id);
+      deliver(notes);
     }
-    report.fired += fired;
-    touched.insert(first.ticket_id);
-    deliver(notes);
   }
   report.tickets = touched.size();
   // After the timers: the checkpoint anchors what they appended.
