@@ -340,11 +340,13 @@ struct engine::impl {
 
   // --- notifications (notifications.cpp) --------------------------------------------------------
 
-  void notify(command& cmd, recipient to, std::string unit, std::string region, std::string person,
-              std::string reason);
-  void notify_owner(command& cmd, std::string reason);
+  // Records a `notified` event, and keeps the notification for the sink
+  // when there is one.
+  void notify(command& cmd, recipient to, std::string_view unit, std::string_view region,
+              std::string_view person, std::string_view reason);
+  void notify_owner(command& cmd, std::string_view reason);
   // `target`: "owner", "assignee", a tier, a team or a role.
-  void notify_target(command& cmd, std::string_view target, const std::string& reason);
+  void notify_target(command& cmd, std::string_view target, std::string_view reason);
   // Hands the notifications to the sink (outside every lock) and clears them.
   void deliver(std::vector<notification>& notes);
 

@@ -43,7 +43,7 @@ void engine::impl::escalate(command& cmd, std::string_view target, std::string_v
   // returns to): no unit is left, no time recorded.
   if (r.handoffs.empty()) detail::add_unit_time(det, r, to->id, cmd.time);
   cmd.emit(event_type::escalated);
-  notify_owner(cmd, std::string(to_string(event_type::escalated)));
+  notify_owner(cmd, to_string(event_type::escalated));
 }
 
 void engine::impl::hand_off(command& cmd, std::string_view team_id, std::string_view cause_key,
@@ -56,7 +56,7 @@ void engine::impl::hand_off(command& cmd, std::string_view team_id, std::string_
   det.add(detail_key::region, detail::region_for(defs.org, team_id, r.region));
   detail::add_unit_time(det, r, team_id, cmd.time);
   cmd.emit(event_type::handed_off);
-  notify_owner(cmd, std::string(to_string(event_type::handed_off)));
+  notify_owner(cmd, to_string(event_type::handed_off));
 }
 
 void engine::impl::run_rule(command& cmd, std::size_t rule_index) {
