@@ -42,7 +42,6 @@
 
 #include "engine/command.hpp"
 #include "engine/striped_count.hpp"
-#include "engine/ticket_map.hpp"
 #include "engine/ticket_record.hpp"
 #include "store/id_hash.hpp"
 
@@ -163,7 +162,45 @@ struct engine::impl {
     std::string_view id;
     std::uint64_t hash = 0;
   };
-  using ticket_map = detail::ticket_map<std::shared_ptr<ticket_slot>>;
+  // A key of the map: the id with its hash, kept in the node. The map's
+  // hasher is "fast" to libstdc++, which then keeps no hash in the node and
+  // hashes a neighbour's whole id again to see where a bucket ends, on every
+  // lookup, and every id on every rehash (engine_bench BM_transition/10000:
+  // those re-hashes were 2.2% of the run, four times the lookup's own hash);
+  // kept here, each costs a load.
+  struct ticket_key {
+    std::string id;
+    std::uint64_t hash = 0;
+    explicit ticket_key(std::string_view ticket_id)
+        : id(ticket_id), hash(detail::id_hash_of(ticket_id)) {}
+  };
+  struct id_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view id) const noexcept {
+      return static_cast<std::size_t>(detail::id_hash_of(id));
+    }
+    std::size_t operator()(const hashed_id& h) const noexcept {
+      return static_cast<std::size_t>(h.hash);
+    }
+    std::size_t operator()(const ticket_key& k) const noexcept {
+      return static_cast<std::size_t>(k.hash);
+    }
+  };
+  struct id_equal {
+    using is_transparent = void;
+    bool operator()(const ticket_key& a, const ticket_key& b) const noexcept {
+      return a.hash == b.hash && a.id == b.id;
+    }
+    bool operator()(const hashed_id& a, const ticket_key& b) const noexcept {
+      return a.hash == b.hash && a.id == b.id;
+    }
+    bool operator()(const ticket_key& a, const hashed_id& b) const noexcept {
+      return a.hash == b.hash && a.id == b.id;
+    }
+    bool operator()(std::string_view a, const ticket_key& b) const noexcept { return a == b.id; }
+    bool operator()(const ticket_key& a, std::string_view b) const noexcept { return a.id == b; }
+  };
+  using ticket_map = std::unordered_map<ticket_key, std::shared_ptr<ticket_slot>, id_hash, id_equal>;
   // Aligned apart, so that two threads' locks do not share a cache line.
   struct alignas(64) ticket_shard {
     mutable std::shared_mutex mutex;

@@ -29,7 +29,7 @@ result<std::shared_ptr<engine::impl::ticket_slot>> engine::impl::slot(std::strin
     const hashed_id key{id, detail::id_hash_of(id)};
     const ticket_shard& part = shard_of(key);
     const std::shared_lock lock = detail::spin_then_lock_shared(part.mutex);
-    if (const auto it = part.tickets.find(key.id, key.hash); it != part.tickets.end()) {
+    if (const auto it = part.tickets.find(key); it != part.tickets.end()) {
       it->second->used.store(true, std::memory_order_relaxed);
       return it->second;
     }
@@ -62,7 +62,7 @@ std::shared_ptr<engine::impl::ticket_slot> engine::impl::keep(std::shared_ptr<ti
   bool inserted = false;
   {
     const std::unique_lock lock = detail::spin_then_lock(part.mutex);
-    auto placed = part.tickets.try_emplace(raw->record.id, detail::id_hash_of(raw->record.id), std::move(s));
+    auto placed = part.tickets.try_emplace(ticket_key(raw->record.id), std::move(s));
     inserted = placed.second;
     // Before a lookup can find it (actions.cpp reads it).
     if (inserted) raw->resident = true;
