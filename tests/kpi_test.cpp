@@ -5,7 +5,8 @@
 // 2026 (pauses, a weekend and a holiday, a reopen, an escalation across
 // three tiers, a bounce between a tier and a team, a handoff, a repeat
 // complaint, a trail older than the outcome records), grouped, at
-// instants, scored; and the bad inputs.
+// instants, scored; the same report folded from views of the events; and
+// the bad inputs.
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
@@ -15,6 +16,7 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <doctest/doctest.h>
@@ -984,4 +986,73 @@ TEST_CASE("kpi.add.an_accumulator_reused_after_finish_forgets_what_it_remembered
   const kpi::report alone = acc->finish();
   check_same_report(alone, run_in(o, {4}));
   CHECK(alone.tickets_read == 1);
+}
+
+namespace {
+
+/// A trail's events as views of their own texts (valid while `trail` and
+/// `details` are).
+std::vector<kpi::event_view> views_of(
+    const std::vector<tf::event>& trail,
+    std::vector<std::vector<std::pair<std::string_view, std::string_view>>>& details) {
+  std::vector<kpi::event_view> out;
+  details.assign(trail.size(), {});
+  for (std::size_t i = 0; i < trail.size(); ++i) {
+    const tf::event& e = trail[i];
+    for (const auto& [key, value] : e.details) details[i].emplace_back(key, value);
+    out.push_back({e.ticket_id, e.sequence, e.time, e.actor_id, e.workflow_id, e.type, details[i]});
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("kpi.add.views_of_the_events_give_the_report_the_events_give") {
+  // The fold from views (the simulator's, over its store's records) reads
+  // what the fold from events reads: the same report for every grouping,
+  // with backlog instants, worst overdue tickets and the ladder.
+  const tf::organisation org = ladder();
+  const std::vector<std::vector<kpi::group_key>> groupings{
+      {},
+      {{kpi::group_kind::owner, {}}, {kpi::group_kind::tier, {}}},
+      {{kpi::group_kind::team, {}}, {kpi::group_kind::assignee, {}}},
+      {{kpi::group_kind::region, {}}, {kpi::group_kind::classification, "issue_class"}},
+      {{kpi::group_kind::workflow, {}}, {kpi::group_kind::ticket_type, {}}}};
+  for (const auto& by : groupings) {
+    INFO("grouping of " << by.size() << " keys");
+    kpi::options o = november_options(&org);
+    o.by = by;
+    o.instants = {nov(10, 0), nov(20, 0), at(December, 1, 0)};
+    auto acc = kpi::accumulator::make(o);
+    REQUIRE(acc);
+    for (const auto& t : november()) {
+      const std::vector<tf::event> events = t.events();
+      std::vector<std::vector<std::pair<std::string_view, std::string_view>>> details;
+      REQUIRE(acc->add_views(views_of(events, details)));
+    }
+    const kpi::report from_views = acc->finish();
+    const kpi::report from_events = run(o);
+    CHECK(from_views.tickets_read == november().size());
+    CHECK_FALSE(from_views.worst_overdue.empty());
+    check_same_report(from_views, from_events);
+  }
+
+  // A newer event type: the same error, nothing added; a stream that is
+  // not a ticket's: skipped.
+  trail_builder newer("T9");
+  newer.at(nov(2, 9)).opened("complaint", "wuzhong").routed("csc", "wuzhong");
+  newer.add(static_cast<tf::event_type>(42), "system", {});
+  trail_builder denials("~denied/T1");
+  denials.at(nov(2, 9)).add(tf::event_type::denied, "mallory", {{"action", "close"}});
+  auto acc = kpi::accumulator::make(november_options(nullptr));
+  REQUIRE(acc);
+  std::vector<std::vector<std::pair<std::string_view, std::string_view>>> details;
+  const std::vector<tf::event> newer_events = newer.events();
+  const auto added = acc->add_views(views_of(newer_events, details));
+  REQUIRE_FALSE(added);
+  CHECK(added.error().code() == tf::errc::incompatible);
+  CHECK(added.error().message() == acc->add(newer_events).error().message());
+  const std::vector<tf::event> denial_events = denials.events();
+  REQUIRE(acc->add_views(views_of(denial_events, details)));
+  CHECK(acc->finish().tickets_read == 0);
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The in-memory store: the shared store conformance suite, its memory
-// accounting, release_trail (into a new vector and into a reused one), the
+// accounting, release_trail (into a new vector, into a reused one and as views), the
 // blocks its trails are kept in,
 // append_request::movable, the customer index and its table, the intern
 // table, the round trip of its compact trails and packed summaries, and appends
@@ -1059,6 +1059,104 @@ TEST_CASE("store.memory.release_trail.into_a_reused_buffer_gives_what_load_and_a
   CHECK(still_open.message() == refusal(reused.release_trail("TX")).message());
   CHECK(room == before);
   CHECK(reused.load("TX").value().size() == 1);
+}
+
+namespace {
+
+// The event a released view stands for: its fields, the ticket id given,
+// and the hashes of `sealed` (the view leaves them out).
+tierflow::event from_view(const tierflow::memory_store::released_event& v, std::string_view ticket_id,
+                          const tierflow::event& sealed) {
+  tierflow::event e;
+  e.ticket_id = std::string(ticket_id);
+  e.sequence = v.sequence;
+  e.time = v.time;
+  e.actor_id = std::string(v.actor_id);
+  e.workflow_id = std::string(v.workflow_id);
+  e.workflow_version = v.workflow_version;
+  e.type = v.type;
+  for (const auto& [key, value] : v.details) e.details.emplace_back(key, value);
+  e.prev_hash = sealed.prev_hash;
+  e.hash = sealed.hash;
+  return e;
+}
+
+}  // namespace
+
+TEST_CASE("store.memory.release_trail.as_views_gives_what_decoding_gives") {
+  // Trails of 9, 2, 5 and 1 events (the longer ones over several blocks),
+  // each visited once as views, which read back as the events appended.
+  tierflow::memory_store st;
+  const std::vector<std::pair<std::string, int>> tickets = {{"TL", 9}, {"TS", 2}, {"TM", 5}, {"TO", 1}};
+  std::map<std::string, std::vector<tierflow::event>> appended;
+  for (const auto& [id, n] : tickets) appended[id] = closed_trail(st, id, n);
+  tierflow::ticket_summary open = conformance::ticket("TX");
+  conformance::save(st, open);
+
+  for (const auto& ticket : tickets) {
+    const std::string& id = ticket.first;
+    INFO("ticket ", id);
+    const std::vector<tierflow::event>& want = appended[id];
+    int visits = 0;
+    std::vector<tierflow::event> seen;
+    const auto released =
+        st.release_trail(id, [&](std::span<const tierflow::memory_store::released_event> trail) {
+          ++visits;
+          for (std::size_t i = 0; i < trail.size() && i < want.size(); ++i)
+            seen.push_back(from_view(trail[i], id, want[i]));
+          CHECK(trail.size() == want.size());
+        });
+    REQUIRE(released);
+    CHECK(visits == 1);
+    CHECK(seen == want);
+    CHECK(refusal(st.load(id)).message().find("trail released") != std::string::npos);
+  }
+
+  // Refusals, with the other overloads' errors, and no visit.
+  int visits = 0;
+  const auto count = [&](std::span<const tierflow::memory_store::released_event>) { ++visits; };
+  const auto again = refusal(st.release_trail("TS", count));
+  CHECK(again.code() == tierflow::errc::not_found);
+  CHECK(again.message() == refusal(st.release_trail("TS")).message());
+  const auto unknown = refusal(st.release_trail("T9", count));
+  CHECK(unknown.code() == tierflow::errc::not_found);
+  CHECK(unknown.message() == refusal(st.release_trail("T9")).message());
+  const auto still_open = refusal(st.release_trail("TX", count));
+  CHECK(still_open.code() == tierflow::errc::invalid_argument);
+  CHECK(still_open.message() == refusal(st.release_trail("TX")).message());
+  CHECK(visits == 0);
+  CHECK(st.load("TX").value().size() == 1);
+}
+
+TEST_CASE("store.memory.release_trail.as_views_survives_a_throwing_visit_and_a_nested_release") {
+  tierflow::memory_store st;
+  tierflow::memory_store other;
+  const auto mine = closed_trail(st, "T1", 7);
+  const auto theirs = closed_trail(other, "T2", 4);
+
+  // A visit that throws: the trail stays, whole, and is released later.
+  struct stop {};
+  CHECK_THROWS_AS((void)st.release_trail("T1", [](std::span<const tierflow::memory_store::released_event>) {
+    throw stop{};
+  }),
+                  stop);
+  CHECK(st.load("T1").value() == mine);
+
+  // A visit that releases another store's trail: each visit reads its own
+  // trail (the views of the outer one stay right after the inner one).
+  std::vector<tierflow::event> outer, inner;
+  const auto released = st.release_trail("T1", [&](std::span<const tierflow::memory_store::released_event> trail) {
+    const auto nested = other.release_trail("T2", [&](std::span<const tierflow::memory_store::released_event> t) {
+      for (std::size_t i = 0; i < t.size() && i < theirs.size(); ++i) inner.push_back(from_view(t[i], "T2", theirs[i]));
+    });
+    CHECK(nested);
+    for (std::size_t i = 0; i < trail.size() && i < mine.size(); ++i) outer.push_back(from_view(trail[i], "T1", mine[i]));
+  });
+  REQUIRE(released);
+  CHECK(outer == mine);
+  CHECK(inner == theirs);
+  CHECK(!st.load("T1"));
+  CHECK(!other.load("T2"));
 }
 
 TEST_CASE("store.memory.intern_table.numbers_keep_their_text_through_many_doublings") {

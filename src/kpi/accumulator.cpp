@@ -30,7 +30,8 @@ using detail::lacks_outcome_keys;
 using detail::none;
 using detail::seconds_of;
 
-void accumulator::state::begin(std::span<const event> trail) {
+template <class Event>
+void accumulator::state::begin(std::span<const Event> trail) {
   // A fresh walk that keeps the vectors' capacity: no allocation per ticket.
   walk fresh;
   fresh.class_values = std::move(w.class_values);
@@ -45,7 +46,7 @@ void accumulator::state::begin(std::span<const event> trail) {
   w.touched.clear();
   w.class_values.assign(opts.by.size(), 0);
 
-  const event& opened = trail.front();
+  const Event& opened = trail.front();
   w.workflow = detail::remembered(names, memo.workflow, opened.workflow_id);
   w.workflow_slot = detail::remembered(workflow_slots, memo.workflow_slot, opened.workflow_id);
   if (records_callback.size() <= w.workflow_slot)
@@ -57,7 +58,7 @@ void accumulator::state::begin(std::span<const event> trail) {
   // whether it predates the outcome records.
   // Only what was written before the period's end: a report on a past
   // period gives the same figures whenever it is run.
-  for (const event& e : trail) {
+  for (const Event& e : trail) {
     if (e.time >= opts.to) break;
     if (!w.lacks_outcomes && lacks_outcome_keys(e)) w.lacks_outcomes = true;
     if (e.type != event_type::transitioned && e.type != event_type::noted) continue;
@@ -70,7 +71,8 @@ void accumulator::state::begin(std::span<const event> trail) {
   w.here = sinks_of(w.here_row, none);
 }
 
-void accumulator::state::apply(const event& e) {
+template <class Event>
+void accumulator::state::apply(const Event& e) {
   const timestamp t = e.time;
   const bool before_to = t < opts.to;
   const bool in = before_to && t >= opts.from;
@@ -326,7 +328,8 @@ void accumulator::state::snapshot(std::size_t instant) {
     }
 }
 
-void accumulator::state::end(const event& opened) {
+template <class Event>
+void accumulator::state::end(const Event& opened) {
   if (w.pending_open_interval >= 0)
     backlog_at(static_cast<std::size_t>(w.pending_open_interval), w.here_row).opened++;
   for (const std::uint32_t person : w.touched) ++person_at(person).tickets;
@@ -371,7 +374,8 @@ void accumulator::state::end(const event& opened) {
 
 /// Lists the ticket among the worst overdue at the period's end, whether or
 /// not anything happened to it in the period.
-void accumulator::state::note_overdue(const event& opened) {
+template <class Event>
+void accumulator::state::note_overdue(const Event& opened) {
   if (!w.open || w.lacks_outcomes || opts.worst_overdue == 0) return;
   const deadline_state* worst_deadline = nullptr;
   for (const deadline_state& d : w.deadlines)
@@ -379,8 +383,8 @@ void accumulator::state::note_overdue(const event& opened) {
       worst_deadline = &d;
   if (worst_deadline == nullptr) return;
   const auto name = [&](std::uint32_t id) { return id == none ? std::string() : names.name(id); };
-  overdue_ticket o{opened.ticket_id,
-                   opened.workflow_id,
+  overdue_ticket o{std::string(opened.ticket_id),
+                   std::string(opened.workflow_id),
                    deadline_slots.name(worst_deadline->slot),
                    *worst_deadline->breached,
                    (opts.to - *worst_deadline->breached).count(),
@@ -438,24 +442,25 @@ result<accumulator> accumulator::make(options opts) {
   return accumulator(std::make_unique<state>(std::move(opts), std::move(*weights)));
 }
 
-result<void> accumulator::add(std::span<const event> trail) {
+template <class Event>
+result<void> accumulator::state::add(std::span<const Event> trail) {
   if (trail.empty() || trail.front().type != event_type::opened) return {};
   // Checked before anything is counted: a trail this version cannot read
   // whole adds nothing.
-  for (const event& e : trail) {
+  for (const Event& e : trail) {
     const auto type = static_cast<std::uint8_t>(e.type);
     if (type == 0 || type > all_event_types.size())
       return fail(errc::incompatible,
-                  "ticket " + e.ticket_id + ": event " + std::to_string(e.sequence) +
+                  "ticket " + std::string(e.ticket_id) + ": event " + std::to_string(e.sequence) +
                       " was written by a newer tierflow (event type " + std::to_string(type) +
                       "); upgrade tierflow to report on this store");
   }
-  state& s = *state_;
+  state& s = *this;
   ++s.tickets_read;
   s.begin(trail);
   std::size_t next_instant = 0;
   const std::vector<timestamp>& instants = s.opts.instants;
-  for (const event& e : trail) {
+  for (const Event& e : trail) {
     if (e.time > s.opts.to) break;
     if (s.w.open) {
       while (next_instant < instants.size() && instants[next_instant] < e.time)
@@ -476,6 +481,12 @@ result<void> accumulator::add(std::span<const event> trail) {
     while (next_instant < instants.size()) s.snapshot(next_instant++);
   s.end(trail.front());
   return {};
+}
+
+result<void> accumulator::add(std::span<const event> trail) { return state_->add(trail); }
+
+result<void> accumulator::add_views(std::span<const event_view> trail) {
+  return state_->add(trail);
 }
 
 report accumulator::finish() {

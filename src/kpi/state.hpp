@@ -139,7 +139,9 @@ struct sinks {
   }
 };
 
-inline std::optional<std::int64_t> seconds_of(const event& e, std::string_view key) {
+// Of an event or an event_view: the walk reads both alike.
+template <class Event>
+std::optional<std::int64_t> seconds_of(const Event& e, std::string_view key) {
   const auto text = e.detail(key);
   if (!text) return std::nullopt;
   return tierflow::detail::parse_integer(*text);
@@ -151,7 +153,8 @@ inline bool is_person(std::string_view actor) { return !actor.empty() && actor !
 /// their keys: written by a tierflow older than them. Moves are not asked:
 /// the engine records unit time on a move only when it leaves a unit (not
 /// during a handoff, not to the same unit).
-inline bool lacks_outcome_keys(const event& e) {
+template <class Event>
+bool lacks_outcome_keys(const Event& e) {
   switch (e.type) {
     case event_type::transitioned: return !e.detail(detail_key::state_calendar_seconds);
     case event_type::accepted:
@@ -250,11 +253,13 @@ struct accumulator::state {
 
   // --- names ---------------------------------------------------------------------------
 
-  std::uint32_t id_of(const event& e, std::string_view key) {
+  template <class Event>
+  std::uint32_t id_of(const Event& e, std::string_view key) {
     return names.id(e.detail(key).value_or(""));
   }
   /// id_of through the memo of the place asking.
-  std::uint32_t id_of(const event& e, std::string_view key, detail::name_memo& at_site) {
+  template <class Event>
+  std::uint32_t id_of(const Event& e, std::string_view key, detail::name_memo& at_site) {
     return detail::remembered(names, at_site, e.detail(key).value_or(""));
   }
   // One memo per place of the walk that looks a name up (see name_memo).
@@ -385,17 +390,26 @@ struct accumulator::state {
 
   // --- the walk ------------------------------------------------------------------------
 
-  void begin(std::span<const event> trail);
-  void apply(const event& e);
+  // Of events or event_views (accumulator::add's two overloads): the
+  // walk reads both alike.
+  template <class Event>
+  result<void> add(std::span<const Event> trail);
+  template <class Event>
+  void begin(std::span<const Event> trail);
+  template <class Event>
+  void apply(const Event& e);
   void snapshot(std::size_t instant);
-  void end(const event& opened);
-  void note_overdue(const event& opened);
+  template <class Event>
+  void end(const Event& opened);
+  template <class Event>
+  void note_overdue(const Event& opened);
 
   void touch(std::uint32_t person) {
     if (std::find(w.touched.begin(), w.touched.end(), person) == w.touched.end())
       w.touched.push_back(person);
   }
-  std::uint32_t actor_id(const event& e) {
+  template <class Event>
+  std::uint32_t actor_id(const Event& e) {
     // The same few people act ticket after ticket: mostly no lookup.
     return detail::remembered(names, memo.actor, e.actor_id);
   }
@@ -412,7 +426,8 @@ struct accumulator::state {
     w.at = {unit, none};
   }
 
-  void count_stay(const event& e, std::uint32_t unit_left) {
+  template <class Event>
+  void count_stay(const Event& e, std::uint32_t unit_left) {
     const auto c = detail::seconds_of(e, detail_key::unit_calendar_seconds);
     const auto b = detail::seconds_of(e, detail_key::unit_business_seconds);
     if (!c || !b || unit_left == 0) return;

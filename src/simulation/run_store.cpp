@@ -4,6 +4,7 @@
 #include "simulation/run_store.hpp"
 
 #include <algorithm>
+#include <span>
 
 #include <tierflow/event_schema.hpp>
 
@@ -56,14 +57,22 @@ void recording_store::drop_timers_through(timestamp now) {
 }
 
 result<void> trail_fold::fold(const std::string& ticket_id) {
-  // The run's own store gives the events up, decoded into the fold's one
-  // buffer (its strings reused from ticket to ticket: no allocation per
-  // ticket once it has held the longest trail); another store keeps its
-  // trail, which is read.
+  // The run's own store gives the events up as views of its records,
+  // folded while it holds them (no string made per field; the views' list
+  // kept from ticket to ticket); another store keeps its trail, which is
+  // read.
   if (own_ != nullptr) {
-    auto trail = own_->release_trail(ticket_id, released_);
-    if (!trail) return fail(trail.error());
-    if (auto added = indicators_.add(*trail); !added) return fail(added.error());
+    result<void> added;
+    auto released =
+        own_->release_trail(ticket_id, [&](std::span<const memory_store::released_event> trail) {
+          released_.clear();
+          for (const memory_store::released_event& e : trail)
+            released_.push_back(
+                {ticket_id, e.sequence, e.time, e.actor_id, e.workflow_id, e.type, e.details});
+          added = indicators_.add_views(released_);
+        });
+    if (!released) return fail(released.error());
+    if (!added) return fail(added.error());
   } else {
     auto trail = events_->load(ticket_id);
     if (!trail) return fail(trail.error());

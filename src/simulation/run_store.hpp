@@ -150,8 +150,8 @@ class recording_store final : public store {
 /// takes no action and fires no timer), the trails still open are added at
 /// the end, so that the run need not hold every trail until then. On the
 /// run's own memory store a closed ticket's events leave the store
-/// (memory_store::release_trail, decoded into one buffer the fold keeps
-/// and reuses); a store the caller gave (a database, a memory store the
+/// (memory_store::release_trail, read as views of the store's records
+/// while it holds them); a store the caller gave (a database, a memory store the
 /// caller reads afterwards) keeps them, and they are read (load()).
 ///
 /// The report does not depend on the order trails are added in: the
@@ -213,9 +213,9 @@ class trail_fold {
   memory_store* own_;
   kpi::accumulator indicators_;
   std::vector<std::string> waiting_;  // closed, still held by the run
-  // The trails released from the run's own store, one at a time; kept
-  // with its elements' capacity (memory_store::release_trail's `room`).
-  std::vector<event> released_;
+  // The trail released from the run's own store, as the accumulator reads
+  // it, one at a time; kept with its capacity.
+  std::vector<kpi::event_view> released_;
   std::uint64_t folded_closed_ = 0;
 };
 

@@ -14,9 +14,12 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include <tierflow/event.hpp>
+#include <tierflow/memory_store.hpp>
 
 #include "store/append_checks.hpp"
 #include "store/memory/block_trail.hpp"
@@ -265,10 +268,7 @@ class reader {
   /// prev_hash are the caller's to set); returns its time for the next.
   void next(event& e, timestamp previous_time) {
     e.type = static_cast<event_type>(*at_++);
-    const std::uint64_t zigzag = varint();
-    const std::uint64_t delta = (zigzag >> 1U) ^ ((zigzag & 1U) != 0 ? ~std::uint64_t{0} : 0);
-    const std::uint64_t seconds = static_cast<std::uint64_t>(previous_time.time_since_epoch().count()) + delta;
-    e.time = timestamp{timestamp::duration{static_cast<timestamp::rep>(seconds)}};
+    e.time = time_after(previous_time);
     text(e.actor_id);
     text(e.workflow_id);
     e.workflow_version = static_cast<std::uint32_t>(varint());
@@ -282,6 +282,27 @@ class reader {
     at_ += e.hash.size();
   }
 
+  /// Reads the next record into `e` as views, copying no text: an
+  /// interned text views the table's entry (entries never move), a literal
+  /// one the bytes read (valid while they are). Its details are appended
+  /// to `details`; `e.details` is left for the caller to point at them
+  /// once the trail is read (`details` may move as it grows). The sequence
+  /// is the caller's to set; the hash is skipped.
+  void next(memory_store::released_event& e, timestamp previous_time,
+            std::vector<std::pair<std::string_view, std::string_view>>& details) {
+    e.type = static_cast<event_type>(*at_++);
+    e.time = time_after(previous_time);
+    e.actor_id = text_view();
+    e.workflow_id = text_view();
+    e.workflow_version = static_cast<std::uint32_t>(varint());
+    const auto count = static_cast<std::size_t>(varint());
+    for (std::size_t i = 0; i < count; ++i) {
+      const std::string_view key = text_view();
+      details.emplace_back(key, text_view());
+    }
+    at_ += std::tuple_size_v<event_hash>;
+  }
+
  private:
   std::uint64_t varint() noexcept {
     std::uint64_t v = 0;
@@ -292,6 +313,22 @@ class reader {
     }
     v |= static_cast<std::uint64_t>(*at_++) << shift;
     return v;
+  }
+
+  timestamp time_after(timestamp previous_time) noexcept {
+    const std::uint64_t zigzag = varint();
+    const std::uint64_t delta = (zigzag >> 1U) ^ ((zigzag & 1U) != 0 ? ~std::uint64_t{0} : 0);
+    const std::uint64_t seconds = static_cast<std::uint64_t>(previous_time.time_since_epoch().count()) + delta;
+    return timestamp{timestamp::duration{static_cast<timestamp::rep>(seconds)}};
+  }
+
+  std::string_view text_view() noexcept {
+    const std::uint64_t tag = varint();
+    if ((tag & 1U) != 0) return names_->text(static_cast<std::uint32_t>(tag >> 1U));
+    const auto length = static_cast<std::size_t>(tag >> 1U);
+    const std::string_view out(reinterpret_cast<const char*>(at_), length);
+    at_ += length;
+    return out;
   }
 
   void text(std::string& out) {
@@ -349,6 +386,43 @@ inline void decode_into(const block_trail& trail, std::string_view ticket_id, co
   // ticket's trail needs.
   constexpr std::size_t kept_bytes = 64 * 1024;
   if (joined.capacity() > kept_bytes) std::vector<unsigned char>().swap(joined);
+}
+
+/// The events of a stream's blocks (`count` of them: the stream's length)
+/// as views (reader::next), into `into` and `details` (their contents
+/// replaced; both keep their capacity): the views are valid while the
+/// blocks, `names` and `joined` are unchanged. `joined` holds the records
+/// of a trail of more than one block, joined (see decode_into). May throw
+/// (bad_alloc).
+inline void view_into(const block_trail& trail, const intern_table& names, std::size_t count,
+                      std::vector<unsigned char>& joined, std::vector<memory_store::released_event>& into,
+                      std::vector<std::pair<std::string_view, std::string_view>>& details) {
+  into.clear();
+  details.clear();
+  into.reserve(count);
+  std::span<const unsigned char> bytes = trail.single_run();
+  if (trail.blocks() > 1) {
+    trail.join_into(joined);
+    bytes = joined;
+  }
+  reader in(bytes, names);
+  timestamp previous{};
+  while (into.size() < count && !in.done()) {
+    memory_store::released_event& e = into.emplace_back();
+    e.sequence = into.size();
+    const std::size_t first = details.size();
+    in.next(e, previous, details);
+    e.details = {details.data() + first, details.size() - first};
+    previous = e.time;
+  }
+  // `details` may have moved as it grew: each event's span is pointed
+  // again, at the place its count says.
+  std::size_t first = 0;
+  for (memory_store::released_event& e : into) {
+    const std::size_t n = e.details.size();
+    e.details = {details.data() + first, n};
+    first += n;
+  }
 }
 
 /// The events of a stream's blocks, `ticket_id`'s; `count` of them (the

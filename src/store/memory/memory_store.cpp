@@ -927,6 +927,29 @@ result<std::vector<std::string>> memory_store::streams() const {
   return out;
 }
 
+namespace {
+
+/// Nothing when the stream `s` (null when there is none) may give up its
+/// trail, else why not: release_trail's errors, one text for every
+/// overload.
+template <class Stream>
+result<void> check_releasable(const Stream* s, std::string_view ticket_id) {
+  if (s == nullptr) {
+    return fail(errc::not_found, fmt::format("ticket {}: not found", ticket_id));
+  }
+  if (!s->has_summary) {
+    return fail(errc::not_found, fmt::format("ticket {}: stream has no summary", ticket_id));
+  }
+  if (s->released()) return fail(errc::not_found, released_message(ticket_id));
+  if (!s->summary.closed()) {
+    return fail(errc::invalid_argument,
+                fmt::format("ticket {}: not closed: its engine still needs the trail", ticket_id));
+  }
+  return {};
+}
+
+}  // namespace
+
 result<std::vector<event>> memory_store::release_trail(std::string_view ticket_id) {
   std::vector<event> trail;
   auto released = release_trail(ticket_id, trail);
@@ -940,17 +963,7 @@ result<std::span<event>> memory_store::release_trail(std::string_view ticket_id,
   impl::shard& part = impl_->shards[impl::shard_index(hash)];
   const std::unique_lock lock = detail::spin_then_lock(part.mutex);
   impl::stream* s = part.table.find(ticket_id, hash);
-  if (s == nullptr) {
-    return fail(errc::not_found, fmt::format("ticket {}: not found", ticket_id));
-  }
-  if (!s->has_summary) {
-    return fail(errc::not_found, fmt::format("ticket {}: stream has no summary", ticket_id));
-  }
-  if (s->released()) return fail(errc::not_found, released_message(ticket_id));
-  if (!s->summary.closed()) {
-    return fail(errc::invalid_argument,
-                fmt::format("ticket {}: not closed: its engine still needs the trail", ticket_id));
-  }
+  if (auto ok = check_releasable(s, ticket_id); !ok) return fail(std::move(ok).error());
   // Decoded first (may throw, changes nothing in the store), then the
   // blocks go back to the shard's pool, for the next trails.
   const auto count = static_cast<std::size_t>(s->length);
@@ -958,6 +971,45 @@ result<std::span<event>> memory_store::release_trail(std::string_view ticket_id,
   part.bytes -= s->trail.heap_bytes();
   s->trail.release(part.blocks);
   return std::span<event>(room.data(), count);
+}
+
+result<void> memory_store::release_trail(
+    std::string_view ticket_id, const std::function<void(std::span<const released_event>)>& visit) {
+  const std::uint64_t hash = id_hash_of(ticket_id);
+  impl::shard& part = impl_->shards[impl::shard_index(hash)];
+  const std::unique_lock lock = detail::spin_then_lock(part.mutex);
+  impl::stream* s = part.table.find(ticket_id, hash);
+  if (auto ok = check_releasable(s, ticket_id); !ok) return fail(std::move(ok).error());
+  // The views' room, kept by the thread from trail to trail (no
+  // allocation per ticket once it has held the longest); a visit that
+  // releases another store's trail gets room of its own.
+  struct room {
+    std::vector<released_event> events;
+    std::vector<std::pair<std::string_view, std::string_view>> details;
+    std::vector<unsigned char> joined;
+    bool busy = false;
+  };
+  thread_local room kept;
+  room own;
+  room& r = kept.busy ? own : kept;
+  r.busy = true;
+  struct done {
+    room& r;
+    ~done() {
+      r.busy = false;
+      // A long trail's joined copy is not kept (as decode_into).
+      constexpr std::size_t kept_bytes = 64 * 1024;
+      if (r.joined.capacity() > kept_bytes) std::vector<unsigned char>().swap(r.joined);
+    }
+  } release_room{r};
+  // Read and visited first (may throw, changes nothing in the store), then
+  // the blocks go back to the shard's pool, for the next trails.
+  trail_codec::view_into(s->trail, part.names, static_cast<std::size_t>(s->length), r.joined, r.events,
+                         r.details);
+  visit(std::span<const released_event>(r.events));
+  part.bytes -= s->trail.heap_bytes();
+  s->trail.release(part.blocks);
+  return {};
 }
 
 std::size_t memory_store::memory_bytes() const {
