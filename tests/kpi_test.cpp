@@ -992,15 +992,16 @@ namespace {
 
 /// A trail's events as views of their own texts (valid while `trail` and
 /// `details` are).
-std::vector<kpi::event_view> views_of(
+std::vector<tf::event_view> views_of(
     const std::vector<tf::event>& trail,
     std::vector<std::vector<std::pair<std::string_view, std::string_view>>>& details) {
-  std::vector<kpi::event_view> out;
+  std::vector<tf::event_view> out;
   details.assign(trail.size(), {});
   for (std::size_t i = 0; i < trail.size(); ++i) {
     const tf::event& e = trail[i];
     for (const auto& [key, value] : e.details) details[i].emplace_back(key, value);
-    out.push_back({e.ticket_id, e.sequence, e.time, e.actor_id, e.workflow_id, e.type, details[i]});
+    out.push_back(
+        {e.ticket_id, e.sequence, e.time, e.actor_id, e.workflow_id, e.workflow_version, e.type, details[i]});
   }
   return out;
 }

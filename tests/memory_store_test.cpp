@@ -1063,12 +1063,11 @@ TEST_CASE("store.memory.release_trail.into_a_reused_buffer_gives_what_load_and_a
 
 namespace {
 
-// The event a released view stands for: its fields, the ticket id given,
-// and the hashes of `sealed` (the view leaves them out).
-tierflow::event from_view(const tierflow::memory_store::released_event& v, std::string_view ticket_id,
-                          const tierflow::event& sealed) {
+// The event a released view stands for: its fields, and the hashes of
+// `sealed` (the view leaves them out).
+tierflow::event from_view(const tierflow::event_view& v, const tierflow::event& sealed) {
   tierflow::event e;
-  e.ticket_id = std::string(ticket_id);
+  e.ticket_id = std::string(v.ticket_id);
   e.sequence = v.sequence;
   e.time = v.time;
   e.actor_id = std::string(v.actor_id);
@@ -1100,10 +1099,10 @@ TEST_CASE("store.memory.release_trail.as_views_gives_what_decoding_gives") {
     int visits = 0;
     std::vector<tierflow::event> seen;
     const auto released =
-        st.release_trail(id, [&](std::span<const tierflow::memory_store::released_event> trail) {
+        st.release_trail(id, [&](std::span<const tierflow::event_view> trail) {
           ++visits;
           for (std::size_t i = 0; i < trail.size() && i < want.size(); ++i)
-            seen.push_back(from_view(trail[i], id, want[i]));
+            seen.push_back(from_view(trail[i], want[i]));
           CHECK(trail.size() == want.size());
         });
     REQUIRE(released);
@@ -1114,7 +1113,7 @@ TEST_CASE("store.memory.release_trail.as_views_gives_what_decoding_gives") {
 
   // Refusals, with the other overloads' errors, and no visit.
   int visits = 0;
-  const auto count = [&](std::span<const tierflow::memory_store::released_event>) { ++visits; };
+  const auto count = [&](std::span<const tierflow::event_view>) { ++visits; };
   const auto again = refusal(st.release_trail("TS", count));
   CHECK(again.code() == tierflow::errc::not_found);
   CHECK(again.message() == refusal(st.release_trail("TS")).message());
@@ -1136,7 +1135,7 @@ TEST_CASE("store.memory.release_trail.as_views_survives_a_throwing_visit_and_a_n
 
   // A visit that throws: the trail stays, whole, and is released later.
   struct stop {};
-  CHECK_THROWS_AS((void)st.release_trail("T1", [](std::span<const tierflow::memory_store::released_event>) {
+  CHECK_THROWS_AS((void)st.release_trail("T1", [](std::span<const tierflow::event_view>) {
     throw stop{};
   }),
                   stop);
@@ -1145,12 +1144,12 @@ TEST_CASE("store.memory.release_trail.as_views_survives_a_throwing_visit_and_a_n
   // A visit that releases another store's trail: each visit reads its own
   // trail (the views of the outer one stay right after the inner one).
   std::vector<tierflow::event> outer, inner;
-  const auto released = st.release_trail("T1", [&](std::span<const tierflow::memory_store::released_event> trail) {
-    const auto nested = other.release_trail("T2", [&](std::span<const tierflow::memory_store::released_event> t) {
-      for (std::size_t i = 0; i < t.size() && i < theirs.size(); ++i) inner.push_back(from_view(t[i], "T2", theirs[i]));
+  const auto released = st.release_trail("T1", [&](std::span<const tierflow::event_view> trail) {
+    const auto nested = other.release_trail("T2", [&](std::span<const tierflow::event_view> t) {
+      for (std::size_t i = 0; i < t.size() && i < theirs.size(); ++i) inner.push_back(from_view(t[i], theirs[i]));
     });
     CHECK(nested);
-    for (std::size_t i = 0; i < trail.size() && i < mine.size(); ++i) outer.push_back(from_view(trail[i], "T1", mine[i]));
+    for (std::size_t i = 0; i < trail.size() && i < mine.size(); ++i) outer.push_back(from_view(trail[i], mine[i]));
   });
   REQUIRE(released);
   CHECK(outer == mine);

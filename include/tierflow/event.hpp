@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -129,6 +130,29 @@ struct event {
   }
 
   friend bool operator==(const event&, const event&) = default;
+};
+
+/// An event read without a copy of its texts: the fields of `event` but
+/// the hashes, each text viewing storage that whoever hands the view out
+/// keeps for as long as it says (memory_store::release_trail lends them for
+/// a visit). kpi::accumulator folds views as it folds events.
+struct event_view {
+  std::string_view ticket_id;
+  std::uint64_t sequence = 0;
+  timestamp time{};
+  std::string_view actor_id;
+  std::string_view workflow_id;
+  std::uint32_t workflow_version = 0;
+  event_type type = event_type::noted;
+  std::span<const std::pair<std::string_view, std::string_view>> details;
+
+  /// The value of the first detail with this key, or nullopt (as
+  /// event::detail).
+  [[nodiscard]] std::optional<std::string_view> detail(std::string_view key) const noexcept {
+    for (const auto& [k, v] : details)
+      if (k == key) return v;
+    return std::nullopt;
+  }
 };
 
 }  // namespace tierflow

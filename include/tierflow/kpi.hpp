@@ -289,28 +289,6 @@ struct report {
   [[nodiscard]] bool empty() const noexcept { return tickets_in_period == 0; }
 };
 
-/// One event of a trail as the accumulator reads it, its texts viewing
-/// storage the caller keeps for the call (a store's encoded trail, read
-/// without a string made per field: memory_store::released_event). The
-/// hashes are not read: the caller verified the trail.
-struct event_view {
-  std::string_view ticket_id;
-  std::uint64_t sequence = 0;
-  timestamp time{};
-  std::string_view actor_id;
-  std::string_view workflow_id;
-  event_type type = event_type::noted;
-  std::span<const std::pair<std::string_view, std::string_view>> details;
-
-  /// The value of the first detail with this key, or nullopt (as
-  /// event::detail).
-  [[nodiscard]] std::optional<std::string_view> detail(std::string_view key) const noexcept {
-    for (const auto& [k, v] : details)
-      if (k == key) return v;
-    return std::nullopt;
-  }
-};
-
 /// Streams trails in, one ticket at a time, and builds the report: memory
 /// grows with the number of tickets and groups (a few numbers each), never
 /// with the number of events.
@@ -331,8 +309,10 @@ class accumulator {
   /// new name (unit, person, group, deadline) or a new duration sample.
   [[nodiscard]] result<void> add(std::span<const event> trail);
 
-  /// As add(trail), from views: the same figures as the events they view
-  /// give. (A name of its own: add({}) stays unambiguous.)
+  /// As add(trail), from views of the events (tierflow/event.hpp: a
+  /// memory store's released trail, read without a string per field): the
+  /// same figures as the events they view give. (A name of its own:
+  /// add({}) stays unambiguous.)
   [[nodiscard]] result<void> add_views(std::span<const event_view> trail);
 
   /// The report (the accumulator is left empty).

@@ -102,30 +102,17 @@ class memory_store final : public store {
   /// and `room` holds part of it.
   [[nodiscard]] result<std::span<event>> release_trail(std::string_view ticket_id, std::vector<event>& room);
 
-  /// A released event as the store holds it, its texts viewing the
-  /// store's copies (valid only during the visit): what a host folding the
-  /// trail reads, without a string made per field. The ticket id is the
-  /// released one; the hashes are left out (the store checked the chain as
-  /// it was appended).
-  struct released_event {
-    std::uint64_t sequence = 0;
-    timestamp time{};
-    std::string_view actor_id;
-    std::string_view workflow_id;
-    std::uint32_t workflow_version = 0;
-    event_type type = event_type::noted;
-    std::span<const std::pair<std::string_view, std::string_view>> details;
-  };
-
   /// As release_trail(ticket_id), with the same errors and effects, but
   /// handing the trail to `visit` as views instead of decoding it into
-  /// events: `visit` is called once, with every event of the trail in
+  /// events (their texts viewing the store's copies, valid only during the
+  /// visit; the hashes left out, as the store checked the chain when it was
+  /// appended): `visit` is called once, with every event of the trail in
   /// order, while the store holds the ticket's shard locked (it must not
   /// call the store), and the trail leaves the store after it returns. On
   /// an error `visit` is not called. Should `visit` throw, the exception
   /// propagates and the trail stays in the store.
   [[nodiscard]] result<void> release_trail(
-      std::string_view ticket_id, const std::function<void(std::span<const released_event>)>& visit);
+      std::string_view ticket_id, const std::function<void(std::span<const event_view>)>& visit);
 
   /// Approximate bytes held (the trails' blocks, the string tables,
   /// summaries, indexes, with an estimate of malloc's share of each

@@ -59,18 +59,12 @@ void recording_store::drop_timers_through(timestamp now) {
 result<void> trail_fold::fold(const std::string& ticket_id) {
   // The run's own store gives the events up as views of its records,
   // folded while it holds them (no string made per field; the views' list
-  // kept from ticket to ticket); another store keeps its trail, which is
+  // kept by the store from ticket to ticket); another store keeps its trail, which is
   // read.
   if (own_ != nullptr) {
     result<void> added;
-    auto released =
-        own_->release_trail(ticket_id, [&](std::span<const memory_store::released_event> trail) {
-          released_.clear();
-          for (const memory_store::released_event& e : trail)
-            released_.push_back(
-                {ticket_id, e.sequence, e.time, e.actor_id, e.workflow_id, e.type, e.details});
-          added = indicators_.add_views(released_);
-        });
+    auto released = own_->release_trail(
+        ticket_id, [&](std::span<const event_view> trail) { added = indicators_.add_views(trail); });
     if (!released) return fail(released.error());
     if (!added) return fail(added.error());
   } else {

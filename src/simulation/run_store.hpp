@@ -213,9 +213,6 @@ class trail_fold {
   memory_store* own_;
   kpi::accumulator indicators_;
   std::vector<std::string> waiting_;  // closed, still held by the run
-  // The trail released from the run's own store, as the accumulator reads
-  // it, one at a time; kept with its capacity.
-  std::vector<kpi::event_view> released_;
   std::uint64_t folded_closed_ = 0;
 };
 

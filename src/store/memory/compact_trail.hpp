@@ -19,7 +19,6 @@
 #include <vector>
 
 #include <tierflow/event.hpp>
-#include <tierflow/memory_store.hpp>
 
 #include "store/append_checks.hpp"
 #include "store/memory/block_trail.hpp"
@@ -288,7 +287,7 @@ class reader {
   /// to `details`; `e.details` is left for the caller to point at them
   /// once the trail is read (`details` may move as it grows). The sequence
   /// is the caller's to set; the hash is skipped.
-  void next(memory_store::released_event& e, timestamp previous_time,
+  void next(event_view& e, timestamp previous_time,
             std::vector<std::pair<std::string_view, std::string_view>>& details) {
     e.type = static_cast<event_type>(*at_++);
     e.time = time_after(previous_time);
@@ -388,14 +387,15 @@ inline void decode_into(const block_trail& trail, std::string_view ticket_id, co
   if (joined.capacity() > kept_bytes) std::vector<unsigned char>().swap(joined);
 }
 
-/// The events of a stream's blocks (`count` of them: the stream's length)
-/// as views (reader::next), into `into` and `details` (their contents
+/// The events of a stream's blocks (`count` of them: the stream's length),
+/// `ticket_id`'s (viewed, as it is given), as views (reader::next), into `into` and `details` (their contents
 /// replaced; both keep their capacity): the views are valid while the
 /// blocks, `names` and `joined` are unchanged. `joined` holds the records
 /// of a trail of more than one block, joined (see decode_into). May throw
 /// (bad_alloc).
-inline void view_into(const block_trail& trail, const intern_table& names, std::size_t count,
-                      std::vector<unsigned char>& joined, std::vector<memory_store::released_event>& into,
+inline void view_into(const block_trail& trail, std::string_view ticket_id, const intern_table& names,
+                      std::size_t count,
+                      std::vector<unsigned char>& joined, std::vector<event_view>& into,
                       std::vector<std::pair<std::string_view, std::string_view>>& details) {
   into.clear();
   details.clear();
@@ -408,7 +408,8 @@ inline void view_into(const block_trail& trail, const intern_table& names, std::
   reader in(bytes, names);
   timestamp previous{};
   while (into.size() < count && !in.done()) {
-    memory_store::released_event& e = into.emplace_back();
+    event_view& e = into.emplace_back();
+    e.ticket_id = ticket_id;
     e.sequence = into.size();
     const std::size_t first = details.size();
     in.next(e, previous, details);
@@ -418,7 +419,7 @@ inline void view_into(const block_trail& trail, const intern_table& names, std::
   // `details` may have moved as it grew: each event's span is pointed
   // again, at the place its count says.
   std::size_t first = 0;
-  for (memory_store::released_event& e : into) {
+  for (event_view& e : into) {
     const std::size_t n = e.details.size();
     e.details = {details.data() + first, n};
     first += n;

@@ -974,7 +974,7 @@ result<std::span<event>> memory_store::release_trail(std::string_view ticket_id,
 }
 
 result<void> memory_store::release_trail(
-    std::string_view ticket_id, const std::function<void(std::span<const released_event>)>& visit) {
+    std::string_view ticket_id, const std::function<void(std::span<const event_view>)>& visit) {
   const std::uint64_t hash = id_hash_of(ticket_id);
   impl::shard& part = impl_->shards[impl::shard_index(hash)];
   const std::unique_lock lock = detail::spin_then_lock(part.mutex);
@@ -984,7 +984,7 @@ result<void> memory_store::release_trail(
   // allocation per ticket once it has held the longest); a visit that
   // releases another store's trail gets room of its own.
   struct room {
-    std::vector<released_event> events;
+    std::vector<event_view> events;
     std::vector<std::pair<std::string_view, std::string_view>> details;
     std::vector<unsigned char> joined;
     bool busy = false;
@@ -1004,9 +1004,9 @@ result<void> memory_store::release_trail(
   } release_room{r};
   // Read and visited first (may throw, changes nothing in the store), then
   // the blocks go back to the shard's pool, for the next trails.
-  trail_codec::view_into(s->trail, part.names, static_cast<std::size_t>(s->length), r.joined, r.events,
+  trail_codec::view_into(s->trail, s->id, part.names, static_cast<std::size_t>(s->length), r.joined, r.events,
                          r.details);
-  visit(std::span<const released_event>(r.events));
+  visit(std::span<const event_view>(r.events));
   part.bytes -= s->trail.heap_bytes();
   s->trail.release(part.blocks);
   return {};
