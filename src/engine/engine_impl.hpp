@@ -313,6 +313,10 @@ struct engine::impl {
   // conditions (deadline cases, routing) to read its fields. Takes the
   // checked values over (the draft is the last to read them).
   detail::ticket_record draft_record(const open_request& req, checked_request&& checked) const;
+  // draft_record() written into `r`, a fresh record (open(): the ticket's
+  // own, before its `opened` event).
+  void draft_into(detail::ticket_record& r, const open_request& req,
+                  checked_request&& checked) const;
   // Opens the ticket; writes its view and routing decision into `full`,
   // or (full null) its receipt into `brief` (engine::open, open_brief).
   result<void> open(const open_request& req, timestamp now, opened_ticket* full, open_receipt* brief);
