@@ -42,6 +42,7 @@
 
 #include "engine/command.hpp"
 #include "engine/striped_count.hpp"
+#include "engine/ticket_table.hpp"
 #include "engine/ticket_record.hpp"
 #include "store/id_hash.hpp"
 
@@ -52,6 +53,11 @@ namespace detail {
 /// commands on different tickets run in parallel.
 struct ticket_slot {
   std::mutex mutex;
+  /// The ticket's id, as the engine's map finds it (ticket_table.hpp):
+  /// set before the slot is kept, unchanged after. Not record.id, which a
+  /// re-read of the trail assigns again while another thread's lookup
+  /// (under its shard's lock only) may compare it.
+  std::string key;
   ticket_record record;
   /// The record holds events the store refused and could not be re-read
   /// after (the store failed twice): it is re-read before its next use.
@@ -161,55 +167,18 @@ struct engine::impl {
   struct hashed_id {
     std::string_view id;
     std::uint64_t hash = 0;
-  };
-  // A key of the map: the id with its hash, kept in the node. The map's
-  // hasher is "fast" to libstdc++, which then keeps no hash in the node and
-  // hashes a neighbour's whole id again to see where a bucket ends, on every
-  // lookup, and every id on every rehash (engine_bench BM_transition/10000:
-  // those re-hashes were 2.2% of the run, four times the lookup's own hash);
-  // kept here, each costs a load.
-  struct ticket_key {
-    std::string id;
-    std::uint64_t hash = 0;
-    explicit ticket_key(std::string_view ticket_id)
+    explicit hashed_id(std::string_view ticket_id) noexcept
         : id(ticket_id), hash(detail::id_hash_of(ticket_id)) {}
   };
-  struct id_hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view id) const noexcept {
-      return static_cast<std::size_t>(detail::id_hash_of(id));
-    }
-    std::size_t operator()(const hashed_id& h) const noexcept {
-      return static_cast<std::size_t>(h.hash);
-    }
-    std::size_t operator()(const ticket_key& k) const noexcept {
-      return static_cast<std::size_t>(k.hash);
-    }
-  };
-  struct id_equal {
-    using is_transparent = void;
-    bool operator()(const ticket_key& a, const ticket_key& b) const noexcept {
-      return a.hash == b.hash && a.id == b.id;
-    }
-    bool operator()(const hashed_id& a, const ticket_key& b) const noexcept {
-      return a.hash == b.hash && a.id == b.id;
-    }
-    bool operator()(const ticket_key& a, const hashed_id& b) const noexcept {
-      return a.hash == b.hash && a.id == b.id;
-    }
-    bool operator()(std::string_view a, const ticket_key& b) const noexcept { return a == b.id; }
-    bool operator()(const ticket_key& a, std::string_view b) const noexcept { return a.id == b; }
-  };
-  using ticket_map = std::unordered_map<ticket_key, std::shared_ptr<ticket_slot>, id_hash, id_equal>;
+  // Open addressing (ticket_table.hpp): the id, its hash and the slot in
+  // one entry.
+  using ticket_map = detail::ticket_table<ticket_slot>;
   // Aligned apart, so that two threads' locks do not share a cache line.
   struct alignas(64) ticket_shard {
     mutable std::shared_mutex mutex;
     mutable ticket_map tickets;
   };
   mutable std::array<ticket_shard, std::size_t{1} << detail::ticket_shard_bits> shards;
-  ticket_shard& shard_of(std::string_view id) const noexcept {
-    return shards[detail::ticket_shard_index(id)];
-  }
   ticket_shard& shard_of(const hashed_id& h) const noexcept {
     return shards[detail::ticket_shard_of_hash(h.hash)];
   }
@@ -347,6 +316,10 @@ struct engine::impl {
   // conditions (deadline cases, routing) to read its fields. Takes the
   // checked values over (the draft is the last to read them).
   detail::ticket_record draft_record(const open_request& req, checked_request&& checked) const;
+  // draft_record() written into `r`, a fresh record (open(): the ticket's
+  // own, before its `opened` event).
+  void draft_into(detail::ticket_record& r, const open_request& req,
+                  checked_request&& checked) const;
   // Opens the ticket; writes its view and routing decision into `full`,
   // or (full null) its receipt into `brief` (engine::open, open_brief).
   result<void> open(const open_request& req, timestamp now, opened_ticket* full, open_receipt* brief);

@@ -19,10 +19,14 @@ namespace {
 // Checks named values against a schema; converts ints given for number
 // attributes. `what`: "customer attribute" or "ticket field". Their bytes
 // (lengths, encoding, finite numbers) were checked by input_rules.hpp.
+// `room`: how many values the caller adds after (the derived attributes):
+// the vector is the one the opened ticket keeps (engine::impl::open), made
+// to its size at once rather than grown by moving the checked values.
 result<attribute_values> check_values(const attribute_values& given,
-                                      const std::vector<attribute>& schema, std::string_view what) {
+                                      const std::vector<attribute>& schema, std::string_view what,
+                                      std::size_t room = 0) {
   attribute_values out;
-  out.reserve(given.size());
+  out.reserve(given.size() + room);
   // Not a structured binding: the label's lambda captures the name.
   for (const auto& given_value : given) {
     const std::string& name = given_value.first;
@@ -85,7 +89,10 @@ result<engine::impl::checked_request> engine::impl::check_request(const open_req
     return fail(errc::not_found, "no workflow serves ticket type '" + req.type + "'");
   if (!org.channels.empty() && org.find_channel(req.channel) == nullptr)
     return fail(errc::invalid_argument, "unknown channel '" + req.channel + "'");
-  auto customer = check_values(req.customer, org.customer_attributes, "customer attribute");
+  const auto derived = static_cast<std::size_t>(
+      std::count_if(org.customer_attributes.begin(), org.customer_attributes.end(),
+                    [](const attribute& a) { return a.derived.has_value(); }));
+  auto customer = check_values(req.customer, org.customer_attributes, "customer attribute", derived);
   if (!customer) return fail(customer.error());
   // The validator trusts these to be there (a required region keeps tickets
   // out of region queues nobody serves): a request without one never opens.
@@ -123,9 +130,8 @@ void engine::impl::add_derived(checked_request& checked, const std::vector<ticke
   }
 }
 
-detail::ticket_record engine::impl::draft_record(const open_request& req,
-                                                 checked_request&& checked) const {
-  detail::ticket_record r;
+void engine::impl::draft_into(detail::ticket_record& r, const open_request& req,
+                              checked_request&& checked) const {
   r.flow = cc.find(checked.wf->id, checked.wf->version);
   r.type = req.type;
   r.channel = req.channel;
@@ -134,6 +140,12 @@ detail::ticket_record engine::impl::draft_record(const open_request& req,
   // The ticket's region is its customer's attribute of that name.
   for (const auto& [k, v] : r.customer)
     if (k == "region") r.region = detail::value_text(v);
+}
+
+detail::ticket_record engine::impl::draft_record(const open_request& req,
+                                                 checked_request&& checked) const {
+  detail::ticket_record r;
+  draft_into(r, req, std::move(checked));
   return r;
 }
 
@@ -163,32 +175,33 @@ result<void> engine::impl::open(const open_request& req, timestamp now, opened_t
     number = *next;
   }
   const workflow& wf = *checked->wf;
-  const detail::ticket_record draft = draft_record(req, std::move(*checked));
-  // The ticket itself is built only by the fold, from `opened` on.
   // One block for the slot and its count: a use of the ticket touches one.
   auto fresh = std::make_shared<ticket_slot>();
   detail::ticket_record& r = fresh->record;
+  // The ticket's own record is the draft the `opened` event is written
+  // from (its deadline cases read it): no second record to build and
+  // free, and the fold below keeps the attributes' vectors.
+  draft_into(r, req, std::move(*checked));
   r.id = detail::ticket_id_for(prefix, number);
-  r.flow = draft.flow;  // names the workflow in the `opened` event
   command cmd{cc, r, now,
               req.opened_by.empty() ? detail::system_actor : std::string_view(req.opened_by)};
   detail::detail_writer& det = cmd.details();
   det.add(detail_key::type, req.type);
   det.add(detail_key::channel, req.channel);
   det.add(detail_key::customer, req.customer_id);
-  det.add(detail_key::region, draft.region);
+  det.add(detail_key::region, r.region);
   det.add(detail_key::external_ref, req.external_ref);
   det.add(detail_key::description, req.description);
-  for (const auto& [k, v] : draft.customer)
+  for (const auto& [k, v] : r.customer)
     det.add_prefixed(detail_key::customer_attribute_prefix, k, detail::value_text(v));
-  for (const auto& [k, v] : draft.fields)
+  for (const auto& [k, v] : r.fields)
     det.add_prefixed(detail_key::ticket_field_prefix, k, detail::value_text(v));
   value scratch;
   std::string within;
   for (const deadline& d : wf.deadlines) {
     for (const deadline_case& c : d.cases) {
       if (c.when &&
-          !evaluate(*c.when, [&](std::string_view f) { return draft.lookup(f, scratch); }))
+          !evaluate(*c.when, [&](std::string_view f) { return r.lookup(f, scratch); }))
         continue;
       detail::duration_text_into(within, c.within);
       det.add_prefixed(detail_key::deadline_prefix, d.id, within);
@@ -198,6 +211,11 @@ result<void> engine::impl::open(const open_request& req, timestamp now, opened_t
   // The definition the ticket runs on, by content: restoring it under an
   // edited definition of the same version is refused (restore.cpp).
   if (!wf.fingerprint.empty()) det.add(detail_key::fingerprint, wf.fingerprint);
+  // The ticket itself is built only by the fold, from `opened` on: the
+  // draft's attributes go, their room stays for the fold's (the rest of
+  // the draft, `opened` assigns over).
+  r.customer.clear();
+  r.fields.clear();
   cmd.emit(event_type::opened);
   // The decision is routed into the caller's result when it asked for it
   // (not built aside and moved there), else into the command's kept one.

@@ -26,12 +26,12 @@ std::size_t detail::ticket_shard_index(std::string_view id) noexcept {
 result<std::shared_ptr<engine::impl::ticket_slot>> engine::impl::slot(std::string_view id) const {
   {
     // Hashed once: the shard and the map's bucket both come from it.
-    const hashed_id key{id, detail::id_hash_of(id)};
+    const hashed_id key(id);
     const ticket_shard& part = shard_of(key);
     const std::shared_lock lock = detail::spin_then_lock_shared(part.mutex);
-    if (const auto it = part.tickets.find(key); it != part.tickets.end()) {
-      it->second->used.store(true, std::memory_order_relaxed);
-      return it->second;
+    if (const std::shared_ptr<ticket_slot>* held = part.tickets.find(key.id, key.hash)) {
+      (*held)->used.store(true, std::memory_order_relaxed);
+      return *held;
     }
   }
   if (auto ok = check_not_quarantined(id); !ok) return fail(ok.error());
@@ -52,7 +52,10 @@ std::shared_ptr<engine::impl::ticket_slot> engine::impl::keep(std::shared_ptr<ti
   const bool closed = s->record.closed && !s->row_forged;
   if (!s->row_forged && (closed ? closed_kept : open_kept) == 0) return s;
   ticket_slot* raw = s.get();
-  ticket_shard& part = shard_of(raw->record.id);
+  // Not shared yet: no other thread reads the key before it is kept.
+  raw->key = raw->record.id;
+  const hashed_id key(raw->key);
+  ticket_shard& part = shard_of(key);
   std::vector<std::shared_ptr<ticket_slot>> leaving;  // destroyed after the locks are released
   std::shared_ptr<ticket_slot> kept;
   // The budget's lock first, then the shard's (engine_impl.hpp): the
@@ -62,12 +65,12 @@ std::shared_ptr<engine::impl::ticket_slot> engine::impl::keep(std::shared_ptr<ti
   bool inserted = false;
   {
     const std::unique_lock lock = detail::spin_then_lock(part.mutex);
-    auto placed = part.tickets.try_emplace(ticket_key(raw->record.id), std::move(s));
+    const auto placed = part.tickets.try_emplace(key.hash, std::move(s));
     inserted = placed.second;
     // Before a lookup can find it (actions.cpp reads it).
     if (inserted) raw->resident = true;
     // Held before a sweep may take other tickets out of the map.
-    kept = placed.first->second;
+    kept = *placed.first;
   }
   if (inserted) {
     if (closed) {
@@ -113,16 +116,18 @@ void engine::impl::enlist_open_locked(ticket_slot& s,
 
 void engine::impl::evict_locked(std::string_view id,
                                 std::vector<std::shared_ptr<ticket_slot>>& leaving) const {
-  ticket_shard& part = shard_of(id);
+  const hashed_id key(id);
+  ticket_shard& part = shard_of(key);
   const std::unique_lock lock = detail::spin_then_lock(part.mutex);
-  const auto at = part.tickets.find(id);
-  if (at == part.tickets.end()) return;
-  ticket_slot& s = *at->second;
+  const std::shared_ptr<ticket_slot>* held = part.tickets.find(key.id, key.hash);
+  if (held == nullptr) return;
+  ticket_slot& s = **held;
   s.resident = false;
   drop_from_ring_locked(s);
-  // Destroyed after the locks are released, not under them.
-  leaving.push_back(std::move(at->second));
-  part.tickets.erase(at);
+  // Destroyed after the locks are released, not under them (the room
+  // made first: what can throw comes before the change).
+  leaving.emplace_back();
+  leaving.back() = part.tickets.erase(key.id, key.hash);
 }
 
 void engine::impl::drop_from_ring_locked(ticket_slot& s) const {
@@ -146,8 +151,9 @@ void engine::impl::retire_locked(ticket_slot& s,
   // Only the slot the map holds counts: a copy read for one use is not
   // kept. The map is read without its shard's lock: it changes only under
   // budget_mutex too, which is held.
-  const ticket_map& held = shard_of(s.record.id).tickets;
-  if (const auto it = held.find(s.record.id); it == held.end() || it->second.get() != &s) return;
+  const hashed_id key(s.record.id);
+  const std::shared_ptr<ticket_slot>* held = shard_of(key).tickets.find(key.id, key.hash);
+  if (held == nullptr || held->get() != &s) return;
   drop_from_ring_locked(s);
   closed_order.push_back(s.record.id);
   while (closed_order.size() > closed_kept) {
