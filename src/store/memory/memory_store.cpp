@@ -447,6 +447,11 @@ struct memory_store::impl {
     // append runs then; two queries must not settle at once, nor read
     // while the other settles).
     std::mutex settling;
+    // Whether the list may hold a stream: set by the append that lists one
+    // (under the shard's write lock), cleared by settle (released, so that
+    // a query that finds it clear sees the settled trees): a query of a
+    // shard with nothing to settle takes no mutex.
+    std::atomic<bool> any_unsettled{false};
 
     // Room to list `st` as unsettled without allocating (may throw; then
     // changes nothing): the list doubles when full.
@@ -463,6 +468,7 @@ struct memory_store::impl {
       if (unsettled.size() == not_unsettled) settle();
       st.unsettled_at = static_cast<std::uint32_t>(unsettled.size());
       unsettled.push_back(&st);
+      any_unsettled.store(true, std::memory_order_relaxed);
     }
 
     // Takes `st`, which has no queue or due entry any more, off the list
@@ -500,10 +506,12 @@ struct memory_store::impl {
         }
       }
       unsettled.clear();
+      any_unsettled.store(false, std::memory_order_release);
     }
 
     // settle() for a query, which holds this shard's read lock.
     void settle_to_read() {
+      if (!any_unsettled.load(std::memory_order_acquire)) return;
       const std::lock_guard hold(settling);
       settle();
     }
