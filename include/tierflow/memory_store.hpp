@@ -50,10 +50,14 @@ namespace tierflow {
 /// open-addressed tables (O(1) expected, one hash per call; they double,
 /// never rehashing per insert; a new customer allocates no node);
 /// queues, timers and open tickets are ordered (O(log n) per insert, O(1)
-/// per removal; a ticket whose key changes moves its own node, allocating
-/// nothing, or keeps it when its new time leaves it where it was; a
-/// queue's and the timers' nodes hold their time, so a search reads no
-/// summary but on a tie); queries are O(answer) after one lookup per shard.
+/// per removal; a queue's and the timers' nodes hold their time, so a
+/// search reads no summary but on a tie). A ticket whose deadline changes
+/// within its queue, or whose timer changes, keeps its entries where they
+/// are until the next queue() or due(), which moves them first (its own
+/// nodes, allocating nothing; kept in place when the new time leaves them
+/// where they were): a ticket that moves many times between two reads
+/// moves once, and one that closes first not at all. Queries are
+/// O(answer) after one lookup per shard and those moves.
 class memory_store final : public store {
  public:
   memory_store();

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <functional>
 #include <iterator>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -66,8 +67,9 @@ struct unit_region {
 // time there, kept in the node so that a search down the tree compares
 // times without loading a summary per level (each one a cache miss in a
 // large store); only equal times read the summaries' ids. The time is the
-// summary's (queue_time, timer_time): set when the entry is made or moved,
-// and an append that changes it moves the entry.
+// summary's (queue_time, timer_time) when the entry is made or moved; an
+// append that changes it leaves the entry, with its old time, where that
+// time puts it until a read settles it (shard::unsettled).
 struct timed_entry {
   // Mutable for rekey_in_place alone, which changes it only where the
   // order stays as it was.
@@ -234,6 +236,8 @@ result<void> refused(const append_request& request, result<void> refusal) {
 }  // namespace
 
 struct memory_store::impl {
+  static constexpr std::uint32_t not_unsettled = std::numeric_limits<std::uint32_t>::max();
+
   struct stream {
     std::string id;
     // The events' records (compact_trail.hpp) in blocks of the shard's
@@ -251,6 +255,11 @@ struct memory_store::impl {
     // it: no block of its own to allocate and free, and next to the rest.
     packed_summary summary;
     bool has_summary = false;
+    // Where the stream is in its shard's list of unsettled streams (one
+    // whose queue or due entry may still hold an older time than its
+    // summary), not_unsettled when it is not there. Beside has_summary, in
+    // what was padding: no byte more per stream.
+    std::uint32_t unsettled_at = not_unsettled;
     // The summary's customer id's id_hash_of (while has_summary): a ticket
     // keeps its customer, and its next append then hashes no customer id.
     std::uint64_t customer_hash = 0;
@@ -402,7 +411,10 @@ struct memory_store::impl {
     std::size_t bytes = 0;
 
     std::size_t memory_bytes() const noexcept {
-      return bytes + streams.heap_bytes() + table.heap_bytes() + names.heap_bytes() + guesses.heap_bytes();
+      const std::size_t list_bytes =
+          unsettled.capacity() == 0 ? 0 : unsettled.capacity() * sizeof(stream*) + heap_block_bytes;
+      return bytes + streams.heap_bytes() + table.heap_bytes() + names.heap_bytes() + guesses.heap_bytes() +
+             list_bytes;
     }
 
     // The queue set of (unit, region), made when it is new (may throw; an
@@ -412,36 +424,124 @@ struct memory_store::impl {
       return queues.try_emplace(queue_name_less::name(unit, region)).first->second;
     }
 
-    // The ticket whose entry this shard's last append put into a queue,
-    // and into the due index (null for none yet): the next entry with the
-    // same time often goes right after it (tickets worked in id order
-    // whose deadlines or timers are set from the same "now" by the same
-    // rule).
+    // The ticket whose entry this shard last put into a queue, and into
+    // the due index (null for none yet): the next entry with the same time
+    // often goes right after it (tickets worked in id order whose
+    // deadlines or timers are set from the same "now" by the same rule).
     const stream* last_queued = nullptr;
     const stream* last_timed = nullptr;
 
+    // The streams whose queue or due entry may hold an older time than
+    // their summary: an append that changes a ticket's deadline or timer
+    // (and keeps it in the same queue) leaves its entries where they are
+    // and lists the stream here, once; the entries move to their times
+    // when an index is read (settle). A ticket whose deadline or timer
+    // changes several times between two reads moves once, and one that
+    // closes before the next read not at all (it leaves the list): with
+    // many tickets each move is a walk among nodes no cache holds, and the
+    // engine's appends seldom meet a read of the queues. An entry whose
+    // time is old still sits where that time puts it, so every tree stays
+    // ordered by what its nodes hold.
+    std::vector<stream*> unsettled;
+    // Held by a query that settles this shard under its read lock (no
+    // append runs then; two queries must not settle at once, nor read
+    // while the other settles).
+    std::mutex settling;
+    // Whether the list may hold a stream: set by the append that lists one
+    // (under the shard's write lock), cleared by settle (released, so that
+    // a query that finds it clear sees the settled trees): a query of a
+    // shard with nothing to settle takes no mutex.
+    std::atomic<bool> any_unsettled{false};
+
+    // Room to list `st` as unsettled without allocating (may throw; then
+    // changes nothing): the list doubles when full.
+    void make_room_to_unsettle(const stream& st) {
+      if (st.unsettled_at != not_unsettled || unsettled.size() < unsettled.capacity()) return;
+      unsettled.reserve(std::max<std::size_t>(16, 2 * unsettled.capacity()));
+    }
+
+    // Lists `st` as unsettled (make_room_to_unsettle came first).
+    void unsettle(stream& st) noexcept {
+      if (st.unsettled_at != not_unsettled) return;
+      // More than the position's type can number (not with any memory
+      // there is): settled now instead.
+      if (unsettled.size() == not_unsettled) settle();
+      st.unsettled_at = static_cast<std::uint32_t>(unsettled.size());
+      unsettled.push_back(&st);
+      any_unsettled.store(true, std::memory_order_relaxed);
+    }
+
+    // Takes `st`, which has no queue or due entry any more, off the list
+    // (the last one takes its place).
+    void forget_unsettled(stream& st) noexcept {
+      if (st.unsettled_at == not_unsettled) return;
+      stream* const last = unsettled.back();
+      unsettled[st.unsettled_at] = last;
+      last->unsettled_at = st.unsettled_at;
+      unsettled.pop_back();
+      st.unsettled_at = not_unsettled;
+    }
+
+    // Moves the listed streams' entries to their summaries' times (kept in
+    // place when the neighbours allow), and empties the list. Allocates
+    // nothing.
+    void settle() noexcept {
+      for (stream* st : unsettled) {
+        st->unsettled_at = not_unsettled;
+        if (st->queue != nullptr) {
+          const timestamp at = st->summary.queue_time();
+          if (st->queue_at->at != at && !rekey_in_place(*st->queue, st->queue_at, at)) {
+            queue_set::node_type node = st->queue->extract(st->queue_at);
+            node.value().at = at;
+            place_queue(*st, st->queue, std::move(node));
+          }
+        }
+        if (in_due(st->summary)) {
+          const timestamp at = st->summary.timer_time();
+          if (st->due_at->at != at && !rekey_in_place(timers, st->due_at, at)) {
+            due_index::node_type node = timers.extract(st->due_at);
+            node.value().at = at;
+            place_due(*st, std::move(node));
+          }
+        }
+      }
+      unsettled.clear();
+      any_unsettled.store(false, std::memory_order_release);
+    }
+
+    // settle() for a query, which holds this shard's read lock.
+    void settle_to_read() {
+      if (!any_unsettled.load(std::memory_order_acquire)) return;
+      const std::lock_guard hold(settling);
+      settle();
+    }
+
+    // Inserts `node` (of `st`'s summary) into `to` and notes where. With a
+    // hint that usually holds, O(1) then (a wrong one costs two
+    // comparisons more): the place after the shard's last entry in that
+    // index when the times are equal, else the end (ids, and deadlines and
+    // timers set from "now", grow).
+    void place_queue(stream& st, queue_set* to, queue_set::node_type&& node) noexcept {
+      const bool after_last = last_queued != nullptr && last_queued != &st && last_queued->queue == to;
+      const auto hint = hint_for(*to, node.value(), after_last ? &last_queued->queue_at : nullptr);
+      st.queue = to;
+      st.queue_at = to->insert(hint, std::move(node));
+      last_queued = &st;
+    }
+    void place_due(stream& st, due_index::node_type&& node) noexcept {
+      const bool after_last =
+          last_timed != nullptr && last_timed != &st && last_timed->has_summary && in_due(last_timed->summary);
+      const auto hint = hint_for(timers, node.value(), after_last ? &last_timed->due_at : nullptr);
+      st.due_at = timers.insert(hint, std::move(node));
+      last_timed = &st;
+    }
+
     // Inserts the nodes of `st`'s summary (into `to_queue` for the queue's)
-    // and notes their positions. With a hint that usually holds, O(1) then
-    // (a wrong one costs two comparisons more): the place after the
-    // shard's last entry in that index when the times are equal, else the
-    // end (ids, and deadlines and timers set from "now", grow).
+    // and notes their positions.
     void index(index_nodes& nodes, stream& st, queue_set* to_queue) noexcept {
-      if (!nodes.queue.empty()) {
-        const bool after_last =
-            last_queued != nullptr && last_queued != &st && last_queued->queue == to_queue;
-        const auto hint = hint_for(*to_queue, nodes.queue.value(), after_last ? &last_queued->queue_at : nullptr);
-        st.queue = to_queue;
-        st.queue_at = to_queue->insert(hint, std::move(nodes.queue));
-        last_queued = &st;
-      }
+      if (!nodes.queue.empty()) place_queue(st, to_queue, std::move(nodes.queue));
       if (!nodes.open.empty()) st.open_at = open.insert(open.end(), std::move(nodes.open));
-      if (!nodes.due.empty()) {
-        const bool after_last = last_timed != nullptr && last_timed != &st && last_timed->has_summary &&
-                                in_due(last_timed->summary);
-        const auto hint = hint_for(timers, nodes.due.value(), after_last ? &last_timed->due_at : nullptr);
-        st.due_at = timers.insert(hint, std::move(nodes.due));
-        last_timed = &st;
-      }
+      if (!nodes.due.empty()) place_due(st, std::move(nodes.due));
     }
 
     // Where to hint an insert of `entry` into `set`: just after `last` (an
@@ -699,9 +799,9 @@ result<void> memory_store::append(const append_request& request) {
     }
   }
   // Nodes for the indexes the summary enters, made for the summary as it
-  // will be, at its address. One that moves within an index (or from queue
-  // to queue) takes its own node along at the commit (extract, insert): no
-  // allocation, no free.
+  // will be, at its address. One that moves from queue to queue takes its
+  // own node along at the commit (extract, insert), and so does one that a
+  // read settles later: no allocation, no free.
   impl::index_nodes nodes;
   if (current != nullptr) {
     if (in_queue(*next) && !in_queue(*current)) {
@@ -719,6 +819,11 @@ result<void> memory_store::append(const append_request& request) {
                             (summary_changes & packed_summary::queue_texts) == 0;
     to_queue = same_queue ? existing->queue : &part.queue_named(next->unit, next->region);
   }
+  // A deadline that changes within its queue, and a timer that changes,
+  // leave their entries where they are until an index is read: the stream
+  // is listed as unsettled (room for it made now).
+  const bool queue_settles_later = queue_moves && to_queue == existing->queue;
+  if (queue_settles_later || due_moves) part.make_room_to_unsettle(*existing);
   // The blocks the records take beyond the room left in the stream's last
   // one (and the larger one it may move to), made spare in the shard's
   // pool now (a failure to allocate leaves the stream, and the byte count
@@ -778,18 +883,13 @@ result<void> memory_store::append(const append_request& request) {
       target->queue->erase(target->queue_at);
       part.open.erase(target->open_at);
       target->queue = nullptr;
-    } else if (queue_moves) {
-      if (to_queue != target->queue || !rekey_in_place(*to_queue, target->queue_at, queue_time(*next))) {
-        nodes.queue = target->queue->extract(target->queue_at);
-        nodes.queue.value().at = queue_time(*next);
-      }
+    } else if (queue_moves && !queue_settles_later) {
+      // To another queue: the node moves now, with its new time (a read
+      // settles entries within their queues).
+      nodes.queue = target->queue->extract(target->queue_at);
+      nodes.queue.value().at = queue_time(*next);
     }
-    if (in_due(*current) && !in_due(*next)) {
-      part.timers.erase(target->due_at);
-    } else if (due_moves && !rekey_in_place(part.timers, target->due_at, timer_time(*next))) {
-      nodes.due = part.timers.extract(target->due_at);
-      nodes.due.value().at = timer_time(*next);
-    }
+    if (in_due(*current) && !in_due(*next)) part.timers.erase(target->due_at);
     if (customer_moves) impl::leave_customer(customer, current);
     removed += summary_bytes(*current);
   }
@@ -805,6 +905,11 @@ result<void> memory_store::append(const append_request& request) {
     target->customer_hash = to_hash;
     added += summary_bytes(*home);
     part.index(nodes, *target, to_queue);
+    if (queue_settles_later || due_moves) {
+      part.unsettle(*target);
+    } else if (!in_queue(*next) && !in_due(*next)) {
+      part.forget_unsettled(*target);
+    }
     if (customer.to_part != nullptr) impl::join_customer(customer, home);
   }
   part.bytes = part.bytes + added - removed;
@@ -855,6 +960,7 @@ result<std::vector<ticket_summary>> memory_store::queue(std::string_view unit,
   std::array<const queue_set*, impl::shard_count> parts{};
   std::size_t total = 0;
   for (std::size_t i = 0; i < impl::shard_count; ++i) {
+    impl_->shards[i].settle_to_read();
     const auto found = impl_->shards[i].queues.find(unit_region{unit, region});
     if (found == impl_->shards[i].queues.end()) continue;
     parts[i] = &found->second;
@@ -886,7 +992,10 @@ result<std::vector<ticket_summary>> memory_store::customer_tickets(
 result<std::vector<due_ticket>> memory_store::due(timestamp now, std::size_t limit) const {
   const auto locks = impl_->read_every_shard();
   std::array<const due_index*, impl::shard_count> parts{};
-  for (std::size_t i = 0; i < impl::shard_count; ++i) parts[i] = &impl_->shards[i].timers;
+  for (std::size_t i = 0; i < impl::shard_count; ++i) {
+    impl_->shards[i].settle_to_read();
+    parts[i] = &impl_->shards[i].timers;
+  }
   std::vector<due_ticket> out;
   merge_parts(parts, [&out, now, limit](const packed_summary* s) {
     const timestamp timer = s->timer_time();
