@@ -346,6 +346,25 @@ class reader {
   const intern_table* names_;
 };
 
+/// The records of `trail` as one run of bytes: a trail of one block holds
+/// them so; a longer one's blocks are joined into `joined` first (a copy of
+/// a few hundred bytes a block), so that a reader runs over bytes without
+/// a check for a block's end on each (reading the blocks in place, with
+/// that check, cost a fifth more per released two-event trail, measured).
+/// Valid while the blocks and `joined` are unchanged. May throw (bad_alloc).
+inline std::span<const unsigned char> records_of(const block_trail& trail, std::vector<unsigned char>& joined) {
+  if (trail.blocks() <= 1) return trail.single_run();
+  trail.join_into(joined);
+  return joined;
+}
+
+/// Frees a buffer records_of() joined a long trail into: a kept buffer
+/// keeps what a ticket's trail needs, not the longest one's copy.
+inline void trim_joined(std::vector<unsigned char>& joined) noexcept {
+  constexpr std::size_t kept_bytes = 64 * 1024;
+  if (joined.capacity() > kept_bytes) std::vector<unsigned char>().swap(joined);
+}
+
 /// Decodes the events of a stream's blocks, `ticket_id`'s (`count` of
 /// them: the stream's length), into the first `count` elements of `into`,
 /// which grows to hold them and never shrinks: the elements are assigned
@@ -356,19 +375,8 @@ class reader {
 inline void decode_into(const block_trail& trail, std::string_view ticket_id, const intern_table& names,
                         std::size_t count, std::vector<event>& into) {
   if (into.size() < count) into.resize(count);
-  // The records as one run of bytes: a trail of one block holds them so; a
-  // longer one's blocks are joined first (a copy of a few hundred bytes a
-  // block, into the thread's kept buffer), so that the reader runs over
-  // bytes without a check for a block's end on each (reading the blocks in
-  // place, with that check, cost a fifth more per released two-event
-  // trail, measured).
   thread_local std::vector<unsigned char> joined;
-  std::span<const unsigned char> bytes = trail.single_run();
-  if (trail.blocks() > 1) {
-    trail.join_into(joined);
-    bytes = joined;
-  }
-  reader in(bytes, names);
+  reader in(records_of(trail, joined), names);
   timestamp previous{};
   event_hash prev_hash{};
   std::size_t n = 0;
@@ -381,18 +389,14 @@ inline void decode_into(const block_trail& trail, std::string_view ticket_id, co
     previous = e.time;
     prev_hash = e.hash;
   }
-  // A long trail's joined copy is not kept: the buffer keeps what a
-  // ticket's trail needs.
-  constexpr std::size_t kept_bytes = 64 * 1024;
-  if (joined.capacity() > kept_bytes) std::vector<unsigned char>().swap(joined);
+  trim_joined(joined);
 }
 
 /// The events of a stream's blocks (`count` of them: the stream's length),
-/// `ticket_id`'s (viewed, as it is given), as views (reader::next), into `into` and `details` (their contents
-/// replaced; both keep their capacity): the views are valid while the
-/// blocks, `names` and `joined` are unchanged. `joined` holds the records
-/// of a trail of more than one block, joined (see decode_into). May throw
-/// (bad_alloc).
+/// `ticket_id`'s (viewed, as it is given), as views (reader::next), into
+/// `into` and `details` (their contents replaced; both keep their
+/// capacity): the views are valid while the blocks, `names` and `joined`
+/// (records_of) are unchanged. May throw (bad_alloc).
 inline void view_into(const block_trail& trail, std::string_view ticket_id, const intern_table& names,
                       std::size_t count,
                       std::vector<unsigned char>& joined, std::vector<event_view>& into,
@@ -400,12 +404,7 @@ inline void view_into(const block_trail& trail, std::string_view ticket_id, cons
   into.clear();
   details.clear();
   into.reserve(count);
-  std::span<const unsigned char> bytes = trail.single_run();
-  if (trail.blocks() > 1) {
-    trail.join_into(joined);
-    bytes = joined;
-  }
-  reader in(bytes, names);
+  reader in(records_of(trail, joined), names);
   timestamp previous{};
   while (into.size() < count && !in.done()) {
     event_view& e = into.emplace_back();

@@ -1106,9 +1106,7 @@ result<void> memory_store::release_trail(
     room& r;
     ~done() {
       r.busy = false;
-      // A long trail's joined copy is not kept (as decode_into).
-      constexpr std::size_t kept_bytes = 64 * 1024;
-      if (r.joined.capacity() > kept_bytes) std::vector<unsigned char>().swap(r.joined);
+      trail_codec::trim_joined(r.joined);
     }
   } release_room{r};
   // Read and visited first (may throw, changes nothing in the store), then
