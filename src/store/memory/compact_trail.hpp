@@ -330,16 +330,7 @@ class reader {
     return out;
   }
 
-  void text(std::string& out) {
-    const std::uint64_t tag = varint();
-    if ((tag & 1U) != 0) {
-      out = names_->text(static_cast<std::uint32_t>(tag >> 1U));
-      return;
-    }
-    const auto length = static_cast<std::size_t>(tag >> 1U);
-    out.assign(reinterpret_cast<const char*>(at_), length);
-    at_ += length;
-  }
+  void text(std::string& out) { out.assign(text_view()); }
 
   const unsigned char* at_;
   const unsigned char* end_;

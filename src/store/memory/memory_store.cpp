@@ -603,6 +603,14 @@ struct memory_store::impl {
   // Outside the locks: handing out numbers does not touch the streams.
   std::atomic<std::uint64_t> last_ticket_number{0};
 
+  // What every release_trail overload does around its reading: the
+  // ticket's shard locked, the stream found and checked
+  // (check_releasable), then `read(part, stream)` (may throw, and then
+  // nothing changed in the store), then the trail's blocks given back to
+  // the shard's pool, for the next trails.
+  template <class Read>
+  result<void> release(std::string_view ticket_id, Read read);
+
   // The customer lists an append changes, made ready (room reserved in the
   // list, or in the table for a new customer) before anything changes.
   struct customer_move {
@@ -1067,28 +1075,31 @@ result<std::vector<event>> memory_store::release_trail(std::string_view ticket_i
   return trail;
 }
 
-result<std::span<event>> memory_store::release_trail(std::string_view ticket_id, std::vector<event>& room) {
+template <class Read>
+result<void> memory_store::impl::release(std::string_view ticket_id, Read read) {
   const std::uint64_t hash = id_hash_of(ticket_id);
-  impl::shard& part = impl_->shards[impl::shard_index(hash)];
+  shard& part = shards[shard_index(hash)];
   const std::unique_lock lock = detail::spin_then_lock(part.mutex);
-  impl::stream* s = part.table.find(ticket_id, hash);
-  if (auto ok = check_releasable(s, ticket_id); !ok) return fail(std::move(ok).error());
-  // Decoded first (may throw, changes nothing in the store), then the
-  // blocks go back to the shard's pool, for the next trails.
-  const auto count = static_cast<std::size_t>(s->length);
-  trail_codec::decode_into(s->trail, ticket_id, part.names, count, room);
+  stream* s = part.table.find(ticket_id, hash);
+  if (auto ok = check_releasable(s, ticket_id); !ok) return ok;
+  read(part, *s);
   part.bytes -= s->trail.heap_bytes();
   s->trail.release(part.blocks);
+  return {};
+}
+
+result<std::span<event>> memory_store::release_trail(std::string_view ticket_id, std::vector<event>& room) {
+  std::size_t count = 0;
+  auto released = impl_->release(ticket_id, [&](impl::shard& part, const impl::stream& s) {
+    count = static_cast<std::size_t>(s.length);
+    trail_codec::decode_into(s.trail, ticket_id, part.names, count, room);
+  });
+  if (!released) return fail(std::move(released).error());
   return std::span<event>(room.data(), count);
 }
 
 result<void> memory_store::release_trail(
     std::string_view ticket_id, const std::function<void(std::span<const event_view>)>& visit) {
-  const std::uint64_t hash = id_hash_of(ticket_id);
-  impl::shard& part = impl_->shards[impl::shard_index(hash)];
-  const std::unique_lock lock = detail::spin_then_lock(part.mutex);
-  impl::stream* s = part.table.find(ticket_id, hash);
-  if (auto ok = check_releasable(s, ticket_id); !ok) return fail(std::move(ok).error());
   // The views' room, kept by the thread from trail to trail (no
   // allocation per ticket once it has held the longest); a visit that
   // releases another store's trail gets room of its own.
@@ -1109,14 +1120,11 @@ result<void> memory_store::release_trail(
       trail_codec::trim_joined(r.joined);
     }
   } release_room{r};
-  // Read and visited first (may throw, changes nothing in the store), then
-  // the blocks go back to the shard's pool, for the next trails.
-  trail_codec::view_into(s->trail, s->id, part.names, static_cast<std::size_t>(s->length), r.joined, r.events,
-                         r.details);
-  visit(std::span<const event_view>(r.events));
-  part.bytes -= s->trail.heap_bytes();
-  s->trail.release(part.blocks);
-  return {};
+  return impl_->release(ticket_id, [&](impl::shard& part, const impl::stream& s) {
+    trail_codec::view_into(s.trail, s.id, part.names, static_cast<std::size_t>(s.length), r.joined, r.events,
+                           r.details);
+    visit(std::span<const event_view>(r.events));
+  });
 }
 
 std::size_t memory_store::memory_bytes() const {
