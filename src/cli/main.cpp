@@ -7,10 +7,13 @@
 #include <tierflow/version.hpp>
 
 #include "commands.hpp"
+#include "huge_pages.hpp"
 #include "text/escape.hpp"
 
 int main(int argc, char** argv) {
   using namespace tierflow::cli;
+  // Before anything allocates much: a simulation's heap is worked all over.
+  back_heap_with_huge_pages();
   CLI::App app{"tierflow: validate, graph and run ticket-routing workflows"};
   app.set_version_flag("--version", tierflow::version_string);
   app.require_subcommand(1);

@@ -62,6 +62,8 @@
 #include <tierflow/simulation.hpp>
 #include <tierflow/store_options.hpp>
 
+#include "cli/huge_pages.hpp"
+
 namespace tf = tierflow;
 namespace sim = tierflow::sim;
 
@@ -406,6 +408,8 @@ int city_year(const options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // As the tool does (`tierflow simulate`): the figures are the tool's.
+  tierflow::cli::back_heap_with_huge_pages();
   const options o = parse(argc, argv);
   return o.city_year ? city_year(o) : mmc(o);
 }
