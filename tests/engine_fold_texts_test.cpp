@@ -7,18 +7,21 @@
 //    detail of each key, "" when there is none — as event::detail reads;
 //  - summary_into and receipt_into, written over what another ticket left
 //    in the buffer, equal summary() and a fresh receipt;
-//  - value_text_view equals value_text, and duration_text_into written
+//  - value_text_view and value_text give the texts events have always
+//    recorded (std::to_string, to_chars), and duration_text_into written
 //    over any text equals duration::str();
 //  - the canonical encoding of texts of every length from 0 to 40 bytes,
 //    and of an event longer than hash_event's stack buffer, equals the
 //    format audit.hpp documents, built here byte by byte, and hash_event
 //    is the SHA-256 of it.
+#include <charconv>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include <doctest/doctest.h>
@@ -214,17 +217,29 @@ TEST_CASE("engine.fold.summary_and_receipt_written_over_another_tickets_equal_fr
   CHECK(untaken);
 }
 
-TEST_CASE("engine.value_text_view_equals_value_text") {
+TEST_CASE("engine.value_text_view_and_value_text_give_the_recorded_texts") {
   const std::vector<tf::value> values = {
       tf::value{true}, tf::value{false}, tf::value{std::int64_t{0}}, tf::value{std::int64_t{-42}},
       tf::value{std::numeric_limits<std::int64_t>::min()}, tf::value{std::numeric_limits<std::int64_t>::max()},
       tf::value{0.5}, tf::value{-1e300}, tf::value{std::numeric_limits<double>::denorm_min()},
       tf::value{std::string()}, tf::value{std::string("gusu")},
       tf::value{std::string("a text longer than a string holds inline")}};
+  // The texts as events have always recorded them: std::to_string's
+  // integers, to_chars' shortest doubles.
+  const auto plain = [](const tf::value& v) -> std::string {
+    if (const bool* b = std::get_if<bool>(&v)) return *b ? "true" : "false";
+    if (const std::int64_t* i = std::get_if<std::int64_t>(&v)) return std::to_string(*i);
+    if (const double* d = std::get_if<double>(&v)) {
+      char buf[64];
+      return std::string(buf, std::to_chars(buf, buf + sizeof buf, *d).ptr);
+    }
+    return std::get<std::string>(v);
+  };
   tf::detail::value_digits digits;
   for (const tf::value& v : values) {
-    const std::string expected = tf::detail::value_text(v);
-    CHECK(tf::detail::value_text_view(v, digits) == expected);
+    CAPTURE(plain(v));
+    CHECK(tf::detail::value_text_view(v, digits) == plain(v));
+    CHECK(tf::detail::value_text(v) == plain(v));
   }
   // A string's view is of the value itself, not a copy.
   const tf::value s{std::string("gusu")};
