@@ -194,12 +194,12 @@ struct command {
     writer_.finish();
     pending_ = false;
     ++count_;
-    e.ticket_id.assign(rec.id);
+    write_text(e.ticket_id, rec.id);
     e.sequence = rec.version + 1;
     e.time = time;
-    e.actor_id.assign(actor);
+    write_text(e.actor_id, actor);
     if (rec.flow != nullptr) {
-      e.workflow_id.assign(rec.flow->wf->id);
+      write_text(e.workflow_id, rec.flow->wf->id);
       e.workflow_version = rec.flow->wf->version;
     } else {
       e.workflow_id.clear();

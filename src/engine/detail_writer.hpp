@@ -20,6 +20,16 @@ namespace tierflow::detail {
 
 struct command;
 
+/// Writes `text` over `to`, unless `to` holds it already: the storage the
+/// engine writes an event's or a summary's texts in held the same text of
+/// an earlier command's, most of whose keys and many of whose values
+/// repeat. An inline comparison of a few bytes costs less than the
+/// string's assign, a call through its general replace (the opens'
+/// details were 4 % of the simulator's time in perf, nearly all in it).
+inline void write_text(std::string& to, std::string_view text) {
+  if (!same_text(to, text)) to.assign(text);
+}
+
 /// The details of the event a command is building, written in place over
 /// what the event's storage held before (command::details): each detail
 /// assigned into a pair kept from an earlier command, so that its strings
@@ -30,8 +40,8 @@ class detail_writer {
   /// Appends key = value.
   void add(std::string_view key, std::string_view value) {
     auto& [k, v] = next();
-    write(k, key);
-    write(v, value);
+    write_text(k, key);
+    write_text(v, value);
   }
   /// Appends `prefix` + `name` = value (the prefixed keys of
   /// tierflow/event_schema.hpp: customer., ticket., deadline., class., in.).
@@ -43,7 +53,7 @@ class detail_writer {
       k.assign(prefix);
       k.append(name);
     }
-    write(v, value);
+    write_text(v, value);
   }
   /// Appends key = `seconds` as decimal text (std::to_string's).
   void add_seconds(std::string_view key, std::int64_t seconds) {
@@ -61,15 +71,6 @@ class detail_writer {
   void begin(event_details& d) noexcept {
     d_ = &d;
     n_ = 0;
-  }
-  // Writes `text` over `to`, unless `to` holds it already: the storage
-  // the detail is written in held the same detail of an earlier command's
-  // event of the same kind, most of whose keys and many of whose values
-  // repeat. An inline comparison of a few bytes costs less than the
-  // string's assign, a call through its general replace (the opens'
-  // details were 4 % of the simulator's time in perf, nearly all in it).
-  static void write(std::string& to, std::string_view text) {
-    if (!same_text(to, text)) to.assign(text);
   }
   std::pair<std::string, std::string>& next() {
     if (n_ == d_->size()) d_->emplace_back();

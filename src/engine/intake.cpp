@@ -192,10 +192,11 @@ result<void> engine::impl::open(const open_request& req, timestamp now, opened_t
   det.add(detail_key::region, r.region);
   det.add(detail_key::external_ref, req.external_ref);
   det.add(detail_key::description, req.description);
+  detail::value_digits digits;
   for (const auto& [k, v] : r.customer)
-    det.add_prefixed(detail_key::customer_attribute_prefix, k, detail::value_text(v));
+    det.add_prefixed(detail_key::customer_attribute_prefix, k, detail::value_text_view(v, digits));
   for (const auto& [k, v] : r.fields)
-    det.add_prefixed(detail_key::ticket_field_prefix, k, detail::value_text(v));
+    det.add_prefixed(detail_key::ticket_field_prefix, k, detail::value_text_view(v, digits));
   value scratch;
   std::string within;
   for (const deadline& d : wf.deadlines) {

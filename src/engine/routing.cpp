@@ -28,7 +28,7 @@ namespace {
 void assign_region(std::string& out, const organisation& org, std::string_view unit,
                    std::string_view region) {
   if (region_split(org, unit)) {
-    out.assign(region);
+    write_text(out, region);
   } else {
     out.clear();
   }
@@ -46,31 +46,31 @@ routing_decision route(const organisation& org, const ticket_record& rec,
 void route_into(const organisation& org, const ticket_record& rec, std::string_view skip_unit,
                 routing_decision& d) {
   const workflow& wf = *rec.flow->wf;
-  d.workflow_id = wf.id;
+  write_text(d.workflow_id, wf.id);
   d.workflow_version = wf.version;
   d.escalations.clear();
   // The rules tried so far: d.trace[0, tried), each written over what an
   // earlier decision left there.
   std::size_t tried = 0;
   value scratch;
+  value_digits digits;
   for (std::size_t i = 0; i < wf.routing.size(); ++i) {
     const routing_rule& rule = wf.routing[i];
     if (!skip_unit.empty() && rule.assign == skip_unit) continue;
     if (tried == d.trace.size()) d.trace.emplace_back();
     rule_trace& t = d.trace[tried++];
-    t.rule = rule.id;
+    write_text(t.rule, rule.id);
     std::size_t inputs = 0;
     if (rule.when) {
       for (const auto& f : rec.flow->routing_inputs[i]) {
         const value* v = rec.lookup(f, scratch);
         if (inputs == t.inputs.size()) t.inputs.emplace_back();
         auto& [field, text] = t.inputs[inputs++];
-        field = f;
-        if (v != nullptr) {
-          text = value_text(*v);
-        } else {
-          text = "(absent)";
-        }
+        // Written over the trace of the thread's last routing (routing
+        // decisions are kept from command to command): the same fields,
+        // often the same values.
+        write_text(field, f);
+        write_text(text, v != nullptr ? value_text_view(*v, digits) : std::string_view("(absent)"));
       }
       t.matched = evaluate(*rule.when, [&](std::string_view f) { return rec.lookup(f, scratch); });
     } else {
@@ -79,8 +79,8 @@ void route_into(const organisation& org, const ticket_record& rec, std::string_v
     t.inputs.resize(inputs);
     if (t.matched) {
       d.trace.resize(tried);
-      d.rule = rule.id;
-      d.to.unit = rule.assign;
+      write_text(d.rule, rule.id);
+      write_text(d.to.unit, rule.assign);
       assign_region(d.to.region, org, rule.assign, rec.region);
       d.to.person.clear();
       return;

@@ -6,6 +6,7 @@
 // way, so replay gives the live state by construction (DESIGN invariant 2).
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -128,6 +129,12 @@ struct compiled_catalog {
 
 /// Text form of attribute values, as they are recorded in events.
 [[nodiscard]] std::string value_text(const value& v);
+/// Room for value_text() of a number (the longest double to_chars writes).
+using value_digits = std::array<char, 64>;
+/// value_text(v) without a string built: a view of v's own text, of a
+/// literal, or of the number written into `digits` (an open records each
+/// attribute so; the view lives as long as `v` and `digits`).
+[[nodiscard]] std::string_view value_text_view(const value& v, value_digits& digits);
 /// Parses value_text() back, given the declared kind; nullopt if malformed.
 [[nodiscard]] std::optional<value> parse_value(value_kind kind, std::string_view text);
 
