@@ -2,7 +2,6 @@
 // The audit trail: canonical encoding, SHA-256 chain (OpenSSL libcrypto),
 // verification and the JSON Lines / CSV exports.
 #include <algorithm>
-#include <array>
 #include <bit>
 #include <cstddef>
 #include <cstring>
@@ -62,28 +61,9 @@ char* put_big_endian(char* out, Unsigned v) noexcept {
 }
 
 char* put_bytes(char* out, std::string_view s) noexcept {
-  const std::size_t n = s.size();
-  out = put_big_endian<std::uint64_t>(out, n);
-  const char* from = s.data();
-  // Most texts of an event (ids, detail keys and values) are a few bytes
-  // to 16: copied as two fixed-size moves that may overlap (never outside
-  // either text), not through a call to memcpy, whose call and size
-  // dispatch cost more than the copy. An event has a dozen or more texts.
-  if (n > 16) {
-    std::memcpy(out, from, n);
-  } else if (n >= 8) {
-    std::memcpy(out, from, 8);
-    std::memcpy(out + n - 8, from + n - 8, 8);
-  } else if (n >= 4) {
-    std::memcpy(out, from, 4);
-    std::memcpy(out + n - 4, from + n - 4, 4);
-  } else if (n != 0) {
-    // The first, middle and last bytes: all of 1 to 3.
-    out[0] = from[0];
-    out[n / 2] = from[n / 2];
-    out[n - 1] = from[n - 1];
-  }
-  return out + n;
+  out = put_big_endian<std::uint64_t>(out, s.size());
+  if (!s.empty()) std::memcpy(out, s.data(), s.size());
+  return out + s.size();
 }
 
 // The one definition of format version 1; audit.hpp documents it field by
@@ -252,18 +232,12 @@ std::string canonical_encoding(const event& e) {
 }
 
 event_hash hash_event(const event_hash& prev_hash, const event& e) {
-  const std::size_t size = encoded_size(e);
-  // An event of the engine's encodes in a few hundred bytes: on the stack,
-  // without an allocation or a thread-local's lookup and size check.
-  std::array<char, 1024> local;
-  if (size <= local.size()) {
-    encode_at(local.data(), prev_hash, e);
-    return sha256(std::string_view(local.data(), size));
-  }
-  // Longer ones in a buffer reused per thread, grown to the longest met
-  // and never cleared (resizing it for each event zero-filled what the
-  // encoding then overwrote).
+  // Reused per thread: a buffer per event would cost an allocation on the
+  // engine's hottest path (every appended event).
+  // Grown to the longest event met, never cleared: resizing it for each
+  // event zero-filled what the encoding then overwrote.
   thread_local std::string buffer;
+  const std::size_t size = encoded_size(e);
   if (buffer.size() < size) buffer.resize(size);
   encode_at(buffer.data(), prev_hash, e);
   return sha256(std::string_view(buffer.data(), size));
