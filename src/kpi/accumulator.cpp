@@ -32,19 +32,7 @@ using detail::seconds_of;
 
 template <class Event>
 void accumulator::state::begin(std::span<const Event> trail) {
-  // A fresh walk that keeps the vectors' capacity: no allocation per ticket.
-  walk fresh;
-  fresh.class_values = std::move(w.class_values);
-  fresh.handoffs = std::move(w.handoffs);
-  fresh.deadlines = std::move(w.deadlines);
-  fresh.left = std::move(w.left);
-  fresh.touched = std::move(w.touched);
-  w = std::move(fresh);
-  w.handoffs.clear();
-  w.deadlines.clear();
-  w.left.clear();
-  w.touched.clear();
-  w.class_values.assign(opts.by.size(), 0);
+  w.reset(opts.by.size());
 
   const Event& opened = trail.front();
   w.workflow = detail::remembered(names, memo.workflow, opened.workflow_id);
@@ -62,10 +50,10 @@ void accumulator::state::begin(std::span<const Event> trail) {
     if (e.time >= opts.to) break;
     if (!w.lacks_outcomes && lacks_outcome_keys(e)) w.lacks_outcomes = true;
     if (e.type != event_type::transitioned && e.type != event_type::noted) continue;
-    if (e.detail(callback_key)) records_callback[w.workflow_slot] = true;
+    if (detail::find(e, callback_key)) records_callback[w.workflow_slot] = true;
     for (std::size_t i = 0; i < class_keys.size(); ++i)
       if (!class_keys[i].empty())
-        if (const auto v = e.detail(class_keys[i])) w.class_values[i] = names.id(*v);
+        if (const auto v = detail::find(e, class_keys[i])) w.class_values[i] = names.id(*v);
   }
   w.here_row = row_of(0, 0, none, none);
   w.here = sinks_of(w.here_row, none);
@@ -87,7 +75,7 @@ void accumulator::state::apply(const Event& e) {
       break;
 
     case event_type::routed: {
-      const bool reroute = e.detail(detail_key::kind) == detail_value::reroute;
+      const bool reroute = detail::find(e, detail_key::kind) == detail_value::reroute;
       if (reroute) {
         if (in) count_stay(e, w.at.unit);
         if (before_to) w.moved = true;
@@ -122,10 +110,10 @@ void accumulator::state::apply(const Event& e) {
         if (w.base_level == -2) w.base_level = level(tier_id);
       }
       if (first) w.owner = person;
-      if (e.detail(detail_key::assignee) == detail_value::yes) w.at.person = person;
+      if (detail::find(e, detail_key::assignee) == detail_value::yes) w.at.person = person;
       refresh_here();
       if (in) {
-        if (e.detail(detail_key::owner) == detail_value::yes) {
+        if (detail::find(e, detail_key::owner) == detail_value::yes) {
           const auto c = seconds_of(e, detail_key::wait_calendar_seconds);
           const auto b = seconds_of(e, detail_key::wait_business_seconds);
           w.here.each([&](row_counts& r) {
@@ -143,7 +131,7 @@ void accumulator::state::apply(const Event& e) {
 
     case event_type::transitioned:
     case event_type::noted: {
-      if (person_acts && e.detail(detail_key::action)) {
+      if (person_acts && detail::find(e, detail_key::action)) {
         const std::uint32_t actor = actor_id(e);
         ++person_at(actor).actions;
         touch(actor);
@@ -152,7 +140,7 @@ void accumulator::state::apply(const Event& e) {
         // Leaving a state stops its step clock, limit kept or not.
         deadline_of(step_slot).breached.reset();
         if (in)
-          if (const auto step = e.detail(detail_key::step)) {
+          if (const auto step = detail::find(e, detail_key::step)) {
             const bool met = *step == detail_value::met;
             w.here.each([&](row_counts& r) {
               auto& d = r.deadline(step_slot);
@@ -160,11 +148,11 @@ void accumulator::state::apply(const Event& e) {
               if (met) ++d.met;
             });
           }
-        if (before_to && e.detail(detail_key::to) == reopened_state) w.reopened = true;
-      } else if (before_to && e.detail(detail_key::flag) == repeat_flag) {
+        if (before_to && detail::find(e, detail_key::to) == reopened_state) w.reopened = true;
+      } else if (before_to && detail::find(e, detail_key::flag) == repeat_flag) {
         w.repeat = true;
       }
-      if (const auto answer = e.detail(callback_key)) {
+      if (const auto answer = detail::find(e, callback_key)) {
         if (before_to) w.callback = true;
         if (in && (*answer == satisfied || *answer == unsatisfied)) {
           const bool yes = *answer == satisfied;
@@ -181,7 +169,7 @@ void accumulator::state::apply(const Event& e) {
       if (before_to) w.moved = true;
       if (in) {
         w.here.each([](row_counts& r) { ++r.handoffs; });
-        const auto from = e.detail(detail_key::from_unit);
+        const auto from = detail::find(e, detail_key::from_unit);
         count_stay(e, from ? detail::remembered(names, memo.from_unit, *from) : w.at.unit);
       }
       w.handoffs.push_back(w.at);
@@ -193,10 +181,10 @@ void accumulator::state::apply(const Event& e) {
     case event_type::returned: {
       if (in) {
         w.here.each([](row_counts& r) { ++r.returns; });
-        const auto from = e.detail(detail_key::from_unit);
+        const auto from = detail::find(e, detail_key::from_unit);
         count_stay(e, from ? detail::remembered(names, memo.from_unit, *from) : w.at.unit);
       }
-      if (e.detail(detail_key::kind) == detail_value::handoff) {
+      if (detail::find(e, detail_key::kind) == detail_value::handoff) {
         if (!w.handoffs.empty()) {
           const place back = w.handoffs.back();
           w.handoffs.pop_back();
@@ -213,7 +201,7 @@ void accumulator::state::apply(const Event& e) {
     case event_type::escalated: {
       const std::uint32_t to_tier = id_of(e, detail_key::to_tier, memo.to_tier);
       if (in) {
-        const auto from = e.detail(detail_key::from_tier);
+        const auto from = detail::find(e, detail_key::from_tier);
         count_stay(e, from ? detail::remembered(names, memo.from_tier, *from) : tier_team().first);
       }
       if (before_to) {
@@ -240,8 +228,8 @@ void accumulator::state::apply(const Event& e) {
     }
 
     case event_type::deadline_breached: {
-      if (e.detail(detail_key::after)) break;  // a step after the breach, not a new one
-      const auto name = e.detail(detail_key::deadline);
+      if (detail::find(e, detail_key::after)) break;  // a step after the breach, not a new one
+      const auto name = detail::find(e, detail_key::deadline);
       if (!name) break;
       const std::uint32_t slot = detail::remembered(deadline_slots, memo.deadline, *name);
       deadline_state& d = deadline_of(slot);
@@ -262,11 +250,11 @@ void accumulator::state::apply(const Event& e) {
     }
 
     case event_type::deadline_stopped: {
-      const auto name = e.detail(detail_key::deadline);
+      const auto name = detail::find(e, detail_key::deadline);
       if (!name) break;
       const std::uint32_t slot = detail::remembered(deadline_slots, memo.deadline, *name);
       deadline_state& d = deadline_of(slot);
-      const bool met = e.detail(detail_key::outcome) == detail_value::met;
+      const bool met = detail::find(e, detail_key::outcome) == detail_value::met;
       if (in)
         w.here.each([&](row_counts& r) {
           auto& c = r.deadline(slot);
@@ -274,7 +262,7 @@ void accumulator::state::apply(const Event& e) {
           if (met) ++c.met;
         });
       if (before_to && !d.counted)
-        if (const auto due_text = e.detail(detail_key::due))
+        if (const auto due_text = detail::find(e, detail_key::due))
           if (const auto due = parse_iso8601(*due_text); due && *due >= opts.from && *due < opts.to)
             w.here.each([&](row_counts& r) {
               auto& c = r.deadline(slot);

@@ -32,10 +32,8 @@ struct deadline_counts {
 class sample_list {
  public:
   void push_back(std::int64_t v) {
-    if (used_ == block_size) {
-      blocks_.push_back(std::unique_ptr<block>(new block));  // not zeroed: written before read
-      used_ = 0;
-    }
+    if (used_ == block_size) [[unlikely]]
+      add_block();
     (*blocks_.back())[used_++] = v;
   }
   [[nodiscard]] std::size_t size() const noexcept {
@@ -55,6 +53,12 @@ class sample_list {
  private:
   static constexpr std::size_t block_size = 512;
   using block = std::array<std::int64_t, block_size>;
+  // Out of line: push_back, inlined where the walk counts, stays a few
+  // instructions.
+  [[gnu::noinline]] void add_block() {
+    blocks_.push_back(std::unique_ptr<block>(new block));  // not zeroed: written before read
+    used_ = 0;
+  }
   std::vector<std::unique_ptr<block>> blocks_;
   std::size_t used_ = block_size;  // of the last block; none yet: "full"
 };

@@ -28,6 +28,7 @@
 #include <tierflow/event_schema.hpp>
 #include <tierflow/kpi.hpp>
 
+#include "kpi/keys.hpp"
 #include "kpi/row.hpp"
 #include "text/number.hpp"
 
@@ -85,12 +86,21 @@ struct name_memo {
   }
 };
 
-inline std::uint32_t remembered(interner& in, name_memo& memo, std::string_view text) {
-  name_memo::entry& e = memo.remembered[name_memo::entry_of(text)];
-  if (e.id != none && e.text == text) return e.id;
+/// Interns `text` into `e`, the memo entry it is remembered in, in place
+/// of what `e` held. Out of line: remembered's hit stays a few instructions
+/// where the walk asks.
+[[gnu::noinline]] inline std::uint32_t remember(interner& in, name_memo::entry& e,
+                                                std::string_view text) {
   e.id = in.id(text);
   e.text.assign(text);
   return e.id;
+}
+
+[[gnu::always_inline]] inline std::uint32_t remembered(interner& in, name_memo& memo,
+                                                       std::string_view text) {
+  name_memo::entry& e = memo.remembered[name_memo::entry_of(text)];
+  if (e.id != none && tierflow::detail::same_text(e.text, text)) return e.id;
+  return remember(in, e, text);
 }
 
 struct key_hash {
@@ -140,10 +150,26 @@ struct sinks {
 };
 
 // Of an event or an event_view: the walk reads both alike.
+// Digits alone, the engine's way of writing a number of seconds, are read
+// here without parse_integer's call (which reads them alike).
 template <class Event>
-std::optional<std::int64_t> seconds_of(const Event& e, std::string_view key) {
-  const auto text = e.detail(key);
+[[gnu::always_inline]] inline std::optional<std::int64_t> seconds_of(const Event& e,
+                                                                     std::string_view key) {
+  const auto text = find(e, key);
   if (!text) return std::nullopt;
+  if (!text->empty() && text->size() <= 18) {  // 18 digits: below 2^63
+    std::uint64_t v = 0;
+    bool digits = true;
+    for (const char c : *text) {
+      const auto d = static_cast<unsigned char>(c - '0');
+      if (d > 9) {
+        digits = false;
+        break;
+      }
+      v = v * 10 + d;
+    }
+    if (digits) return static_cast<std::int64_t>(v);
+  }
   return tierflow::detail::parse_integer(*text);
 }
 
@@ -156,11 +182,11 @@ inline bool is_person(std::string_view actor) { return !actor.empty() && actor !
 template <class Event>
 bool lacks_outcome_keys(const Event& e) {
   switch (e.type) {
-    case event_type::transitioned: return !e.detail(detail_key::state_calendar_seconds);
+    case event_type::transitioned: return !find(e, detail_key::state_calendar_seconds);
     case event_type::accepted:
-      return e.detail(detail_key::owner) == detail_value::yes &&
-             !e.detail(detail_key::wait_calendar_seconds);
-    case event_type::closed: return !e.detail(detail_key::ticket_calendar_seconds);
+      return find(e, detail_key::owner) == detail_value::yes &&
+             !find(e, detail_key::wait_calendar_seconds);
+    case event_type::closed: return !find(e, detail_key::ticket_calendar_seconds);
     default: return false;
   }
 }
@@ -185,9 +211,13 @@ struct accumulator::state {
   // The detail key of each classification group key ("class.NAME"), ""
   // for the other kinds.
   std::vector<std::string> class_keys;
-  // "class.callback": the classification callbacks are recorded in.
-  std::string callback_key =
-      std::string(detail_key::classification_prefix) + std::string(callback_classification);
+  // "class.callback": the classification callbacks are recorded in (a
+  // constant, so that detail::find compares it as one).
+  static constexpr std::string_view callback_key = "class.callback";
+  static_assert(callback_key.substr(0, detail_key::classification_prefix.size()) ==
+                    detail_key::classification_prefix &&
+                callback_key.substr(detail_key::classification_prefix.size()) ==
+                    callback_classification);
 
   interner names;  // units, people, regions, workflows, types, class values
   interner deadline_slots;
@@ -215,17 +245,14 @@ struct accumulator::state {
   std::uint64_t tickets_read = 0, tickets_in_period = 0, without_outcomes = 0;
 
   // --- the walk of one ticket (reset per ticket, capacity kept) -------------------
-  struct walk {
+  // What a walk knows of its ticket but its lists: plain values, reset by
+  // one assignment.
+  struct walk_facts {
     std::uint32_t workflow = 0, workflow_slot = 0, type = 0, region = 0;
-    std::vector<std::uint32_t> class_values;  // by group key; 0 for the other kinds
     bool lacks_outcomes = false;
     place at;
-    std::vector<place> handoffs;  // where each handoff returns to, innermost last
     std::uint32_t owner = none;
     bool open = false;
-    std::vector<deadline_state> deadlines;
-    std::vector<std::uint32_t> left;     // units the ticket has left (bounce)
-    std::vector<std::uint32_t> touched;  // people who acted on it in the period
     // What the ticket did before the period's end.
     bool in_period = false, opened_in = false, closed_in = false, escalated = false, moved = false,
          bounced = false, repeat = false, reopened = false, callback = false;
@@ -238,6 +265,24 @@ struct accumulator::state {
     std::ptrdiff_t pending_open_interval = -1;
     sinks here;
     std::uint32_t here_row = none;
+  };
+  struct walk : walk_facts {
+    std::vector<std::uint32_t> class_values;  // by group key; 0 for the other kinds
+    std::vector<place> handoffs;              // where each handoff returns to, innermost last
+    std::vector<deadline_state> deadlines;
+    std::vector<std::uint32_t> left;     // units the ticket has left (bounce)
+    std::vector<std::uint32_t> touched;  // people who acted on it in the period
+
+    /// A fresh walk for `groups` group keys that keeps the lists' capacity:
+    /// no allocation per ticket.
+    void reset(std::size_t groups) {
+      static_cast<walk_facts&>(*this) = walk_facts{};
+      class_values.assign(groups, 0);
+      handoffs.clear();
+      deadlines.clear();
+      left.clear();
+      touched.clear();
+    }
   } w;
 
   state(options o, std::vector<double> wts) : opts(std::move(o)), weights(std::move(wts)) {
@@ -255,12 +300,13 @@ struct accumulator::state {
 
   template <class Event>
   std::uint32_t id_of(const Event& e, std::string_view key) {
-    return names.id(e.detail(key).value_or(""));
+    return names.id(detail::find(e, key).value_or(""));
   }
   /// id_of through the memo of the place asking.
   template <class Event>
-  std::uint32_t id_of(const Event& e, std::string_view key, detail::name_memo& at_site) {
-    return detail::remembered(names, at_site, e.detail(key).value_or(""));
+  [[gnu::always_inline]] std::uint32_t id_of(const Event& e, std::string_view key,
+                                             detail::name_memo& at_site) {
+    return detail::remembered(names, at_site, detail::find(e, key).value_or(""));
   }
   // One memo per place of the walk that looks a name up (see name_memo).
   struct memos {
@@ -307,23 +353,30 @@ struct accumulator::state {
   std::uint32_t row_of(std::uint32_t tier_id, std::uint32_t team, std::uint32_t owner,
                        std::uint32_t assignee) {
     if (opts.by.empty()) return none;
-    key_scratch.clear();
+    key_scratch.resize(opts.by.size());
     for (std::size_t i = 0; i < opts.by.size(); ++i) {
+      std::uint32_t& v = key_scratch[i];
       switch (opts.by[i].kind) {
-        case group_kind::workflow: key_scratch.push_back(w.workflow); break;
-        case group_kind::ticket_type: key_scratch.push_back(w.type); break;
-        case group_kind::tier: key_scratch.push_back(tier_id); break;
-        case group_kind::team: key_scratch.push_back(team); break;
-        case group_kind::region: key_scratch.push_back(w.region); break;
-        case group_kind::owner: key_scratch.push_back(owner == none ? 0 : owner); break;
-        case group_kind::assignee: key_scratch.push_back(assignee == none ? 0 : assignee); break;
-        case group_kind::classification: key_scratch.push_back(w.class_values[i]); break;
+        case group_kind::workflow: v = w.workflow; break;
+        case group_kind::ticket_type: v = w.type; break;
+        case group_kind::tier: v = tier_id; break;
+        case group_kind::team: v = team; break;
+        case group_kind::region: v = w.region; break;
+        case group_kind::owner: v = owner == none ? 0 : owner; break;
+        case group_kind::assignee: v = assignee == none ? 0 : assignee; break;
+        case group_kind::classification: v = w.class_values[i]; break;
       }
     }
     // Lookups mostly ask for one of the last few rows (a ticket starts
     // unrouted, then moves to its tier): a comparison or two, no hash.
+    // Compared in place: a key is a few numbers, fewer than memcmp's call costs.
+    const auto same_key_ids = [&](const std::vector<std::uint32_t>& key) {
+      for (std::size_t i = 0; i < key.size(); ++i)
+        if (key[i] != key_scratch[i]) return false;
+      return true;
+    };
     for (const recent_row& r : recent_rows)
-      if (r.row != none && key_scratch == r.key) return r.row;
+      if (r.row != none && same_key_ids(r.key)) return r.row;
     std::uint32_t row = none;
     if (const auto it = row_index.find(key_scratch); it != row_index.end()) {
       row = it->second;
