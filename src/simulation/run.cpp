@@ -32,7 +32,6 @@
 #include <optional>
 #include <queue>
 #include <string>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -47,6 +46,7 @@
 #include "simulation/population.hpp"
 #include "simulation/random.hpp"
 #include "simulation/run_store.hpp"
+#include "simulation/slot_index.hpp"
 
 namespace tierflow::sim {
 
@@ -204,7 +204,7 @@ class simulation {
   /// while someone worked on it is met when the action is recorded).
   result<void> fold_closed() {
     return fold_->fold_closed(
-        [this](const std::string& id) { return ticket_of_.find(id) != ticket_of_.end(); });
+        [this](const std::string& id) { return ticket_of_.find(id) != slot_index::none; });
   }
   [[nodiscard]] kpi::options report_options() const;
   /// Draws the ticket's next action where its receipt says it stands; `entered`: it
@@ -251,7 +251,7 @@ class simulation {
   staff staff_;
   std::deque<sim_ticket> tickets_;                             // by slot
   std::vector<std::uint32_t> free_slots_;                      // closed, no queue entry left
-  std::unordered_map<std::string, std::uint32_t> ticket_of_;  // the open tickets' slots
+  slot_index ticket_of_{ids_};                                 // the open tickets' slots
   std::optional<trail_fold> fold_;
   std::priority_queue<sim_event, std::vector<sim_event>, later_event> events_;
   std::uint64_t sequence_ = 0;
@@ -457,7 +457,7 @@ std::uint32_t simulation::add_ticket(std::string_view id, std::string_view workf
     k = static_cast<std::uint32_t>(tickets_.size());
     ids_.emplace_back(id);
   }
-  ticket_of_.emplace(ids_[k], k);
+  ticket_of_.insert(k);
   // A ticket keeps its workflow version for life: found once.
   t.flow = cat_.find(workflow_id, workflow_version);
   t.brief = std::make_unique<act_receipt>(std::move(brief));
@@ -880,13 +880,13 @@ result<void> simulation::wake(std::int64_t now) {
   store_->drop_timers_through(instant(now));
   for (auto& b : store_->take_breaches()) {
     if (!in_period(secs(b.at))) continue;
-    const auto found = ticket_of_.find(b.ticket_id);
+    const std::uint32_t found = ticket_of_.find(b.ticket_id);
     breach out;
     out.ticket_id = std::move(b.ticket_id);
     out.deadline = std::move(b.deadline);
     out.at = b.at;
-    if (found != ticket_of_.end()) {
-      const sim_ticket& t = tickets_[found->second];
+    if (found != slot_index::none) {
+      const sim_ticket& t = tickets_[found];
       out.from_live = t.live;
       if (t.brief) {
         out.unit = t.brief->assignee.unit;
@@ -899,9 +899,8 @@ result<void> simulation::wake(std::int64_t now) {
   std::sort(changed.begin(), changed.end());
   changed.erase(std::unique(changed.begin(), changed.end()), changed.end());
   for (const auto& id : changed) {
-    const auto found = ticket_of_.find(id);
-    if (found == ticket_of_.end()) continue;
-    const std::uint32_t k = found->second;
+    const std::uint32_t k = ticket_of_.find(id);
+    if (k == slot_index::none) continue;
     sim_ticket& t = tickets_[k];
     // A ticket in hand meets its change when the action is recorded.
     if (t.at == phase::serving || t.at == phase::closed) continue;
