@@ -8,7 +8,8 @@
 // same error, audited the same way, with the ticket unchanged.
 // engine::act_into and engine::view_into: the same, with the view written
 // over one the caller holds — equal to act()'s and view()'s whatever that
-// view held before, and untouched by a refusal.
+// view held before, and untouched by a refusal; engine::act_brief_into
+// likewise with a receipt.
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
@@ -251,6 +252,63 @@ TEST_CASE("engine.act_brief.takes_the_same_actions_as_act_and_says_where_the_tic
   CHECK(denied_full->size() == path.size());
   CHECK(*denied_brief == *denied_full);
   CHECK(brief->verify(id).has_value());
+}
+
+TEST_CASE("engine.act_brief_into.writes_over_a_held_receipt_what_act_brief_returns") {
+  const tf::timestamp start = local(2026, 11, 24, 9, 0);
+  engine_fixture brief(start);
+  engine_fixture into(start);
+  const tf::open_request req =
+      complaint("C-RINTO", {{"region", txt("taicang")}}, {{"complaint_class", txt("business")}});
+  const std::string id = brief.open(req).ticket.id;
+  REQUIRE(into.open(req).ticket.id == id);
+
+  // One receipt held across the whole path, as the simulator holds one per
+  // ticket; it starts as junk in every member.
+  tf::act_receipt held;
+  held.version = 999;
+  held.state = "junk_state_long_enough_to_allocate";
+  held.closed = true;
+  held.region = "nowhere";
+  held.assignee.unit = "junk_unit";
+  held.assignee.region = "junk_region";
+  held.assignee.person = "junk.person";
+  held.owner = "junk.owner";
+  held.paused = true;
+  held.nearest_due = start + chr::hours{1};
+  tf::timestamp t = start;
+  for (const auto& step_of_path : t0_complaint_path()) {
+    const std::string& action = step_of_path.first;
+    const tf::actor* who = step_of_path.second;
+    t += chr::minutes{5};
+    brief.at(t);
+    into.at(t);
+    // A refusal leaves the held receipt exactly as it was.
+    const tf::act_receipt before = held;
+    const tf::act_request wrong = request(id, "teleport", *who);
+    const auto refused_brief = brief->act_brief(wrong);
+    const auto refused_into = into->act_brief_into(wrong, held);
+    REQUIRE_FALSE(refused_brief.has_value());
+    REQUIRE_FALSE(refused_into.has_value());
+    CHECK(refused_into.error().code() == refused_brief.error().code());
+    CHECK(refused_into.error().message() == refused_brief.error().message());
+    CHECK(held == before);
+
+    const tf::act_request step = request(id, action, *who);
+    const auto r = brief->act_brief(step);
+    const auto ok = into->act_brief_into(step, held);
+    REQUIRE_MESSAGE(r.has_value(), action << ": " << (r ? std::string() : r.error().message()));
+    REQUIRE_MESSAGE(ok.has_value(), action << ": " << (ok ? std::string() : ok.error().message()));
+    CHECK(held == *r);
+  }
+  CHECK(held.state == "archived");
+  CHECK(held.closed);
+  CHECK(into.events(id) == brief.events(id));
+  const auto denied_brief = brief->denials(id);
+  const auto denied_into = into->denials(id);
+  REQUIRE(denied_brief.has_value());
+  REQUIRE(denied_into.has_value());
+  CHECK(*denied_into == *denied_brief);
 }
 
 TEST_CASE("engine.act_brief.an_unknown_ticket_is_refused_and_logged") {

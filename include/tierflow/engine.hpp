@@ -327,6 +327,14 @@ class engine {
   /// only what grew. On an error `view` is left as it was.
   [[nodiscard]] result<act_receipt> act_into(const act_request& request, ticket_view& view);
 
+  /// act_brief() with the receipt written into `receipt` instead of a new
+  /// one: the same judgement, events, refusals and errors, and `receipt`
+  /// afterwards equal to the one act_brief() returns, whatever it held
+  /// before. A caller that keeps a receipt per ticket (the simulator)
+  /// rewrites only the texts that changed. On an error `receipt` is left
+  /// as it was.
+  [[nodiscard]] result<void> act_brief_into(const act_request& request, act_receipt& receipt);
+
   /// Fires every timer due at or before `now` (across all tickets, in due
   /// order, each exactly once): warnings, breaches and the escalation rules
   /// they trigger. Each fired timer is stamped with its due instant.

@@ -28,17 +28,19 @@ result<act_receipt> engine::impl::act(const act_request& req, timestamp now, tic
   // return returns it: the copy is elided), not moved out of act_once and
   // again out of here with its five strings (2.4% of a brief transition).
   result<act_receipt> done;  // holds a default receipt
+  if (auto ok = act_to(req, now, view, *done); !ok) done = fail(std::move(ok).error());
+  return done;
+}
+
+result<void> engine::impl::act_to(const act_request& req, timestamp now, ticket_view* view, act_receipt& done) {
   for (int attempt = 1;; ++attempt) {
     bool judged = false;
-    auto ok = act_once(req, now, view, judged, *done);
-    if (ok) return done;
+    auto ok = act_once(req, now, view, judged, done);
+    if (ok) return ok;
     // On a store only this engine writes, a conflict comes from two copies
     // of a closed ticket beyond the budget kept in memory (each use reads
     // its own) racing.
-    if (judged || ok.error().code() != errc::conflict || attempt == race_retries) {
-      done = fail(std::move(ok).error());
-      return done;
-    }
+    if (judged || ok.error().code() != errc::conflict || attempt == race_retries) return ok;
   }
 }
 

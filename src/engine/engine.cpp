@@ -77,6 +77,10 @@ result<act_receipt> engine::act_into(const act_request& request, ticket_view& vi
   return impl_->act(request, now(), &view);
 }
 
+result<void> engine::act_brief_into(const act_request& request, act_receipt& receipt) {
+  return impl_->act_to(request, now(), nullptr, receipt);
+}
+
 result<advance_report> engine::advance(timestamp t) { return impl_->advance(t); }
 
 result<advance_report> engine::advance() { return impl_->advance(now()); }

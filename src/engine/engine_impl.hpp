@@ -329,6 +329,8 @@ struct engine::impl {
   // The view is built into *view when it is given (engine::act), not
   // otherwise (engine::act_brief).
   result<act_receipt> act(const act_request& req, timestamp now, ticket_view* view);
+  // act() writing its receipt into `done` (untouched on an error).
+  result<void> act_to(const act_request& req, timestamp now, ticket_view* view, act_receipt& done);
   // One attempt of act(): on success the receipt is written into `done`
   // (untouched otherwise).
   result<void> act_once(const act_request& req, timestamp now, ticket_view* view, bool& judged,

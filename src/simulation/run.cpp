@@ -794,12 +794,13 @@ result<void> simulation::on_done(std::uint32_t who, std::int64_t now) {
   // The receipt says what routing the next step needs (no view is built).
   // The person's actor is lent to the request for the command, not copied
   // (its id, roles and region are strings): nothing reads p.who meanwhile.
+  // The ticket's receipt is rewritten in place (only its texts that
+  // changed); a refusal leaves it as it was.
   std::swap(req.by, p.who);
-  auto acted = engine_->act_brief(req);
+  auto acted = engine_->act_brief_into(req, *t.brief);
   std::swap(req.by, p.who);
   store_->forget_changes();
   if (acted) {
-    *t.brief = std::move(*acted);
     ++out_.actions;
     if (in_period(now)) ++q.stats.served;
     t.refusals = 0;
