@@ -62,6 +62,17 @@ class customer_list {
                           : std::span<const item>(at_.many, size_);
   }
   [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+  /// Starts loading the list's first and last items: the array's ends, or
+  /// for a list of one ticket, held inline, its summary. A hint: no
+  /// effect on any answer.
+  void prefetch_ends() const noexcept {
+    if (capacity_ != 0) {
+      __builtin_prefetch(at_.many);
+      __builtin_prefetch(at_.many + size_ - 1);
+    } else if (size_ != 0) {
+      at_.one->prefetch();
+    }
+  }
   /// Heap bytes held (the array and its block).
   [[nodiscard]] std::size_t heap_bytes() const noexcept {
     return capacity_ == 0 ? 0 : block_bytes + std::size_t{capacity_} * sizeof(item);
@@ -159,6 +170,22 @@ class customer_table {
       // nothing up; the guard keeps a lookup from reading through nothing.
       if (e.hash == key && !e.list.empty() && same_text(e.list.items().front()->customer_id(), customer_id))
         return &e;
+    }
+  }
+
+  /// The list of the first entry a find() of an id hashing to `hash`
+  /// compares the id with, or null: nearly always the id's own list, so
+  /// that a caller can start loading what that find() and an insert after
+  /// it read beyond the slots (customer_list::prefetch_ends). Unverified:
+  /// for hints alone.
+  [[nodiscard]] const customer_list* probable(std::uint64_t hash) const noexcept {
+    if (slots_.empty()) return nullptr;
+    const std::uint64_t key = kept(hash);
+    const std::size_t mask = slots_.size() - 1;
+    for (auto i = static_cast<std::size_t>(key) & mask;; i = (i + 1) & mask) {
+      const entry& e = slots_[i];
+      if (e.hash == empty_hash) return nullptr;
+      if (e.hash == key) return e.list.empty() ? nullptr : &e.list;
     }
   }
 

@@ -753,6 +753,22 @@ result<void> memory_store::append(const append_request& request) {
   // have been (a string that is not storable text decides the refusal
   // whatever else is wrong, see refused()), and the table entries its
   // good strings may have added are named by no record.
+  // A new ticket's customer shard is locked now (after the stream's, as
+  // always), not just before its list is readied: what a lookup of the
+  // customer's list reads beyond its slot (the array of its tickets, then
+  // the first one's summary, which holds the id the lookup compares, then
+  // that id's bytes; and the last one's, which the new ticket goes after)
+  // are cache misses one after another with many tickets, and they load
+  // while the append encodes and readies the rest. The list is a guess
+  // (customer_table::probable) until prepare_customer finds it.
+  std::array<std::unique_lock<std::shared_mutex>, 2> customer_locks;
+  const customer_list* probable_customer = nullptr;
+  if (existing == nullptr && new_customer_hash) {
+    impl::customer_shard& to_part = impl_->customer_shard_of(*new_customer_hash);
+    customer_locks[0] = detail::spin_then_lock(to_part.mutex);
+    probable_customer = to_part.customers.probable(*new_customer_hash);
+    if (probable_customer != nullptr) probable_customer->prefetch_ends();
+  }
   thread_local std::vector<unsigned char> scratch;
   std::vector<unsigned char>& records = scratch;
   records.clear();
@@ -770,6 +786,11 @@ result<void> memory_store::append(const append_request& request) {
                                                request.ticket_id, e.sequence)));
     }
     previous = e.time;
+  }
+  if (probable_customer != nullptr) {
+    const auto tickets = probable_customer->items();
+    tickets.front()->prefetch();
+    tickets.back()->prefetch();
   }
   const event_hash stored_head = existing == nullptr ? event_hash{} : existing->head();
   if (auto ok = detail::check_append_events(request, &stored_head); !ok) return refused(request, std::move(ok));
@@ -841,6 +862,7 @@ result<void> memory_store::append(const append_request& request) {
   // caller's vector is left as it was).
   // A closed ticket's trail is fitted: it is not expected to grow (only
   // its release, or a reopening, follows).
+  if (probable_customer != nullptr) probable_customer->items().front()->prefetch_customer_id();
   const bool fit = request.summary != nullptr && request.summary->closed;
   const std::size_t trail_before = existing != nullptr ? existing->trail.heap_bytes() : 0;
   part.blocks.make_room(existing != nullptr ? existing->trail.blocks_needed(records.size(), fit)
@@ -848,8 +870,7 @@ result<void> memory_store::append(const append_request& request) {
   // A ticket's customer list, and the summary a customer query reads under
   // its lock alone: the customer's shard, after the stream's (two when the
   // ticket changes customer, in shard order). A stream without a summary
-  // takes none.
-  std::array<std::unique_lock<std::shared_mutex>, 2> customer_locks;
+  // takes none (a new ticket's was locked before the encoding).
   impl::customer_move customer;
   // The new summary's customer id's hash (the stream keeps it).
   std::uint64_t to_hash = 0;
@@ -864,7 +885,7 @@ result<void> memory_store::append(const append_request& request) {
       first = std::min(from_part, &to_part, std::less<>{});
       second = std::max(from_part, &to_part, std::less<>{});
     }
-    customer_locks[0] = detail::spin_then_lock(first->mutex);
+    if (!customer_locks[0].owns_lock()) customer_locks[0] = detail::spin_then_lock(first->mutex);
     if (second != nullptr) customer_locks[1] = detail::spin_then_lock(second->mutex);
     if (customer_moves)
       customer = impl::prepare_customer(from_part, current, from_hash, to_part, next->customer_id, to_hash);
