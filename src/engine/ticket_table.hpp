@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "store/same_text.hpp"
+#include "store/shift_back.hpp"
 
 namespace tierflow::detail {
 
@@ -68,17 +69,9 @@ class ticket_table {
     std::size_t hole = index_of(id, hash);
     if (hole == none) return nullptr;
     pointer out = std::move(entries_[hole].value);
-    const std::size_t mask = entries_.size() - 1;
-    // Each entry up to the next empty one moves into the hole when the
-    // hole is on its probe path (between its home and where it is), so
-    // that every entry stays reachable from its home without a gap.
-    for (std::size_t i = (hole + 1) & mask; entries_[i].value != nullptr; i = (i + 1) & mask) {
-      const auto home = static_cast<std::size_t>(entries_[i].hash) & mask;
-      if (((i - home) & mask) >= ((i - hole) & mask)) {
-        entries_[hole] = std::move(entries_[i]);
-        hole = i;
-      }
-    }
+    hole = shift_back(
+        entries_, hole, [](const entry& e) noexcept { return e.value == nullptr; },
+        [](const entry& e) noexcept { return e.hash; });
     entries_[hole].value = nullptr;
     --count_;
     return out;

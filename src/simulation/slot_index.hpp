@@ -19,6 +19,7 @@
 
 #include "store/id_hash.hpp"
 #include "store/same_text.hpp"
+#include "store/shift_back.hpp"
 
 namespace tierflow::sim::detail {
 
@@ -49,21 +50,14 @@ class slot_index {
     ++count_;
   }
 
-  /// Takes `id` out; whether it was there.
+  /// Takes `id` out; whether it was there. Shifts later entries back
+  /// (shift_back): no tombstones.
   bool erase(std::string_view id) noexcept {
     std::size_t hole = index_of(id, tierflow::detail::id_hash_of(id));
     if (hole == npos) return false;
-    const std::size_t mask = entries_.size() - 1;
-    // Each entry up to the next empty one moves into the hole when the
-    // hole is on its probe path (between its home and where it is), so
-    // that every entry stays reachable from its home without a gap.
-    for (std::size_t i = (hole + 1) & mask; entries_[i].slot != none; i = (i + 1) & mask) {
-      const auto home = static_cast<std::size_t>(entries_[i].hash) & mask;
-      if (((i - home) & mask) >= ((i - hole) & mask)) {
-        entries_[hole] = entries_[i];
-        hole = i;
-      }
-    }
+    hole = tierflow::detail::shift_back(
+        entries_, hole, [](const entry& e) noexcept { return e.slot == none; },
+        [](const entry& e) noexcept { return e.hash; });
     entries_[hole] = entry{};
     --count_;
     return true;

@@ -17,6 +17,7 @@
 #include "store/memory/packed_summary.hpp"
 #include "store/memory/slot_prefetch.hpp"
 #include "store/same_text.hpp"
+#include "store/shift_back.hpp"
 
 namespace tierflow::detail {
 
@@ -160,17 +161,12 @@ class customer_table {
     return const_cast<entry*>(std::as_const(*this).find(customer_id, hash));
   }
   [[nodiscard]] const entry* find(std::string_view customer_id, std::uint64_t hash) const noexcept {
-    if (slots_.empty()) return nullptr;
     const std::uint64_t key = kept(hash);
-    const std::size_t mask = slots_.size() - 1;
-    for (auto i = static_cast<std::size_t>(key) & mask;; i = (i + 1) & mask) {
-      const entry& e = slots_[i];
-      if (e.hash == empty_hash) return nullptr;
-      // A list is empty only inside an append's commit, which looks
-      // nothing up; the guard keeps a lookup from reading through nothing.
-      if (e.hash == key && !e.list.empty() && same_text(e.list.items().front()->customer_id(), customer_id))
-        return &e;
-    }
+    // A list is empty only inside an append's commit, which looks nothing
+    // up; the guard keeps a lookup from reading through nothing.
+    return first_on_path(key, [&](const entry& e) noexcept {
+      return e.hash == key && !e.list.empty() && same_text(e.list.items().front()->customer_id(), customer_id);
+    });
   }
 
   /// The list of the first entry a find() of an id hashing to `hash`
@@ -179,14 +175,9 @@ class customer_table {
   /// it read beyond the slots (customer_list::prefetch_ends). Unverified:
   /// for hints alone.
   [[nodiscard]] const customer_list* probable(std::uint64_t hash) const noexcept {
-    if (slots_.empty()) return nullptr;
     const std::uint64_t key = kept(hash);
-    const std::size_t mask = slots_.size() - 1;
-    for (auto i = static_cast<std::size_t>(key) & mask;; i = (i + 1) & mask) {
-      const entry& e = slots_[i];
-      if (e.hash == empty_hash) return nullptr;
-      if (e.hash == key) return e.list.empty() ? nullptr : &e.list;
-    }
+    const entry* e = first_on_path(key, [key](const entry& x) noexcept { return x.hash == key; });
+    return e == nullptr || e->list.empty() ? nullptr : &e->list;
   }
 
   /// Starts loading the slot a lookup of a customer id hashing to `hash`
@@ -221,17 +212,9 @@ class customer_table {
   /// it in its probe run may move back into the gap (no tombstones: lookups
   /// stay as short as the table is full).
   void erase(entry* e) noexcept {
-    const std::size_t mask = slots_.size() - 1;
-    auto gap = static_cast<std::size_t>(e - slots_.data());
-    for (std::size_t i = (gap + 1) & mask; slots_[i].hash != empty_hash; i = (i + 1) & mask) {
-      // An entry may fill the gap when its home slot is not in (gap, i]:
-      // it is then still found from its home by walking past the gap.
-      const auto home = static_cast<std::size_t>(slots_[i].hash) & mask;
-      const bool home_after_gap = ((i - home) & mask) < ((i - gap) & mask);
-      if (home_after_gap) continue;
-      slots_[gap] = std::move(slots_[i]);
-      gap = i;
-    }
+    const auto gap = shift_back(
+        slots_, static_cast<std::size_t>(e - slots_.data()),
+        [](const entry& x) noexcept { return x.hash == empty_hash; }, [](const entry& x) noexcept { return x.hash; });
     slots_[gap] = entry{};
     --count_;
   }
@@ -251,6 +234,19 @@ class customer_table {
   // A hash as kept: never empty_hash (one value in 2^64 shares a slot
   // choice and a tag with its neighbour; the ids are still compared).
   static std::uint64_t kept(std::uint64_t hash) noexcept { return hash == empty_hash ? 1 : hash; }
+
+  // The first entry from `key`'s home on that `match` accepts, or null at
+  // the first free slot (there is one: the table is at most half full).
+  template <class Match>
+  [[nodiscard]] const entry* first_on_path(std::uint64_t key, Match match) const noexcept {
+    if (slots_.empty()) return nullptr;
+    const std::size_t mask = slots_.size() - 1;
+    for (auto i = static_cast<std::size_t>(key) & mask;; i = (i + 1) & mask) {
+      const entry& e = slots_[i];
+      if (e.hash == empty_hash) return nullptr;
+      if (match(e)) return &e;
+    }
+  }
 
   static entry& place(std::vector<entry>& slots, entry&& e) noexcept {
     const std::size_t mask = slots.size() - 1;
