@@ -6,6 +6,7 @@
 #         -DWORK_DIR=<scratch dir> -DGENERATOR=… [-DMAKE_PROGRAM=…]
 #         [-DCXX_COMPILER=…] [-DCONFIG=…] [-DCXX_FLAGS=…] [-DLINKER_FLAGS=…]
 #         [-DSHARED=ON|OFF] [-DWERROR=ON|OFF] [-DBACKENDS=sqlite,postgres]
+#         [-DCONFIG_FLAGS=<CMAKE_CXX_FLAGS_<CONFIG> of the builds>]
 #         -P consumer.cmake
 #
 # find_package: installs the build tree into WORK_DIR/prefix and finds it
@@ -62,6 +63,12 @@ if(DEFINED CONFIG AND NOT CONFIG STREQUAL "")
   list(APPEND configure_args "-DCMAKE_BUILD_TYPE=${CONFIG}")
 endif()
 list(APPEND configure_args "-DCMAKE_CXX_FLAGS=${CXX_FLAGS}" "-DCMAKE_EXE_LINKER_FLAGS=${LINKER_FLAGS}")
+# The configuration's own flags, when the parent asks (CI: -O0 -g0, for these
+# builds check the packaging, and build the library twice more).
+if(DEFINED CONFIG_FLAGS AND NOT CONFIG_FLAGS STREQUAL "" AND DEFINED CONFIG AND NOT CONFIG STREQUAL "")
+  string(TOUPPER "${CONFIG}" config_upper)
+  list(APPEND configure_args "-DCMAKE_CXX_FLAGS_${config_upper}=${CONFIG_FLAGS}")
+endif()
 
 # Configures tests/consumer/probe against the tierflow package in DIR with
 # find_package(tierflow CONFIG <ARGS>). EXPECT is FOUND (configure succeeds
