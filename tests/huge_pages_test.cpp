@@ -107,6 +107,13 @@ TEST_CASE("cli.huge_pages.regions_are_asked_for_in_whole_aligned_huge_pages") {
     CHECK(reinterpret_cast<std::uintptr_t>(region) % two_mib == 0);
     std::free(region);
   }
+  // A caller that cannot take more than it asked (no actual_size) gets
+  // what it asked, on a huge-page boundary.
+  void* exact = advising.Alloc(std::size_t{3} << 20U, nullptr, 4096);
+  REQUIRE(exact != nullptr);
+  CHECK(source.asked_size == std::size_t{3} << 20U);
+  CHECK(source.asked_alignment == two_mib);
+  std::free(exact);
   // A larger alignment asked for is kept.
   std::size_t actual = 0;
   void* region = advising.Alloc(4096, &actual, std::size_t{4} << 20U);

@@ -45,21 +45,22 @@ class huge_page_allocator final : public SysAllocator {
   /// in advised memory by then; tcmalloc grows its heap by a megabyte or so
   /// at a time, so most of it would be touched before its huge page is
   /// whole and keep small pages (AnonHugePages was 43 of 338 MiB of an
-  /// M/M/10 run). So every region is asked for in whole huge pages, on a
-  /// huge-page boundary (tcmalloc uses the rest of a region it is given:
-  /// actual_size). A source that cannot (null) is asked again as tcmalloc
-  /// asked.
+  /// M/M/10 run). So every region starts on a huge-page boundary and, when
+  /// tcmalloc can take more than it asked (actual_size not null: it uses
+  /// the whole region), is asked for in whole huge pages. A source that
+  /// cannot (null) is asked again as tcmalloc asked.
   void* Alloc(std::size_t size, std::size_t* actual_size, std::size_t alignment) override {
     constexpr std::size_t huge = std::size_t{2} << 20U;
-    const std::size_t rounded =
-        size > std::numeric_limits<std::size_t>::max() - huge ? size : (size + huge - 1) & ~(huge - 1);
-    void* region = next_->Alloc(rounded, actual_size, std::max(alignment, huge));
-    std::size_t length = actual_size != nullptr ? *actual_size : rounded;
+    std::size_t asked = size;
+    if (actual_size != nullptr && size <= std::numeric_limits<std::size_t>::max() - huge)
+      asked = (size + huge - 1) & ~(huge - 1);
+    void* region = next_->Alloc(asked, actual_size, std::max(alignment, huge));
     if (region == nullptr) {
+      asked = size;
       region = next_->Alloc(size, actual_size, alignment);
       if (region == nullptr) return nullptr;
-      length = actual_size != nullptr ? *actual_size : size;
     }
+    const std::size_t length = actual_size != nullptr ? *actual_size : asked;
     constexpr std::uintptr_t page = 4096;
     const auto begin = reinterpret_cast<std::uintptr_t>(region);
     const std::uintptr_t first = (begin + page - 1) & ~(page - 1);
